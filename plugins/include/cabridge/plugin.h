@@ -1,0 +1,170 @@
+/*
+ * cabridge vendor plugin ABI, version 1.
+ *
+ * A vendor plugin is a shared library that exports one C symbol,
+ * `cabridge_plugin_v1`, returning a table of functions (cabridge_plugin_api_v1).
+ * The host never links against a plugin; it finds a plugin through a drop-in
+ * descriptor file (see docs/plugins.md) and loads its library with dlopen.
+ *
+ * Why C and JSON: plugins may be built by vendors with other compilers and
+ * other C++ runtimes, so nothing C++ crosses this boundary. Structured data
+ * (vendor description, token lists, identities) crosses as UTF-8 JSON text so
+ * that fields can be added without a new ABI version; the host ignores keys it
+ * does not know.
+ *
+ * Memory: the plugin never hands the host memory to free. Every variable-size
+ * output goes through a cabridge_sink that the host supplies; the plugin calls
+ * sink.write() any number of times during the call and never after it returns.
+ *
+ * Threads: the host calls a plugin from one thread at a time, but not always
+ * the same thread (token calls run on a worker so the host can enforce a
+ * deadline). A call that passes its deadline is abandoned: the host replies to
+ * the browser and exits without calling the plugin again.
+ *
+ * Secrets: `login` receives the PIN as a pointer and a length. The buffer is
+ * owned by the host and wiped after the call; a plugin must not keep, copy into
+ * long-lived memory, or log it.
+ */
+#ifndef CABRIDGE_PLUGIN_H
+#define CABRIDGE_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CABRIDGE_PLUGIN_ABI_VERSION 1u
+
+/* The exported entry point's name, for dlsym. */
+#define CABRIDGE_PLUGIN_ENTRY_SYMBOL "cabridge_plugin_v1"
+
+#if defined(_WIN32)
+#define CABRIDGE_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define CABRIDGE_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+/*
+ * Result codes. Each maps one-to-one to a wire error code of PROTOCOL.md
+ * (named in the comment). New codes may be added; the host treats an unknown
+ * code as CABRIDGE_ERR_PLUGIN.
+ */
+typedef enum cabridge_status {
+    CABRIDGE_OK = 0,
+    CABRIDGE_ERR_NO_TOKEN = 1,              /* NO_TOKEN: the named token is not present */
+    CABRIDGE_ERR_CERTIFICATE_NOT_FOUND = 2, /* CERTIFICATE_NOT_FOUND */
+    CABRIDGE_ERR_PIN_INCORRECT = 3,         /* PIN_INCORRECT (fill retries_left/final_try) */
+    CABRIDGE_ERR_PIN_LOCKED = 4,            /* PIN_LOCKED */
+    CABRIDGE_ERR_PIN_INVALID = 5,           /* PIN_INVALID: the token refused the PIN's form */
+    CABRIDGE_ERR_TOKEN_REMOVED = 6,         /* TOKEN_REMOVED: pulled out during the call */
+    CABRIDGE_ERR_DEVICE = 7,                /* DEVICE_ERROR */
+    CABRIDGE_ERR_UNSUPPORTED = 8,           /* INVALID_ARGUMENT: e.g. algorithm the key cannot do */
+    CABRIDGE_ERR_NOT_LOGGED_IN = 9,         /* INTERNAL_ERROR: sign without login */
+    CABRIDGE_ERR_PLUGIN = 10,               /* PLUGIN_ERROR: anything else inside the plugin */
+    CABRIDGE_ERR_INVALID_CONFIG = 11        /* PLUGIN_ERROR at load: the descriptor's config is unusable */
+} cabridge_status;
+
+/*
+ * Filled by the plugin when a call fails; the host zeroes it before each call.
+ * `message` is for the host's log and for administrators (it must never contain
+ * a PIN); people see the host's own localized text instead.
+ */
+typedef struct cabridge_error {
+    int32_t retries_left; /* PIN tries left if the token says exactly, else -1 */
+    int32_t final_try;    /* 1 if the token reports CKF_USER_PIN_FINAL_TRY */
+    uint32_t ckr;         /* raw PKCS#11 CK_RV where there is one, else 0 */
+    char message[512];    /* NUL-terminated UTF-8 */
+} cabridge_error;
+
+/* Output channel for variable-size results (JSON text or raw bytes). */
+typedef struct cabridge_sink {
+    void *ctx;
+    void (*write)(void *ctx, const uint8_t *data, size_t len);
+} cabridge_sink;
+
+typedef struct cabridge_plugin cabridge_plugin; /* a plugin's own instance state */
+
+typedef struct cabridge_plugin_api_v1 {
+    /* Must equal CABRIDGE_PLUGIN_ABI_VERSION and sizeof(cabridge_plugin_api_v1). */
+    uint32_t abi_version;
+    uint32_t struct_size;
+
+    /*
+     * Creates an instance. `config_json` is the descriptor's "config" object
+     * (always a JSON object, "{}" when absent). Must be cheap: the host calls it
+     * to answer `status`, so it must not load a PKCS#11 module or touch a token;
+     * do that lazily in the first token call.
+     */
+    cabridge_status (*create)(const char *config_json, cabridge_plugin **out, cabridge_error *err);
+
+    /* Releases everything the instance holds. NULL is allowed. */
+    void (*destroy)(cabridge_plugin *self);
+
+    /*
+     * Writes a JSON object describing the vendor:
+     *   {"id": "hebca", "name": "河北 CA", "version": "1.0.0",
+     *    "origins": ["http://222.222.31.183:25688", ...],   default portal origins
+     *    "legacyOrigins": [...],                           origins allowed the legacy signing mode
+     *    "pin": {"minLength": 4, "maxLength": 16, "charset": "digits"|"alnum"|"printable"},
+     *    "help": {"renew": H, "unlock": H, "lost": H, "reinsert": H, "contact": H}}
+     * where H is {"text": "…", "url"?: "…", "phone"?: "…"} (Chinese text).
+     */
+    cabridge_status (*describe)(cabridge_plugin *self, cabridge_sink out, cabridge_error *err);
+
+    /*
+     * Writes a JSON array of the tokens present now, with their certificates:
+     *   [{"ref": "<plugin-defined token reference>",
+     *     "label", "serial", "manufacturer", "model",
+     *     "pinFlags": {"countLow": b, "finalTry": b, "locked": b},   live flags
+     *     "retriesLeft": n|null,
+     *     "certificates": [{"ref": "<plugin-defined certificate reference>",
+     *                       "label": "…", "der": "<base64 DER>"}]}]
+     * No token present is an empty array, not an error.
+     */
+    cabridge_status (*list_tokens)(cabridge_plugin *self, cabridge_sink out, cabridge_error *err);
+
+    /*
+     * Writes a JSON object with the identity the vendor's certificate profile
+     * carries (PROTOCOL.md CertInfo.identity): any of
+     *   {"unifiedSocialCreditCode", "uscValid", "idNumber", "vendorUniqueId"}.
+     * Pure function of the DER; must not touch a token. A certificate the
+     * profile does not understand yields "{}", not an error.
+     */
+    cabridge_status (*identify)(cabridge_plugin *self, const uint8_t *der, size_t der_len,
+                                cabridge_sink out, cabridge_error *err);
+
+    /* Logs the user in on the token. Exactly one C_Login; never retries. */
+    cabridge_status (*login)(cabridge_plugin *self, const char *token_ref, const char *pin,
+                             size_t pin_len, cabridge_error *err);
+
+    /*
+     * Signs `data` with the private key that belongs to the certificate.
+     * `algorithm` names what to do with `data`:
+     *   "RS256"   RSASSA-PKCS1-v1_5 with SHA-256 over data
+     *   "ES256"   ECDSA P-256 with SHA-256 over data (signature DER-encoded)
+     *   "ES384"   ECDSA P-384 with SHA-384 over data (signature DER-encoded)
+     *   "SM2-SM3" SM2 with SM3 and signer ID 1234567812345678 (if the vendor can)
+     * Writes the raw signature bytes to `out`. Requires a prior successful login.
+     */
+    cabridge_status (*sign)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
+                            const char *algorithm, const uint8_t *data, size_t data_len,
+                            cabridge_sink out, cabridge_error *err);
+
+    /* Ends the login session. Safe to call when not logged in. */
+    cabridge_status (*logout)(cabridge_plugin *self, const char *token_ref, cabridge_error *err);
+} cabridge_plugin_api_v1;
+
+/*
+ * The entry point a plugin exports. `host_abi_version` is the highest ABI the
+ * host speaks; a plugin returns its table for that version or NULL if it
+ * cannot serve it.
+ */
+typedef const cabridge_plugin_api_v1 *(*cabridge_plugin_entry_fn)(uint32_t host_abi_version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CABRIDGE_PLUGIN_H */
