@@ -1,0 +1,81 @@
+// Baseline for the token benchmarks: the same work as the host, done with
+// libp11 directly and nothing else.
+//   baseline-libp11 list MODULE              load, list slots and certificates, print count
+//   baseline-libp11 auth MODULE LABEL PIN N  load once, then N x (login, sign 64 bytes, logout),
+//                                            printing each iteration's microseconds
+#include <libp11.h>
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+int list(const char *module) {
+    PKCS11_CTX *ctx = PKCS11_CTX_new();
+    if (PKCS11_CTX_load(ctx, module) != 0) return 2;
+    PKCS11_SLOT *slots = nullptr;
+    unsigned int nslots = 0;
+    if (PKCS11_enumerate_slots(ctx, &slots, &nslots) != 0) return 3;
+    unsigned int total = 0;
+    for (unsigned int i = 0; i < nslots; ++i) {
+        if (slots[i].token == nullptr || !slots[i].token->initialized) continue;
+        PKCS11_CERT *certs = nullptr;
+        unsigned int ncerts = 0;
+        if (PKCS11_enumerate_certs(slots[i].token, &certs, &ncerts) == 0) total += ncerts;
+    }
+    std::printf("%u\n", total);
+    PKCS11_release_all_slots(ctx, slots, nslots);
+    PKCS11_CTX_unload(ctx);
+    PKCS11_CTX_free(ctx);
+    return 0;
+}
+
+int auth(const char *module, const char *label, const char *pin, int n) {
+    PKCS11_CTX *ctx = PKCS11_CTX_new();
+    if (PKCS11_CTX_load(ctx, module) != 0) return 2;
+    PKCS11_SLOT *slots = nullptr;
+    unsigned int nslots = 0;
+    if (PKCS11_enumerate_slots(ctx, &slots, &nslots) != 0) return 3;
+    PKCS11_SLOT *slot = nullptr;
+    for (unsigned int i = 0; i < nslots; ++i)
+        if (slots[i].token && std::strcmp(slots[i].token->label, label) == 0) slot = &slots[i];
+    if (slot == nullptr) return 4;
+    PKCS11_CERT *certs = nullptr;
+    unsigned int ncerts = 0;
+    if (PKCS11_enumerate_certs(slot->token, &certs, &ncerts) != 0 || ncerts == 0) return 5;
+    unsigned char msg[64];
+    std::memset(msg, 7, sizeof msg);
+    for (int it = 0; it < n; ++it) {
+        auto t0 = std::chrono::steady_clock::now();
+        if (PKCS11_open_session(slot, 0) != 0) return 6;
+        if (PKCS11_login(slot, 0, pin) != 0) return 7;
+        PKCS11_KEY *key = PKCS11_find_key(&certs[0]);
+        if (key == nullptr) return 8;
+        EVP_PKEY *pkey = PKCS11_get_private_key(key);
+        if (pkey == nullptr) return 9;
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        size_t siglen = 0;
+        if (EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, pkey) != 1) return 10;
+        if (EVP_DigestSign(md, nullptr, &siglen, msg, sizeof msg) != 1) return 11;
+        std::vector<unsigned char> sig(siglen);
+        if (EVP_DigestSign(md, sig.data(), &siglen, msg, sizeof msg) != 1) return 12;
+        EVP_MD_CTX_free(md);
+        EVP_PKEY_free(pkey);
+        PKCS11_logout(slot);
+        auto t1 = std::chrono::steady_clock::now();
+        std::printf("%lld\n", static_cast<long long>(
+                                  std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+    }
+    return 0;
+}
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && std::strcmp(argv[1], "list") == 0) return list(argv[2]);
+    if (argc >= 6 && std::strcmp(argv[1], "auth") == 0) return auth(argv[2], argv[3], argv[4], std::stoi(argv[5]));
+    std::fprintf(stderr, "usage: baseline-libp11 list MODULE | auth MODULE LABEL PIN N\n");
+    return 2;
+}
