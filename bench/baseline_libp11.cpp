@@ -1,8 +1,9 @@
 // Baseline for the token benchmarks: the same work as the host, done with
 // libp11 directly and nothing else.
 //   baseline-libp11 list MODULE              load, list slots and certificates, print count
-//   baseline-libp11 auth MODULE LABEL PIN N  load once, then N x (login, sign 64 bytes, logout),
-//                                            printing each iteration's microseconds
+//   baseline-libp11 auth MODULE TOKEN PIN CERT N
+//       load once, then N x (open session, login, sign 64 bytes with the key of
+//       certificate CERT (by label), logout), printing each iteration's microseconds
 #include <libp11.h>
 #include <openssl/evp.h>
 
@@ -33,7 +34,7 @@ int list(const char *module) {
     return 0;
 }
 
-int auth(const char *module, const char *label, const char *pin, int n) {
+int auth(const char *module, const char *label, const char *pin, const char *cert_label, int n) {
     PKCS11_CTX *ctx = PKCS11_CTX_new();
     if (PKCS11_CTX_load(ctx, module) != 0) return 2;
     PKCS11_SLOT *slots = nullptr;
@@ -46,13 +47,17 @@ int auth(const char *module, const char *label, const char *pin, int n) {
     PKCS11_CERT *certs = nullptr;
     unsigned int ncerts = 0;
     if (PKCS11_enumerate_certs(slot->token, &certs, &ncerts) != 0 || ncerts == 0) return 5;
+    PKCS11_CERT *cert = nullptr;
+    for (unsigned int i = 0; i < ncerts; ++i)
+        if (certs[i].label && std::strcmp(certs[i].label, cert_label) == 0) cert = &certs[i];
+    if (cert == nullptr) return 5;
     unsigned char msg[64];
     std::memset(msg, 7, sizeof msg);
     for (int it = 0; it < n; ++it) {
         auto t0 = std::chrono::steady_clock::now();
         if (PKCS11_open_session(slot, 0) != 0) return 6;
         if (PKCS11_login(slot, 0, pin) != 0) return 7;
-        PKCS11_KEY *key = PKCS11_find_key(&certs[0]);
+        PKCS11_KEY *key = PKCS11_find_key(cert);
         if (key == nullptr) return 8;
         EVP_PKEY *pkey = PKCS11_get_private_key(key);
         if (pkey == nullptr) return 9;
@@ -75,7 +80,7 @@ int auth(const char *module, const char *label, const char *pin, int n) {
 
 int main(int argc, char **argv) {
     if (argc >= 3 && std::strcmp(argv[1], "list") == 0) return list(argv[2]);
-    if (argc >= 6 && std::strcmp(argv[1], "auth") == 0) return auth(argv[2], argv[3], argv[4], std::stoi(argv[5]));
-    std::fprintf(stderr, "usage: baseline-libp11 list MODULE | auth MODULE LABEL PIN N\n");
+    if (argc >= 7 && std::strcmp(argv[1], "auth") == 0) return auth(argv[2], argv[3], argv[4], argv[5], std::stoi(argv[6]));
+    std::fprintf(stderr, "usage: baseline-libp11 list MODULE | auth MODULE TOKEN PIN CERT N\n");
     return 2;
 }
