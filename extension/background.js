@@ -1,0 +1,58 @@
+// Service worker: receives page requests from content.js over a "cabridge-page"
+// port, runs one flow per tab, and answers on the same port. Nothing that
+// matters lives only in globals: a flow is tied to its ports, so if the worker
+// is stopped the ports die, the content script tells the page, and leftover
+// dialog windows are closed on the next start.
+import { attachDialogPort, closeOrphanedDialogs, onWindowRemoved } from './lib/dialog-window.js';
+import { extensionError, toWireError } from './lib/errors.js';
+import { runFlow } from './lib/flows.js';
+import { parsePageRequest, senderOrigin } from './lib/page-request.js';
+import { loadTimeouts } from './lib/timeouts.js';
+
+const busyTabs = new Set();
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.sender?.id !== chrome.runtime.id) { port.disconnect(); return; }
+  if (port.name === 'cabridge-dialog') attachDialogPort(port);
+  else if (port.name === 'cabridge-page') servePagePort(port);
+  else port.disconnect();
+});
+
+chrome.windows.onRemoved.addListener(onWindowRemoved);
+
+closeOrphanedDialogs().catch(() => {});
+
+function servePagePort(port) {
+  const tabId = port.sender?.tab?.id;
+  let done = false;
+  let abort = null;
+  const reply = (message) => {
+    if (done) return;
+    done = true;
+    try { port.postMessage(message); port.disconnect(); } catch { /* page already gone */ }
+  };
+  port.onDisconnect.addListener(() => { done = true; abort?.(); });
+  port.onMessage.addListener(async (message) => {
+    if (abort !== null || done) return; // one request per port
+    abort = () => {};
+    let ownsTab = false;
+    try {
+      if (tabId === undefined) throw extensionError('INVALID_ARGUMENT', {}, 'err_INVALID_ARGUMENT', 'tab');
+      const origin = senderOrigin(port.sender);
+      const { action, params } = parsePageRequest(message);
+      if (busyTabs.has(tabId)) throw extensionError('ACTION_PENDING');
+      busyTabs.add(tabId);
+      ownsTab = true;
+      const timeouts = await loadTimeouts();
+      const result = await runFlow(action, {
+        id: crypto.randomUUID(), origin, params, timeouts,
+        onAbort: (fn) => { abort = fn; if (done) fn(); },
+      });
+      reply({ result });
+    } catch (error) {
+      reply({ error: toWireError(error) });
+    } finally {
+      if (ownsTab) busyTabs.delete(tabId);
+    }
+  });
+}

@@ -1,0 +1,151 @@
+// The three things a page can ask for, each run over its own native port.
+// The PIN travels dialog page -> this worker -> host and nowhere else.
+import { CabridgeError, extensionError } from './errors.js';
+import { NativeSession } from './native-session.js';
+import { DialogWindow } from './dialog-window.js';
+import { certView } from './cert-view.js';
+
+const DIALOG_ERRORS_IN_PLACE = new Set(['PIN_INCORRECT', 'PIN_INVALID']);
+
+/**
+ * Runs one page action. `flow` = {id, origin, params, timeouts, onAbort(fn)}.
+ * Resolves with the result for the page or rejects with a CabridgeError.
+ */
+export async function runFlow(action, flow) {
+  const session = new NativeSession();
+  let dialog = null;
+  const openDialog = () => (dialog ??= new DialogWindow(flow.id, flow.timeouts.userMs));
+  flow.onAbort(() => { dialog?.close(); session.close(); });
+  try {
+    switch (action) {
+      case 'detect': return await detect(session, flow);
+      case 'readCertificate': return await readCertificate(session, flow, openDialog);
+      case 'login': return await login(session, flow, openDialog);
+      default: throw extensionError('INVALID_ARGUMENT', { argument: 'action' }, 'err_INVALID_ARGUMENT', 'action');
+    }
+  } finally {
+    dialog?.close();
+    session.close();
+  }
+}
+
+async function detect(session, { origin, timeouts }) {
+  const status = await session.request('status', origin, {}, timeouts.statusMs);
+  const host = { version: status.version, protocol: status.protocol, originAllowed: status.originAllowed };
+  if (status.policy !== undefined) host.policy = status.policy;
+  return {
+    extension: { id: chrome.runtime.id, version: chrome.runtime.getManifest().version },
+    host,
+    plugins: Array.isArray(status.plugins) ? status.plugins : [],
+  };
+}
+
+async function listCertificates(session, { origin, params, timeouts }, purpose) {
+  const args = {};
+  if (params.vendor) args.vendor = params.vendor;
+  if (purpose) args.purpose = purpose;
+  const { certificates } = await session.request('list-certificates', origin, args, timeouts.listMs, 'TOKEN_NOT_RESPONDING');
+  if (!Array.isArray(certificates) || certificates.length === 0) {
+    throw extensionError('CERTIFICATE_NOT_FOUND', params.vendor ? { vendor: params.vendor } : {});
+  }
+  return certificates;
+}
+
+async function vendorNames(session, { origin, timeouts }) {
+  const status = await session.request('status', origin, {}, timeouts.statusMs);
+  return new Map((status.plugins ?? []).map((p) => [p.id, p.name || p.id]));
+}
+
+/** One certificate: the only one, or the one the person picks in the chooser. */
+async function chooseCertificate(certificates, names, flow, openDialog) {
+  if (certificates.length === 1) return certificates[0];
+  const dialog = openDialog();
+  await dialog.show('chooser.html', {
+    origin: flow.origin,
+    certificates: certificates.map((c) => certView(c, names)),
+  });
+  for (;;) {
+    const answer = await dialog.next();
+    const chosen = answer.type === 'choose' && certificates.find((c) => c.id === answer.certificateId);
+    if (chosen) return chosen;
+  }
+}
+
+async function readCertificate(session, flow, openDialog) {
+  const certificates = await listCertificates(session, flow);
+  const names = certificates.length > 1 ? await vendorNames(session, flow) : new Map();
+  return chooseCertificate(certificates, names, flow, openDialog);
+}
+
+async function login(session, flow, openDialog) {
+  const certificates = await listCertificates(session, flow, 'login');
+  const names = await vendorNames(session, flow);
+  const cert = await chooseCertificate(certificates, names, flow, openDialog);
+  const view = certView(cert, names);
+  const dialog = openDialog();
+  const args = (pin) => {
+    const a = { certificateId: cert.id, challenge: flow.params.challenge, pin };
+    if (flow.params.mode) a.mode = flow.params.mode;
+    return a;
+  };
+
+  if (view.expired || view.notYetValid) {
+    // Refused before the PIN is asked. The host checks validity before it
+    // looks at the PIN, so an empty PIN fetches the vendor's renewal help
+    // without touching the token.
+    const refusal = await session
+      .request('authenticate', flow.origin, args(''), flow.timeouts.authenticateMs, 'TOKEN_NOT_RESPONDING')
+      .then(() => null, (e) => e);
+    const code = view.expired ? 'CERTIFICATE_EXPIRED' : 'CERTIFICATE_NOT_YET_VALID';
+    const error = refusal?.code === code ? refusal : extensionError(code, {});
+    await showUntilClosed(dialog, { origin: flow.origin, cert: view, state: view.expired ? 'expired' : 'notYetValid', help: error.details.help ?? null });
+    throw error;
+  }
+
+  await dialog.show('pin.html', { origin: flow.origin, cert: view, state: 'enter' });
+  for (;;) {
+    const answer = await dialog.next();
+    if (answer.type !== 'submit') continue;
+    let pin = typeof answer.pin === 'string' ? answer.pin : '';
+    answer.pin = undefined;
+    if (!pin) { dialog.update({ origin: flow.origin, cert: view, state: 'pinEmpty' }); continue; }
+    dialog.update({ origin: flow.origin, cert: view, state: 'verifying' });
+    try {
+      const request = session.request('authenticate', flow.origin, args(pin), flow.timeouts.authenticateMs, 'TOKEN_NOT_RESPONDING');
+      pin = null; // JS strings cannot be wiped; drop our last reference at once
+      const { token } = await request;
+      return token;
+    } catch (error) {
+      if (!(error instanceof CabridgeError)) throw error;
+      if (DIALOG_ERRORS_IN_PLACE.has(error.code)) {
+        dialog.update({
+          origin: flow.origin, cert: view,
+          state: error.code === 'PIN_INCORRECT' ? 'pinIncorrect' : 'pinInvalid',
+          retriesLeft: error.details.retriesLeft ?? null,
+          finalTry: error.details.finalTry === true,
+          message: error.message,
+        });
+        continue;
+      }
+      if (error.code === 'PIN_LOCKED' || error.code === 'CERTIFICATE_EXPIRED') {
+        await showUntilClosed(dialog, {
+          origin: flow.origin, cert: view,
+          state: error.code === 'PIN_LOCKED' ? 'locked' : 'expired',
+          help: error.details.help ?? null, message: error.message,
+        }, true);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Shows an information-only state; returns when the person closes it (or time runs out). */
+async function showUntilClosed(dialog, view, inPlace = false) {
+  if (inPlace) dialog.update(view);
+  else await dialog.show('pin.html', view);
+  try {
+    for (;;) await dialog.next();
+  } catch (e) {
+    if (e.code !== 'USER_CANCELLED' && e.code !== 'USER_TIMEOUT') throw e;
+  }
+}

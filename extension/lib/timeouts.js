@@ -1,0 +1,29 @@
+// How long the extension waits. A host that never answers gets no error from
+// Chromium at all (FACTS.md), so every wait has a deadline of our own. The host
+// enforces its own token deadlines (enumerate 10 s, login 20 s, sign 20 s by
+// default), so ours sit just above them: the host's specific error wins when
+// it can still answer.
+export const DEFAULT_TIMEOUTS = Object.freeze({
+  statusMs: 10_000,
+  listMs: 15_000,
+  authenticateMs: 50_000,
+  userMs: 120_000, // the person's time to act on one dialog step
+});
+
+/**
+ * Administrators (and the end-to-end tests) may shorten or lengthen the waits
+ * in chrome.storage.local under "timeouts"; only known keys with sane values count.
+ */
+export async function loadTimeouts() {
+  const result = { ...DEFAULT_TIMEOUTS };
+  try {
+    const { timeouts } = await chrome.storage.local.get('timeouts');
+    for (const key of Object.keys(DEFAULT_TIMEOUTS)) {
+      const value = timeouts?.[key];
+      if (Number.isInteger(value) && value >= 100 && value <= 3_600_000) result[key] = value;
+    }
+  } catch {
+    // Storage unavailable: the defaults are safe.
+  }
+  return result;
+}
