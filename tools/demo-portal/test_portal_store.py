@@ -1,0 +1,137 @@
+"""Unit tests of the demo portal's challenge, binding, account and session rules."""
+
+import base64
+import os
+import tempfile
+import unittest
+
+from portal_store import CHALLENGE_LIFETIME_S, PortalError, PortalStore
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_700_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+class StoreTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "portal.sqlite")
+        self.clock = Clock()
+        self.store = PortalStore(self.path, clock=self.clock)
+        self.alice = self.store.create_account("alice", "pw-alice", "甲公司")
+        self.bob = self.store.create_account("bob", "pw-bob", "乙公司")
+
+    def tearDown(self):
+        self.store.close()
+        self.dir.cleanup()
+
+    def assertRefused(self, code, fn, *args):
+        with self.assertRaises(PortalError) as ctx:
+            fn(*args)
+        self.assertEqual(ctx.exception.code, code)
+        self.assertTrue(ctx.exception.message)  # a Chinese text for the person
+
+    # challenges
+    def test_challenge_is_32_random_bytes_and_unique(self):
+        ids, values = set(), set()
+        for _ in range(50):
+            cid, b64, life = self.store.issue_challenge()
+            self.assertEqual(len(base64.b64decode(b64)), 32)
+            self.assertEqual(life, CHALLENGE_LIFETIME_S)
+            ids.add(cid)
+            values.add(b64)
+        self.assertEqual(len(ids), 50)
+        self.assertEqual(len(values), 50)
+
+    def test_challenge_consumed_returns_the_issued_bytes(self):
+        cid, b64, _ = self.store.issue_challenge()
+        self.assertEqual(self.store.consume_challenge(cid), base64.b64decode(b64))
+
+    def test_challenge_is_single_use(self):
+        cid, _, _ = self.store.issue_challenge()
+        self.store.consume_challenge(cid)
+        self.assertRefused("CHALLENGE_USED", self.store.consume_challenge, cid)
+
+    def test_challenge_expires(self):
+        cid, _, _ = self.store.issue_challenge()
+        self.clock.now += CHALLENGE_LIFETIME_S + 1
+        self.assertRefused("CHALLENGE_EXPIRED", self.store.consume_challenge, cid)
+
+    def test_expired_attempt_still_uses_the_challenge_up(self):
+        cid, _, _ = self.store.issue_challenge()
+        self.clock.now += CHALLENGE_LIFETIME_S + 1
+        self.assertRefused("CHALLENGE_EXPIRED", self.store.consume_challenge, cid)
+        self.clock.now -= CHALLENGE_LIFETIME_S + 1
+        self.assertRefused("CHALLENGE_USED", self.store.consume_challenge, cid)
+
+    def test_unknown_challenge_refused(self):
+        self.assertRefused("CHALLENGE_UNKNOWN", self.store.consume_challenge, "00" * 16)
+
+    def test_challenges_survive_reopening_the_database(self):
+        cid, b64, _ = self.store.issue_challenge()
+        self.store.close()
+        self.store = PortalStore(self.path, clock=self.clock)
+        self.assertEqual(self.store.consume_challenge(cid), base64.b64decode(b64))
+
+    # bindings
+    def test_bind_and_find_by_certificate(self):
+        self.store.bind(self.alice.id, SHA_A.upper(), "甲公司", "甲公司", "91130100MA0CXXXX1X", "2027-01-01")
+        found = self.store.binding_for_certificate(SHA_A)
+        self.assertEqual(found.account_id, self.alice.id)
+        self.assertEqual(self.store.binding_for_account(self.alice.id).cert_sha256, SHA_A)
+
+    def test_certificate_bound_to_another_account_refused(self):
+        self.store.bind(self.alice.id, SHA_A, "h", "o", "", "2027")
+        self.assertRefused("CERTIFICATE_BOUND_ELSEWHERE", self.store.bind, self.bob.id, SHA_A, "h", "o", "", "2027")
+        self.assertIsNone(self.store.binding_for_account(self.bob.id))
+
+    def test_account_already_bound_must_unbind_first(self):
+        self.store.bind(self.alice.id, SHA_A, "h", "o", "", "2027")
+        self.assertRefused("ACCOUNT_ALREADY_BOUND", self.store.bind, self.alice.id, SHA_B, "h", "o", "", "2027")
+        self.store.unbind(self.alice.id)
+        self.store.bind(self.alice.id, SHA_B, "h", "o", "", "2027")
+        self.assertIsNone(self.store.binding_for_certificate(SHA_A))
+
+    def test_unbind_frees_the_certificate_for_another_account(self):
+        self.store.bind(self.alice.id, SHA_A, "h", "o", "", "2027")
+        self.store.unbind(self.alice.id)
+        self.store.bind(self.bob.id, SHA_A, "h", "o", "", "2027")
+        self.assertEqual(self.store.binding_for_certificate(SHA_A).account_id, self.bob.id)
+
+    def test_unbind_without_binding_refused(self):
+        self.assertRefused("NOT_BOUND", self.store.unbind, self.alice.id)
+
+    def test_malformed_fingerprint_refused(self):
+        self.assertRefused("BAD_CERTIFICATE", self.store.bind, self.alice.id, "xyz", "h", "o", "", "2027")
+
+    # accounts and sessions
+    def test_password_check(self):
+        self.assertEqual(self.store.check_password("alice", "pw-alice").id, self.alice.id)
+        self.assertRefused("BAD_PASSWORD", self.store.check_password, "alice", "pw-bob")
+        self.assertRefused("BAD_PASSWORD", self.store.check_password, "nobody", "pw")
+
+    def test_duplicate_account_refused(self):
+        self.assertRefused("ACCOUNT_EXISTS", self.store.create_account, "alice", "x", "y")
+
+    def test_session_lifecycle(self):
+        token = self.store.open_session(self.alice.id, "ca")
+        account, method = self.store.session(token)
+        self.assertEqual((account.id, method), (self.alice.id, "ca"))
+        self.store.close_session(token)
+        self.assertIsNone(self.store.session(token))
+
+    def test_session_expires(self):
+        token = self.store.open_session(self.alice.id, "password")
+        self.clock.now += 3601
+        self.assertIsNone(self.store.session(token))
+
+
+if __name__ == "__main__":
+    unittest.main()
