@@ -1,0 +1,100 @@
+// Launches Debian's Chromium with the cabridge extension loaded and a native
+// host manifest of the test's choosing, in a throw-away profile (FACTS.md).
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const EXTENSION_DIR = path.join(REPO, 'extension');
+export const EXTENSION_ID = 'nojnbkjmnolldjcnebneodoflnialbln';
+export const FAKE_HOST = path.join(REPO, 'tests/e2e/lib/fake-host.mjs');
+export const CHROMIUM = process.env.CABRIDGE_CHROMIUM || '/usr/bin/chromium';
+
+export function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `cabridge-e2e-${prefix}-`));
+}
+
+/** A shell wrapper so a host can be started with fixed arguments and environment. */
+export function writeHostWrapper(dir, command, env = {}) {
+  const file = path.join(dir, 'host-wrapper.sh');
+  const exports = Object.entries(env).map(([k, v]) => `export ${k}='${String(v).replace(/'/g, "'\\''")}'\n`).join('');
+  fs.writeFileSync(file, `#!/bin/sh\n${exports}exec ${command.map((c) => `'${c}'`).join(' ')} "$@"\n`, { mode: 0o755 });
+  return file;
+}
+
+/**
+ * Starts the browser. `hostPath`: executable the manifest points to, or null
+ * for "no host installed". `allowedOrigins` defaults to our extension.
+ * Returns {context, serviceWorker, dir, close}.
+ */
+export async function launchBrowser({ hostPath = null, allowedOrigins, env = {}, withExtension = true } = {}) {
+  const dir = tempDir('browser');
+  const userDataDir = path.join(dir, 'profile');
+  const config = path.join(dir, 'xdg-config');
+  fs.mkdirSync(path.join(userDataDir, 'NativeMessagingHosts'), { recursive: true });
+  fs.mkdirSync(config, { recursive: true });
+  if (hostPath) {
+    fs.writeFileSync(path.join(userDataDir, 'NativeMessagingHosts', 'org.cabridge.host.json'), JSON.stringify({
+      name: 'org.cabridge.host',
+      description: 'cabridge test host',
+      path: hostPath,
+      type: 'stdio',
+      allowed_origins: allowedOrigins ?? [`chrome-extension://${EXTENSION_ID}/`],
+    }));
+  }
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    // headless: true would pick the old headless shell, which has no extensions.
+    headless: false,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      '--headless=new',
+      ...(withExtension ? [`--load-extension=${EXTENSION_DIR}`, `--disable-extensions-except=${EXTENSION_DIR}`] : []),
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--lang=zh-CN',
+    ],
+    env: { ...process.env, XDG_CONFIG_HOME: config, LANGUAGE: 'zh_CN', ...env },
+    timeout: 30_000,
+  });
+  if (!withExtension) {
+    return { context, serviceWorker: null, dir, async close() { await context.close().catch(() => {}); fs.rmSync(dir, { recursive: true, force: true }); } };
+  }
+  let serviceWorker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));
+  serviceWorker ??= await context.waitForEvent('serviceworker', {
+    predicate: (w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`), timeout: 15_000,
+  });
+  return {
+    context,
+    serviceWorker,
+    dir,
+    async setTimeouts(timeouts) {
+      await serviceWorker.evaluate((t) => chrome.storage.local.set({ timeouts: t }), timeouts);
+    },
+    async close() {
+      await context.close().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits for the extension's dialog window showing `page` ("chooser.html" or "pin.html"). */
+export async function waitForDialog(context, page, timeout = 15_000) {
+  const matches = (p) => p.url().startsWith(`chrome-extension://${EXTENSION_ID}/${page}`);
+  const existing = context.pages().find(matches);
+  const dialog = existing ?? await context.waitForEvent('page', { predicate: matches, timeout });
+  await dialog.waitForLoadState('domcontentloaded');
+  return dialog;
+}
+
+export function artifactsDir(testName) {
+  const dir = path.join(process.env.CABRIDGE_E2E_ARTIFACTS || path.join(REPO, 'tests/e2e/artifacts'), testName);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
