@@ -1,0 +1,49 @@
+// Everything CertInfo says that follows from the certificate's DER alone,
+// computed with OpenSSL (PROTOCOL.md "CertInfo").
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+namespace cabridge {
+
+class CertificateParseError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct CertificateFacts {
+    // subject, issuer, serialNumber, notBefore, notAfter, daysLeft, expired,
+    // keyType, keyBits, keyUsage, extendedKeyUsage, certificate, sha256.
+    nlohmann::json info;
+    std::string keyType;  // "RSA", "EC", "SM2"
+    std::string curve;    // "P-256", "P-384", "SM2", another group name, or empty for RSA
+    bool expired = false;
+    bool notYetValid = false;
+    bool hasKeyUsage = false;
+    bool digitalSignature = false;
+    bool nonRepudiation = false;
+    std::string sha256Hex;
+};
+
+// Throws CertificateParseError for anything that is not exactly one DER X.509
+// certificate with a readable public key and validity dates.
+CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chrono::system_clock::time_point now);
+
+// CertInfo.id: first 32 hex digits of SHA-256 over vendor "\0" tokenSerial "\0" sha256Hex.
+std::string certificateId(const std::string& vendor, const std::string& tokenSerial, const std::string& sha256Hex);
+
+// list-certificates "purpose": "login" = digitalSignature (or no keyUsage at all),
+// "sign" = nonRepudiation, "any" = everything.
+bool suitsPurpose(const CertificateFacts& facts, std::string_view purpose);
+
+// The AuthToken algorithm for a key: RS256 (RSA), ES256 (P-256), ES384 (P-384),
+// SM2-SM3 (SM2); empty when the host cannot sign with it.
+std::string signatureAlgorithmFor(const CertificateFacts& facts);
+
+}  // namespace cabridge

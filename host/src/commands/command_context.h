@@ -1,0 +1,32 @@
+// What a command handler may use, and the handlers themselves (one file each).
+#pragma once
+
+#include "origin_policy.h"
+#include "plugin_registry.h"
+#include "request.h"
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+namespace cabridge {
+
+struct CommandContext {
+    PluginRegistry& registry;
+    const OriginPolicy& policy;
+    const AdminPolicyLoad& adminPolicy;
+    std::chrono::system_clock::time_point now;
+    bool quitRequested = false;
+};
+
+// Throws ORIGIN_NOT_ALLOWED or INSECURE_ORIGIN unless the policy allows `origin`.
+void requireAllowedOrigin(const CommandContext& context, const std::string& origin);
+
+// Each returns the "result" object or throws HostError. `request` is mutable so
+// authenticate can wipe the PIN inside it.
+nlohmann::json runStatus(CommandContext& context, Request& request);
+nlohmann::json runListCertificates(CommandContext& context, Request& request);
+nlohmann::json runAuthenticate(CommandContext& context, Request& request);
+nlohmann::json runQuit(CommandContext& context, Request& request);
+
+}  // namespace cabridge

@@ -1,0 +1,32 @@
+// Host configuration (docs/architecture.md "Host configuration").
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cabridge {
+
+struct HostConfig {
+    std::vector<std::filesystem::path> pluginDirs;
+    std::vector<std::string> allowedExtensions;
+    std::filesystem::path policyFile;
+    std::filesystem::path logFile;
+    std::filesystem::path source;       // the file read, empty when defaults
+    std::optional<std::string> error;   // why the file was refused (defaults used instead)
+};
+
+// Reads $CABRIDGE_CONFIG if set, else /etc/cabridge/host.json if present, else
+// defaults. `exeDir` is the directory of the running executable (for the bundled
+// plugin dir). A malformed file (not an object, unknown key, wrong type) is
+// refused whole and the defaults are used, with `error` saying why.
+HostConfig loadHostConfig(const std::filesystem::path& exeDir);
+
+// Same, from an explicit file (used by loadHostConfig and tests).
+HostConfig loadHostConfigFile(const std::filesystem::path& file, const std::filesystem::path& exeDir);
+
+// The defaults, honouring $CABRIDGE_PLUGIN_PATH, $CABRIDGE_LOG, $XDG_STATE_HOME, $HOME.
+HostConfig defaultHostConfig(const std::filesystem::path& exeDir);
+
+}  // namespace cabridge

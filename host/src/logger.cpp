@@ -1,0 +1,71 @@
+#include "logger.h"
+
+#include <chrono>
+#include <ctime>
+#include <unistd.h>
+
+namespace cabridge {
+namespace {
+
+struct LogState {
+    std::mutex mutex;
+    std::ofstream out;
+};
+
+LogState& state()
+{
+    static LogState s;
+    return s;
+}
+
+std::string timestamp()
+{
+    const auto now = std::chrono::system_clock::now();
+    const auto secs = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm {};
+    ::gmtime_r(&secs, &tm);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return buf;
+}
+
+}  // namespace
+
+void Logger::open(const std::filesystem::path& file)
+{
+    auto& s = state();
+    std::lock_guard lock(s.mutex);
+    std::error_code ec;
+    if (file.has_parent_path()) {
+        std::filesystem::create_directories(file.parent_path(), ec);
+    }
+    s.out.open(file, std::ios::app | std::ios::binary);
+}
+
+void Logger::info(std::string_view text) { write("INFO", text); }
+void Logger::warn(std::string_view text) { write("WARN", text); }
+void Logger::error(std::string_view text) { write("ERROR", text); }
+
+void Logger::flush()
+{
+    auto& s = state();
+    std::lock_guard lock(s.mutex);
+    if (s.out.is_open()) {
+        s.out.flush();
+    }
+}
+
+void Logger::write(std::string_view level, std::string_view text)
+{
+    auto& s = state();
+    std::lock_guard lock(s.mutex);
+    if (!s.out.is_open()) {
+        return;
+    }
+    s.out << timestamp() << " [" << ::getpid() << "] " << level << ' ' << text << '\n';
+    s.out.flush();  // a deadline exit uses _exit, so nothing may sit in a buffer
+}
+
+}  // namespace cabridge

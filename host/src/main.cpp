@@ -1,0 +1,54 @@
+// cabridge-host: started by the browser as `cabridge-host chrome-extension://<id>/`.
+#include "controller.h"
+#include "extension_origin.h"
+#include "host_config.h"
+#include "logger.h"
+
+#include <cabridge/version.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
+namespace {
+
+std::filesystem::path executableDir()
+{
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::filesystem::current_path(ec) : exe.parent_path();
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    // A browser that went away must not kill us mid-write with SIGPIPE; write() reports it.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    const auto config = cabridge::loadHostConfig(executableDir());
+    cabridge::Logger::open(config.logFile);
+    cabridge::Logger::info(std::string("cabridge-host ") + cabridge::kVersion + " started");
+    if (config.error) {
+        cabridge::Logger::error(*config.error + " (using defaults)");
+    }
+
+    const auto extensionId = argc > 1 ? cabridge::parseExtensionOrigin(argv[1]) : std::nullopt;
+    const bool allowed = extensionId && std::find(config.allowedExtensions.begin(), config.allowedExtensions.end(),
+                                                  *extensionId) != config.allowedExtensions.end();
+    if (!allowed) {
+        cabridge::Logger::warn(std::string("caller not allowed: ") + (argc > 1 ? argv[1] : "(no argv[1])"));
+    }
+
+    int status = 0;
+    {
+        cabridge::Controller controller(config, allowed, STDIN_FILENO, STDOUT_FILENO);
+        status = controller.run();
+    }
+    cabridge::Logger::flush();
+    // _Exit: a plugin call abandoned at its deadline may still be running on a
+    // detached thread; running static destructors under it is not safe.
+    std::_Exit(status);
+}

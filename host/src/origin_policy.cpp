@@ -1,0 +1,174 @@
+#include "origin_policy.h"
+
+#include "origin.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace cabridge {
+namespace {
+
+// A wildcard is "https://*.<suffix>[:port]" where "x.<suffix>[:port]" parses as an origin.
+std::optional<Origin> parseWildcard(std::string_view entry)
+{
+    constexpr std::string_view prefix = "https://*.";
+    if (!entry.starts_with(prefix)) {
+        return std::nullopt;
+    }
+    auto probe = parseOrigin("https://x." + std::string(entry.substr(prefix.size())));
+    if (!probe || probe->host.front() == '[') {
+        return std::nullopt;
+    }
+    probe->host = probe->host.substr(1);  // keep ".<suffix>"
+    return probe;
+}
+
+bool matches(std::string_view entry, std::string_view origin, const Origin& parsed)
+{
+    if (entry == origin) {
+        return true;
+    }
+    if (parsed.scheme != "https") {
+        return false;  // wildcards never cover plain http
+    }
+    const auto wildcard = parseWildcard(entry);
+    return wildcard && wildcard->port == parsed.port && parsed.host.size() > wildcard->host.size() &&
+           parsed.host.ends_with(wildcard->host);
+}
+
+bool matchesAny(const std::vector<std::string>& entries, std::string_view origin, const Origin& parsed)
+{
+    for (const auto& entry : entries) {
+        if (matches(entry, origin, parsed)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool containsExactly(const std::vector<std::string>& entries, std::string_view origin)
+{
+    for (const auto& entry : entries) {
+        if (entry == origin) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<std::string> validOnly(const std::vector<std::string>& entries)
+{
+    std::vector<std::string> out;
+    for (const auto& entry : entries) {
+        if (isValidOriginPattern(entry)) {
+            out.push_back(entry);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+bool isValidOriginPattern(std::string_view entry)
+{
+    return parseOrigin(entry).has_value() || parseWildcard(entry).has_value();
+}
+
+AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
+{
+    AdminPolicyLoad result;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+        if (errno == ENOENT) {
+            return result;  // no policy file: nothing added, nothing removed
+        }
+        result.error = "cannot read policy file " + file.string();
+        return result;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        result.error = "policy file is not a regular file: " + file.string();
+        return result;
+    }
+    if ((st.st_mode & S_IWOTH) != 0) {
+        result.error = "policy file is world-writable, ignored: " + file.string();
+        return result;
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        result.error = "cannot open policy file " + file.string();
+        return result;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const auto json = nlohmann::json::parse(buffer.str(), nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+        result.error = "policy file is not a JSON object: " + file.string();
+        return result;
+    }
+    AdminPolicy policy;
+    for (const auto& [key, value] : json.items()) {
+        std::vector<std::string>* target = nullptr;
+        if (key == "allowOrigins") target = &policy.allowOrigins;
+        else if (key == "denyOrigins") target = &policy.denyOrigins;
+        else if (key == "legacyOrigins") target = &policy.legacyOrigins;
+        else {
+            result.error = "policy file has unknown key \"" + key + "\"";
+            return result;
+        }
+        if (!value.is_array()) {
+            result.error = "policy file key \"" + key + "\" must be an array of origins";
+            return result;
+        }
+        for (const auto& entry : value) {
+            if (!entry.is_string() || !isValidOriginPattern(entry.get<std::string>())) {
+                result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump();
+                return result;
+            }
+            target->push_back(entry.get<std::string>());
+        }
+    }
+    result.policy = std::move(policy);
+    return result;
+}
+
+OriginPolicy::OriginPolicy(const std::vector<std::string>& pluginOrigins,
+                           const std::vector<std::string>& pluginLegacyOrigins,
+                           const AdminPolicy& admin)
+    : allow_(validOnly(pluginOrigins)), deny_(validOnly(admin.denyOrigins)), legacy_(validOnly(pluginLegacyOrigins))
+{
+    for (const auto& entry : validOnly(admin.allowOrigins)) allow_.push_back(entry);
+    for (const auto& entry : validOnly(admin.legacyOrigins)) legacy_.push_back(entry);
+}
+
+OriginPolicy::Verdict OriginPolicy::check(std::string_view origin) const
+{
+    const auto parsed = parseOrigin(origin);
+    if (!parsed) {
+        return Verdict::NotAllowed;
+    }
+    const bool followsList = parsed->scheme == "https" || isLoopbackHost(*parsed);
+    if (!followsList) {
+        // Plain http elsewhere: only an exact, non-denied entry lets it in.
+        return containsExactly(allow_, origin) && !matchesAny(deny_, origin, *parsed) ? Verdict::Allowed
+                                                                                     : Verdict::Insecure;
+    }
+    return matchesAny(allow_, origin, *parsed) && !matchesAny(deny_, origin, *parsed) ? Verdict::Allowed
+                                                                                      : Verdict::NotAllowed;
+}
+
+bool OriginPolicy::legacyAllowed(std::string_view origin) const
+{
+    const auto parsed = parseOrigin(origin);
+    if (!parsed || check(origin) != Verdict::Allowed) {
+        return false;
+    }
+    if (parsed->scheme == "http" && !isLoopbackHost(*parsed)) {
+        return containsExactly(legacy_, origin);
+    }
+    return matchesAny(legacy_, origin, *parsed);
+}
+
+}  // namespace cabridge

@@ -1,0 +1,349 @@
+#include "plugin.h"
+
+#include "deadline.h"
+#include "logger.h"
+
+#include <dlfcn.h>
+
+#include <cstring>
+
+namespace cabridge {
+namespace {
+
+// Bound on what a plugin may write through one sink, so a broken plugin cannot
+// exhaust memory; far above any real token list.
+constexpr std::size_t kMaxSinkBytes = 16 * 1024 * 1024;
+
+struct CallResult {
+    std::string out;
+    bool overflow = false;
+    cabridge_status status = CABRIDGE_ERR_PLUGIN;
+    cabridge_error err {};
+};
+
+void appendToResult(void* ctx, const std::uint8_t* data, std::size_t len)
+{
+    auto* result = static_cast<CallResult*>(ctx);
+    if (data == nullptr || len > kMaxSinkBytes - result->out.size()) {
+        result->overflow = result->overflow || data != nullptr;
+        return;
+    }
+    result->out.append(reinterpret_cast<const char*>(data), len);
+}
+
+// Runs one plugin call on a worker under `limit`. The result object is shared
+// with the worker so an abandoned call never writes into freed memory.
+// Returns nullptr when the deadline passed.
+template <class Call>
+std::shared_ptr<CallResult> runPluginCall(std::chrono::milliseconds limit, Call call)
+{
+    auto result = std::make_shared<CallResult>();
+    const bool finished = runWithDeadline(limit, [result, call] {
+        result->err.retries_left = -1;
+        const cabridge_sink sink {result.get(), &appendToResult};
+        result->status = call(sink, &result->err);
+        result->err.message[sizeof result->err.message - 1] = '\0';
+    });
+    return finished ? result : nullptr;
+}
+
+std::string describeFailure(std::string_view call, const CallResult& r)
+{
+    std::string text = std::string(call) + " returned status " + std::to_string(static_cast<int>(r.status));
+    if (r.err.ckr != 0) {
+        char ckr[32];
+        std::snprintf(ckr, sizeof ckr, " (CKR 0x%08x)", static_cast<unsigned>(r.err.ckr));
+        text += ckr;
+    }
+    if (r.err.message[0] != '\0') {
+        text += ": ";
+        text += r.err.message;
+    }
+    return text;
+}
+
+void throwIfFailed(std::string_view call, const CallResult& r)
+{
+    if (r.status != CABRIDGE_OK) {
+        throw PluginCallError(r.status, r.err, describeFailure(call, r));
+    }
+    if (r.overflow) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " wrote more than 16 MiB");
+    }
+}
+
+nlohmann::json parsePluginJson(std::string_view call, const std::string& text)
+{
+    auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " wrote invalid JSON");
+    }
+    return json;
+}
+
+std::vector<std::string> originList(const nlohmann::json& description, const char* key)
+{
+    std::vector<std::string> out;
+    if (description.contains(key) && description[key].is_array()) {
+        for (const auto& item : description[key]) {
+            if (item.is_string()) {
+                out.push_back(item.get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+PinRules pinRulesFrom(const nlohmann::json& description)
+{
+    PinRules rules;
+    if (!description.contains("pin") || !description["pin"].is_object()) {
+        return rules;
+    }
+    const auto& pin = description["pin"];
+    if (pin.contains("minLength") && pin["minLength"].is_number_unsigned()) {
+        rules.minLength = std::max<std::size_t>(1, pin["minLength"].get<std::size_t>());
+    }
+    if (pin.contains("maxLength") && pin["maxLength"].is_number_unsigned()) {
+        rules.maxLength = std::min<std::size_t>(256, pin["maxLength"].get<std::size_t>());
+    }
+    if (pin.contains("charset") && pin["charset"].is_string()) {
+        const auto charset = pin["charset"].get<std::string>();
+        if (charset == "digits") rules.charset = PinRules::Charset::Digits;
+        else if (charset == "alnum") rules.charset = PinRules::Charset::Alnum;
+    }
+    return rules;
+}
+
+}  // namespace
+
+PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, std::string what)
+    : std::runtime_error(std::move(what)), status_(status), retriesLeft_(err.retries_left),
+      finalTry_(err.final_try != 0)
+{
+}
+
+bool PinRules::accepts(std::string_view pin) const
+{
+    if (pin.size() < minLength || pin.size() > maxLength) {
+        return false;
+    }
+    for (const char ch : pin) {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool digit = c >= '0' && c <= '9';
+        const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        switch (charset) {
+        case Charset::Digits:
+            if (!digit) return false;
+            break;
+        case Charset::Alnum:
+            if (!digit && !alpha) return false;
+            break;
+        case Charset::Printable:
+            if (c < 0x20 || c > 0x7E) return false;
+            break;
+        }
+    }
+    return true;
+}
+
+std::unique_ptr<Plugin> Plugin::failed(std::string id, std::string name, std::string reason)
+{
+    std::unique_ptr<Plugin> plugin(new Plugin());
+    plugin->id_ = std::move(id);
+    plugin->name_ = std::move(name);
+    plugin->error_ = std::move(reason);
+    return plugin;
+}
+
+std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
+{
+    auto fail = [&](std::string reason) {
+        Logger::error("plugin " + descriptor.id + ": " + reason);
+        return failed(descriptor.id, descriptor.name, std::move(reason));
+    };
+
+    void* library = ::dlopen(descriptor.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+        const char* why = ::dlerror();
+        return fail(std::string("cannot load plugin library: ") + (why ? why : "unknown reason"));
+    }
+    auto entry = reinterpret_cast<cabridge_plugin_entry_fn>(::dlsym(library, CABRIDGE_PLUGIN_ENTRY_SYMBOL));
+    if (entry == nullptr) {
+        return fail("plugin library does not export " CABRIDGE_PLUGIN_ENTRY_SYMBOL);
+    }
+    const cabridge_plugin_api_v1* api = entry(CABRIDGE_PLUGIN_ABI_VERSION);
+    if (api == nullptr) {
+        return fail("plugin does not offer ABI version 1");
+    }
+    if (api->abi_version != CABRIDGE_PLUGIN_ABI_VERSION || api->struct_size != sizeof(cabridge_plugin_api_v1)) {
+        return fail("plugin offers ABI version " + std::to_string(api->abi_version) + " with table size " +
+                    std::to_string(api->struct_size) + ", host needs version 1 with size " +
+                    std::to_string(sizeof(cabridge_plugin_api_v1)));
+    }
+    if (!api->create || !api->destroy || !api->describe || !api->list_tokens || !api->identify || !api->login ||
+        !api->sign || !api->logout) {
+        return fail("plugin function table has empty entries");
+    }
+
+    std::unique_ptr<Plugin> plugin(new Plugin());
+    plugin->id_ = descriptor.id;
+    plugin->name_ = descriptor.name;
+    plugin->deadlines_ = descriptor.deadlines;
+    plugin->library_ = library;
+    plugin->api_ = api;
+
+    // create: the instance pointer travels back through the shared result.
+    auto created = std::make_shared<cabridge_plugin*>(nullptr);
+    const std::string config = descriptor.config.dump();
+    auto createResult = runPluginCall(descriptor.deadlines.enumerate,
+                                      [api, created, config](cabridge_sink, cabridge_error* err) {
+                                          return api->create(config.c_str(), created.get(), err);
+                                      });
+    if (!createResult) {
+        return fail("did not answer in time (create)");
+    }
+    if (createResult->status != CABRIDGE_OK || *created == nullptr) {
+        return fail("create failed: " + describeFailure("create", *createResult));
+    }
+    plugin->instance_ = *created;
+
+    cabridge_plugin* instance = plugin->instance_;
+    auto describeResult = runPluginCall(descriptor.deadlines.enumerate,
+                                        [api, instance](cabridge_sink sink, cabridge_error* err) {
+                                            return api->describe(instance, sink, err);
+                                        });
+    if (!describeResult) {
+        plugin->instance_ = nullptr;  // abandoned: never touched again, not even destroy
+        return fail("did not answer in time (describe)");
+    }
+    std::optional<std::string> describeError;
+    nlohmann::json description;
+    if (describeResult->status != CABRIDGE_OK) {
+        describeError = "describe failed: " + describeFailure("describe", *describeResult);
+    } else {
+        description = nlohmann::json::parse(describeResult->out, nullptr, false);
+        if (description.is_discarded() || !description.is_object()) {
+            describeError = "describe did not write a JSON object";
+        }
+    }
+    if (describeError) {
+        return fail(*describeError);  // `plugin` is destroyed here, which calls destroy()
+    }
+    if (description.contains("name") && description["name"].is_string()) {
+        plugin->name_ = description["name"].get<std::string>();
+    }
+    if (description.contains("version") && description["version"].is_string()) {
+        plugin->version_ = description["version"].get<std::string>();
+    }
+    plugin->origins_ = originList(description, "origins");
+    plugin->legacyOrigins_ = originList(description, "legacyOrigins");
+    plugin->pinRules_ = pinRulesFrom(description);
+    if (description.contains("help") && description["help"].is_object()) {
+        plugin->help_ = description["help"];
+    }
+    Logger::info("plugin " + plugin->id_ + " " + plugin->version_ + " loaded from " + descriptor.library.string());
+    return plugin;
+}
+
+Plugin::~Plugin()
+{
+    if (api_ != nullptr && instance_ != nullptr) {
+        api_->destroy(instance_);
+    }
+}
+
+nlohmann::json Plugin::help(std::string_view kind) const
+{
+    const std::string key(kind);
+    if (help_.contains(key) && help_[key].is_object() && help_[key].contains("text")) {
+        return help_[key];
+    }
+    return nullptr;
+}
+
+nlohmann::json Plugin::listTokens()
+{
+    auto api = api_;
+    auto instance = instance_;
+    auto result = runPluginCall(deadlines_.enumerate, [api, instance](cabridge_sink sink, cabridge_error* err) {
+        return api->list_tokens(instance, sink, err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": list_tokens");
+    }
+    throwIfFailed("list_tokens", *result);
+    auto json = parsePluginJson("list_tokens", result->out);
+    if (!json.is_array()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, "list_tokens did not write a JSON array");
+    }
+    return json;
+}
+
+nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
+{
+    auto api = api_;
+    auto instance = instance_;
+    auto bytes = std::make_shared<std::vector<std::uint8_t>>(der.begin(), der.end());
+    auto result = runPluginCall(deadlines_.enumerate, [api, instance, bytes](cabridge_sink sink, cabridge_error* err) {
+        return api->identify(instance, bytes->data(), bytes->size(), sink, err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": identify");
+    }
+    throwIfFailed("identify", *result);
+    auto json = parsePluginJson("identify", result->out);
+    return json.is_object() ? json : nlohmann::json::object();
+}
+
+void Plugin::login(const std::string& tokenRef, std::shared_ptr<const SecretBuffer> pin)
+{
+    auto api = api_;
+    auto instance = instance_;
+    auto result = runPluginCall(deadlines_.login, [api, instance, tokenRef, pin](cabridge_sink, cabridge_error* err) {
+        return api->login(instance, tokenRef.c_str(), pin->data(), pin->size(), err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": login");
+    }
+    throwIfFailed("login", *result);
+}
+
+std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::string& certRef,
+                                       const std::string& algorithm, std::span<const std::uint8_t> data)
+{
+    auto api = api_;
+    auto instance = instance_;
+    auto bytes = std::make_shared<std::vector<std::uint8_t>>(data.begin(), data.end());
+    auto result = runPluginCall(deadlines_.sign, [api, instance, tokenRef, certRef, algorithm, bytes](
+                                                     cabridge_sink sink, cabridge_error* err) {
+        return api->sign(instance, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), bytes->data(),
+                         bytes->size(), sink, err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": sign");
+    }
+    throwIfFailed("sign", *result);
+    return {result->out.begin(), result->out.end()};
+}
+
+void Plugin::logout(const std::string& tokenRef)
+{
+    auto api = api_;
+    auto instance = instance_;
+    auto result = runPluginCall(deadlines_.login, [api, instance, tokenRef](cabridge_sink, cabridge_error* err) {
+        return api->logout(instance, tokenRef.c_str(), err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": logout");
+    }
+    throwIfFailed("logout", *result);
+}
+
+}  // namespace cabridge

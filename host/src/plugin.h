@@ -1,0 +1,104 @@
+// One vendor plugin as the host sees it: its library loaded through the C ABI,
+// its instance, its description, and every call behind a deadline. A plugin that
+// failed to load stays in the list in the "error" state with a reason.
+#pragma once
+
+#include "plugin_descriptor.h"
+#include "secret_buffer.h"
+
+#include <cabridge/plugin.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cabridge {
+
+// A plugin call that returned something other than CABRIDGE_OK.
+class PluginCallError : public std::runtime_error {
+public:
+    PluginCallError(cabridge_status status, const cabridge_error& err, std::string what);
+    cabridge_status status() const noexcept { return status_; }
+    // -1 when the token did not say.
+    int retriesLeft() const noexcept { return retriesLeft_; }
+    bool finalTry() const noexcept { return finalTry_; }
+
+private:
+    cabridge_status status_;
+    int retriesLeft_;
+    bool finalTry_;
+};
+
+// The PIN form a vendor accepts (describe().pin); checked before a token is touched.
+struct PinRules {
+    enum class Charset { Digits, Alnum, Printable };
+    std::size_t minLength = 1;
+    std::size_t maxLength = 64;
+    Charset charset = Charset::Printable;
+
+    bool accepts(std::string_view pin) const;
+};
+
+class Plugin {
+public:
+    // Loads the descriptor's library and creates + describes an instance, each
+    // under the descriptor's enumerate deadline. Never throws: failures give a
+    // plugin in the error state.
+    static std::unique_ptr<Plugin> load(const PluginDescriptor& descriptor);
+
+    // A plugin known only by its descriptor file, which could not be used.
+    static std::unique_ptr<Plugin> failed(std::string id, std::string name, std::string reason);
+
+    ~Plugin();
+    Plugin(const Plugin&) = delete;
+    Plugin& operator=(const Plugin&) = delete;
+
+    const std::string& id() const noexcept { return id_; }
+    const std::string& name() const noexcept { return name_; }
+    const std::string& version() const noexcept { return version_; }
+    bool ok() const noexcept { return !error_.has_value(); }
+    const std::optional<std::string>& error() const noexcept { return error_; }
+
+    const std::vector<std::string>& origins() const noexcept { return origins_; }
+    const std::vector<std::string>& legacyOrigins() const noexcept { return legacyOrigins_; }
+    const PinRules& pinRules() const noexcept { return pinRules_; }
+    // The vendor's help object for `kind` ("renew", "unlock", "lost", "reinsert",
+    // "contact"), or null when it gave none.
+    nlohmann::json help(std::string_view kind) const;
+
+    // Token calls. Each runs under its deadline; when the deadline passes the
+    // process replies TOKEN_NOT_RESPONDING and exits (exitAfterTokenTimeout).
+    // Failures throw PluginCallError. Only valid when ok().
+    nlohmann::json listTokens();
+    nlohmann::json identify(std::span<const std::uint8_t> der);
+    void login(const std::string& tokenRef, std::shared_ptr<const SecretBuffer> pin);
+    std::vector<std::uint8_t> sign(const std::string& tokenRef, const std::string& certRef,
+                                   const std::string& algorithm, std::span<const std::uint8_t> data);
+    void logout(const std::string& tokenRef);
+
+private:
+    Plugin() = default;
+
+    std::string id_;
+    std::string name_;
+    std::string version_;
+    std::optional<std::string> error_;
+    std::vector<std::string> origins_;
+    std::vector<std::string> legacyOrigins_;
+    PinRules pinRules_;
+    nlohmann::json help_ = nlohmann::json::object();
+    PluginDeadlines deadlines_;
+
+    // The library handle is never dlclose'd: a vendor module may own threads
+    // or a PKCS#11 context that must not be finalized while the process lives.
+    void* library_ = nullptr;
+    const cabridge_plugin_api_v1* api_ = nullptr;
+    cabridge_plugin* instance_ = nullptr;
+};
+
+}  // namespace cabridge

@@ -1,0 +1,115 @@
+#include "plugin_descriptor.h"
+
+namespace cabridge {
+namespace {
+
+bool isValidPluginId(std::string_view id)
+{
+    if (id.empty() || id.size() > 64) {
+        return false;
+    }
+    for (const char c : id) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::chrono::milliseconds deadlineValue(const nlohmann::json& value, const std::string& key)
+{
+    if (!value.is_number_integer() || value.get<long long>() <= 0 || value.get<long long>() > 600000) {
+        throw DescriptorError("\"deadlines." + key + "\" must be an integer between 1 and 600000");
+    }
+    return std::chrono::milliseconds(value.get<long long>());
+}
+
+}  // namespace
+
+std::string descriptorIdFromFile(const std::filesystem::path& file)
+{
+    return file.stem().string();
+}
+
+PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::string_view text)
+{
+    const auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded()) {
+        throw DescriptorError("descriptor is not valid JSON");
+    }
+    if (!json.is_object()) {
+        throw DescriptorError("descriptor is not a JSON object");
+    }
+    PluginDescriptor d;
+    d.file = file;
+    if (!json.contains("id") || !json["id"].is_string() || !isValidPluginId(json["id"].get<std::string>())) {
+        throw DescriptorError("\"id\" must be a string of a-z, 0-9, '-', '_' (1..64)");
+    }
+    d.id = json["id"].get<std::string>();
+    if (d.id != descriptorIdFromFile(file)) {
+        throw DescriptorError("\"id\" \"" + d.id + "\" does not match the file name");
+    }
+    if (!json.contains("abi") || !json["abi"].is_number_integer()) {
+        throw DescriptorError("\"abi\" must be an integer");
+    }
+    if (json["abi"].get<long long>() != 1) {
+        throw DescriptorError("descriptor declares ABI " + json["abi"].dump() + ", host speaks 1");
+    }
+    if (!json.contains("library") || !json["library"].is_string() || json["library"].get<std::string>().empty()) {
+        throw DescriptorError("\"library\" must be a non-empty string");
+    }
+    d.library = json["library"].get<std::string>();
+    d.name = d.id;
+    if (json.contains("name")) {
+        if (!json["name"].is_string()) {
+            throw DescriptorError("\"name\" must be a string");
+        }
+        d.name = json["name"].get<std::string>();
+    }
+    if (json.contains("config")) {
+        if (!json["config"].is_object()) {
+            throw DescriptorError("\"config\" must be an object");
+        }
+        d.config = json["config"];
+    }
+    if (json.contains("deadlines")) {
+        const auto& deadlines = json["deadlines"];
+        if (!deadlines.is_object()) {
+            throw DescriptorError("\"deadlines\" must be an object");
+        }
+        for (const auto& [key, value] : deadlines.items()) {
+            if (key == "enumerateMs") d.deadlines.enumerate = deadlineValue(value, key);
+            else if (key == "loginMs") d.deadlines.login = deadlineValue(value, key);
+            else if (key == "signMs") d.deadlines.sign = deadlineValue(value, key);
+            else throw DescriptorError("unknown key \"deadlines." + key + "\"");
+        }
+    }
+    return d;
+}
+
+std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile,
+                                           const std::string& library,
+                                           const std::vector<std::filesystem::path>& pluginDirs)
+{
+    const std::filesystem::path candidate =
+        std::filesystem::path(library).is_absolute() ? std::filesystem::path(library)
+                                                     : descriptorFile.parent_path() / library;
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(candidate, ec);
+    if (ec || !std::filesystem::is_regular_file(real, ec)) {
+        throw DescriptorError("plugin library not found: " + candidate.string());
+    }
+    for (const auto& dir : pluginDirs) {
+        const auto realDir = std::filesystem::canonical(dir, ec);
+        if (ec) {
+            continue;
+        }
+        const auto rel = real.lexically_relative(realDir);
+        if (!rel.empty() && *rel.begin() != ".." && rel.is_relative()) {
+            return real;
+        }
+    }
+    throw DescriptorError("plugin library lies outside the plugin directories: " + real.string());
+}
+
+}  // namespace cabridge

@@ -1,0 +1,98 @@
+#include "token_inventory.h"
+
+#include "base64.h"
+#include "logger.h"
+
+namespace cabridge {
+namespace {
+
+std::string stringField(const nlohmann::json& object, const char* key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool boolField(const nlohmann::json& object, const char* key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
+nlohmann::json tokenInfo(const nlohmann::json& token)
+{
+    nlohmann::json flags = nlohmann::json::object();
+    if (const auto it = token.find("pinFlags"); it != token.end() && it->is_object()) {
+        flags = *it;
+    }
+    nlohmann::json retries = nullptr;
+    if (const auto it = token.find("retriesLeft"); it != token.end() && it->is_number_integer() &&
+                                                 it->get<long long>() >= 0) {
+        retries = it->get<long long>();
+    }
+    return {{"label", stringField(token, "label")},
+            {"serial", stringField(token, "serial")},
+            {"manufacturer", stringField(token, "manufacturer")},
+            {"model", stringField(token, "model")},
+            {"pinFlags",
+             {{"countLow", boolField(flags, "countLow")},
+              {"finalTry", boolField(flags, "finalTry")},
+              {"locked", boolField(flags, "locked")}}},
+            {"retriesLeft", retries}};
+}
+
+}  // namespace
+
+TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now)
+{
+    TokenInventory inventory;
+    const auto tokens = plugin.listTokens();
+    for (const auto& token : tokens) {
+        if (!token.is_object() || stringField(token, "ref").empty()) {
+            Logger::warn(plugin.id() + ": list_tokens entry without \"ref\" skipped");
+            continue;
+        }
+        ++inventory.tokenCount;
+        const auto info = tokenInfo(token);
+        const auto certs = token.find("certificates");
+        if (certs == token.end() || !certs->is_array()) {
+            continue;
+        }
+        for (const auto& cert : *certs) {
+            if (!cert.is_object()) {
+                continue;
+            }
+            const auto der = base64Decode(stringField(cert, "der"));
+            if (!der || stringField(cert, "ref").empty()) {
+                Logger::warn(plugin.id() + ": certificate without ref or base64 DER skipped");
+                continue;
+            }
+            CertificateEntry entry;
+            try {
+                entry.facts = describeCertificate(*der, now);
+            } catch (const CertificateParseError& e) {
+                Logger::warn(plugin.id() + ": certificate \"" + stringField(cert, "label") + "\" skipped: " + e.what());
+                continue;
+            }
+            entry.plugin = &plugin;
+            entry.tokenRef = stringField(token, "ref");
+            entry.tokenSerial = info["serial"].get<std::string>();
+            entry.certRef = stringField(cert, "ref");
+            entry.token = info;
+            nlohmann::json identity = nlohmann::json::object();
+            try {
+                identity = plugin.identify(*der);
+            } catch (const PluginCallError& e) {
+                Logger::warn(plugin.id() + ": identify failed: " + e.what());
+            }
+            entry.certInfo = entry.facts.info;
+            entry.certInfo["id"] = certificateId(plugin.id(), entry.tokenSerial, entry.facts.sha256Hex);
+            entry.certInfo["vendor"] = plugin.id();
+            entry.certInfo["token"] = info;
+            entry.certInfo["identity"] = identity;
+            inventory.certificates.push_back(std::move(entry));
+        }
+    }
+    return inventory;
+}
+
+}  // namespace cabridge

@@ -1,0 +1,34 @@
+// The certificates on the tokens a plugin sees now, each with its CertInfo
+// (PROTOCOL.md) and the plugin's references needed to sign with it.
+#pragma once
+
+#include "cert_info.h"
+#include "plugin.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace cabridge {
+
+struct CertificateEntry {
+    Plugin* plugin = nullptr;
+    std::string tokenRef;
+    std::string tokenSerial;
+    std::string certRef;
+    nlohmann::json token;  // CertInfo.token
+    CertificateFacts facts;
+    nlohmann::json certInfo;  // the full CertInfo
+};
+
+struct TokenInventory {
+    std::size_t tokenCount = 0;
+    std::vector<CertificateEntry> certificates;
+};
+
+// Calls list_tokens (and identify per certificate) on `plugin`. A certificate
+// that does not parse, or a malformed token entry, is skipped and logged.
+// Throws PluginCallError when list_tokens itself fails.
+TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now);
+
+}  // namespace cabridge
