@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, tempDir, writeHostWrapper, EXTENSION_ID } from './lib/browser.mjs';
 import { startPageServer, callLibrary } from './lib/page-server.mjs';
-import { hostEnvironment, REAL_HOST } from './lib/real-host.mjs';
+import { hebcaDescriptor, hostEnvironment, PLUGIN_DIR, REAL_HOST } from './lib/real-host.mjs';
 
 test('detect with the real host reports extension, host and plugins', { timeout: 60_000 }, async () => {
   const srv = await startPageServer();
-  const env = hostEnvironment(tempDir('detect'), { allowOrigins: [srv.origin] });
+  const dir = tempDir('detect');
+  const env = hostEnvironment(dir, { allowOrigins: [srv.origin], pluginDirs: [hebcaDescriptor(dir), PLUGIN_DIR] });
   const browser = await launchBrowser({ hostPath: REAL_HOST, env });
   try {
     const page = await browser.context.newPage();

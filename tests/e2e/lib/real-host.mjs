@@ -40,3 +40,63 @@ export function makeFixture(dir) {
 }
 
 export { writeHostWrapper };
+
+export const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
+export const FAULT_MODULE = path.join(BUILD, 'lib', 'test', 'libcabridge-faultp11.so');
+
+/** make-test-pki.sh into `dir`; returns pki.json. */
+export function makePki(dir) {
+  execFileSync('bash', [path.join(REPO, 'tools/pki/make-test-pki.sh'), dir], { stdio: 'pipe', timeout: 120_000 });
+  return JSON.parse(fs.readFileSync(path.join(dir, 'pki.json'), 'utf8'));
+}
+
+/** One SoftHSM token holding `certs` (names from the PKI); returns the SOFTHSM2_CONF path. */
+export function provisionToken(pkiDir, tokenDir, label, certs, pin) {
+  return execFileSync('bash', [path.join(REPO, 'tools/pki/provision-token.sh'), '--dir', tokenDir, '--label', label,
+    '--pin', pin, '--pki', pkiDir, ...certs], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).toString().trim().split('\n').pop();
+}
+
+/**
+ * A HeBCA plugin descriptor of the test's own (the shipped one points at
+ * real HeBCA middleware paths) using `module` (SoftHSM or the fault module).
+ * Returns the plugin directory to list first in pluginDirs.
+ */
+export function hebcaDescriptor(dir, { module = SOFTHSM, retryCounter = false } = {}) {
+  const pluginDir = path.join(dir, 'plugins');
+  fs.mkdirSync(pluginDir, { recursive: true });
+  const config = { modules: [module] };
+  if (retryCounter) config.retryCounter = { symbol: 'cabridge_fault_get_pin_retries' };
+  fs.writeFileSync(path.join(pluginDir, 'hebca.json'), JSON.stringify({
+    id: 'hebca', name: '河北 CA', abi: 1,
+    library: path.join(PLUGIN_DIR, 'libcabridge-hebca.so'),
+    config,
+    deadlines: { enumerateMs: 10000, loginMs: 20000, signMs: 20000 },
+  }));
+  return pluginDir;
+}
+
+/**
+ * Everything a real-host test needs: PKI, one token with `certs`, host config
+ * allowing `allowOrigins`. Options: fault = {pinMaxRetries} to put the fault
+ * module in front of SoftHSM.
+ */
+export function realHostSetup(dir, { certs, pin = '739164', allowOrigins, fault = null, label = 'HEBCA-E2E' }) {
+  const pkiDir = path.join(dir, 'pki');
+  const pki = makePki(pkiDir);
+  const softhsmConf = provisionToken(pkiDir, path.join(dir, 'softhsm'), label, certs, pin);
+  const env = { SOFTHSM2_CONF: softhsmConf };
+  let module = SOFTHSM;
+  if (fault) {
+    module = FAULT_MODULE;
+    const control = path.join(dir, 'fault-control');
+    fs.writeFileSync(control, `pin_max_retries=${fault.pinMaxRetries}\n`);
+    Object.assign(env, {
+      CABRIDGE_FAULT_TARGET: SOFTHSM,
+      CABRIDGE_FAULT_CONTROL: control,
+      CABRIDGE_FAULT_STATE: path.join(dir, 'fault-state'),
+    });
+  }
+  const pluginDir = hebcaDescriptor(dir, { module, retryCounter: Boolean(fault) });
+  Object.assign(env, hostEnvironment(dir, { allowOrigins, pluginDirs: [pluginDir, PLUGIN_DIR], softhsmConf }));
+  return { pki, pkiDir, env, pin };
+}

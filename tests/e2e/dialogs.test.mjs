@@ -1,0 +1,130 @@
+// The extension's own windows with the real host, the HeBCA plugin and
+// SoftHSM tokens: chooser, PIN entry and its retries, lock, cancel, timeout,
+// expired certificate, origin policy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { artifactsDir, waitForDialog } from './lib/browser.mjs';
+import { callLibrary } from './lib/page-server.mjs';
+import { VERIFY } from './lib/real-host.mjs';
+import { randomChallenge, startCall, withRealHost } from './lib/real-scenario.mjs';
+
+test('chooser lists several certificates, warns of expiry, and returns the one picked', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa', 'org-ec', 'expiring'] }, async ({ page, browser, setup, origin }) => {
+    const call = startCall(page, 'readCertificate', { vendor: 'hebca' });
+    const chooser = await waitForDialog(browser.context, 'chooser.html');
+    await chooser.locator('li.choice').nth(2).waitFor();
+    assert.equal(await chooser.locator('li.choice').count(), 3);
+    assert.equal(await chooser.locator('#origin').textContent(), origin);
+    const text = await chooser.locator('#choices').textContent();
+    for (const name of ['河北测试科技有限公司', '石家庄示例商贸有限公司', '唐山示例物流有限公司', '91130102MA0CX8NW8P', '河北 CA']) {
+      assert.ok(text.includes(name), `chooser shows ${name}`);
+    }
+    assert.match(await chooser.locator('.expiring').textContent(), /证书将于 (9|10) 天后到期/);
+    await chooser.screenshot({ path: path.join(artifactsDir('chooser'), 'chooser.png') });
+    const ec = setup.pki.certificates.find((c) => c.name === 'org-ec');
+    await chooser.locator('li.choice', { hasText: ec.O }).locator('input').check();
+    await chooser.keyboard.press('Enter');
+    const { result, error } = await call;
+    assert.equal(error, undefined, JSON.stringify(error));
+    assert.equal(result.sha256, ec.sha256);
+    assert.equal(result.identity.unifiedSocialCreditCode, ec.uscc);
+  });
+});
+
+test('wrong PIN shows retries left in the same dialog; the right PIN then gives a verifiable token', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 3 } }, async ({ page, browser, setup, origin }) => {
+    const challenge = randomChallenge();
+    const call = startCall(page, 'login', { challenge, vendor: 'hebca' });
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('#cert .holder').waitFor();
+    assert.equal(await dialog.locator('#origin').textContent(), origin);
+    assert.equal(await dialog.locator('#pin').getAttribute('type'), 'password');
+    assert.equal(await dialog.evaluate(() => document.activeElement.id), 'pin');
+    await dialog.screenshot({ path: path.join(artifactsDir('pin'), 'pin-dialog.png') });
+    await dialog.locator('#pin').fill('000000');
+    await dialog.keyboard.press('Enter');
+    await dialog.locator('.pin-incorrect').waitFor({ timeout: 30_000 });
+    assert.match(await dialog.locator('.pin-incorrect').textContent(), /还可以再试 2 次/);
+    await dialog.screenshot({ path: path.join(artifactsDir('pin'), 'pin-wrong.png') });
+    await dialog.locator('#pin').fill(setup.pin);
+    await dialog.keyboard.press('Enter');
+    const { result, error } = await call;
+    assert.equal(error, undefined, JSON.stringify(error));
+    assert.equal(result.format, 'cabridge-auth:1');
+    assert.equal(result.origin, origin);
+    assert.equal(result.algorithm, 'RS256');
+    const out = execFileSync(VERIFY, ['--token', '-', '--origin', origin, '--challenge', challenge,
+      '--ca', path.join(setup.pkiDir, 'root.pem'), '--intermediate', path.join(setup.pkiDir, 'intermediate.pem')],
+    { input: JSON.stringify(result) });
+    assert.equal(JSON.parse(out).valid, true);
+  });
+});
+
+test('a locked PIN shows the unlock help and fails with PIN_LOCKED', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 1 } }, async ({ page, browser }) => {
+    const call = startCall(page, 'login', { challenge: randomChallenge() });
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('#cert .holder').waitFor();
+    await dialog.locator('#pin').fill('000000');
+    await dialog.keyboard.press('Enter');
+    await dialog.locator('.locked').waitFor({ timeout: 30_000 });
+    assert.match(await dialog.locator('.help').textContent(), /重置|解锁/);
+    await dialog.screenshot({ path: path.join(artifactsDir('pin'), 'pin-locked.png') });
+    await dialog.keyboard.press('Escape');
+    const { error } = await call;
+    assert.equal(error?.code, 'PIN_LOCKED');
+  });
+});
+
+test('cancel button, Esc and closing the window all give USER_CANCELLED', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'] }, async ({ page, browser }) => {
+    for (const how of ['escape', 'button', 'close']) {
+      const call = startCall(page, 'login', { challenge: randomChallenge() });
+      const dialog = await waitForDialog(browser.context, 'pin.html');
+      await dialog.locator('#cert .holder').waitFor();
+      if (how === 'escape') await dialog.keyboard.press('Escape');
+      else if (how === 'button') await dialog.locator('#cancel').click();
+      else await dialog.close();
+      const { error } = await call;
+      assert.equal(error?.code, 'USER_CANCELLED', how);
+      await dialog.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+    }
+  });
+});
+
+test('no answer from the person gives USER_TIMEOUT', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'], timeouts: { userMs: 2000 } }, async ({ page, browser }) => {
+    const call = startCall(page, 'login', { challenge: randomChallenge() });
+    await waitForDialog(browser.context, 'pin.html');
+    const { error } = await call;
+    assert.equal(error?.code, 'USER_TIMEOUT');
+  });
+});
+
+test('an expired certificate is refused with renewal help before the PIN is asked', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['expired'] }, async ({ page, browser }) => {
+    const call = startCall(page, 'login', { challenge: randomChallenge() });
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('.expired').waitFor();
+    assert.equal(await dialog.locator('#pin-area').isHidden(), true);
+    assert.match(await dialog.locator('.help').textContent(), /hebca\.com/i);
+    await dialog.screenshot({ path: path.join(artifactsDir('pin'), 'expired.png') });
+    await dialog.keyboard.press('Escape');
+    const { error } = await call;
+    assert.equal(error?.code, 'CERTIFICATE_EXPIRED');
+    assert.match(JSON.stringify(error.details.help), /hebca\.com/i);
+  });
+});
+
+test('an origin outside the policy is refused', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'], allowOrigins: () => ['https://portal.example.gov.cn'] }, async ({ page }) => {
+    const detected = await callLibrary(page, 'detect', { timeout: 15000 });
+    assert.equal(detected.result?.host.originAllowed, false);
+    const { error } = await callLibrary(page, 'readCertificate', { vendor: 'hebca' });
+    assert.equal(error?.code, 'ORIGIN_NOT_ALLOWED');
+    const login = await callLibrary(page, 'login', { challenge: randomChallenge() });
+    assert.equal(login.error?.code, 'ORIGIN_NOT_ALLOWED');
+  });
+});

@@ -1,0 +1,84 @@
+// The demo portal's two flows end to end: account login, "CA 绑定" with
+// readCertificate, then "CA 证书登录" verified by the portal with
+// cabridge-verify. A script in the page records every window message to
+// show the PIN never reaches the page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { artifactsDir, launchBrowser, REPO, tempDir, waitForDialog } from './lib/browser.mjs';
+import { REAL_HOST, realHostSetup, VERIFY } from './lib/real-host.mjs';
+
+async function startPortal(dir, pkiDir) {
+  const child = spawn('python3', [path.join(REPO, 'tools/demo-portal/server.py'), '--port', '0',
+    '--db', path.join(dir, 'portal.sqlite'), '--verify', VERIFY,
+    '--ca', path.join(pkiDir, 'root.pem'), '--intermediate', path.join(pkiDir, 'intermediate.pem')],
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const lines = readline.createInterface({ input: child.stdout });
+  const origin = await new Promise((resolve, reject) => {
+    lines.on('line', (line) => { if (line.startsWith('LISTENING ')) resolve(line.slice(10).trim()); });
+    child.on('exit', (code) => reject(new Error(`portal exited ${code}`)));
+  });
+  return { origin, stop: () => child.kill('SIGTERM') };
+}
+
+test('demo portal: bind a certificate, then CA login; the PIN never reaches the page', { timeout: 180_000 }, async () => {
+  const dir = tempDir('portal');
+  // The portal's port is only known once it runs, so the PKI comes first.
+  const pre = realHostSetup(dir, { certs: ['org-rsa'], allowOrigins: [] });
+  const portal = await startPortal(dir, pre.pkiDir);
+  const setup = { ...pre, env: { ...pre.env } };
+  // Rewrite the policy now that the origin is known.
+  const fs = await import('node:fs');
+  fs.writeFileSync(path.join(dir, 'policy.json'), JSON.stringify({ allowOrigins: [portal.origin] }), { mode: 0o644 });
+  const browser = await launchBrowser({ hostPath: REAL_HOST, env: setup.env });
+  try {
+    const page = await browser.context.newPage();
+    await page.addInitScript(() => {
+      window.__seen = [];
+      window.addEventListener('message', (e) => window.__seen.push(JSON.stringify(e.data)), true);
+    });
+    await page.goto(`${portal.origin}/`);
+    await page.locator('#extension-status[data-state=ready]').waitFor({ timeout: 20_000 });
+
+    // Account login, then CA 绑定.
+    await page.fill('#username', 'test01');
+    await page.fill('#password', 'Test@123456');
+    await page.click('#account-login');
+    await page.locator('#logged-in').waitFor();
+    await page.click('#read-cert');
+    await page.locator('#cert-info').waitFor();
+    const cert = setup.pki.certificates.find((c) => c.name === 'org-rsa');
+    assert.equal(await page.textContent('#cert-org'), cert.O);
+    assert.equal(await page.textContent('#cert-uscc'), cert.uscc);
+    await page.click('#bind');
+    await page.locator('#message[data-code=BIND_OK]').waitFor();
+    assert.equal(await page.textContent('#bound-uscc'), cert.uscc);
+    await page.screenshot({ path: path.join(artifactsDir('portal'), 'bound.png') });
+    await page.click('#logout');
+    await page.locator('#logged-out').waitFor();
+
+    // CA 证书登录: PIN in the extension's window, token verified by the portal.
+    await page.click('#ca-login');
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('#cert .holder').waitFor();
+    assert.equal(await dialog.locator('#origin').textContent(), portal.origin);
+    await dialog.screenshot({ path: path.join(artifactsDir('portal'), 'pin-dialog.png') });
+    await dialog.locator('#pin').fill(setup.pin);
+    await dialog.keyboard.press('Enter');
+    await page.locator('#message[data-code=CA_LOGIN_OK]').waitFor({ timeout: 30_000 });
+    const message = await page.textContent('#message');
+    assert.ok(message.includes(cert.O) && message.includes(cert.uscc), message);
+    assert.equal(await page.textContent('#login-method'), 'CA 证书登录');
+    await page.screenshot({ path: path.join(artifactsDir('portal'), 'ca-login.png') });
+
+    const seen = await page.evaluate(() => window.__seen);
+    assert.ok(seen.some((m) => m.includes('cabridge-auth:1')), 'the recorder saw the token come back');
+    assert.ok(!seen.some((m) => m.includes(setup.pin)), 'no window message carries the PIN');
+    assert.ok(!(await page.content()).includes(setup.pin), 'the PIN is nowhere in the page');
+  } finally {
+    await browser.close();
+    portal.stop();
+  }
+});
