@@ -20,7 +20,7 @@ chrome.runtime.onConnect.addListener((port) => {
 
 chrome.windows.onRemoved.addListener(onWindowRemoved);
 
-closeOrphanedDialogs().catch(() => {});
+closeOrphanedDialogs();
 
 function servePagePort(port) {
   const tabId = port.sender?.tab?.id;

@@ -32,11 +32,15 @@ export function onWindowRemoved(windowId) {
  * Windows left over from a previous life of the service worker belong to flows
  * that already failed (their ports died with the worker): close them.
  */
-export async function closeOrphanedDialogs() {
-  const { [OPEN_WINDOWS_KEY]: ids = [] } = await chrome.storage.session.get(OPEN_WINDOWS_KEY);
-  await chrome.storage.session.set({ [OPEN_WINDOWS_KEY]: [] });
-  await Promise.all(ids.map((id) => chrome.windows.remove(id).catch(() => {})));
+export function closeOrphanedDialogs() {
+  orphansClosed = (async () => {
+    const { [OPEN_WINDOWS_KEY]: ids = [] } = await chrome.storage.session.get(OPEN_WINDOWS_KEY);
+    await Promise.all(ids.map((id) => chrome.windows.remove(id).catch(() => {})));
+    await chrome.storage.session.set({ [OPEN_WINDOWS_KEY]: [] });
+  })().catch(() => {});
+  return orphansClosed;
 }
+let orphansClosed = Promise.resolve();
 
 async function rememberWindows() {
   await chrome.storage.session.set({ [OPEN_WINDOWS_KEY]: [...byWindow.keys()] });
@@ -65,6 +69,7 @@ export class DialogWindow {
     this.#view = view;
     const url = chrome.runtime.getURL(`${page}#${encodeURIComponent(this.#flowId)}`);
     if (this.windowId === null) {
+      await orphansClosed; // never let start-up cleanup close a window of ours
       const win = await chrome.windows.create({ url, type: 'popup', focused: true, ...size });
       this.windowId = win.id;
       this.#tabId = win.tabs?.[0]?.id ?? null;
@@ -78,7 +83,9 @@ export class DialogWindow {
         this.#throwIfEnded();
       }
     } else {
-      this.#detachPort();
+      // Navigating replaces the page; its port dies with it. Disconnecting it
+      // here would make the old page close the whole window.
+      this.#port = null;
       await chrome.tabs.update(this.#tabId, { url });
     }
   }
