@@ -34,6 +34,8 @@ export function parsePageRequest(message) {
     if (typeof c !== 'string' || c.length < 44 || c.length > 1368 || c.length % 4 !== 0 || !BASE64.test(c)) {
       throw invalid('challenge');
     }
+    const decodedBytes = (c.length / 4) * 3 - (c.endsWith('==') ? 2 : c.endsWith('=') ? 1 : 0);
+    if (decodedBytes < 32 || decodedBytes > 1024) throw invalid('challenge');
     params.challenge = c;
     if (raw.mode !== undefined) {
       if (raw.mode !== 'origin-bound' && raw.mode !== 'legacy') throw invalid('mode');
