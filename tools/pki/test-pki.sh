@@ -46,10 +46,13 @@ verify_now() { openssl verify -CAfile "$FX/root.pem" -untrusted "$FX/intermediat
 epoch_of() { date -u -d "$(openssl x509 -in "$1" -noout "-$2" | cut -d= -f2)" +%s; }
 now=$(date +%s)
 
-for name in $NAMES; do
+# One line per end entity, read once (each python start costs ~0.1 s).
+python3 -c "import json,sys
+for c in json.load(open(sys.argv[1]))['certificates']:
+    print(*(str(c[k]) for k in ('name','keyType','keyBits','curve','uscc','uscValid','where','idNumber','sha256','expired')))" \
+  "$FX/pki.json" >"$WORK/entities.txt"
+while read -r name key_type key_bits curve uscc uscvalid where idnum sha expired; do
   pem="$FX/$name.pem"
-  read -r key_type key_bits curve uscc uscvalid where idnum sha expired <<<"$(json "$FX/pki.json" \
-    "' '.join(str(x) for x in next([c['keyType'],c['keyBits'],c['curve'],c['uscc'],c['uscValid'],c['where'],c['idNumber'],c['sha256'],c['expired']] for c in d['certificates'] if c['name']=='$name'))")"
   for f in "$name.pem" "$name.der" "$name.key.pem" "$name.key.p8.der"; do
     check "$name: $f exists" test -s "$FX/$f"
   done
@@ -114,7 +117,7 @@ T" ;;
       check "$name: check character is right" python3 "$HERE/idcodes.py" uscc-check "$uscc"
     fi
   fi
-done
+done <"$WORK/entities.txt"
 
 check "org-rsa: HeBCA unique id extension" python3 "$HERE/tests/ext_value.py" "$FX/org-rsa.der" \
   1.2.156.112586.1.4 "2@6021SF0$(json "$FX/pki.json" "d['certificates'][0]['uscc']")"
