@@ -1,0 +1,92 @@
+// SM2-SM3 tokens: an all-SM2 chain (root -> intermediate -> end entity), every certificate and
+// the token signed with SM3 and signer id 1234567812345678, as Chinese CAs do.
+#include <gtest/gtest.h>
+
+#include "base64.h"
+#include "verify_fixture.h"
+
+namespace cabridge::verify::test {
+namespace {
+
+class Sm2 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_key_ = make_ec_key("SM2");
+    intermediate_key_ = make_ec_key("SM2");
+    leaf_key_ = make_ec_key("SM2");
+    CertSpec ca;
+    ca.is_ca = true;
+    ca.key_usage = "critical,keyCertSign,cRLSign";
+    ca.subject = {{"CN", "SM2 Test Root"}};
+    root_ = make_certificate(ca, root_key_.get(), nullptr, nullptr);
+    ca.subject = {{"CN", "HEBCA Test SM2 CA"}};
+    intermediate_ = make_certificate(ca, intermediate_key_.get(), root_.get(), root_key_.get());
+    CertSpec leaf;
+    leaf.subject = {{"C", "CN"}, {"O", "河北国密测试有限公司"}, {"CN", "河北国密测试有限公司"}};
+    leaf.key_usage = "critical,digitalSignature";
+    leaf.utf8_extensions = {{"1.2.156.10260.4.4", "91110000600037341L"}};
+    leaf_.key = std::move(leaf_key_);
+    leaf_.cert = make_certificate(leaf, leaf_.key.get(), intermediate_.get(), intermediate_key_.get());
+    roots_.add_pem(pem_of(root_.get()));
+    intermediates_.add_der(der_of(intermediate_.get()));
+  }
+
+  VerifyResult verify(const nlohmann::json& token) {
+    const std::string text = token.dump();
+    VerifyRequest request;
+    request.token_json = text;
+    request.expected_origin = kOriginA;
+    request.challenge = challenge_;
+    request.trusted = &roots_;
+    request.intermediates = &intermediates_;
+    return verify_auth_token(request);
+  }
+
+  EvpPkeyPtr root_key_, intermediate_key_, leaf_key_;
+  X509Ptr root_, intermediate_;
+  EndEntity leaf_;
+  CertificateSet roots_, intermediates_;
+  Bytes challenge_ = random_bytes(48);
+};
+
+TEST_F(Sm2, TokenSignedWithTheStandardSignerIdIsAccepted) {
+  const auto result = verify(make_token(leaf_, "SM2-SM3", kOriginA, challenge_));
+  ASSERT_TRUE(result.valid()) << result.failure().message;
+  EXPECT_EQ(result.token().algorithm, "SM2-SM3");
+  EXPECT_EQ(result.token().subject.O, "河北国密测试有限公司");
+  EXPECT_EQ(result.token().identity.unified_social_credit_code, "91110000600037341L");
+}
+
+TEST_F(Sm2, SignatureWithAnotherSignerIdIsRefused) {
+  auto token = make_token(leaf_, "SM2-SM3", kOriginA, challenge_);
+  const Bytes message = origin_bound_message("SM2-SM3", kOriginA, challenge_);
+  token["signature"] = base64(sign_message(leaf_.key.get(), "SM2-SM3", message, "0000000000000000"));
+  const auto result = verify(token);
+  ASSERT_FALSE(result.valid());
+  EXPECT_EQ(result.failure().code, ErrorCode::SignatureInvalid);
+}
+
+TEST_F(Sm2, Sm2KeyClaimedAsEs256IsAMismatchAndOtherOriginIsRefused) {
+  auto token = make_token(leaf_, "SM2-SM3", kOriginA, challenge_);
+  token["algorithm"] = "ES256";
+  EXPECT_EQ(verify(token).failure().code, ErrorCode::AlgorithmMismatch);
+  const auto other_origin = make_token(leaf_, "SM2-SM3", kOriginB, challenge_);
+  auto relabelled = other_origin;
+  relabelled["origin"] = kOriginA;
+  EXPECT_EQ(verify(relabelled).failure().code, ErrorCode::SignatureInvalid);
+}
+
+TEST_F(Sm2, ChainWithoutTheIntermediateIsUntrusted) {
+  CertificateSet none;
+  const std::string text = make_token(leaf_, "SM2-SM3", kOriginA, challenge_).dump();
+  VerifyRequest request;
+  request.token_json = text;
+  request.expected_origin = kOriginA;
+  request.challenge = challenge_;
+  request.trusted = &roots_;
+  request.intermediates = &none;
+  EXPECT_EQ(verify_auth_token(request).failure().code, ErrorCode::ChainUntrusted);
+}
+
+}  // namespace
+}  // namespace cabridge::verify::test
