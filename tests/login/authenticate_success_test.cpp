@@ -1,0 +1,87 @@
+// CA login succeeds with RSA-2048, P-256 and P-384 keys; every token is checked by the
+// portal-side verifier and by a plain OpenSSL verification written in the test.
+#include "login_scenario.h"
+#include "reply_matchers.h"
+#include "run_command.h"
+#include "token_check.h"
+
+#include <gtest/gtest.h>
+
+namespace cabridge::logintest {
+namespace {
+
+struct KeyCase {
+    const char* cert;
+    const char* algorithm;
+    const char* creditCode;
+};
+
+class AuthenticateSuccess : public ::testing::TestWithParam<KeyCase> {};
+
+TEST_P(AuthenticateSuccess, TokenVerifiesWithCliAndPlainOpenssl)
+{
+    const KeyCase& key = GetParam();
+    LoginScenario scenario({.certs = {key.cert}});
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, key.cert);
+    const auto challenge = randomBytes(32);
+
+    const auto reply = scenario.authenticate(*host, id, challenge, kTokenPin);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    const auto& token = reply["result"]["token"];
+    EXPECT_EQ(token["format"], "cabridge-auth:1");
+    EXPECT_EQ(token["algorithm"], key.algorithm);
+    EXPECT_EQ(token["origin"], kPortalOrigin);
+    const std::string der = readFile(sharedPkiDir() / pkiEntry(key.cert)["der"].get<std::string>());
+    EXPECT_EQ(base64Decode(token["certificate"]), std::vector<std::uint8_t>(der.begin(), der.end()));
+    EXPECT_TRUE(opensslVerifies(token, kPortalOrigin, challenge));
+
+    const auto verdict = runVerifier(token, kPortalOrigin, challenge, sharedPkiDir(), scenario.dir());
+    EXPECT_EQ(verdict.exitCode, 0) << verdict.result.dump();
+    EXPECT_EQ(verdict.result["valid"], true);
+    EXPECT_EQ(verdict.result["algorithm"], key.algorithm);
+    EXPECT_EQ(verdict.result["sha256"], pkiEntry(key.cert)["sha256"]);
+    EXPECT_EQ(verdict.result["identity"]["unifiedSocialCreditCode"], key.creditCode) << verdict.result.dump();
+
+    // The same host serves a second login; a fresh challenge gives a different, valid token.
+    const auto challenge2 = randomBytes(64);
+    const auto again = scenario.authenticate(*host, id, challenge2, kTokenPin);
+    ASSERT_TRUE(again.contains("result")) << again.dump();
+    EXPECT_TRUE(opensslVerifies(again["result"]["token"], kPortalOrigin, challenge2));
+    EXPECT_FALSE(opensslVerifies(again["result"]["token"], kPortalOrigin, challenge));
+}
+
+INSTANTIATE_TEST_SUITE_P(Keys, AuthenticateSuccess,
+                         ::testing::Values(KeyCase{"org-rsa", "RS256", "91130100MA07RK3C2F"},
+                                           KeyCase{"org-ec", "ES256", "91130102MA0CX8NW8P"},
+                                           KeyCase{"org-ec384", "ES384", "91130600MA0E2J5P9E"}),
+                         [](const auto& info) {
+                             std::string name = info.param.cert;
+                             std::erase(name, '-');
+                             return name;
+                         });
+
+TEST(OriginBinding, TokenForOriginAIsRefusedForOriginB)
+{
+    const std::string originB = "https://other.example.gov.cn";
+    LoginScenario scenario({.certs = {"org-ec"}, .pluginOrigins = {kPortalOrigin, originB}});
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-ec");
+    const auto challenge = randomBytes(32);
+    const auto reply = scenario.authenticate(*host, id, challenge, kTokenPin);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    const auto& token = reply["result"]["token"];
+
+    const auto onB = runVerifier(token, originB, challenge, sharedPkiDir(), scenario.dir());
+    EXPECT_EQ(onB.exitCode, 11) << onB.result.dump();
+    EXPECT_EQ(onB.result["error"], "ORIGIN_MISMATCH");
+    // Relabelling the token for B does not help: the signature binds origin A.
+    auto relabelled = token;
+    relabelled["origin"] = originB;
+    const auto forged = runVerifier(relabelled, originB, challenge, sharedPkiDir(), scenario.dir());
+    EXPECT_EQ(forged.exitCode, 13) << forged.result.dump();
+    EXPECT_FALSE(opensslVerifies(relabelled, originB, challenge));
+}
+
+}  // namespace
+}  // namespace cabridge::logintest

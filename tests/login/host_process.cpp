@@ -1,0 +1,147 @@
+#include "host_process.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <poll.h>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace bp = boost::process;
+
+namespace cabridge::logintest {
+namespace {
+
+// The extension id the host serves by default (CMake CABRIDGE_EXTENSION_ID).
+constexpr const char* kCallerOrigin = "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/";
+
+}  // namespace
+
+HostProcess::HostProcess(const std::filesystem::path& exe, const std::map<std::string, std::string>& env,
+                         const std::filesystem::path& stderrFile)
+{
+    // A host that exits while we write must give us EPIPE, not kill the test.
+    std::signal(SIGPIPE, SIG_IGN);
+    bp::environment environment = boost::this_process::environment();
+    for (const auto& [key, value] : env) {
+        environment[key] = value;
+    }
+    child_ = bp::child(exe.string(), kCallerOrigin, bp::std_in < toHost_, bp::std_out > fromHost_,
+                       bp::std_err > stderrFile.string(), environment);
+    // Only the child keeps the far ends, so EOF and EPIPE are seen.
+    toHost_.close_source();
+    fromHost_.close_sink();
+}
+
+HostProcess::~HostProcess()
+{
+    std::error_code ec;
+    if (child_.running(ec)) {
+        child_.terminate(ec);
+    }
+    if (child_.joinable()) {
+        child_.wait(ec);
+    }
+}
+
+void HostProcess::send(const nlohmann::json& message)
+{
+    const std::string body = message.dump();
+    const auto length = static_cast<std::uint32_t>(body.size());
+    std::string frame(sizeof length, '\0');
+    std::memcpy(frame.data(), &length, sizeof length);
+    frame += body;
+    std::size_t written = 0;
+    while (written < frame.size()) {
+        const ssize_t n = ::write(toHost_.native_sink(), frame.data() + written, frame.size() - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            throw std::runtime_error(std::string("write to host failed: ") + std::strerror(errno));
+        }
+        written += static_cast<std::size_t>(n);
+    }
+}
+
+bool HostProcess::readExactly(char* out, std::size_t size, std::chrono::steady_clock::time_point deadline)
+{
+    std::size_t got = 0;
+    while (got < size) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            throw std::runtime_error("timed out waiting for the host's reply");
+        }
+        pollfd fd{fromHost_.native_source(), POLLIN, 0};
+        const int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ready == 0) {
+            continue;  // the loop head reports the timeout
+        }
+        const ssize_t n = ::read(fromHost_.native_source(), out + got, size - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+nlohmann::json HostProcess::receive(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::uint32_t length = 0;
+    if (!readExactly(reinterpret_cast<char*>(&length), sizeof length, deadline)) {
+        throw std::runtime_error("host closed its output instead of replying");
+    }
+    if (length > 1024 * 1024) {
+        throw std::runtime_error("host announced a reply over 1 MiB: " + std::to_string(length));
+    }
+    std::string body(length, '\0');
+    if (!readExactly(body.data(), body.size(), deadline)) {
+        throw std::runtime_error("host closed its output in the middle of a reply");
+    }
+    auto reply = nlohmann::json::parse(body, nullptr, false);
+    if (reply.is_discarded() || !reply.is_object()) {
+        throw std::runtime_error("host replied with something that is not a JSON object: " + body);
+    }
+    return reply;
+}
+
+nlohmann::json HostProcess::request(const nlohmann::json& message, std::chrono::milliseconds timeout)
+{
+    send(message);
+    auto reply = receive(timeout);
+    if (reply.value("id", nlohmann::json()) != message.at("id")) {
+        throw std::runtime_error("reply id does not match the request: " + reply.dump());
+    }
+    return reply;
+}
+
+void HostProcess::closeInput()
+{
+    toHost_.close_sink();
+}
+
+std::optional<int> HostProcess::waitForExit(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::error_code ec;
+    while (child_.running(ec)) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return std::nullopt;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return child_.exit_code();
+}
+
+}  // namespace cabridge::logintest

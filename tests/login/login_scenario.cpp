@@ -1,0 +1,215 @@
+#include "login_scenario.h"
+
+#include "login_paths.h"
+#include "run_command.h"
+#include "token_check.h"
+
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+namespace cabridge::logintest {
+namespace {
+
+std::filesystem::path makeTempDir(const char* prefix)
+{
+    std::string pattern = (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed for " + pattern);
+    }
+    return pattern;
+}
+
+// A PKI made by this process when CTest did not provide one; removed at exit.
+struct OwnPki {
+    std::filesystem::path dir;
+    ~OwnPki()
+    {
+        std::error_code ec;
+        if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+};
+
+std::filesystem::path createPki()
+{
+    if (const char* given = std::getenv("CABRIDGE_LOGIN_PKI_DIR"); given && *given) {
+        if (std::filesystem::exists(std::filesystem::path(given) / "pki.json")) {
+            return given;
+        }
+        throw std::runtime_error(std::string("CABRIDGE_LOGIN_PKI_DIR has no pki.json: ") + given);
+    }
+    static OwnPki own;
+    own.dir = makeTempDir("cabridge-login-pki-");
+    const auto run = runCommand({"/bin/bash", std::string(kPkiToolsDir) + "/make-test-pki.sh", own.dir.string()},
+                                own.dir, {}, std::chrono::seconds(300));
+    if (run.exitCode != 0) {
+        throw std::runtime_error("make-test-pki.sh failed: " + run.err);
+    }
+    return own.dir;
+}
+
+}  // namespace
+
+const std::filesystem::path& sharedPkiDir()
+{
+    static const std::filesystem::path dir = createPki();
+    return dir;
+}
+
+const nlohmann::json& sharedPki()
+{
+    static const nlohmann::json pki = nlohmann::json::parse(readFile(sharedPkiDir() / "pki.json"));
+    return pki;
+}
+
+const nlohmann::json& pkiEntry(const std::string& name)
+{
+    for (const auto& entry : sharedPki().at("certificates")) {
+        if (entry.at("name") == name) return entry;
+    }
+    throw std::runtime_error("no certificate " + name + " in pki.json");
+}
+
+LoginScenario::LoginScenario(ScenarioOptions options) : options_(std::move(options)), dir_(makeTempDir("cabridge-login-"))
+{
+    std::vector<std::string> provision = {"/bin/bash", std::string(kPkiToolsDir) + "/provision-token.sh",
+                                          "--dir", (dir_ / "softhsm").string(), "--label", options_.label,
+                                          "--pin", kTokenPin, "--pki", sharedPkiDir().string()};
+    provision.insert(provision.end(), options_.certs.begin(), options_.certs.end());
+    const auto run = runCommand(provision, dir_);
+    if (run.exitCode != 0) {
+        throw std::runtime_error("provision-token.sh failed: " + run.err);
+    }
+    std::string conf = run.out;
+    while (!conf.empty() && (conf.back() == '\n' || conf.back() == '\r')) conf.pop_back();
+    softhsmConf_ = conf.substr(conf.find_last_of('\n') == std::string::npos ? 0 : conf.find_last_of('\n') + 1);
+
+    nlohmann::json pluginConfig = {{"modules", {options_.faultModule ? kFaultModule : kSoftHsmModule}},
+                                   {"origins", options_.pluginOrigins},
+                                   {"legacyOrigins", options_.legacyOrigins}};
+    if (options_.faultModule) {
+        pluginConfig["retryCounter"] = {{"symbol", "cabridge_fault_get_pin_retries"}};
+        setFaults("");
+    }
+    std::filesystem::create_directories(dir_ / "plugins");
+    writeFile(dir_ / "plugins" / "hebca.json",
+              nlohmann::json{{"id", "hebca"},
+                             {"name", "河北 CA"},
+                             {"abi", 1},
+                             {"library", kHebcaPlugin},
+                             {"config", pluginConfig},
+                             {"deadlines",
+                              {{"enumerateMs", options_.enumerateMs},
+                               {"loginMs", options_.loginMs},
+                               {"signMs", options_.signMs}}}}
+                  .dump());
+    writeFile(dir_ / "policy.json", nlohmann::json{{"allowOrigins", options_.policyAllowOrigins}}.dump());
+    std::filesystem::permissions(dir_ / "policy.json", std::filesystem::perms(0644));
+    writeFile(dir_ / "host.json", nlohmann::json{{"pluginDirs", {(dir_ / "plugins").string(), kBuildPluginDir}},
+                                                 {"policyFile", (dir_ / "policy.json").string()},
+                                                 {"logFile", (dir_ / "host.log").string()}}
+                                      .dump());
+}
+
+LoginScenario::~LoginScenario()
+{
+    std::error_code ec;
+    if (std::getenv("CABRIDGE_LOGIN_KEEP") == nullptr) {
+        std::filesystem::remove_all(dir_, ec);
+    }
+}
+
+std::map<std::string, std::string> LoginScenario::environment() const
+{
+    std::map<std::string, std::string> env = {{"CABRIDGE_CONFIG", (dir_ / "host.json").string()},
+                                              {"CABRIDGE_LOG", (dir_ / "host.log").string()},
+                                              {"SOFTHSM2_CONF", softhsmConf_}};
+    if (options_.faultModule) {
+        env["CABRIDGE_FAULT_TARGET"] = kSoftHsmModule;
+        env["CABRIDGE_FAULT_CONTROL"] = (dir_ / "fault-control").string();
+        env["CABRIDGE_FAULT_STATE"] = (dir_ / "fault-state").string();
+        env["CABRIDGE_FAULT_TRACE"] = "1";
+    }
+    return env;
+}
+
+std::unique_ptr<HostProcess> LoginScenario::startHost()
+{
+    const auto stderrFile = dir_ / ("host-" + std::to_string(hostsStarted_++) + ".stderr");
+    return std::make_unique<HostProcess>(kHostExe, environment(), stderrFile);
+}
+
+nlohmann::json LoginScenario::request(HostProcess& host, const std::string& command, const std::string& origin,
+                                      const nlohmann::json& arguments)
+{
+    return host.request({{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
+                        std::chrono::seconds(60));
+}
+
+std::string LoginScenario::certificateId(HostProcess& host, const std::string& name)
+{
+    const std::string sha256 = pkiEntry(name).at("sha256");
+    const auto reply = request(host, "list-certificates", kPortalOrigin, {{"purpose", "any"}});
+    if (!reply.contains("result")) {
+        throw std::runtime_error("list-certificates failed: " + reply.dump());
+    }
+    for (const auto& cert : reply["result"]["certificates"]) {
+        if (cert.value("sha256", "") == sha256) return cert.at("id");
+    }
+    throw std::runtime_error("certificate " + name + " not listed: " + reply.dump());
+}
+
+nlohmann::json LoginScenario::authenticate(HostProcess& host, const std::string& certificateId,
+                                           const std::vector<std::uint8_t>& challenge, const std::string& pin,
+                                           const std::string& origin, const std::optional<std::string>& mode,
+                                           std::chrono::milliseconds timeout)
+{
+    nlohmann::json arguments = {{"certificateId", certificateId}, {"challenge", base64Encode(challenge)}, {"pin", pin}};
+    if (mode) arguments["mode"] = *mode;
+    return host.request(
+        {{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}}, timeout);
+}
+
+void LoginScenario::setFaults(const std::string& extraLines)
+{
+    writeFile(dir_ / "fault-control", "pin_max_retries=" + std::to_string(options_.pinMaxRetries) + "\n" + extraLines);
+}
+
+std::map<std::string, std::string> LoginScenario::faultState() const
+{
+    std::map<std::string, std::string> state;
+    std::istringstream in(readFile(dir_ / "fault-state"));
+    for (std::string line; std::getline(in, line);) {
+        if (const auto eq = line.find('='); eq != std::string::npos) {
+            state[line.substr(0, eq)] = line.substr(eq + 1);
+        }
+    }
+    return state;
+}
+
+void LoginScenario::writeFaultState(const std::string& text)
+{
+    writeFile(dir_ / "fault-state", text);
+}
+
+void LoginScenario::resetFaultState()
+{
+    std::error_code ec;
+    std::filesystem::remove(dir_ / "fault-state", ec);
+}
+
+std::string LoginScenario::hostLog() const
+{
+    return readFile(dir_ / "host.log");
+}
+
+std::string LoginScenario::hostStderr() const
+{
+    std::string all;
+    for (int i = 0; i < hostsStarted_; ++i) {
+        all += readFile(dir_ / ("host-" + std::to_string(i) + ".stderr"));
+    }
+    return all;
+}
+
+}  // namespace cabridge::logintest

@@ -1,0 +1,83 @@
+// One CA-login test world in its own temp directory: a SoftHSM token of its own (from the
+// shared test PKI), optionally the fault module in front of it, a HeBCA plugin descriptor,
+// an origin policy, a host configuration and log file, and helpers to drive real hosts.
+#pragma once
+
+#include "host_process.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cabridge::logintest {
+
+// The portal origin every scenario's plugin declares.
+inline constexpr const char* kPortalOrigin = "https://si.hebei.example.gov.cn";
+// The token's user PIN: distinctive so it can be searched for in logs.
+inline constexpr const char* kTokenPin = "K7q2Wm9xP4";
+
+struct ScenarioOptions {
+    std::vector<std::string> certs;  // PKI names put on the token
+    std::string label = "LOGIN-KEY";
+    bool faultModule = false;        // put libcabridge-faultp11 in front of SoftHSM
+    int pinMaxRetries = 3;           // the fault module's retry counter
+    std::vector<std::string> pluginOrigins = {kPortalOrigin};
+    std::vector<std::string> legacyOrigins;
+    std::vector<std::string> policyAllowOrigins;
+    int enumerateMs = 10000;
+    int loginMs = 20000;
+    int signMs = 20000;
+};
+
+// The test PKI (make-test-pki.sh) shared by all tests: read-only once made. CTest makes it
+// once (fixture login.pki, env CABRIDGE_LOGIN_PKI_DIR); a bare run of the binary makes its own.
+const std::filesystem::path& sharedPkiDir();
+const nlohmann::json& sharedPki();
+// The pki.json entry of `name` (throws if absent).
+const nlohmann::json& pkiEntry(const std::string& name);
+
+class LoginScenario {
+public:
+    explicit LoginScenario(ScenarioOptions options);
+    ~LoginScenario();  // removes the directory
+    LoginScenario(const LoginScenario&) = delete;
+    LoginScenario& operator=(const LoginScenario&) = delete;
+
+    const std::filesystem::path& dir() const { return dir_; }
+    std::map<std::string, std::string> environment() const;
+    std::unique_ptr<HostProcess> startHost();
+
+    // CertInfo.id of the PKI certificate `name`, found through list-certificates.
+    std::string certificateId(HostProcess& host, const std::string& name);
+    nlohmann::json authenticate(HostProcess& host, const std::string& certificateId,
+                                const std::vector<std::uint8_t>& challenge, const std::string& pin,
+                                const std::string& origin = kPortalOrigin,
+                                const std::optional<std::string>& mode = std::nullopt,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(60));
+    nlohmann::json request(HostProcess& host, const std::string& command, const std::string& origin,
+                           const nlohmann::json& arguments = nlohmann::json::object());
+
+    // Fault module control: `pin_max_retries` plus these extra lines (replaces earlier ones).
+    void setFaults(const std::string& extraLines);
+    // The fault module's state file as key -> value (empty when the file does not exist).
+    std::map<std::string, std::string> faultState() const;
+    void writeFaultState(const std::string& text);
+    void resetFaultState();
+
+    std::string hostLog() const;
+    std::string hostStderr() const;  // every started host's stderr (fault trace included)
+
+private:
+    ScenarioOptions options_;
+    std::filesystem::path dir_;
+    std::string softhsmConf_;
+    int hostsStarted_ = 0;
+    int nextId_ = 1;
+};
+
+}  // namespace cabridge::logintest

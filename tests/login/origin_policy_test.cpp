@@ -1,0 +1,58 @@
+// Which page origins may log in (PROTOCOL.md section 6), through the real host.
+#include "login_scenario.h"
+#include "reply_matchers.h"
+#include "token_check.h"
+
+#include <gtest/gtest.h>
+
+namespace cabridge::logintest {
+namespace {
+
+TEST(OriginPolicy, UnlistedHttpsOriginIsNotAllowed)
+{
+    LoginScenario scenario({.certs = {"org-ec"}, .faultModule = true});
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-ec");
+    const std::string phishing = "https://si-hebei.example.com";
+    const auto reply = scenario.authenticate(*host, id, randomBytes(32), kTokenPin, phishing);
+    EXPECT_EQ(errorCodeOf(reply), "ORIGIN_NOT_ALLOWED") << reply.dump();
+    EXPECT_FALSE(reply["error"]["message"].get<std::string>().empty());
+    // status still answers, and says so.
+    const auto status = scenario.request(*host, "status", phishing);
+    ASSERT_TRUE(status.contains("result")) << status.dump();
+    EXPECT_EQ(status["result"]["originAllowed"], false);
+    EXPECT_EQ(scenario.hostStderr().find("C_Login"), std::string::npos) << "the token was logged in to";
+}
+
+TEST(OriginPolicy, UnlistedPlainHttpOriginIsInsecure)
+{
+    LoginScenario scenario({.certs = {"org-ec"}});
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-ec");
+    for (const std::string origin : {"http://si.hebei.example.gov.cn", "http://10.20.30.40:8080"}) {
+        const auto reply = scenario.authenticate(*host, id, randomBytes(32), kTokenPin, origin);
+        EXPECT_EQ(errorCodeOf(reply), "INSECURE_ORIGIN") << origin << ": " << reply.dump();
+    }
+}
+
+TEST(OriginPolicy, HttpIpOriginListedInPolicyFileLogsIn)
+{
+    // The Hebei portal itself is plain http at an IP address; the administrator lists it.
+    const std::string portal = "http://10.20.30.40:25688";
+    LoginScenario scenario({.certs = {"org-rsa"}, .policyAllowOrigins = {portal}});
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    const auto challenge = randomBytes(48);
+    const auto reply = scenario.authenticate(*host, id, challenge, kTokenPin, portal);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    EXPECT_EQ(reply["result"]["token"]["origin"], portal);
+    EXPECT_TRUE(opensslVerifies(reply["result"]["token"], portal, challenge));
+    const auto verdict = runVerifier(reply["result"]["token"], portal, challenge, sharedPkiDir(), scenario.dir());
+    EXPECT_EQ(verdict.exitCode, 0) << verdict.result.dump();
+    // Only that exact origin: another port on the same IP is still insecure.
+    const auto other = scenario.authenticate(*host, id, randomBytes(32), kTokenPin, "http://10.20.30.40:8080");
+    EXPECT_EQ(errorCodeOf(other), "INSECURE_ORIGIN") << other.dump();
+}
+
+}  // namespace
+}  // namespace cabridge::logintest
