@@ -1,0 +1,68 @@
+// The token operations every PKCS#11-backed vendor plugin needs: list tokens
+// with their certificates, log in, sign, log out. One instance per plugin
+// instance; the host calls it from one thread at a time.
+#pragma once
+
+#include <cabridge/support/pkcs11_module.h>
+#include <cabridge/support/pkcs11_slot_list.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cabridge {
+
+// Signature algorithms of plugin.h's sign().
+enum class SignatureAlgorithm { RS256, ES256, ES384 };
+
+class Pkcs11TokenService {
+public:
+    // `retryCounterSymbol` names an optional vendor export giving exact PIN
+    // tries left (empty: none). Nothing is loaded until the first call.
+    Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol);
+    ~Pkcs11TokenService();
+
+    // The plugin.h list_tokens array for the tokens present now (initialised
+    // tokens only). Throws PluginError.
+    nlohmann::json listTokens();
+
+    // One C_Login on the token named `tokenRef`; never retried. On success
+    // the login session stays open until logout() (or the next login).
+    // PIN_INCORRECT errors carry finalTry/retriesLeft from the live token;
+    // a token that reports itself locked after a wrong PIN gives PIN_LOCKED.
+    void login(std::string_view tokenRef, std::string_view pin);
+
+    // Signs `data` with the private key of certificate `certRef` on the token
+    // logged in by login(). NOT_LOGGED_IN without one, UNSUPPORTED when the
+    // algorithm does not fit the certificate's key.
+    std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
+                                   std::string_view algorithm, std::span<const std::uint8_t> data);
+
+    // Logs out and drops the session. Safe without a login.
+    void logout(std::string_view tokenRef);
+
+private:
+    struct LoginSession;
+    Pkcs11Module &module();
+
+    std::string modulePath_;
+    std::string retryCounterSymbol_;
+    std::unique_ptr<LoginSession> session_;
+};
+
+// Parses "RS256"/"ES256"/"ES384"; throws PluginError(UNSUPPORTED) otherwise.
+SignatureAlgorithm parseSignatureAlgorithm(std::string_view name);
+
+// Throws PluginError(UNSUPPORTED) unless `publicKey` can make `algorithm`
+// signatures (RSA for RS256, P-256 for ES256, P-384 for ES384).
+void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *publicKey);
+
+// The certificate reference: hex of CKA_ID, or the label when there is no id.
+std::string certificateRefOf(const PKCS11_CERT &cert);
+
+} // namespace cabridge

@@ -1,0 +1,191 @@
+// Implements the C table cabridge_plugin_api_v1 on top of a C++ class, so a
+// vendor plugin only writes the class. At the boundary every exception is
+// caught: PluginError keeps its status, retries and CKR; anything else becomes
+// CABRIDGE_ERR_PLUGIN with its message (truncated to fit, UTF-8 kept whole).
+//
+// Usage in a plugin:
+//   class MyPlugin : public cabridge::PluginInstance { ... };
+//   extern "C" CABRIDGE_PLUGIN_EXPORT const cabridge_plugin_api_v1 *
+//   cabridge_plugin_v1(uint32_t v) { return cabridge::pluginApiFor<MyPlugin>(v); }
+// where MyPlugin has `static std::unique_ptr<MyPlugin> create(const nlohmann::json &config)`.
+#pragma once
+
+#include <cabridge/plugin.h>
+#include <cabridge/support/plugin_error.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The opaque instance type of plugin.h, defined here as the C++ interface
+// every glued plugin implements.
+struct cabridge_plugin {
+    virtual ~cabridge_plugin() = default;
+    virtual nlohmann::json describe() = 0;
+    virtual nlohmann::json listTokens() = 0;
+    virtual nlohmann::json identify(std::span<const std::uint8_t> der) = 0;
+    virtual void login(std::string_view tokenRef, std::string_view pin) = 0;
+    virtual std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
+                                           std::string_view algorithm,
+                                           std::span<const std::uint8_t> data) = 0;
+    virtual void logout(std::string_view tokenRef) = 0;
+    // A note for the administrator's log attached to a successful call
+    // (e.g. which module paths were tried); empty for none. Cleared after use.
+    std::string notice;
+};
+
+namespace cabridge {
+
+using PluginInstance = ::cabridge_plugin;
+
+// Copies `text` into err->message, cutting at a UTF-8 character boundary.
+inline void setErrorMessage(cabridge_error *err, std::string_view text) noexcept {
+    if (err == nullptr)
+        return;
+    std::size_t len = std::min(text.size(), sizeof err->message - 1);
+    if (len < text.size()) {
+        while (len > 0 && (static_cast<unsigned char>(text[len]) & 0xC0) == 0x80)
+            --len; // do not split a multi-byte character
+    }
+    std::memcpy(err->message, text.data(), len);
+    err->message[len] = '\0';
+}
+
+inline void writeToSink(const cabridge_sink &sink, std::span<const std::uint8_t> bytes) {
+    if (sink.write != nullptr && !bytes.empty())
+        sink.write(sink.ctx, bytes.data(), bytes.size());
+}
+
+// Writes JSON as UTF-8 text; invalid UTF-8 from a token (e.g. a GBK label)
+// is replaced rather than failing the call.
+inline void writeJsonToSink(const cabridge_sink &sink, const nlohmann::json &value) {
+    const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    writeToSink(sink, {reinterpret_cast<const std::uint8_t *>(text.data()), text.size()});
+}
+
+// Runs `body`, turning any exception into a status and err fields.
+template <class Body>
+cabridge_status guarded(cabridge_error *err, Body &&body) noexcept {
+    try {
+        body();
+        return CABRIDGE_OK;
+    } catch (const PluginError &e) {
+        if (err != nullptr) {
+            err->retries_left = e.retriesLeft();
+            err->final_try = e.finalTry() ? 1 : 0;
+            err->ckr = e.ckr();
+        }
+        setErrorMessage(err, e.what());
+        return e.status();
+    } catch (const std::bad_alloc &) {
+        setErrorMessage(err, "out of memory");
+    } catch (const std::exception &e) {
+        setErrorMessage(err, e.what());
+    } catch (...) {
+        setErrorMessage(err, "unknown exception");
+    }
+    if (err != nullptr)
+        err->retries_left = -1;
+    return CABRIDGE_ERR_PLUGIN;
+}
+
+// Passes an instance's pending notice on to err->message.
+inline void flushNotice(cabridge_plugin *self, cabridge_error *err) noexcept {
+    if (!self->notice.empty()) {
+        setErrorMessage(err, self->notice);
+        self->notice.clear();
+    }
+}
+
+template <class Plugin>
+struct PluginGlue {
+    static cabridge_status create(const char *configJson, cabridge_plugin **out, cabridge_error *err) noexcept {
+        if (out == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        *out = nullptr;
+        return guarded(err, [&] {
+            nlohmann::json config = nlohmann::json::object();
+            if (configJson != nullptr && *configJson != '\0') {
+                config = nlohmann::json::parse(configJson, nullptr, false);
+                if (config.is_discarded() || !config.is_object())
+                    throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, "config is not a JSON object");
+            }
+            std::unique_ptr<Plugin> plugin = Plugin::create(config);
+            *out = plugin.release(); // the host owns it until destroy()
+        });
+    }
+
+    static void destroy(cabridge_plugin *self) noexcept {
+        // Owned since create(); deleted through the virtual destructor.
+        std::unique_ptr<cabridge_plugin> owned(self);
+    }
+
+    static cabridge_status describe(cabridge_plugin *self, cabridge_sink out, cabridge_error *err) noexcept {
+        if (self == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] { writeJsonToSink(out, self->describe()); });
+    }
+
+    static cabridge_status listTokens(cabridge_plugin *self, cabridge_sink out, cabridge_error *err) noexcept {
+        if (self == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] {
+            writeJsonToSink(out, self->listTokens());
+            flushNotice(self, err);
+        });
+    }
+
+    static cabridge_status identify(cabridge_plugin *self, const std::uint8_t *der, std::size_t derLen,
+                                    cabridge_sink out, cabridge_error *err) noexcept {
+        if (self == nullptr || (der == nullptr && derLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] { writeJsonToSink(out, self->identify({der, derLen})); });
+    }
+
+    static cabridge_status login(cabridge_plugin *self, const char *tokenRef, const char *pin, std::size_t pinLen,
+                                 cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || (pin == nullptr && pinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] { self->login(tokenRef, std::string_view(pin == nullptr ? "" : pin, pinLen)); });
+    }
+
+    static cabridge_status sign(cabridge_plugin *self, const char *tokenRef, const char *certRef,
+                                const char *algorithm, const std::uint8_t *data, std::size_t dataLen,
+                                cabridge_sink out, cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || certRef == nullptr || algorithm == nullptr ||
+            (data == nullptr && dataLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] {
+            const std::vector<std::uint8_t> signature = self->sign(tokenRef, certRef, algorithm, {data, dataLen});
+            writeToSink(out, signature);
+        });
+    }
+
+    static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] { self->logout(tokenRef); });
+    }
+
+    static constexpr cabridge_plugin_api_v1 table{
+        CABRIDGE_PLUGIN_ABI_VERSION, sizeof(cabridge_plugin_api_v1), &create, &destroy, &describe,
+        &listTokens, &identify, &login, &sign, &logout};
+};
+
+// The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
+// cannot serve it (ABI 1 is the only one so far).
+template <class Plugin>
+const cabridge_plugin_api_v1 *pluginApiFor(std::uint32_t hostAbiVersion) noexcept {
+    if (hostAbiVersion < CABRIDGE_PLUGIN_ABI_VERSION)
+        return nullptr;
+    return &PluginGlue<Plugin>::table;
+}
+
+} // namespace cabridge

@@ -1,0 +1,181 @@
+// libcabridge-hebca.so through its C ABI against real SoftHSM tokens: two
+// tokens (one with an RSA-2048 and a P-256 certificate, one empty), login,
+// signatures verified with OpenSSL against the certificates, error codes.
+#include "plugin_under_test.h"
+#include "softhsm_tokens.h"
+#include "test_certificate.h"
+
+#include <nlohmann/json.hpp>
+
+#include <openssl/evp.h>
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+
+using namespace cabridge;
+using namespace cabridge::test;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char *kPin = "123456";
+
+std::vector<std::uint8_t> base64Decode(const std::string &text) {
+    std::vector<std::uint8_t> out(text.size());
+    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char *>(text.data()),
+                                  static_cast<int>(text.size()));
+    if (n < 0)
+        return {};
+    std::size_t len = static_cast<std::size_t>(n);
+    for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it)
+        --len; // EVP_DecodeBlock counts padding as zero bytes
+    out.resize(len);
+    return out;
+}
+
+bool verifies(const std::vector<std::uint8_t> &certDer, const EVP_MD *md, const std::vector<std::uint8_t> &data,
+              const std::string &signature) {
+    const X509Ptr cert = parseCertificate(certDer);
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    if (!cert || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, X509_get0_pubkey(cert.get())) != 1)
+        return false;
+    return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char *>(signature.data()), signature.size(),
+                            data.data(), data.size()) == 1;
+}
+
+class HebcaOnSoftHsm : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        tokens_ = std::make_unique<SoftHsmTokens>();
+        serial_ = tokens_->initToken("cabridge-a", kPin);
+        emptySerial_ = tokens_->initToken("cabridge-empty", kPin);
+
+        const auto rsa = generateRsaKey(2048);
+        CertificateSpec rsaSpec;
+        rsaSpec.subject = {{"CN", "河北测试RSA"}, {"OU", "91110000600037341L"}};
+        rsaCert_ = makeCertificate(rsaSpec, rsa.get());
+        tokens_->importCertificateAndKey("cabridge-a", kPin, "01", "rsa", rsaCert_, pkcs8Der(rsa.get()));
+
+        const auto ec = generateEcKey("P-256");
+        CertificateSpec ecSpec;
+        ecSpec.subject = {{"CN", "河北测试EC"}};
+        ecCert_ = makeCertificate(ecSpec, ec.get());
+        tokens_->importCertificateAndKey("cabridge-a", kPin, "02", "ec", ecCert_, pkcs8Der(ec.get()));
+
+        plugin_ = std::make_unique<PluginUnderTest>(
+            CABRIDGE_HEBCA_PLUGIN_PATH, json{{"modules", {"/nonexistent/hebca.so", kSoftHsmModule}}}.dump());
+    }
+    static void TearDownTestSuite() {
+        plugin_.reset();
+        tokens_.reset();
+    }
+    void TearDown() override { plugin_->logout(serial_); }
+
+    static inline std::unique_ptr<SoftHsmTokens> tokens_;
+    static inline std::unique_ptr<PluginUnderTest> plugin_;
+    static inline std::string serial_, emptySerial_;
+    static inline std::vector<std::uint8_t> rsaCert_, ecCert_;
+    const std::vector<std::uint8_t> data_{'o', 'r', 'i', 'g', 'i', 'n', 0, 1, 2, 3};
+};
+
+} // namespace
+
+TEST_F(HebcaOnSoftHsm, ListsBothTokensAndTheirCertificates) {
+    const auto r = plugin_->listTokens();
+    ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
+    const json list = json::parse(r.output);
+    ASSERT_EQ(list.size(), 2u) << list.dump(); // SoftHSM's uninitialised spare slot is left out
+    const json *a = nullptr;
+    const json *empty = nullptr;
+    for (const json &t : list) {
+        if (t["label"] == "cabridge-a")
+            a = &t;
+        if (t["label"] == "cabridge-empty")
+            empty = &t;
+    }
+    ASSERT_TRUE(a && empty) << list.dump();
+    EXPECT_EQ((*a)["ref"], serial_);
+    EXPECT_EQ((*a)["serial"], serial_);
+    EXPECT_EQ((*a)["manufacturer"], "SoftHSM project");
+    EXPECT_EQ((*a)["pinFlags"], (json{{"countLow", false}, {"finalTry", false}, {"locked", false}}));
+    EXPECT_TRUE((*a)["retriesLeft"].is_null());
+    ASSERT_EQ((*a)["certificates"].size(), 2u);
+    // SoftHSM returns objects in no fixed order: match them by reference.
+    std::map<std::string, json> byRef;
+    for (const json &c : (*a)["certificates"])
+        byRef[c["ref"]] = c;
+    ASSERT_EQ(byRef.count("01"), 1u);
+    ASSERT_EQ(byRef.count("02"), 1u);
+    EXPECT_EQ(byRef["01"]["label"], "rsa");
+    EXPECT_EQ(base64Decode(byRef["01"]["der"]), rsaCert_);
+    EXPECT_EQ(byRef["02"]["label"], "ec");
+    EXPECT_EQ(base64Decode(byRef["02"]["der"]), ecCert_);
+    EXPECT_EQ((*empty)["ref"], emptySerial_);
+    EXPECT_EQ((*empty)["certificates"], json::array());
+}
+
+TEST_F(HebcaOnSoftHsm, WrongPinIsPinIncorrectThenRightPinWorks) {
+    const auto wrong = plugin_->login(serial_, "999999");
+    EXPECT_EQ(wrong.status, CABRIDGE_ERR_PIN_INCORRECT);
+    EXPECT_EQ(wrong.error.ckr, 0xA0u); // CKR_PIN_INCORRECT
+    EXPECT_EQ(wrong.error.final_try, 0);
+    EXPECT_EQ(wrong.error.retries_left, -1); // SoftHSM does not say
+    EXPECT_EQ(std::string(wrong.error.message).find("999999"), std::string::npos);
+    EXPECT_EQ(plugin_->sign(serial_, "01", "RS256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
+
+    const auto right = plugin_->login(serial_, kPin);
+    EXPECT_EQ(right.status, CABRIDGE_OK) << right.error.message;
+}
+
+TEST_F(HebcaOnSoftHsm, SignsRs256VerifiableWithTheCertificate) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    const auto r = plugin_->sign(serial_, "01", "RS256", data_);
+    ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
+    EXPECT_EQ(r.output.size(), 256u);
+    EXPECT_TRUE(verifies(rsaCert_, EVP_sha256(), data_, r.output));
+    // PKCS#1 v1.5 is deterministic: a second signature is identical.
+    EXPECT_EQ(plugin_->sign(serial_, "01", "RS256", data_).output, r.output);
+}
+
+TEST_F(HebcaOnSoftHsm, SignsEs256AsDerVerifiableWithTheCertificate) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    const auto r = plugin_->sign(serial_, "02", "ES256", data_);
+    ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
+    ASSERT_GE(r.output.size(), 8u);
+    EXPECT_EQ(static_cast<unsigned char>(r.output[0]), 0x30); // DER SEQUENCE, not raw r||s
+    EXPECT_TRUE(verifies(ecCert_, EVP_sha256(), data_, r.output));
+    std::vector<std::uint8_t> other = data_;
+    other.back() ^= 1;
+    EXPECT_FALSE(verifies(ecCert_, EVP_sha256(), other, r.output));
+}
+
+TEST_F(HebcaOnSoftHsm, AlgorithmThatDoesNotFitTheKeyIsUnsupported) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    EXPECT_EQ(plugin_->sign(serial_, "01", "ES256", data_).status, CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_EQ(plugin_->sign(serial_, "02", "RS256", data_).status, CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_EQ(plugin_->sign(serial_, "02", "ES384", data_).status, CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_EQ(plugin_->sign(serial_, "02", "SM2-SM3", data_).status, CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_EQ(plugin_->sign(serial_, "02", "none", data_).status, CABRIDGE_ERR_UNSUPPORTED);
+    // The session survives a refused request.
+    EXPECT_EQ(plugin_->sign(serial_, "02", "ES256", data_).status, CABRIDGE_OK);
+}
+
+TEST_F(HebcaOnSoftHsm, UnknownTokenAndCertificateAreReported) {
+    EXPECT_EQ(plugin_->login("no-such-serial", kPin).status, CABRIDGE_ERR_NO_TOKEN);
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    EXPECT_EQ(plugin_->sign(serial_, "ff", "ES256", data_).status, CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
+    EXPECT_EQ(plugin_->sign(emptySerial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
+}
+
+TEST_F(HebcaOnSoftHsm, LogoutEndsTheSessionAndIsSafeTwice) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    EXPECT_EQ(plugin_->logout(serial_).status, CABRIDGE_OK);
+    EXPECT_EQ(plugin_->sign(serial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
+    EXPECT_EQ(plugin_->logout(serial_).status, CABRIDGE_OK);
+}
+
+TEST_F(HebcaOnSoftHsm, PinWithNulCharacterIsInvalid) {
+    EXPECT_EQ(plugin_->login(serial_, std::string("12\0" "3456", 7)).status, CABRIDGE_ERR_PIN_INVALID);
+}

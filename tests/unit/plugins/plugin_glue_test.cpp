@@ -1,0 +1,122 @@
+// The C boundary built by plugin_glue.h, exercised with a small in-test plugin.
+#include <cabridge/support/plugin_glue.h>
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+using namespace cabridge;
+
+namespace {
+
+class GlueProbe final : public PluginInstance {
+public:
+    static std::unique_ptr<GlueProbe> create(const nlohmann::json &config) {
+        if (config.contains("fail"))
+            throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, "bad config");
+        return std::make_unique<GlueProbe>();
+    }
+    nlohmann::json describe() override { return {{"id", "probe"}, {"name", "探针"}}; }
+    nlohmann::json listTokens() override {
+        notice = "tried /nowhere";
+        return nlohmann::json::array({{{"label", std::string("\xC4\xE3\xBA\xC3", 4)}}}); // GBK, not UTF-8
+    }
+    nlohmann::json identify(std::span<const std::uint8_t> der) override {
+        if (der.empty())
+            throw std::runtime_error(std::string(600, 'x'));
+        return nlohmann::json::object();
+    }
+    void login(std::string_view, std::string_view pin) override {
+        PluginError e(CABRIDGE_ERR_PIN_INCORRECT, "C_Login failed: CKR_PIN_INCORRECT", CKR_PIN_INCORRECT_VALUE);
+        e.setRetriesLeft(2);
+        e.setFinalTry(pin == "final");
+        throw e;
+    }
+    std::vector<std::uint8_t> sign(std::string_view, std::string_view, std::string_view,
+                                   std::span<const std::uint8_t> data) override {
+        if (data.size() == 1)
+            throw std::bad_alloc();
+        return {1, 2, 3};
+    }
+    void logout(std::string_view) override { throw 42; }
+
+    static constexpr std::uint32_t CKR_PIN_INCORRECT_VALUE = 0xA0;
+};
+
+void append(void *ctx, const uint8_t *data, size_t len) {
+    static_cast<std::string *>(ctx)->append(reinterpret_cast<const char *>(data), len);
+}
+
+struct Glued : ::testing::Test {
+    const cabridge_plugin_api_v1 *api = pluginApiFor<GlueProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
+    cabridge_plugin *self = nullptr;
+    cabridge_error err{};
+    std::string out;
+    cabridge_sink sink{&out, &append};
+    void SetUp() override { ASSERT_EQ(api->create("{}", &self, &err), CABRIDGE_OK); }
+    void TearDown() override { api->destroy(self); }
+};
+
+} // namespace
+
+TEST(PluginGlue, TableMatchesAbiAndRefusesOlderHosts) {
+    const auto *api = pluginApiFor<GlueProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
+    ASSERT_NE(api, nullptr);
+    EXPECT_EQ(api->abi_version, CABRIDGE_PLUGIN_ABI_VERSION);
+    EXPECT_EQ(api->struct_size, sizeof(cabridge_plugin_api_v1));
+    EXPECT_EQ(pluginApiFor<GlueProbe>(0), nullptr);
+}
+
+TEST(PluginGlue, CreateRejectsNonObjectConfigAndPassesPluginErrors) {
+    const auto *api = pluginApiFor<GlueProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
+    cabridge_plugin *self = nullptr;
+    cabridge_error err{};
+    EXPECT_EQ(api->create("[1,2]", &self, &err), CABRIDGE_ERR_INVALID_CONFIG);
+    EXPECT_EQ(self, nullptr);
+    EXPECT_EQ(api->create("{not json", &self, &err), CABRIDGE_ERR_INVALID_CONFIG);
+    EXPECT_EQ(api->create(R"({"fail":1})", &self, &err), CABRIDGE_ERR_INVALID_CONFIG);
+    EXPECT_STREQ(err.message, "bad config");
+    api->destroy(nullptr); // allowed
+}
+
+TEST_F(Glued, WritesJsonAndReplacesInvalidUtf8) {
+    ASSERT_EQ(api->describe(self, sink, &err), CABRIDGE_OK);
+    EXPECT_EQ(nlohmann::json::parse(out)["name"], "探针");
+    out.clear();
+    ASSERT_EQ(api->list_tokens(self, sink, &err), CABRIDGE_OK);
+    EXPECT_TRUE(nlohmann::json::accept(out)); // valid UTF-8 despite the GBK label
+    EXPECT_STREQ(err.message, "tried /nowhere");
+}
+
+TEST_F(Glued, PluginErrorFieldsReachTheHost) {
+    EXPECT_EQ(api->login(self, "t", "final", 5, &err), CABRIDGE_ERR_PIN_INCORRECT);
+    EXPECT_EQ(err.retries_left, 2);
+    EXPECT_EQ(err.final_try, 1);
+    EXPECT_EQ(err.ckr, GlueProbe::CKR_PIN_INCORRECT_VALUE);
+    EXPECT_STREQ(err.message, "C_Login failed: CKR_PIN_INCORRECT");
+    EXPECT_EQ(std::string(err.message).find("final"), std::string::npos); // the PIN is not in the message
+}
+
+TEST_F(Glued, OtherExceptionsBecomePluginErrorWithTruncatedMessage) {
+    EXPECT_EQ(api->identify(self, nullptr, 0, sink, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(std::string(err.message).size(), sizeof err.message - 1);
+    const std::uint8_t one = 1;
+    EXPECT_EQ(api->sign(self, "t", "c", "RS256", &one, 1, sink, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_STREQ(err.message, "out of memory");
+    EXPECT_EQ(api->logout(self, "t", &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_STREQ(err.message, "unknown exception");
+}
+
+TEST_F(Glued, NullArgumentsAreRefusedNotDereferenced) {
+    EXPECT_EQ(api->login(self, nullptr, "1", 1, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(api->sign(self, "t", nullptr, "RS256", nullptr, 0, sink, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(api->identify(self, nullptr, 5, sink, &err), CABRIDGE_ERR_PLUGIN);
+}
+
+TEST(SetErrorMessage, CutsAtUtf8CharacterBoundary) {
+    cabridge_error err{};
+    std::string text(510, 'a');
+    text += "中文"; // 3-byte characters straddling the 511-byte limit
+    setErrorMessage(&err, text);
+    EXPECT_EQ(std::string(err.message), std::string(510, 'a'));
+}
