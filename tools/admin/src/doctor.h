@@ -1,0 +1,38 @@
+// `cabridge doctor`: inspects a machine (or a --root tree) and says what stops cabridge
+// from working, each finding with a fix in Chinese and English.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "browser_locations.h"
+#include "finding.h"
+
+namespace cabridge::admin {
+
+struct DoctorOptions {
+  std::filesystem::path root;              // every inspected file lies under it (if set)
+  std::filesystem::path host;              // the host manifests should point to (absolute)
+  std::vector<std::string> extension_ids;  // must all be in every manifest's allowed_origins
+  UserDirs user;
+  std::chrono::milliseconds status_timeout{5000};
+  // list-certificates may wait for the plugin's enumerate deadline (10 s by default).
+  std::chrono::milliseconds token_timeout{15000};
+};
+
+// Runs every check, in a fixed order: host binary, manifests, sandboxed browsers, host answer.
+std::vector<Finding> diagnose(const DoctorOptions& options);
+
+// The individual checks, each appending to `out`.
+void check_host_binary(const DoctorOptions& options, std::vector<Finding>& out);
+void check_manifests(const DoctorOptions& options, std::vector<Finding>& out);
+void check_sandboxed_browsers(const DoctorOptions& options, std::vector<Finding>& out);
+void check_host_answer(const DoctorOptions& options, std::vector<Finding>& out);
+
+// True when the host file exists and is an executable regular file (used to decide
+// whether running it makes sense).
+bool host_is_runnable(const std::filesystem::path& host);
+
+}  // namespace cabridge::admin

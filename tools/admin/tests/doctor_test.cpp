@@ -1,0 +1,198 @@
+// `cabridge doctor` run as a program against a --root tree with known problems.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "run_cabridge.h"
+
+namespace fs = std::filesystem;
+using cabridge::admin::testing::read_text;
+using cabridge::admin::testing::run_cabridge;
+using cabridge::admin::testing::TempDir;
+using cabridge::admin::testing::write_text;
+using nlohmann::json;
+
+namespace {
+
+// A --root tree with an executable host inside it.
+class Doctor : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    host_ = root_.path() / "opt/cabridge/bin/cabridge-host";
+    fs::create_directories(host_.parent_path());
+    fs::copy_file(CABRIDGE_TEST_HOST, host_);
+    fs::permissions(host_, fs::perms(0755));
+  }
+
+  std::string root() const { return root_.path().string(); }
+
+  void install(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"install", "--root", root(), "--host", host_.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_cabridge(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // Runs doctor with --json; returns its findings and checks the exit status matches them.
+  json doctor(const std::vector<std::string>& extra = {},
+              const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> args = {"doctor", "--json", "--root", root(), "--host", host_.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    last_ = run_cabridge(args, "/home/tester", std::nullopt, env);
+    const json report = json::parse(last_.out);
+    EXPECT_EQ(last_.exit_code, report.at("ok").get<bool>() ? 0 : 1) << last_.out;
+    return report;
+  }
+
+  static std::vector<json> with_code(const json& report, const std::string& code) {
+    std::vector<json> found;
+    for (const auto& f : report.at("findings")) {
+      if (f.at("code") == code) found.push_back(f);
+    }
+    return found;
+  }
+
+  static std::vector<std::string> errors(const json& report) {
+    std::vector<std::string> codes;
+    for (const auto& f : report.at("findings")) {
+      if (f.at("severity") == "error") codes.push_back(f.at("code"));
+    }
+    return codes;
+  }
+
+  fs::path manifest(const std::string& browser_dir) const {
+    return root_.path() / "home/tester/.config" / browser_dir / "NativeMessagingHosts/org.cabridge.host.json";
+  }
+
+  TempDir root_;
+  fs::path host_;
+  cabridge::admin::testing::RunResult last_;
+};
+
+TEST_F(Doctor, CleanInstallIsClean) {
+  install();
+  const json report = doctor();
+  EXPECT_TRUE(report.at("ok")) << report.dump(2);
+  EXPECT_EQ(last_.exit_code, 0);
+  EXPECT_EQ(with_code(report, "manifest-ok").size(), 3u);
+  EXPECT_EQ(with_code(report, "host-answered").size(), 1u);
+  // The stand-in reports one broken plugin and no token: warnings, not errors.
+  const auto plugin = with_code(report, "plugin-error");
+  ASSERT_EQ(plugin.size(), 1u);
+  EXPECT_EQ(plugin[0].at("subject"), "broken");
+  EXPECT_EQ(plugin[0].at("severity"), "warning");
+  EXPECT_EQ(with_code(report, "no-token").size(), 1u);
+  // Every finding speaks both languages.
+  for (const auto& f : report.at("findings")) {
+    EXPECT_FALSE(f.at("what").at("zh").get<std::string>().empty());
+    EXPECT_FALSE(f.at("what").at("en").get<std::string>().empty());
+  }
+}
+
+TEST_F(Doctor, TextReportNamesProblemsInBothLanguages) {
+  const auto r = run_cabridge({"doctor", "--root", root(), "--host", (root_.path() / "none").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("[错误 ERROR] 找不到本地程序 cabridge-host"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("The native host cabridge-host is missing."), std::string::npos) << r.out;
+}
+
+TEST_F(Doctor, FindsAMissingHost) {
+  install();
+  fs::remove(host_);
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"host-missing"}) << report.dump(2);
+}
+
+TEST_F(Doctor, FindsANonExecutableHost) {
+  install();
+  fs::permissions(host_, fs::perms(0644));
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"host-not-executable"}) << report.dump(2);
+  EXPECT_NE(report.dump().find("chmod 755"), std::string::npos);
+}
+
+TEST_F(Doctor, FindsBrokenManifestJson) {
+  install();
+  write_text(manifest("google-chrome"), "{\"name\": \"org.cabridge.host\",");
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"manifest-invalid-json"}) << report.dump(2);
+  EXPECT_EQ(with_code(report, "manifest-invalid-json")[0].at("subject"), manifest("google-chrome").string());
+}
+
+TEST_F(Doctor, FindsAManifestWithAnotherName) {
+  install();
+  json m = json::parse(read_text(manifest("chromium")));
+  m["name"] = "org.example.host";
+  write_text(manifest("chromium"), m.dump());
+  EXPECT_EQ(errors(doctor()), std::vector<std::string>{"manifest-wrong-name"});
+}
+
+TEST_F(Doctor, FindsAManifestPointingElsewhere) {
+  install();
+  const fs::path other = root_.path() / "old/cabridge-host";
+  const auto r = run_cabridge({"install", "--browser", "edge", "--root", root(), "--host", other.string()});
+  ASSERT_EQ(r.exit_code, 0);
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"manifest-wrong-path"}) << report.dump(2);
+  const auto what = with_code(report, "manifest-wrong-path")[0].at("what").at("en").get<std::string>();
+  EXPECT_NE(what.find(other.string()), std::string::npos) << what;
+  EXPECT_NE(what.find("missing or not executable"), std::string::npos) << what;
+}
+
+TEST_F(Doctor, FindsAMissingExtensionId) {
+  install();
+  const std::string other_id = "abcdefghijklmnopabcdefghijklmnop";
+  const json report = doctor({"--extension-id", "nojnbkjmnolldjcnebneodoflnialbln", "--extension-id", other_id});
+  const auto missing = with_code(report, "manifest-extension-missing");
+  EXPECT_EQ(missing.size(), 3u) << report.dump(2);  // one per browser
+  for (const auto& f : missing) {
+    EXPECT_NE(f.at("fix").at("en").get<std::string>().find("--extension-id " + other_id), std::string::npos);
+  }
+  EXPECT_FALSE(report.at("ok"));
+}
+
+TEST_F(Doctor, FindsAMissingManifestForAnInstalledBrowser) {
+  install({"--browser", "chrome"});
+  write_text(root_.path() / "usr/bin/chromium", "#!/bin/sh\n");
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"manifest-missing"}) << report.dump(2);
+  EXPECT_EQ(with_code(report, "manifest-missing").size(), 2u);  // edge: info only
+  EXPECT_TRUE(with_code(report, "no-browser").empty());
+}
+
+TEST_F(Doctor, FindsASnapChromium) {
+  install();
+  write_text(root_.path() / "snap/bin/chromium", "#!/bin/sh\n");
+  json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"browser-snap"}) << report.dump(2);
+  // With a regular browser present too, the snap is only a warning.
+  write_text(root_.path() / "opt/google/chrome/chrome", "");
+  report = doctor();
+  EXPECT_TRUE(report.at("ok")) << report.dump(2);
+  ASSERT_EQ(with_code(report, "browser-snap").size(), 1u);
+  EXPECT_EQ(with_code(report, "browser-snap")[0].at("severity"), "warning");
+}
+
+TEST_F(Doctor, FindsAFlatpakBrowser) {
+  install();
+  fs::create_directories(root_.path() / "var/lib/flatpak/app/com.microsoft.Edge");
+  EXPECT_EQ(errors(doctor()), std::vector<std::string>{"browser-flatpak"});
+}
+
+TEST_F(Doctor, ReportsAHostThatNeverAnswers) {
+  install();
+  const auto started = std::chrono::steady_clock::now();
+  const json report = doctor({}, {{"CABRIDGE_STAND_IN_MODE", "silent"}});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  EXPECT_EQ(errors(report), std::vector<std::string>{"host-no-answer"}) << report.dump(2);
+}
+
+TEST_F(Doctor, ReportsAHostThatExitsAtOnce) {
+  install();
+  const json report = doctor({}, {{"CABRIDGE_STAND_IN_MODE", "crash"}});
+  EXPECT_EQ(errors(report), std::vector<std::string>{"host-no-answer"}) << report.dump(2);
+  EXPECT_NE(report.dump().find("exit status 5"), std::string::npos) << report.dump(2);
+}
+
+}  // namespace

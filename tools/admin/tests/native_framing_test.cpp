@@ -1,0 +1,82 @@
+#include "native_framing.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <unistd.h>
+
+using namespace cabridge::admin;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A pipe whose write end can be closed early.
+struct Pipe {
+  int fds[2] = {-1, -1};
+  Pipe() { EXPECT_EQ(::pipe(fds), 0); }
+  ~Pipe() { close_write(); if (fds[0] >= 0) ::close(fds[0]); }
+  void close_write() { if (fds[1] >= 0) ::close(fds[1]); fds[1] = -1; }
+  void put(const std::string& bytes) { ASSERT_TRUE(write_all(fds[1], bytes)); }
+};
+
+std::string length_prefix(uint32_t n) {
+  std::string s(4, '\0');
+  std::memcpy(s.data(), &n, 4);
+  return s;
+}
+
+FrameReadResult read_soon(int fd) { return read_frame(fd, std::chrono::steady_clock::now() + 200ms); }
+
+}  // namespace
+
+TEST(NativeFraming, EncodesNativeOrderLengthThenJson) {
+  const std::string frame = encode_frame({{"id", 1}});
+  EXPECT_EQ(frame, length_prefix(8) + R"({"id":1})");
+}
+
+TEST(NativeFraming, RoundTrip) {
+  Pipe p;
+  p.put(encode_frame({{"id", "x"}, {"text", "证书"}}));
+  const auto r = read_soon(p.fds[0]);
+  ASSERT_TRUE(r.message);
+  EXPECT_EQ((*r.message)["text"], "证书");
+}
+
+TEST(NativeFraming, ReportsEachFailure) {
+  {
+    Pipe p;  // nothing written, still open
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::timed_out);
+  }
+  {
+    Pipe p;
+    p.close_write();
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::end_of_input);
+  }
+  {
+    Pipe p;
+    p.put(length_prefix(10) + "{}");
+    p.close_write();
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::truncated);
+  }
+  {
+    Pipe p;
+    p.put("\x01\x00");
+    p.close_write();
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::truncated);
+  }
+  {
+    Pipe p;
+    p.put(length_prefix(kMaxFrameBytes + 1));
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::too_large);
+  }
+  {
+    Pipe p;
+    p.put(length_prefix(3) + "[1]");
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::not_json);
+  }
+  {
+    Pipe p;
+    p.put(length_prefix(0));
+    EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::not_json);
+  }
+}
