@@ -1,0 +1,162 @@
+#include "host_process.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <poll.h>
+#include <unistd.h>
+
+namespace bp = boost::process;
+
+namespace cabridge::test {
+
+TempDir::TempDir()
+{
+    char tmpl[] = "/tmp/cabridge-it-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+}
+
+TempDir::~TempDir()
+{
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const
+{
+    const auto file = path_ / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
+}
+
+std::string lengthPrefix(std::uint32_t length)
+{
+    std::string out(4, '\0');
+    std::memcpy(out.data(), &length, 4);
+    return out;
+}
+
+HostProcess::HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin,
+                         const std::vector<std::string>& extraEnv)
+{
+    auto env = boost::this_process::environment();
+    env["CABRIDGE_CONFIG"] = configFile.string();
+    env.erase("CABRIDGE_PLUGIN_PATH");
+    for (const auto& entry : extraEnv) {
+        const auto eq = entry.find('=');
+        env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    child_ = bp::child(CABRIDGE_HOST_EXE, callerOrigin, env, bp::std_in < in_, bp::std_out > out_,
+                       bp::std_err > bp::null);
+    // Boost closed the child's ends in this process; forget them so they are not closed twice.
+    in_.assign_source(-1);
+    out_.assign_sink(-1);
+}
+
+HostProcess::~HostProcess()
+{
+    std::error_code ec;
+    if (child_.running(ec)) {
+        child_.terminate(ec);
+    }
+}
+
+void HostProcess::sendRaw(const std::string& bytes)
+{
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(in_.native_sink(), bytes.data() + done, bytes.size() - done);
+        if (n <= 0) {
+            throw std::runtime_error("cannot write to host stdin");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+void HostProcess::sendFramed(const std::string& body)
+{
+    sendRaw(lengthPrefix(static_cast<std::uint32_t>(body.size())) + body);
+}
+
+void HostProcess::send(const nlohmann::json& message)
+{
+    sendFramed(message.dump());
+}
+
+void HostProcess::closeInput()
+{
+    ::close(in_.native_sink());
+    in_.assign_sink(-1);
+}
+
+bool HostProcess::readExactly(char* buffer, std::size_t length, std::chrono::steady_clock::time_point deadline)
+{
+    std::size_t done = 0;
+    while (done < length) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return false;
+        }
+        pollfd pfd {out_.native_source(), POLLIN, 0};
+        if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
+            continue;
+        }
+        const ssize_t n = ::read(out_.native_source(), buffer + done, length - done);
+        if (n <= 0) {
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::optional<nlohmann::json> HostProcess::readReply(std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::uint32_t length = 0;
+    if (!readExactly(reinterpret_cast<char*>(&length), 4, deadline)) {
+        return std::nullopt;
+    }
+    if (length > 1024 * 1024) {
+        ADD_FAILURE() << "host announced a reply of " << length << " bytes";
+        return std::nullopt;
+    }
+    std::string body(length, '\0');
+    if (!readExactly(body.data(), length, deadline)) {
+        return std::nullopt;
+    }
+    return nlohmann::json::parse(body);
+}
+
+nlohmann::json HostProcess::request(const nlohmann::json& message, std::chrono::milliseconds timeout)
+{
+    send(message);
+    auto reply = readReply(timeout);
+    if (!reply) {
+        throw std::runtime_error("no reply to " + message.value("command", "?"));
+    }
+    return *reply;
+}
+
+bool HostProcess::outputClosed(std::chrono::milliseconds timeout)
+{
+    pollfd pfd {out_.native_source(), POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) {
+        return false;
+    }
+    char c;
+    return ::read(out_.native_source(), &c, 1) == 0;
+}
+
+std::optional<int> HostProcess::waitForExit(std::chrono::milliseconds timeout)
+{
+    std::error_code ec;
+    if (!child_.wait_for(timeout, ec) || ec) {
+        return std::nullopt;
+    }
+    return child_.exit_code();
+}
+
+}  // namespace cabridge::test

@@ -1,0 +1,67 @@
+// Starts the real cabridge-host the way the browser does (argv[1] = caller
+// extension origin) and speaks native-messaging framing to it over pipes.
+// Every read has a timeout, so a host that hangs fails the test instead of
+// blocking it.
+#pragma once
+
+#include <boost/process.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cabridge::test {
+
+inline constexpr const char* kTestExtensionOrigin = "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/";
+
+// A temporary directory removed at the end of the test.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path write(const std::string& name, const std::string& text) const;
+
+private:
+    std::filesystem::path path_;
+};
+
+class HostProcess {
+public:
+    // `configFile` becomes CABRIDGE_CONFIG; `extraEnv` entries are NAME=value.
+    HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin = kTestExtensionOrigin,
+                const std::vector<std::string>& extraEnv = {});
+    ~HostProcess();
+
+    void sendRaw(const std::string& bytes);
+    void send(const nlohmann::json& message);
+    void sendFramed(const std::string& body);
+    void closeInput();
+
+    // The next reply, or nullopt on EOF or when `timeout` passes.
+    std::optional<nlohmann::json> readReply(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+
+    // send + readReply; fails the test (throws) if nothing comes back.
+    nlohmann::json request(const nlohmann::json& message,
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+
+    // The exit code once the process exits within `timeout`, else nullopt.
+    std::optional<int> waitForExit(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+
+    // True if the host produced EOF on stdout within `timeout` (it closed or exited).
+    bool outputClosed(std::chrono::milliseconds timeout);
+
+private:
+    bool readExactly(char* buffer, std::size_t length, std::chrono::steady_clock::time_point deadline);
+
+    boost::process::pipe in_;
+    boost::process::pipe out_;
+    boost::process::child child_;
+};
+
+std::string lengthPrefix(std::uint32_t length);
+
+}  // namespace cabridge::test

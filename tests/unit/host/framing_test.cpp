@@ -1,0 +1,105 @@
+#include "framing.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+using namespace cabridge;
+
+namespace {
+
+// A pipe whose write end is closed after `bytes` are written, so reads see EOF.
+class Pipe {
+public:
+    explicit Pipe(const std::string& bytes)
+    {
+        EXPECT_EQ(::pipe(fds_), 0);
+        EXPECT_EQ(::write(fds_[1], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+        ::close(fds_[1]);
+    }
+    ~Pipe() { ::close(fds_[0]); }
+    int readFd() const { return fds_[0]; }
+
+private:
+    int fds_[2] = {-1, -1};
+};
+
+std::string lengthPrefix(std::uint32_t length)
+{
+    std::string out(4, '\0');
+    std::memcpy(out.data(), &length, 4);
+    return out;
+}
+
+}  // namespace
+
+TEST(Framing, ReadsSeveralMessagesThenEof)
+{
+    Pipe pipe(lengthPrefix(2) + "{}" + lengthPrefix(7) + "{\"a\":1}");
+    auto frame = readFrame(pipe.readFd());
+    ASSERT_EQ(frame.kind, Frame::Kind::Message);
+    EXPECT_EQ(std::string(frame.body.begin(), frame.body.end()), "{}");
+    frame = readFrame(pipe.readFd());
+    ASSERT_EQ(frame.kind, Frame::Kind::Message);
+    EXPECT_EQ(std::string(frame.body.begin(), frame.body.end()), "{\"a\":1}");
+    EXPECT_EQ(readFrame(pipe.readFd()).kind, Frame::Kind::EndOfInput);
+}
+
+TEST(Framing, ZeroLengthIsEmpty)
+{
+    Pipe pipe(lengthPrefix(0));
+    EXPECT_EQ(readFrame(pipe.readFd()).kind, Frame::Kind::Empty);
+}
+
+TEST(Framing, OversizedLengthIsRefusedWithoutReadingBody)
+{
+    Pipe pipe(lengthPrefix(0xFFFFFFFFu) + "xyz");
+    const auto frame = readFrame(pipe.readFd());
+    EXPECT_EQ(frame.kind, Frame::Kind::TooLarge);
+    EXPECT_EQ(frame.announcedLength, 0xFFFFFFFFu);
+    EXPECT_TRUE(frame.body.empty());
+    char rest[3];
+    EXPECT_EQ(::read(pipe.readFd(), rest, 3), 3);  // body left unread
+}
+
+TEST(Framing, LimitIsExactlyOneMebibyte)
+{
+    Pipe over(lengthPrefix(kMaxMessageSize + 1));
+    EXPECT_EQ(readFrame(over.readFd()).kind, Frame::Kind::TooLarge);
+    Pipe at(lengthPrefix(kMaxMessageSize));  // allowed length, body missing -> EOF
+    EXPECT_EQ(readFrame(at.readFd()).kind, Frame::Kind::EndOfInput);
+}
+
+TEST(Framing, TruncatedLengthOrBodyIsEndOfInput)
+{
+    Pipe shortLength(std::string("\x05\x00", 2));
+    EXPECT_EQ(readFrame(shortLength.readFd()).kind, Frame::Kind::EndOfInput);
+    Pipe shortBody(lengthPrefix(10) + "{\"a\"");
+    EXPECT_EQ(readFrame(shortBody.readFd()).kind, Frame::Kind::EndOfInput);
+}
+
+TEST(Framing, WriteThenReadRoundTripsBinarySafe)
+{
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const std::string body("{\"x\":\"\xE6\xB2\xB3\"}\r\n", 15);
+    ASSERT_TRUE(writeFrame(fds[1], body));
+    ::close(fds[1]);
+    const auto frame = readFrame(fds[0]);
+    ::close(fds[0]);
+    ASSERT_EQ(frame.kind, Frame::Kind::Message);
+    EXPECT_EQ(std::string(frame.body.begin(), frame.body.end()), body);
+}
+
+TEST(Framing, WriteRefusesMoreThanOneMebibyte)
+{
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    EXPECT_FALSE(writeFrame(fds[1], std::string(kMaxMessageSize + 1, 'a')));
+    ::close(fds[1]);
+    char c;
+    EXPECT_EQ(::read(fds[0], &c, 1), 0);  // nothing was written
+    ::close(fds[0]);
+}
