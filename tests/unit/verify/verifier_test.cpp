@@ -268,7 +268,7 @@ TEST_F(Verifier, MalformedTokensAreFormatErrors) {
   }
 }
 
-TEST_F(Verifier, DuplicateKeysAndWhitespaceFollowTheJsonParser) {
+TEST_F(Verifier, InsignificantWhitespaceIsAccepted) {
   // Insignificant whitespace is fine.
   const json good = make_token(entity("ec256"), "ES256", kOriginA, challenge_);
   EXPECT_TRUE(verify(good.dump(2)).valid());
