@@ -36,5 +36,5 @@ export function startCall(page, fn, arg) {
     } catch (e) {
       return { error: { code: e.code, message: e.message, details: e.details } };
     }
-  }, [fn, arg]);
+  }, [fn, arg]).catch((e) => ({ error: { code: 'TEST_PAGE_CLOSED', message: e.message } }));
 }
