@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { artifactsDir, launchBrowser, REPO, tempDir, waitForDialog } from './lib/browser.mjs';
+import { artifactsDir, launchBrowser, pressClosing, REPO, tempDir, waitForDialog } from './lib/browser.mjs';
 import { REAL_HOST, realHostSetup, VERIFY } from './lib/real-host.mjs';
 
 async function startPortal(dir, pkiDir) {
@@ -66,7 +66,7 @@ test('demo portal: bind a certificate, then CA login; the PIN never reaches the 
     assert.equal(await dialog.locator('#origin').textContent(), portal.origin);
     await dialog.screenshot({ path: path.join(artifactsDir('portal'), 'pin-dialog.png') });
     await dialog.locator('#pin').fill(setup.pin);
-    await dialog.keyboard.press('Enter');
+    await pressClosing(dialog, 'Enter');
     await page.locator('#message[data-code=CA_LOGIN_OK]').waitFor({ timeout: 30_000 });
     const message = await page.textContent('#message');
     assert.ok(message.includes(cert.O) && message.includes(cert.uscc), message);

@@ -99,3 +99,15 @@ export function artifactsDir(testName) {
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * Presses a key that may end the dialog: the extension then closes the window,
+ * possibly before Playwright hears back about the key press.
+ */
+export async function pressClosing(page, key) {
+  try {
+    await page.keyboard.press(key);
+  } catch (e) {
+    if (!/closed/.test(e.message)) throw e;
+  }
+}
