@@ -63,6 +63,7 @@ export async function launchBrowser({ hostPath = null, allowedOrigins, env = {},
     env: { ...process.env, XDG_CONFIG_HOME: config, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', ...env },
     timeout: 30_000,
     locale: 'zh-CN',
+    viewport: null, // popups keep the size the extension asks for
   });
   if (!withExtension) {
     return { context, serviceWorker: null, dir, async close() { await context.close().catch(() => {}); fs.rmSync(dir, { recursive: true, force: true }); } };
