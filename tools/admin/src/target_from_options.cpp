@@ -1,5 +1,6 @@
 #include "target_from_options.h"
 
+#include "admin_error.h"
 #include "host_manifest.h"
 #include "self_path.h"
 
@@ -27,6 +28,8 @@ DoctorOptions doctor_options_from(const TargetOptions& options) {
   doctor.host = options.host ? *options.host : default_host_path();
   doctor.extension_ids = options.extension_ids.empty() ? default_extension_ids() : options.extension_ids;
   doctor.user = UserDirs::from_environment();
+  // The host is started as one of them; an empty list would leave nothing to start it as.
+  if (doctor.extension_ids.empty()) throw AdminError("no extension id to check / 没有要检查的扩展 ID");
   return doctor;
 }
 
