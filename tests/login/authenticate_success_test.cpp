@@ -21,7 +21,7 @@ class AuthenticateSuccess : public ::testing::TestWithParam<KeyCase> {};
 TEST_P(AuthenticateSuccess, TokenVerifiesWithCliAndPlainOpenssl)
 {
     const KeyCase& key = GetParam();
-    LoginScenario scenario({.certs = {key.cert}});
+    LoginScenario scenario(ScenarioOptions::token({key.cert}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, key.cert);
     const auto challenge = randomBytes(32);
@@ -64,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(Keys, AuthenticateSuccess,
 TEST(OriginBinding, TokenForOriginAIsRefusedForOriginB)
 {
     const std::string originB = "https://other.example.gov.cn";
-    LoginScenario scenario({.certs = {"org-ec"}, .pluginOrigins = {kPortalOrigin, originB}});
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}).withPluginOrigins({kPortalOrigin, originB}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
     const auto challenge = randomBytes(32);

@@ -13,7 +13,7 @@ namespace {
 
 TEST(Concurrency, TwoHostsOnOneTokenNeverProduceAWrongSignature)
 {
-    LoginScenario scenario({.certs = {"org-ec", "org-rsa"}});
+    LoginScenario scenario(ScenarioOptions::token({"org-ec", "org-rsa"}));
     auto first = scenario.startHost();
     auto second = scenario.startHost();
     const auto idFirst = scenario.certificateId(*first, "org-ec");

@@ -31,8 +31,10 @@ HostProcess::HostProcess(const std::filesystem::path& exe, const std::map<std::s
     child_ = bp::child(exe.string(), kCallerOrigin, bp::std_in < toHost_, bp::std_out > fromHost_,
                        bp::std_err > stderrFile.string(), environment);
     // Only the child keeps the far ends, so EOF and EPIPE are seen.
-    toHost_.close_source();
-    fromHost_.close_sink();
+    ::close(toHost_.native_source());
+    toHost_.assign_source(-1);
+    ::close(fromHost_.native_sink());
+    fromHost_.assign_sink(-1);
 }
 
 HostProcess::~HostProcess()
@@ -128,7 +130,10 @@ nlohmann::json HostProcess::request(const nlohmann::json& message, std::chrono::
 
 void HostProcess::closeInput()
 {
-    toHost_.close_sink();
+    if (toHost_.native_sink() != -1) {
+        ::close(toHost_.native_sink());
+        toHost_.assign_sink(-1);
+    }
 }
 
 std::optional<int> HostProcess::waitForExit(std::chrono::milliseconds timeout)

@@ -13,10 +13,7 @@ const std::string kLegacyOrigin = "https://old-portal.hebei.example.gov.cn";
 
 TEST(LegacyMode, RefusedForAnOriginNotAllowedLegacy)
 {
-    LoginScenario scenario({.certs = {"org-rsa"},
-                            .faultModule = true,
-                            .pluginOrigins = {kPortalOrigin, kLegacyOrigin},
-                            .legacyOrigins = {kLegacyOrigin}});
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule().withPluginOrigins({kPortalOrigin, kLegacyOrigin}).withLegacyOrigins({kLegacyOrigin}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto reply = scenario.authenticate(*host, id, randomBytes(32), kTokenPin, kPortalOrigin, "legacy");
@@ -26,8 +23,7 @@ TEST(LegacyMode, RefusedForAnOriginNotAllowedLegacy)
 
 TEST(LegacyMode, LegacyOriginGetsAnUnboundTokenTheVerifierAcceptsOnlyWhenAllowed)
 {
-    LoginScenario scenario(
-        {.certs = {"org-rsa"}, .pluginOrigins = {kPortalOrigin, kLegacyOrigin}, .legacyOrigins = {kLegacyOrigin}});
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withPluginOrigins({kPortalOrigin, kLegacyOrigin}).withLegacyOrigins({kLegacyOrigin}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto challenge = randomBytes(32);

@@ -32,6 +32,41 @@ struct ScenarioOptions {
     int enumerateMs = 10000;
     int loginMs = 20000;
     int signMs = 20000;
+
+    // Fluent setters: GCC 12 warns about designated initializers that skip members.
+    static ScenarioOptions token(std::vector<std::string> names)
+    {
+        ScenarioOptions options;
+        options.certs = std::move(names);
+        return options;
+    }
+    ScenarioOptions& withFaultModule(int maxRetries = 3)
+    {
+        faultModule = true;
+        pinMaxRetries = maxRetries;
+        return *this;
+    }
+    ScenarioOptions& withPluginOrigins(std::vector<std::string> origins)
+    {
+        pluginOrigins = std::move(origins);
+        return *this;
+    }
+    ScenarioOptions& withLegacyOrigins(std::vector<std::string> origins)
+    {
+        legacyOrigins = std::move(origins);
+        return *this;
+    }
+    ScenarioOptions& withPolicyAllowOrigins(std::vector<std::string> origins)
+    {
+        policyAllowOrigins = std::move(origins);
+        return *this;
+    }
+    ScenarioOptions& withDeadlines(int loginDeadlineMs, int signDeadlineMs)
+    {
+        loginMs = loginDeadlineMs;
+        signMs = signDeadlineMs;
+        return *this;
+    }
 };
 
 // The test PKI (make-test-pki.sh) shared by all tests: read-only once made. CTest makes it

@@ -10,7 +10,7 @@ namespace {
 
 TEST(OriginPolicy, UnlistedHttpsOriginIsNotAllowed)
 {
-    LoginScenario scenario({.certs = {"org-ec"}, .faultModule = true});
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}).withFaultModule());
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
     const std::string phishing = "https://si-hebei.example.com";
@@ -26,7 +26,7 @@ TEST(OriginPolicy, UnlistedHttpsOriginIsNotAllowed)
 
 TEST(OriginPolicy, UnlistedPlainHttpOriginIsInsecure)
 {
-    LoginScenario scenario({.certs = {"org-ec"}});
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
     for (const std::string origin : {"http://si.hebei.example.gov.cn", "http://10.20.30.40:8080"}) {
@@ -39,7 +39,7 @@ TEST(OriginPolicy, HttpIpOriginListedInPolicyFileLogsIn)
 {
     // The Hebei portal itself is plain http at an IP address; the administrator lists it.
     const std::string portal = "http://10.20.30.40:25688";
-    LoginScenario scenario({.certs = {"org-rsa"}, .policyAllowOrigins = {portal}});
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withPolicyAllowOrigins({portal}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto challenge = randomBytes(48);

@@ -11,7 +11,7 @@ namespace {
 
 TEST(PinSecrecy, NoPinReachesTheLogStderrOrAReply)
 {
-    LoginScenario scenario({.certs = {"org-rsa", "expired"}, .faultModule = true, .pinMaxRetries = 3});
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa", "expired"}).withFaultModule(3));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto expiredId = scenario.certificateId(*host, "expired");

@@ -18,7 +18,7 @@ std::size_t countOf(const std::string& text, const std::string& needle)
 
 ScenarioOptions countedToken()
 {
-    return {.certs = {"org-rsa"}, .faultModule = true, .pinMaxRetries = 3};
+    return ScenarioOptions::token({"org-rsa"}).withFaultModule(3);
 }
 
 TEST(Pin, WrongPinCountsDownThenLocksWithUnlockHelp)

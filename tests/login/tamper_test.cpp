@@ -18,7 +18,7 @@ std::string certificateBase64(const std::string& name)
 
 TEST(Tamper, EveryAlteredFieldIsRefusedWithItsOwnCode)
 {
-    LoginScenario scenario({.certs = {"org-rsa"}});
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto challenge = randomBytes(32);

@@ -18,7 +18,7 @@ class KeyPulled : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(KeyPulled, GivesReinsertHelpAndWorksAgainAfterReinsertion)
 {
-    LoginScenario scenario({.certs = {"org-ec"}, .faultModule = true});
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}).withFaultModule());
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
     scenario.setFaults(std::string("remove_before=") + GetParam() + "\n");
@@ -51,7 +51,7 @@ INSTANTIATE_TEST_SUITE_P(Moments, KeyPulled, ::testing::Values("C_Login", "C_Sig
 
 TEST(DeviceError, OnSignGivesDeviceErrorAndTheHostRecovers)
 {
-    LoginScenario scenario({.certs = {"org-rsa"}, .faultModule = true});
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule());
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     scenario.setFaults("device_error_on=C_Sign,C_SignFinal\n");
@@ -82,8 +82,7 @@ class HungKey : public ::testing::TestWithParam<HangCase> {};
 TEST_P(HungKey, AnsweredWithinTheDeadlineThenTheHostExits)
 {
     const HangCase& hang = GetParam();
-    LoginScenario scenario(
-        {.certs = {"org-ec"}, .faultModule = true, .loginMs = hang.loginMs, .signMs = hang.signMs});
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}).withFaultModule().withDeadlines(hang.loginMs, hang.signMs));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
     scenario.setFaults(std::string("hang_on=") + hang.call + "\n");

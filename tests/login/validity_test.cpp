@@ -19,7 +19,7 @@ class OutsideValidity : public ::testing::TestWithParam<ValidityCase> {};
 TEST_P(OutsideValidity, RefusedWithRenewHelpAndCounterUntouched)
 {
     const ValidityCase& c = GetParam();
-    LoginScenario scenario({.certs = {c.cert, "org-ec"}, .faultModule = true});
+    LoginScenario scenario(ScenarioOptions::token({c.cert, "org-ec"}).withFaultModule());
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, c.cert);
 
