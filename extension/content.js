@@ -45,7 +45,7 @@
       pending.delete(id);
       if (!answered) {
         // The worker stopped mid-flow: fail cleanly instead of leaving the page waiting.
-        post({ id, error: { code: 'HOST_UNAVAILABLE', message: chrome.i18n.getMessage('err_HOST_EXITED'), details: { reason: 'extension-restarted' } } });
+        post({ id, error: { code: 'HOST_UNAVAILABLE', message: chrome.i18n.getMessage('err_EXTENSION_RESTARTED'), details: { reason: 'extension-restarted' } } });
       }
     });
     // Forward a fresh object of known fields only; nothing else from the page.

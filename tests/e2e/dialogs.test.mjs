@@ -128,3 +128,22 @@ test('an origin outside the policy is refused', { timeout: 120_000 }, async () =
     assert.equal(login.error?.code, 'ORIGIN_NOT_ALLOWED');
   });
 });
+
+test('a service worker stopped mid-flow fails the page cleanly, closes the dialog, and the next call works', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'] }, async ({ page, browser }) => {
+    const call = startCall(page, 'login', { challenge: randomChallenge() });
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('#cert .holder').waitFor();
+    const cdp = await browser.context.newCDPSession(page);
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const worker = targetInfos.find((t) => t.type === 'service_worker' && t.url.endsWith('/background.js'));
+    await cdp.send('Target.closeTarget', { targetId: worker.targetId });
+    const { error } = await call;
+    assert.equal(error?.code, 'HOST_UNAVAILABLE');
+    assert.equal(error.details.reason, 'extension-restarted');
+    await dialog.waitForEvent('close', { timeout: 10_000 }).catch(() => {});
+    assert.equal(dialog.isClosed(), true, 'the orphaned PIN window is closed');
+    const again = await callLibrary(page, 'detect', { timeout: 15000 });
+    assert.equal(again.result?.host.protocol, 1, JSON.stringify(again));
+  });
+});
