@@ -16,6 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Arguments as a map, so a braced list at a call site is never mistaken for a JSON array.
+using Args = std::map<std::string, nlohmann::json>;
+
 constexpr const char* kPortal = "http://222.222.31.183:25688";
 constexpr const char* kHttpsPortal = "https://si.example.gov.cn";
 
@@ -93,19 +96,21 @@ protected:
                    {"certificates", {certificate("ec384", ec384)}}}}}};
     }
 
-    nlohmann::json listCertificates(HostProcess& host, nlohmann::json arguments = nlohmann::json::object(),
-                                    const char* origin = kPortal)
+    nlohmann::json listCertificates(HostProcess& host, const Args& arguments = {}, const char* origin = kPortal)
     {
+        nlohmann::json args = nlohmann::json::object();
+        for (const auto& [key, value] : arguments) args[key] = value;
         return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", origin},
-                             {"arguments", std::move(arguments)}});
+                             {"arguments", args}});
     }
 
     nlohmann::json certificateNamed(HostProcess& host, const std::string& cn)
     {
-        for (const auto& cert : listCertificates(host)["result"]["certificates"]) {
+        const auto reply = listCertificates(host);
+        for (const auto& cert : reply["result"]["certificates"]) {
             if (cert["subject"]["CN"] == cn) return cert;
         }
-        ADD_FAILURE() << "no certificate " << cn;
+        ADD_FAILURE() << "no certificate " << cn << " in " << reply.dump().substr(0, 2000);
         return {};
     }
 
@@ -117,10 +122,10 @@ protected:
     }
 
     nlohmann::json authenticate(HostProcess& host, const std::string& certId, const std::string& pin,
-                                nlohmann::json extra = nlohmann::json::object(), const char* origin = kPortal)
+                                const Args& extra = {}, const char* origin = kPortal)
     {
         nlohmann::json args = {{"certificateId", certId}, {"challenge", challenge()}, {"pin", pin}};
-        args.update(extra);
+        for (const auto& [key, value] : extra) args[key] = value;
         return host.request({{"id", ++id_}, {"command", "authenticate"}, {"origin", origin}, {"arguments", args}});
     }
 
@@ -249,9 +254,11 @@ TEST_F(HostPlugins, ListCertificatesFiltersByPurposeAndVendor)
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
     addPlugin("empty", CABRIDGE_TEST_SOFT_PLUGIN, {{"origins", {kPortal}}});
     HostProcess host(config_);
-    auto cns = [&](nlohmann::json args) {
+    auto cns = [&](const Args& args) {
         std::set<std::string> out;
-        for (const auto& c : listCertificates(host, std::move(args))["result"]["certificates"]) out.insert(c["subject"]["CN"]);
+        const auto reply = listCertificates(host, args);
+        EXPECT_TRUE(reply.contains("result")) << reply.dump();
+        for (const auto& c : reply["result"]["certificates"]) out.insert(c["subject"]["CN"]);
         return out;
     };
     // login = digitalSignature or no keyUsage; sign = nonRepudiation.
@@ -342,12 +349,13 @@ TEST_F(HostPlugins, AuthenticateRefusalsInOrder)
     EXPECT_EQ(code(authenticate(host, rsa, "123456", {{"challenge", "not base64!"}})), "INVALID_ARGUMENT");
     EXPECT_TRUE(authenticate(host, rsa, "123456", {{"challenge", challenge(1024)}}).contains("result"));
     // PIN form (digits, 4..8) is checked before the token: no try is used up.
+    const auto triesBefore = certificateNamed(host, "河北测试科技有限公司")["token"]["retriesLeft"];
     for (const char* pin : {"", "123", "123456789", "12a4", "１２３４"}) {
         const auto reply = authenticate(host, rsa, pin);
         EXPECT_EQ(code(reply), "PIN_INVALID") << pin;
         EXPECT_EQ(reply.dump().find(pin[0] ? pin : "\x01"), std::string::npos);  // never echoed
     }
-    EXPECT_EQ(certificateNamed(host, "河北测试科技有限公司")["token"]["retriesLeft"], 6);
+    EXPECT_EQ(certificateNamed(host, "河北测试科技有限公司")["token"]["retriesLeft"], triesBefore);
     // Wrong types and unknown arguments.
     EXPECT_EQ(code(authenticate(host, rsa, "123456", {{"pin", 123456}})), "INVALID_ARGUMENT");
     EXPECT_EQ(code(authenticate(host, rsa, "123456", {{"extra", true}})), "INVALID_ARGUMENT");
