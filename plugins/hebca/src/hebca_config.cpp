@@ -1,34 +1,14 @@
 #include "hebca_config.h"
 
-#include <cabridge/support/plugin_error.h>
+#include <string_view>
 
 namespace cabridge::hebca {
 
 namespace {
 
-[[noreturn]] void invalid(const std::string &what) {
-    throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, "hebca config: " + what);
-}
+constexpr std::string_view kContext = "hebca config";
 
-std::vector<std::string> stringList(const nlohmann::json &value, const char *key, bool allowEmpty) {
-    if (!value.is_array())
-        invalid(std::string(key) + " must be an array of strings");
-    std::vector<std::string> out;
-    for (const auto &item : value) {
-        if (!item.is_string() || item.get_ref<const std::string &>().empty())
-            invalid(std::string(key) + " must contain non-empty strings");
-        out.push_back(item.get<std::string>());
-    }
-    if (out.empty() && !allowEmpty)
-        invalid(std::string(key) + " must not be empty");
-    return out;
-}
-
-int boundedInt(const nlohmann::json &value, const char *key) {
-    if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 64)
-        invalid(std::string("pin.") + key + " must be an integer from 1 to 64");
-    return value.get<int>();
-}
+[[noreturn]] void invalid(const std::string &what) { throwInvalidConfig(kContext, what); }
 
 } // namespace
 
@@ -54,34 +34,15 @@ HebcaConfig parseHebcaConfig(const nlohmann::json &config) {
 
     for (const auto &[key, value] : config.items()) {
         if (key == "modules") {
-            out.modules = stringList(value, "modules", false);
+            out.modules = parseStringList(value, kContext, "modules", false);
         } else if (key == "retryCounter") {
-            if (!value.is_object() || value.size() != 1 || !value.contains("symbol") ||
-                !value["symbol"].is_string() || value["symbol"].get_ref<const std::string &>().empty())
-                invalid("retryCounter must be {\"symbol\": \"<exported function name>\"}");
-            out.retryCounterSymbol = value["symbol"].get<std::string>();
+            out.retryCounterSymbol = parseRetryCounter(value, kContext);
         } else if (key == "origins") {
-            out.origins = stringList(value, "origins", true);
+            out.origins = parseStringList(value, kContext, "origins", true);
         } else if (key == "legacyOrigins") {
-            out.legacyOrigins = stringList(value, "legacyOrigins", true);
+            out.legacyOrigins = parseStringList(value, kContext, "legacyOrigins", true);
         } else if (key == "pin") {
-            if (!value.is_object())
-                invalid("pin must be an object");
-            for (const auto &[pinKey, pinValue] : value.items()) {
-                if (pinKey == "minLength")
-                    out.pin.minLength = boundedInt(pinValue, "minLength");
-                else if (pinKey == "maxLength")
-                    out.pin.maxLength = boundedInt(pinValue, "maxLength");
-                else if (pinKey == "charset") {
-                    if (!pinValue.is_string() ||
-                        (pinValue != "digits" && pinValue != "alnum" && pinValue != "printable"))
-                        invalid("pin.charset must be \"digits\", \"alnum\" or \"printable\"");
-                    out.pin.charset = pinValue.get<std::string>();
-                } else
-                    invalid("unknown key pin." + pinKey);
-            }
-            if (out.pin.minLength > out.pin.maxLength)
-                invalid("pin.minLength is greater than pin.maxLength");
+            out.pin = parsePinRules(value, kContext, out.pin);
         } else {
             invalid("unknown key " + key);
         }

@@ -3,6 +3,8 @@
 // fails loudly instead of being ignored.
 #pragma once
 
+#include <cabridge/support/config_fields.h>
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -10,11 +12,7 @@
 
 namespace cabridge::hebca {
 
-struct PinRules {
-    int minLength = 4;
-    int maxLength = 16;
-    std::string charset = "alnum"; // "digits" | "alnum" | "printable"
-};
+using cabridge::PinRules; // 4..16, "alnum" by default
 
 struct HebcaConfig {
     // Candidate PKCS#11 modules of the HeBCA key middleware, first existing wins.

@@ -1,0 +1,39 @@
+// Reading the common keys of a vendor plugin's descriptor "config" (string
+// lists such as "modules"/"origins", PIN rules, "retryCounter"). Shared by the
+// HeBCA and the generic PKCS#11 plugin so both refuse bad values the same way.
+// Every failure throws PluginError(CABRIDGE_ERR_INVALID_CONFIG) whose message
+// starts with `context` (e.g. "hebca config") and names the offending key.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cabridge {
+
+// The PIN form a vendor's keys accept (plugin.h describe().pin).
+struct PinRules {
+    int minLength = 4;
+    int maxLength = 16;
+    std::string charset = "alnum"; // "digits" | "alnum" | "printable"
+};
+
+[[noreturn]] void throwInvalidConfig(std::string_view context, const std::string &what);
+
+// An array of non-empty strings; `allowEmpty` = false refuses [].
+std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context,
+                                         const std::string &key, bool allowEmpty);
+
+// {"minLength": 1..64, "maxLength": 1..64, "charset": ...}; missing keys keep
+// the values of `defaults`; unknown keys and min > max are refused.
+PinRules parsePinRules(const nlohmann::json &value, std::string_view context, const PinRules &defaults);
+
+// {"symbol": "<exported function name>"} -> the symbol name.
+std::string parseRetryCounter(const nlohmann::json &value, std::string_view context);
+
+// describe()'s "pin" object for `rules`.
+nlohmann::json pinRulesToJson(const PinRules &rules);
+
+} // namespace cabridge

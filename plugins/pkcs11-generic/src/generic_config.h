@@ -1,0 +1,42 @@
+// The generic PKCS#11 plugin's configuration: everything that makes it one
+// particular vendor comes from the descriptor's "config" object (docs/plugins.md).
+// Required: "id", "name", "modules". Unknown keys are refused so an
+// administrator's typo fails loudly instead of being ignored.
+#pragma once
+
+#include <cabridge/support/config_fields.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cabridge::generic {
+
+// Which identity profile identify() applies.
+enum class IdentityProfile {
+    ChineseOrganisation, // "cn-org": credit code / resident ID (plugins/common identity.h)
+    None,                // "none": identify() always gives {}
+};
+
+struct GenericConfig {
+    std::string id;                       // must equal the descriptor's id
+    std::string name;                     // display name, e.g. "演示 CA"
+    std::vector<std::string> modules;     // candidate PKCS#11 modules, first existing wins
+    std::vector<std::string> origins;     // default portal origins (may be empty)
+    std::vector<std::string> legacyOrigins;
+    PinRules pin;
+    nlohmann::json help = nlohmann::json::object(); // {renew, unlock, lost, reinsert, contact}: H
+    IdentityProfile identity = IdentityProfile::ChineseOrganisation;
+    std::string uniqueIdOid;              // vendor unique-id extension for "cn-org", empty for none
+    std::string retryCounterSymbol;       // empty: none
+    // Only tokens with one of these labels belong to this vendor (empty: all
+    // tokens of the module). Lets one module serve several CAs.
+    std::vector<std::string> tokenLabels;
+};
+
+// Parses the config; throws PluginError(CABRIDGE_ERR_INVALID_CONFIG) naming
+// the missing or offending key.
+GenericConfig parseGenericConfig(const nlohmann::json &config);
+
+} // namespace cabridge::generic

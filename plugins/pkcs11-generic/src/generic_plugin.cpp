@@ -1,0 +1,102 @@
+#include "generic_plugin.h"
+
+#include <cabridge/support/identity.h>
+#include <cabridge/support/module_locator.h>
+
+#ifndef CABRIDGE_GENERIC_VERSION
+#error "CABRIDGE_GENERIC_VERSION must be set by the build"
+#endif
+
+namespace cabridge::generic {
+
+std::unique_ptr<GenericPlugin> GenericPlugin::create(const nlohmann::json &config) {
+    return std::unique_ptr<GenericPlugin>(new GenericPlugin(parseGenericConfig(config)));
+}
+
+GenericPlugin::GenericPlugin(GenericConfig config)
+    : config_(std::move(config)), filter_(config_.tokenLabels) {}
+
+Pkcs11TokenService *GenericPlugin::tokens() {
+    if (!tokens_) {
+        if (auto path = firstExistingModule(config_.modules))
+            tokens_ = std::make_unique<Pkcs11TokenService>(*path, config_.retryCounterSymbol);
+    }
+    return tokens_.get();
+}
+
+Pkcs11TokenService &GenericPlugin::requireTokens() {
+    Pkcs11TokenService *service = tokens();
+    if (service == nullptr)
+        throw PluginError(CABRIDGE_ERR_NO_TOKEN,
+                          config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules));
+    return *service;
+}
+
+nlohmann::json GenericPlugin::describe() {
+    return {
+        {"id", config_.id},
+        {"name", config_.name},
+        {"version", CABRIDGE_GENERIC_VERSION},
+        {"origins", config_.origins},
+        {"legacyOrigins", config_.legacyOrigins},
+        {"pin", pinRulesToJson(config_.pin)},
+        {"help", config_.help},
+    };
+}
+
+nlohmann::json GenericPlugin::listOwnTokens(Pkcs11TokenService &service) {
+    nlohmann::json own = filter_.apply(service.listTokens());
+    ownTokenRefs_.clear();
+    for (const auto &token : own)
+        if (token.contains("ref") && token["ref"].is_string())
+            ownTokenRefs_.insert(token["ref"].get<std::string>());
+    return own;
+}
+
+nlohmann::json GenericPlugin::listTokens() {
+    Pkcs11TokenService *service = tokens();
+    if (service == nullptr) {
+        // No key software means no key can be present: an empty list, not an error.
+        notice = config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules);
+        return nlohmann::json::array();
+    }
+    return listOwnTokens(*service);
+}
+
+nlohmann::json GenericPlugin::identify(std::span<const std::uint8_t> der) {
+    if (config_.identity == IdentityProfile::None)
+        return nlohmann::json::object();
+    return identityToJson(extractIdentity(der, config_.uniqueIdOid));
+}
+
+void GenericPlugin::requireOwnToken(std::string_view tokenRef, bool mayEnumerate) {
+    if (filter_.admitsAll() || ownTokenRefs_.contains(tokenRef))
+        return;
+    if (mayEnumerate) {
+        listOwnTokens(requireTokens());
+        if (ownTokenRefs_.contains(tokenRef))
+            return;
+    }
+    throw PluginError(CABRIDGE_ERR_NO_TOKEN,
+                      config_.id + ": no token of this vendor with reference " + std::string(tokenRef.substr(0, 64)));
+}
+
+void GenericPlugin::login(std::string_view tokenRef, std::string_view pin) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    service.login(tokenRef, pin);
+}
+
+std::vector<std::uint8_t> GenericPlugin::sign(std::string_view tokenRef, std::string_view certRef,
+                                              std::string_view algorithm, std::span<const std::uint8_t> data) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, false);
+    return service.sign(tokenRef, certRef, algorithm, data);
+}
+
+void GenericPlugin::logout(std::string_view tokenRef) {
+    if (tokens_)
+        tokens_->logout(tokenRef);
+}
+
+} // namespace cabridge::generic

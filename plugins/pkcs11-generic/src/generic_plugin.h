@@ -1,0 +1,52 @@
+// The generic PKCS#11 vendor plugin (libcabridge-pkcs11.so): a CA whose key
+// middleware is a standard PKCS#11 module needs no code of its own, only a
+// descriptor whose "config" names it, its modules, origins, PIN rules, help
+// texts and identity profile (generic_config.h, docs/plugins.md).
+#pragma once
+
+#include "generic_config.h"
+#include "token_filter.h"
+
+#include <cabridge/support/pkcs11_token_service.h>
+#include <cabridge/support/plugin_glue.h>
+
+#include <memory>
+#include <set>
+#include <string>
+
+namespace cabridge::generic {
+
+class GenericPlugin final : public PluginInstance {
+public:
+    // Cheap: parses and checks the config only; no module is loaded until a
+    // token call. Throws PluginError(CABRIDGE_ERR_INVALID_CONFIG).
+    static std::unique_ptr<GenericPlugin> create(const nlohmann::json &config);
+
+    nlohmann::json describe() override;
+    // Only the tokens "tokenLabels" admits; [] with a notice naming the tried
+    // paths when no module is installed.
+    nlohmann::json listTokens() override;
+    nlohmann::json identify(std::span<const std::uint8_t> der) override;
+    // NO_TOKEN for a token of another vendor or when no module is installed.
+    void login(std::string_view tokenRef, std::string_view pin) override;
+    std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
+                                   std::string_view algorithm, std::span<const std::uint8_t> data) override;
+    void logout(std::string_view tokenRef) override;
+
+private:
+    explicit GenericPlugin(GenericConfig config);
+    Pkcs11TokenService *tokens();
+    Pkcs11TokenService &requireTokens();
+    // Throws NO_TOKEN unless `tokenRef` is one of this vendor's tokens.
+    // `mayEnumerate`: look at the module again when the ref is not known yet
+    // (not allowed while logged in: enumeration ends the login session).
+    void requireOwnToken(std::string_view tokenRef, bool mayEnumerate);
+    nlohmann::json listOwnTokens(Pkcs11TokenService &service);
+
+    GenericConfig config_;
+    TokenFilter filter_;
+    std::unique_ptr<Pkcs11TokenService> tokens_;
+    std::set<std::string, std::less<>> ownTokenRefs_; // refs seen in the last filtered listing
+};
+
+} // namespace cabridge::generic
