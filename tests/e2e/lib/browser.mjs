@@ -27,9 +27,10 @@ export function writeHostWrapper(dir, command, env = {}) {
 /**
  * Starts the browser. `hostPath`: executable the manifest points to, or null
  * for "no host installed". `allowedOrigins` defaults to our extension.
+ * `headless: false` opens real windows (needs $DISPLAY or $WAYLAND_DISPLAY).
  * Returns {context, serviceWorker, dir, close}.
  */
-export async function launchBrowser({ hostPath = null, allowedOrigins, env = {}, withExtension = true } = {}) {
+export async function launchBrowser({ hostPath = null, allowedOrigins, env = {}, withExtension = true, headless = true } = {}) {
   const dir = tempDir('browser');
   const userDataDir = path.join(dir, 'profile');
   const config = path.join(dir, 'xdg-config');
@@ -50,7 +51,7 @@ export async function launchBrowser({ hostPath = null, allowedOrigins, env = {},
     headless: false,
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [
-      '--headless=new',
+      ...(headless ? ['--headless=new'] : []),
       ...(withExtension ? [`--load-extension=${EXTENSION_DIR}`, `--disable-extensions-except=${EXTENSION_DIR}`] : []),
       '--no-sandbox',
       '--disable-background-networking',

@@ -59,13 +59,15 @@ export function provisionToken(pkiDir, tokenDir, label, certs, pin) {
 /**
  * A HeBCA plugin descriptor of the test's own (the shipped one points at
  * real HeBCA middleware paths) using `module` (SoftHSM or the fault module).
+ * `origins`, if given, replaces the plugin's declared portal origins.
  * Returns the plugin directory to list first in pluginDirs.
  */
-export function hebcaDescriptor(dir, { module = SOFTHSM, retryCounter = false } = {}) {
+export function hebcaDescriptor(dir, { module = SOFTHSM, retryCounter = false, origins } = {}) {
   const pluginDir = path.join(dir, 'plugins');
   fs.mkdirSync(pluginDir, { recursive: true });
   const config = { modules: [module] };
   if (retryCounter) config.retryCounter = { symbol: 'cabridge_fault_get_pin_retries' };
+  if (origins) config.origins = origins;
   fs.writeFileSync(path.join(pluginDir, 'hebca.json'), JSON.stringify({
     id: 'hebca', name: '河北 CA', abi: 1,
     library: path.join(PLUGIN_DIR, 'libcabridge-hebca.so'),

@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// The cabridge demo: a HeBCA-like certificate on a SoftHSM token, the demo
+// portal on 127.0.0.1, and Chromium with the real extension and host doing
+// "CA 绑定" then "CA 证书登录" (PIN typed into the extension's own dialog).
+// Uses an already-built tree; scripts/demo.sh installs and builds first.
+//
+//   node tools/demo/run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed]
+//
+// Exit 0 when the portal logged in as the bound certificate's organisation,
+// 1 with a message naming the failed step otherwise, 130 on Ctrl-C.
+import fs from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PIN = '123456'; // the demo token's PIN; typed into the dialog, never given to the page
+const CERT_NAME = 'org-rsa'; // HeBCA-like organisation certificate of the test PKI
+const TOKEN_LABEL = 'HEBCA-DEMO';
+
+function usage(message) {
+  if (message) console.error(`run-demo: ${message}`);
+  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed]');
+  process.exit(2);
+}
+
+let options;
+try {
+  options = parseArgs({
+    options: {
+      build: { type: 'string', default: path.join(REPO, 'build') },
+      out: { type: 'string', default: path.join(REPO, 'out', 'demo') },
+      port: { type: 'string', default: '0' },
+      headless: { type: 'boolean' },
+      headed: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  }).values;
+} catch (e) {
+  usage(e.message);
+}
+if (options.help) usage();
+if (options.headless && options.headed) usage('--headless and --headed exclude each other');
+const port = Number(options.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be 0..65535, not "${options.port}"`);
+const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const headless = options.headless ?? (options.headed ? false : !hasDisplay);
+if (!headless && !hasDisplay) usage('--headed needs $DISPLAY or $WAYLAND_DISPLAY');
+
+// The harness reads the build directory when it is first imported.
+const build = path.resolve(options.build);
+process.env.CABRIDGE_BUILD_DIR = build;
+const { launchBrowser, pressClosing, waitForDialog } = await import('../../tests/e2e/lib/browser.mjs');
+const { REAL_HOST, VERIFY, PLUGIN_DIR, makePki, provisionToken, hebcaDescriptor, hostEnvironment } =
+  await import('../../tests/e2e/lib/real-host.mjs');
+const { startPortal } = await import('../../tests/e2e/lib/demo-portal.mjs');
+
+const out = path.resolve(options.out);
+const started = Date.now();
+const cleanups = [];
+let currentPage = null;
+
+async function cleanUp() {
+  while (cleanups.length) {
+    try { await cleanups.pop()(); } catch { /* best effort: the rest still runs */ }
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, async () => {
+    console.error(`\nrun-demo: ${signal}, stopping browser and portal`);
+    await cleanUp();
+    process.exit(130);
+  });
+}
+
+class StepError extends Error {}
+let stepNo = 0;
+async function step(title, body) {
+  stepNo += 1;
+  const t0 = Date.now();
+  process.stdout.write(`[${String(stepNo).padStart(2)}] ${title} ... `);
+  try {
+    const value = await body();
+    console.log(`ok (${Date.now() - t0} ms)`);
+    return value;
+  } catch (e) {
+    console.log('FAILED');
+    throw new StepError(`step "${title}" failed: ${e.message.split('\n')[0]}`);
+  }
+}
+
+/** The portal's visible message box: {error, text} or null. */
+async function portalMessage(page) {
+  return page.evaluate(() => {
+    const box = document.getElementById('message');
+    return box && !box.hidden ? { error: box.className === 'error', text: `${box.dataset.code}: ${box.textContent}` } : null;
+  }).catch(() => null);
+}
+
+/** Waits for `selector` on the portal page; a portal error message ends the wait early with its text. */
+async function waitOnPortal(page, selector, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await page.locator(selector).first().isVisible().catch(() => false)) return;
+    const message = await portalMessage(page);
+    if (message?.error) throw new Error(`portal says ${message.text}`);
+    if (Date.now() > deadline) throw new Error(`${selector} did not appear within ${timeout / 1000} s${message ? `; portal says ${message.text}` : ''}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+function tail(file, lines = 15) {
+  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return '(none)'; }
+}
+
+async function main() {
+  console.log(`cabridge demo: build ${build}, output ${out}, ${headless ? 'headless' : 'browser window'}`);
+  for (const [what, file] of [['cabridge-host', REAL_HOST], ['cabridge-verify', VERIFY],
+    ['HeBCA plugin', path.join(PLUGIN_DIR, 'libcabridge-hebca.so')]]) {
+    if (!fs.existsSync(file)) throw new StepError(`${what} not built: ${file} is missing (run scripts/demo.sh, or cmake --build ${build})`);
+  }
+
+  // A fresh private directory every run: the token, database and logs of one demo.
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true, mode: 0o700 });
+  const pkiDir = path.join(out, 'pki');
+
+  const pki = await step('test PKI (root, HEBCA Test SM CA, organisation certificates)', () => makePki(pkiDir));
+  const cert = pki.certificates.find((c) => c.name === CERT_NAME);
+  if (!cert) throw new StepError(`the test PKI has no "${CERT_NAME}" certificate`);
+  const softhsmConf = await step(`SoftHSM token "${TOKEN_LABEL}" holding ${CERT_NAME} (PIN ${PIN})`,
+    () => provisionToken(pkiDir, path.join(out, 'softhsm'), TOKEN_LABEL, [CERT_NAME], PIN));
+
+  const portal = await step('demo portal (tools/demo-portal/server.py)',
+    () => startPortal(out, pkiDir, { port, logFile: path.join(out, 'portal.log') }));
+  cleanups.push(async () => portal.stop());
+
+  // The host: HeBCA descriptor on SoftHSM declaring the portal's origin; empty admin policy.
+  const env = hostEnvironment(out, {
+    allowOrigins: [],
+    pluginDirs: [hebcaDescriptor(out, { origins: [portal.origin] }), PLUGIN_DIR],
+    softhsmConf,
+  });
+  const browser = await step('Chromium with the cabridge extension and native host',
+    () => launchBrowser({ hostPath: REAL_HOST, env, headless }));
+  cleanups.push(() => browser.close());
+
+  const page = await browser.context.newPage();
+  currentPage = page;
+  await step(`open ${portal.origin}/ (extension and host detected)`, async () => {
+    await page.goto(`${portal.origin}/`);
+    const status = page.locator('#extension-status[data-state]');
+    await status.waitFor({ timeout: 20_000 });
+    const text = await status.textContent();
+    if (await status.getAttribute('data-state') !== 'ready') throw new Error(`portal says ${text}`);
+    if (text.includes('未被允许') || text.includes('异常') || text.includes('未找到')) throw new Error(`portal says ${text}`);
+  });
+
+  await step('账号密码登录 as test01', async () => {
+    await page.fill('#username', 'test01');
+    await page.fill('#password', 'Test@123456');
+    await page.click('#account-login');
+    await waitOnPortal(page, '#message[data-code=ACCOUNT_LOGIN_OK]');
+  });
+
+  const read = await step('CA 绑定: 河北 CA, 读取证书', async () => {
+    await page.selectOption('#bind-vendor', 'hebca');
+    await page.click('#read-cert');
+    await waitOnPortal(page, '#cert-info');
+    return { org: await page.textContent('#cert-org'), uscc: await page.textContent('#cert-uscc') };
+  });
+  if (read.org !== cert.O || read.uscc !== cert.uscc) {
+    throw new StepError(`the portal read ${read.org} / ${read.uscc}, the token holds ${cert.O} / ${cert.uscc}`);
+  }
+
+  const bound = await step('CA 绑定: 绑定此证书', async () => {
+    await page.click('#bind');
+    await waitOnPortal(page, '#message[data-code=BIND_OK]');
+    return { org: await page.textContent('#bound-org'), uscc: await page.textContent('#bound-uscc') };
+  });
+  await step('退出登录', async () => {
+    await page.click('#logout');
+    await waitOnPortal(page, '#message[data-code=LOGOUT_OK]');
+  });
+
+  const dialog = await step('CA 证书登录: 河北 CA 登录 (the PIN dialog opens)', async () => {
+    await page.selectOption('#ca-vendor', 'hebca');
+    await page.click('#ca-login');
+    const d = await waitForDialog(browser.context, 'pin.html');
+    await d.locator('#cert .holder').waitFor({ timeout: 15_000 });
+    return d;
+  });
+  const pinDialogPng = path.join(out, 'pin-dialog.png');
+  await step('PIN dialog shows the portal origin and the certificate', async () => {
+    const shown = await dialog.locator('body').innerText();
+    const origin = await dialog.locator('#origin').textContent();
+    if (origin !== portal.origin) throw new Error(`dialog shows origin ${origin}, expected ${portal.origin}`);
+    for (const expected of [cert.O, cert.uscc, '河北 CA']) {
+      if (!shown.includes(expected)) throw new Error(`dialog does not show "${expected}"`);
+    }
+    await dialog.screenshot({ path: pinDialogPng });
+  });
+  await step('type the PIN in the extension dialog and submit', async () => {
+    await dialog.locator('#pin').fill(PIN);
+    await pressClosing(dialog, 'Enter');
+    await waitOnPortal(page, '#message[data-code=CA_LOGIN_OK]');
+  });
+
+  const loggedIn = await step('portal verified the token (cabridge-verify) and logged in', async () => {
+    const method = await page.textContent('#login-method');
+    if (method !== 'CA 证书登录') throw new Error(`login method is "${method}"`);
+    return { org: await page.textContent('#login-org'), uscc: await page.textContent('#login-uscc') };
+  });
+  const loggedInPng = path.join(out, 'logged-in.png');
+  await page.screenshot({ path: loggedInPng, fullPage: true });
+  if (loggedIn.org !== bound.org || loggedIn.uscc !== bound.uscc) {
+    throw new StepError(`logged in as ${loggedIn.org} / ${loggedIn.uscc}, but bound ${bound.org} / ${bound.uscc}`);
+  }
+
+  const rel = (p) => path.relative(process.cwd(), p) || p;
+  console.log(`
+cabridge demo: CA 证书登录成功 (${((Date.now() - started) / 1000).toFixed(1)} s)
+  portal                 ${portal.origin}
+  bound organisation     ${bound.org} (统一社会信用代码 ${bound.uscc})
+  logged in as           ${loggedIn.org}
+  统一社会信用代码        ${loggedIn.uscc}
+  PIN dialog screenshot  ${rel(pinDialogPng)}
+  portal screenshot      ${rel(loggedInPng)}
+  host log               ${rel(path.join(out, 'host.log'))}`);
+}
+
+try {
+  await main();
+  await cleanUp();
+  process.exit(0);
+} catch (e) {
+  const message = e instanceof StepError ? e.message : `unexpected error: ${e.stack ?? e}`;
+  console.error(`\ncabridge demo FAILED: ${message}`);
+  if (currentPage) {
+    const png = path.join(out, 'failure.png');
+    if (await currentPage.screenshot({ path: png }).then(() => true, () => false)) console.error(`  page at failure: ${png}`);
+  }
+  console.error(`  host log (${path.join(out, 'host.log')}):\n${tail(path.join(out, 'host.log'))}`);
+  console.error(`  portal log (${path.join(out, 'portal.log')}):\n${tail(path.join(out, 'portal.log'))}`);
+  await cleanUp();
+  process.exit(1);
+}
