@@ -1,41 +1,186 @@
-// Measures page -> extension -> host -> page round trips for detect() (one
-// host process per call, as the extension does) with the stand-in echo host
-// (baseline) and the real cabridge-host. Prints medians; not a test.
-//   node bench-roundtrip.mjs [calls]
+// Browser round-trip benchmark: the real cabridge-host against a minimal C++
+// echo host (build/bench/baseline-echo-host: echoes the id, canned status and
+// list-certificates of the same size class) through the SAME extension, in the
+// same browser, in interleaved blocks (the host manifest is switched between
+// blocks), so both see the same machine load. Not a test: nothing asserts.
+//
+// The extension opens one connectNative port per page action (flows.js), so:
+//   page  detect()          page -> content -> worker -> NEW host process -> status -> page
+//   page  readCertificate() same, list-certificates (one certificate: no dialog)
+//   port  status / list-certificates on one open port from the extension's
+//         service worker: what a flow's later requests cost (login asks
+//         status after list-certificates on the same port)
+//
+//   node tests/e2e/bench-roundtrip.mjs [--runs N] [--build DIR] [--no-write]
+// Writes docs/benchmarks.md between <!-- roundtrip:begin --> and <!-- roundtrip:end -->.
 import fs from 'node:fs';
-import { FAKE_HOST, launchBrowser, tempDir, writeHostWrapper } from './lib/browser.mjs';
-import { callLibrary, startPageServer } from './lib/page-server.mjs';
-import { hebcaDescriptor, hostEnvironment, PLUGIN_DIR, REAL_HOST } from './lib/real-host.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 
-const calls = Number(process.argv[2] ?? 30);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '60' },
+    build: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+if (opts.build) process.env.CABRIDGE_BUILD_DIR = path.resolve(opts.build);
+const runs = Number(opts.runs);
+if (!Number.isInteger(runs) || runs < 10) throw new Error('--runs must be an integer >= 10');
 
-async function measure(label, hostPath, env) {
-  const srv = await startPageServer();
-  const browser = await launchBrowser({ hostPath, env: env?.(srv.origin) });
-  try {
-    const page = await browser.context.newPage();
-    await page.goto(`${srv.origin}/`);
-    await callLibrary(page, 'detect', { timeout: 15000 }); // warm-up
-    const times = await page.evaluate(async (n) => {
-      const out = [];
-      for (let i = 0; i < n; i += 1) {
-        const t = performance.now();
-        await window.cabridge.detect({ timeout: 15000 });
-        out.push(performance.now() - t);
-      }
-      return out;
-    }, calls);
-    console.log(`${label}: detect median ${median(times).toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms over ${calls}`);
-  } finally {
-    await browser.close();
-    await srv.close();
-  }
+const { EXTENSION_ID, REPO, launchBrowser, tempDir } = await import('./lib/browser.mjs');
+const { startPageServer } = await import('./lib/page-server.mjs');
+const { BUILD, PLUGIN_DIR, REAL_HOST, hebcaDescriptor, hostEnvironment, makePki, provisionToken } =
+  await import('./lib/real-host.mjs');
+
+const ECHO_HOST = path.join(BUILD, 'bench', 'baseline-echo-host');
+for (const f of [REAL_HOST, ECHO_HOST]) {
+  if (!fs.existsSync(f)) throw new Error(`${f} is not built (cmake --build ${BUILD} --target cabridge-host cabridge-hebca baseline-echo-host)`);
 }
+const BLOCK = 10; // calls per host before switching to the other
+const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 const dir = tempDir('bench');
-await measure('echo host (node, baseline)', writeHostWrapper(dir, [process.execPath, FAKE_HOST, 'echo']));
-if (fs.existsSync(REAL_HOST)) {
-  await measure('cabridge-host', REAL_HOST, (origin) => hostEnvironment(dir, { allowOrigins: [origin], pluginDirs: [hebcaDescriptor(dir), PLUGIN_DIR] }));
+const pkiDir = path.join(dir, 'pki');
+makePki(pkiDir);
+const softhsmConf = provisionToken(pkiDir, path.join(dir, 'softhsm'), 'HEBCA-BENCH', ['org-rsa'], '123456');
+const srv = await startPageServer();
+const env = hostEnvironment(dir, {
+  allowOrigins: [], softhsmConf, pluginDirs: [hebcaDescriptor(dir, { origins: [srv.origin] }), PLUGIN_DIR],
+});
+const browser = await launchBrowser({ hostPath: REAL_HOST, env });
+const manifestFile = path.join(browser.dir, 'profile', 'NativeMessagingHosts', 'org.cabridge.host.json');
+const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+// Chromium reads the manifest at every connectNative, so this switches hosts for the next port.
+const useHost = (hostPath) => fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, path: hostPath }));
+
+const hosts = { real: REAL_HOST, echo: ECHO_HOST };
+const samples = {};
+const replyBytes = {};
+const add = (host, kind, ms) => { ((samples[host] ??= {})[kind] ??= []).push(ms); };
+
+try {
+  const page = await browser.context.newPage();
+  await page.goto(`${srv.origin}/`);
+
+  /** n page actions; each is a new port and host process, as in the product. */
+  const pageCalls = (fn, arg, n) => page.evaluate(async ([f, a, count]) => {
+    const out = [];
+    let size = 0;
+    for (let i = 0; i < count; i += 1) {
+      const t = performance.now();
+      const result = await window.cabridge[f](a);
+      out.push(performance.now() - t);
+      size = JSON.stringify(result).length;
+    }
+    return { times: out, size };
+  }, [fn, arg, n]);
+
+  /** n requests of `command` on one open port from the service worker, after one warm-up. */
+  const portCalls = (command, n) => browser.serviceWorker.evaluate(async ([cmd, count, origin]) => {
+    const port = chrome.runtime.connectNative('org.cabridge.host');
+    const waiting = new Map();
+    let nextId = 1;
+    port.onMessage.addListener((m) => { waiting.get(m.id)?.(m); waiting.delete(m.id); });
+    const ask = (c) => new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => reject(new Error(`no reply to ${c}`)), 20_000);
+      waiting.set(id, (m) => { clearTimeout(timer); resolve(m); });
+      port.postMessage({ id, command: c, origin, arguments: {} });
+    });
+    try {
+      await ask(cmd); // starts the host; not counted
+      const out = [];
+      let size = 0;
+      for (let i = 0; i < count; i += 1) {
+        const t = performance.now();
+        const m = await ask(cmd);
+        out.push(performance.now() - t);
+        if (!m.result) throw new Error(`${cmd}: ${JSON.stringify(m.error)}`);
+        size = JSON.stringify(m).length;
+      }
+      return { times: out, size };
+    } finally {
+      port.disconnect();
+    }
+  }, [command, n, srv.origin]);
+
+  const kinds = [
+    ['page detect() -> status', () => pageCalls('detect', { timeout: 15000 }, BLOCK)],
+    ['page readCertificate() -> list-certificates', () => pageCalls('readCertificate', { vendor: 'hebca' }, BLOCK)],
+    ['open port: status', () => portCalls('status', BLOCK)],
+    ['open port: list-certificates', () => portCalls('list-certificates', BLOCK)],
+  ];
+  // Warm-up round for both hosts (browser caches, page cache of the binaries).
+  for (const host of Object.keys(hosts)) { useHost(hosts[host]); for (const [, run] of kinds) await run(); }
+  for (let round = 0; round < Math.ceil(runs / BLOCK); round += 1) {
+    for (const host of round % 2 ? ['echo', 'real'] : ['real', 'echo']) {
+      useHost(hosts[host]);
+      for (const [kind, run] of kinds) {
+        const { times, size } = await run();
+        times.forEach((ms) => add(host, kind, ms));
+        (replyBytes[host] ??= {})[kind] = size;
+      }
+    }
+  }
+} finally {
+  await browser.close();
+  await srv.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
-fs.rmSync(dir, { recursive: true, force: true });
+
+const rows = Object.keys(samples.real).map((kind) => {
+  const real = samples.real[kind];
+  const echo = samples.echo[kind];
+  const r = { kind, n: real.length, realMedian: percentile(real, 0.5), realP90: percentile(real, 0.9),
+    echoMedian: percentile(echo, 0.5), echoP90: percentile(echo, 0.9),
+    realBytes: replyBytes.real[kind], echoBytes: replyBytes.echo[kind] };
+  r.ratio = r.realMedian / r.echoMedian;
+  return r;
+});
+
+const f = (x) => x.toFixed(2);
+const table = [
+  '| round trip | cabridge-host median / p90 | echo host median / p90 | ratio (median) | reply size real / echo |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.kind} | ${f(r.realMedian)} / ${f(r.realP90)} ms | ${f(r.echoMedian)} / ${f(r.echoP90)} ms | ${f(r.ratio)}x | ${r.realBytes} / ${r.echoBytes} B |`),
+];
+console.log(table.join('\n'));
+
+const section = [
+  '<!-- roundtrip:begin -->',
+  '## Browser round trip',
+  '',
+  `Written by \`node tests/e2e/bench-roundtrip.mjs\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, `
+  + `${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the end, Chromium ${browser.context.browser()?.version() ?? ''} headless, `
+  + `SoftHSM token with one RSA-2048 certificate, ${rows[0].n} samples per figure. `
+  + 'Real `cabridge-host` against the minimal C++ echo host (`bench/baseline_echo_host.cpp`: echoes the id, '
+  + 'canned `status` and `list-certificates` of the same size class) through the same extension in the same '
+  + `browser, in alternating blocks of ${BLOCK} calls.`,
+  '',
+  ...table,
+  '',
+  'What each row measures. The extension opens one `connectNative` port per page action '
+  + '(`extension/lib/flows.js`: `runFlow` makes a `NativeSession`, closes it when the action ends), so every page '
+  + 'call starts a host process: the "page" rows are what a portal really sees, page -> content script -> '
+  + 'service worker -> new host -> reply -> page. Inside one action later requests reuse the open port (`login` '
+  + 'asks `status` after `list-certificates`; `readCertificate` does too when several certificates match); the '
+  + '"open port" rows time such requests, service worker -> host -> service worker on one port after a warm-up '
+  + 'request. There is no port kept open across page actions, so no warm page -> reply path exists to measure. '
+  + 'Goal: within 1.2x of the echo host.',
+  '',
+  'Reproduce: `cmake --build build --target cabridge-host cabridge-hebca baseline-echo-host && '
+  + '(cd tests/e2e && npm ci) && node tests/e2e/bench-roundtrip.mjs [--runs 60] [--no-write]`.',
+  '<!-- roundtrip:end -->',
+].join('\n');
+
+if (!opts['no-write']) {
+  const doc = path.join(REPO, 'docs', 'benchmarks.md');
+  const old = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '# Benchmarks\n';
+  const re = /<!-- roundtrip:begin -->[\s\S]*?<!-- roundtrip:end -->/;
+  const next = re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(doc, next);
+  console.log(`wrote the "Browser round trip" section of ${doc}`);
+}
+console.log(JSON.stringify({ extension: EXTENSION_ID, rows }, null, 1));
