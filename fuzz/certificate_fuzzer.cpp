@@ -1,0 +1,88 @@
+// Fuzz target: hostile certificate DER. Runs what the host does with a
+// certificate a token hands it (host/src/cert_info.*: CertInfo facts, id,
+// purpose, algorithm) and what the plugin support library reads from it
+// (plugins/common identity.*: credit code, ID number, HeBCA unique id).
+// Checks the documented promises: a hex SHA-256, a 32-hex-digit id, identity
+// values that passed their check digits when the header says they did.
+#include "fuzz_target.h"
+
+#include "cert_info.h"
+
+#include <cabridge/support/identity.h>
+#include <cabridge/support/uscc.h>
+
+#include <chrono>
+#include <span>
+#include <string>
+
+namespace {
+
+using cabridge::fuzz::require;
+
+// A fixed clock, so a run does not depend on the day (2027-06-01T00:00:00Z).
+constexpr std::chrono::system_clock::time_point kNow {std::chrono::seconds {1811808000}};
+constexpr const char* kHebcaUniqueIdOid = "1.2.156.112586.1.4";
+
+bool isLowerHex(const std::string& text)
+{
+    return text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+void checkHostFacts(std::span<const std::uint8_t> der)
+{
+    cabridge::CertificateFacts facts;
+    try {
+        facts = cabridge::describeCertificate(der, kNow);
+    } catch (const cabridge::CertificateParseError&) {
+        return;  // the documented refusal
+    }
+    require(facts.sha256Hex.size() == 64 && isLowerHex(facts.sha256Hex), "sha256Hex is not 64 hex digits");
+    require(facts.info.is_object(), "CertInfo facts are not an object");
+    require(facts.keyType == "RSA" || facts.keyType == "EC" || facts.keyType == "SM2", "unknown keyType");
+    // The reply serializer replaces invalid UTF-8; it must not throw on what a certificate holds.
+    (void)facts.info.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string id = cabridge::certificateId("hebca", "0123456789abcdef", facts.sha256Hex);
+    require(id.size() == 32 && isLowerHex(id), "certificate id is not 32 hex digits");
+    (void)cabridge::suitsPurpose(facts, "login");
+    (void)cabridge::suitsPurpose(facts, "sign");
+    require(cabridge::suitsPurpose(facts, "any"), "purpose \"any\" refused a certificate");
+    const std::string algorithm = cabridge::signatureAlgorithmFor(facts);
+    require(algorithm.empty() || algorithm == "RS256" || algorithm == "ES256" || algorithm == "ES384" ||
+                algorithm == "SM2-SM3",
+            "unknown signature algorithm");
+}
+
+void checkIdentity(std::span<const std::uint8_t> der)
+{
+    const auto identity = cabridge::extractIdentity(der, kHebcaUniqueIdOid);
+    if (identity.uscValid) {
+        require(identity.unifiedSocialCreditCode.has_value() &&
+                    cabridge::isValidUnifiedSocialCreditCode(*identity.unifiedSocialCreditCode),
+                "uscValid set for a code that fails GB 32100");
+    }
+    if (identity.idNumber) {
+        require(cabridge::isValidResidentIdNumber(*identity.idNumber), "idNumber fails GB 11643");
+    }
+    const auto json = cabridge::identityToJson(identity);
+    require(json.is_object(), "identityToJson is not an object");
+    (void)json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    const std::span<const std::uint8_t> bytes(data, size);
+    checkHostFacts(bytes);
+    checkIdentity(bytes);
+    // The same bytes as an extension value and as candidate identity numbers.
+    require(cabridge::extensionText(bytes, 64).size() <= 64, "extensionText exceeded its cap");
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    if (cabridge::isValidUnifiedSocialCreditCode(text)) {
+        require(text.size() == 18 && cabridge::isCreditCodeAlphabet(text), "valid credit code of wrong shape");
+    }
+    if (cabridge::isValidResidentIdNumber(text)) {
+        require(text.size() == 18, "valid ID number of wrong length");
+    }
+    return 0;
+}
