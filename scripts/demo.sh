@@ -14,6 +14,7 @@ say() { printf '\n== %s\n' "$*"; }
 die() { printf '\ncabridge demo FAILED: %s\n' "$*" >&2; exit 1; }
 
 driver_pid=""
+# shellcheck disable=SC2317  # called from the traps
 stop_driver() {
   # The driver stops its portal and browser on SIGTERM; only a driver still running needs it.
   if [ -n "$driver_pid" ] && kill -0 "$driver_pid" 2>/dev/null; then

@@ -161,6 +161,10 @@ const section = [
   '',
   ...table,
   '',
+  ...(os.loadavg()[0] > os.cpus().length
+    ? ['The machine was busier than its core count (other builds running): single figures are noisy, the p90s '
+      + 'especially; rerun on an idle machine before comparing to the goal.', '']
+    : []),
   'What each row measures. The extension opens one `connectNative` port per page action '
   + '(`extension/lib/flows.js`: `runFlow` makes a `NativeSession`, closes it when the action ends), so every page '
   + 'call starts a host process: the "page" rows are what a portal really sees, page -> content script -> '

@@ -67,8 +67,10 @@ async function cleanUp() {
   }
 }
 
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, async () => {
+    interrupted = true;
     console.error(`\nrun-demo: ${signal}, stopping browser and portal`);
     await cleanUp();
     process.exit(130);
@@ -236,6 +238,8 @@ try {
   await cleanUp();
   process.exit(0);
 } catch (e) {
+  // A step broken by our own Ctrl-C clean-up: the signal handler reports and exits.
+  if (interrupted) await new Promise(() => setInterval(() => {}, 1000));
   const message = e instanceof StepError ? e.message : `unexpected error: ${e.stack ?? e}`;
   console.error(`\ncabridge demo FAILED: ${message}`);
   if (currentPage) {
