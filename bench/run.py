@@ -164,8 +164,15 @@ def write_report(path, runs, r):
         "```",
         "",
     ]
+    # Keep the browser round-trip section that tests/e2e/bench-roundtrip.mjs writes.
+    kept = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        b, e = old.find("<!-- roundtrip:begin -->"), old.find("<!-- roundtrip:end -->")
+        if b != -1 and e != -1:
+            kept = old[b:e + len("<!-- roundtrip:end -->")] + "\n"
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    open(path, "w").write("\n".join(lines))
+    open(path, "w").write("\n".join(lines) + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":
