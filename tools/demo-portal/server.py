@@ -202,6 +202,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             "organisation": subject.get("O", binding.organisation),
             "creditCode": identity.get("identity", {}).get("unifiedSocialCreditCode") or binding.credit_code,
             "holder": subject.get("CN", binding.holder),
+            "binding": binding_json(binding),
         })
 
 
