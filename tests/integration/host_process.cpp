@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <poll.h>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace bp = boost::process;
@@ -58,7 +60,7 @@ HostProcess::HostProcess(const std::filesystem::path& configFile, const std::str
 HostProcess::~HostProcess()
 {
     std::error_code ec;
-    if (child_.running(ec)) {
+    if (child_.valid() && child_.joinable() && child_.running(ec)) {
         child_.terminate(ec);
     }
 }
@@ -152,11 +154,21 @@ bool HostProcess::outputClosed(std::chrono::milliseconds timeout)
 
 std::optional<int> HostProcess::waitForExit(std::chrono::milliseconds timeout)
 {
-    std::error_code ec;
-    if (!child_.wait_for(timeout, ec) || ec) {
-        return std::nullopt;
+    // waitpid polling rather than child::wait_for, which in Boost 1.74 waits out
+    // the whole timeout when the child has already exited.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        const pid_t pid = ::waitpid(child_.id(), &status, WNOHANG);
+        if (pid == child_.id()) {
+            child_.detach();  // reaped here; Boost must not wait or kill it again
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        if (pid < 0 || std::chrono::steady_clock::now() >= deadline) {
+            return std::nullopt;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    return child_.exit_code();
 }
 
 }  // namespace cabridge::test

@@ -1,0 +1,169 @@
+// The real host with the real HeBCA plugin over SoftHSM2 tokens provisioned by
+// tools/pki (test-fixture.sh: HEBCA-KEY-1 with org-rsa, org-ec, expired,
+// expiring; HEBCA-KEY-2 with org-ec384, bad-uscc; EMPTY-KEY; PIN 123456).
+#include "host_process.h"
+
+#include "base64.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+using namespace cabridge::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kPortal = "http://222.222.31.183:25688";  // HeBCA plugin's default origin
+
+class HostSoftHsm : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        fixtureDir_ = new TempDir();
+        const std::string command = std::string(CABRIDGE_SOURCE_DIR "/tools/pki/test-fixture.sh ") +
+                                    fixtureDir_->path().string() + " > /dev/null 2>&1";
+        ASSERT_EQ(std::system(command.c_str()), 0) << command;
+        std::ifstream in(fixtureDir_->path() / "fixture.json");
+        fixture_ = nlohmann::json::parse(in);
+    }
+    static void TearDownTestSuite()
+    {
+        delete fixtureDir_;
+        fixtureDir_ = nullptr;
+    }
+
+    HostSoftHsm()
+    {
+        const auto plugins = dir_.path() / "plugins";
+        std::filesystem::create_directories(plugins);
+        std::filesystem::copy_file(CABRIDGE_PLUGIN_BUILD_DIR "/libcabridge-hebca.so", plugins / "libcabridge-hebca.so");
+        dir_.write("plugins/hebca.json",
+                   nlohmann::json {{"id", "hebca"}, {"name", "河北 CA"}, {"abi", 1}, {"library", "libcabridge-hebca.so"},
+                                   {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
+                       .dump());
+        config_ = dir_.write("host.json", nlohmann::json {{"pluginDirs", {plugins.string()}},
+                                                          {"policyFile", (dir_.path() / "policy.json").string()},
+                                                          {"logFile", (dir_.path() / "host.log").string()}}
+                                              .dump());
+    }
+
+    HostProcess start(const std::string& softhsmConf)
+    {
+        return HostProcess(config_, kTestExtensionOrigin, {"SOFTHSM2_CONF=" + softhsmConf});
+    }
+
+    nlohmann::json list(HostProcess& host, const nlohmann::json& arguments = nlohmann::json::object())
+    {
+        return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", arguments}});
+    }
+
+    static inline TempDir* fixtureDir_ = nullptr;
+    static inline nlohmann::json fixture_;
+    TempDir dir_;
+    std::filesystem::path config_;
+    int id_ = 0;
+};
+
+std::string certificateFile(const std::filesystem::path& pki, const std::string& name)
+{
+    std::ifstream in(pki / (name + ".der"), std::ios::binary);
+    const std::string der((std::istreambuf_iterator<char>(in)), {});
+    return cabridge::base64Encode(std::vector<std::uint8_t>(der.begin(), der.end()));
+}
+
+}  // namespace
+
+TEST_F(HostSoftHsm, ListsCertificatesAcrossTwoTokens)
+{
+    auto host = start(fixture_["softhsm2Conf"]);
+    const auto reply = list(host);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    std::map<std::string, nlohmann::json> bySha;
+    for (const auto& cert : reply["result"]["certificates"]) bySha[cert["certificate"]] = cert;
+    std::set<std::string> serials;
+    for (const auto& token : fixture_["tokens"]) {
+        for (const auto& name : token["certificates"]) {
+            const auto b64 = certificateFile(fixtureDir_->path(), name);
+            ASSERT_TRUE(bySha.count(b64)) << name;
+            const auto& cert = bySha[b64];
+            EXPECT_EQ(cert["vendor"], "hebca");
+            EXPECT_EQ(cert["token"]["label"], token["label"]) << name;
+            EXPECT_EQ(cert["token"]["serial"], token["serial"]) << name;
+            EXPECT_EQ(cert["expired"], name == "expired") << name;
+            serials.insert(cert["token"]["serial"]);
+        }
+    }
+    EXPECT_EQ(bySha.size(), 6u);
+    EXPECT_EQ(serials.size(), 2u);
+    const auto& rsa = bySha[certificateFile(fixtureDir_->path(), "org-rsa")];
+    EXPECT_EQ(rsa["subject"]["CN"], "河北测试科技有限公司");
+    EXPECT_EQ(rsa["issuer"]["CN"], "HEBCA Test SM CA");
+    EXPECT_EQ(rsa["identity"]["unifiedSocialCreditCode"], "91130100MA07RK3C2F");
+}
+
+TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
+{
+    auto host = start(fixture_["softhsm2Conf"]);
+    const auto certs = list(host)["result"]["certificates"];
+    std::string rsaId, ecId, expiredId;
+    for (const auto& cert : certs) {
+        if (cert["certificate"] == certificateFile(fixtureDir_->path(), "org-rsa")) rsaId = cert["id"];
+        if (cert["certificate"] == certificateFile(fixtureDir_->path(), "org-ec")) ecId = cert["id"];
+        if (cert["certificate"] == certificateFile(fixtureDir_->path(), "expired")) expiredId = cert["id"];
+    }
+    ASSERT_FALSE(rsaId.empty());
+    std::vector<std::uint8_t> challenge(48, 0x5A);
+    const auto challengeB64 = cabridge::base64Encode(challenge);
+    auto auth = [&](const std::string& id, const std::string& pin) {
+        return host.request({{"id", ++id_}, {"command", "authenticate"}, {"origin", kPortal},
+                             {"arguments", {{"certificateId", id}, {"challenge", challengeB64}, {"pin", pin}}}});
+    };
+    for (const auto& id : {rsaId, ecId}) {
+        const auto reply = auth(id, "123456");
+        ASSERT_TRUE(reply.contains("result")) << reply.dump();
+        const auto& token = reply["result"]["token"];
+        // Verify: alg(H(origin) || H(challenge)) with the certificate's key.
+        const auto der = *cabridge::base64Decode(token["certificate"].get<std::string>());
+        const auto sig = *cabridge::base64Decode(token["signature"].get<std::string>());
+        const unsigned char* p = der.data();
+        std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())), &X509_free);
+        const std::string origin = kPortal;
+        unsigned char h[64];
+        unsigned int len = 0;
+        std::vector<std::uint8_t> message;
+        EVP_Digest(origin.data(), origin.size(), h, &len, EVP_sha256(), nullptr);
+        message.insert(message.end(), h, h + len);
+        EVP_Digest(challenge.data(), challenge.size(), h, &len, EVP_sha256(), nullptr);
+        message.insert(message.end(), h, h + len);
+        std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+        ASSERT_EQ(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, X509_get0_pubkey(cert.get())), 1);
+        EXPECT_EQ(EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(), message.size()), 1)
+            << token["algorithm"];
+    }
+    const auto wrong = auth(rsaId, "654321");
+    EXPECT_EQ(wrong["error"]["code"], "PIN_INCORRECT") << wrong.dump();
+    EXPECT_TRUE(wrong["error"]["details"].contains("retriesLeft"));
+    const auto expired = auth(expiredId, "123456");
+    EXPECT_EQ(expired["error"]["code"], "CERTIFICATE_EXPIRED");
+    EXPECT_TRUE(expired["error"]["details"]["help"].contains("text")) << expired.dump();
+}
+
+TEST_F(HostSoftHsm, NoTokenOnlyWhenAVendorWasNamed)
+{
+    TempDir empty;
+    std::filesystem::create_directories(empty.path() / "tokens");
+    const auto conf = empty.write("softhsm2.conf", "directories.tokendir = " + (empty.path() / "tokens").string() +
+                                                       "\nobjectstore.backend = file\nlog.level = ERROR\n");
+    auto host = start(conf.string());
+    const auto all = list(host);
+    ASSERT_TRUE(all.contains("result")) << all.dump();
+    EXPECT_TRUE(all["result"]["certificates"].empty());
+    const auto named = list(host, nlohmann::json::object({{"vendor", "hebca"}}));
+    EXPECT_EQ(named["error"]["code"], "NO_TOKEN");
+    EXPECT_TRUE(named["error"]["details"]["help"].contains("text")) << named.dump();
+}
