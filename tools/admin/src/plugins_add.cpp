@@ -1,0 +1,23 @@
+// `cabridge plugins add DESCRIPTOR.json`: check, then install; exit 1 with the reason when refused.
+#include <iostream>
+
+#include "plugins_command.h"
+#include "plugins_install.h"
+
+namespace cabridge::admin {
+
+int run_plugins_add(const PluginsOptions &options) {
+  const PluginLocations locations = locatePlugins(options.root, options.dir);
+  const CandidatePlugin candidate = checkCandidate(options.operands[0], locations.hostDirs);
+  const InstalledPlugin installed = installPlugin(candidate, locations, options.link);
+  std::cout << "added plugin " << candidate.descriptor.id << " (" << candidate.plugin->name() << " "
+            << candidate.plugin->version() << "): " << installed.descriptor.string() << ", "
+            << installed.library.string() << (options.link ? " (link)" : "") << "\n";
+  if (!locations.hostReads(locations.installDir)) {
+    std::cout << "warning: the host does not read " << locations.installDir.string()
+              << "; add it to pluginDirs in the host configuration\n";
+  }
+  return 0;
+}
+
+}  // namespace cabridge::admin

@@ -1,0 +1,73 @@
+// `cabridge plugins check ID|DESCRIPTOR.json`: load a plugin as the host will and
+// list the tokens and certificates it sees. Exit 1 when it cannot be loaded or
+// cannot list tokens.
+#include <iostream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "admin_error.h"
+#include "plugins_command.h"
+#include "plugins_locations.h"
+#include "plugins_validation.h"
+
+namespace fs = std::filesystem;
+
+namespace cabridge::admin {
+
+namespace {
+
+// The descriptor the host would use for `id`: the first <id>.json in its dirs.
+fs::path installedDescriptor(const std::string &id, const PluginLocations &locations) {
+  std::error_code ec;
+  for (const fs::path &dir : locations.dirsForChecks()) {
+    if (fs::is_regular_file(dir / (id + ".json"), ec)) return dir / (id + ".json");
+  }
+  throw AdminError("no plugin \"" + id + "\" in the plugin directories (see `cabridge plugins list`)");
+}
+
+}  // namespace
+
+int run_plugins_check(const PluginsOptions &options) {
+  const PluginLocations locations = locatePlugins(options.root, std::nullopt);
+  const std::string &what = options.operands[0];
+  std::error_code ec;
+  std::unique_ptr<Plugin> plugin;
+  fs::path descriptor;
+  if (fs::is_regular_file(what, ec) || what.ends_with(".json")) {
+    descriptor = what;
+    plugin = std::move(checkCandidate(descriptor, locations.hostDirs).plugin);
+  } else {
+    descriptor = installedDescriptor(what, locations);
+    plugin = loadInstalled(descriptor, locations.dirsForChecks());
+    if (!plugin->ok()) throw AdminError("plugin " + what + " is in error: " + plugin->error().value_or(""));
+  }
+  const nlohmann::json tokens = inspectTokens(*plugin);
+
+  if (options.json) {
+    const nlohmann::json report = {{"id", plugin->id()},      {"name", plugin->name()},
+                                   {"version", plugin->version()}, {"state", "ok"},
+                                   {"descriptor", descriptor.string()}, {"tokens", tokens}};
+    std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  std::cout << "plugin " << plugin->id() << " (" << plugin->name() << " " << plugin->version() << "): ok, "
+            << descriptor.string() << "\n";
+  if (tokens.empty()) std::cout << "no token present\n";
+  for (const auto &token : tokens) {
+    std::cout << "token \"" << token["label"].get<std::string>() << "\" serial " << token["serial"].get<std::string>()
+              << " (" << token["manufacturer"].get<std::string>() << ", " << token["model"].get<std::string>() << ")\n";
+    for (const auto &cert : token["certificates"]) {
+      std::cout << "  certificate \"" << cert["label"].get<std::string>() << "\": ";
+      if (cert.contains("error")) {
+        std::cout << "unreadable: " << cert["error"].get<std::string>() << "\n";
+      } else {
+        std::cout << cert["subject"].get<std::string>() << ", valid until " << cert["notAfter"].get<std::string>()
+                  << (cert["expired"].get<bool>() ? " (expired)" : "") << "\n";
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace cabridge::admin

@@ -1,0 +1,35 @@
+// Where `cabridge plugins` looks and writes: the plugin directories the host
+// reads (host/src/host_config.*, same rules and order) and the directory an
+// administrator's plugins go to (/etc/cabridge/plugins.d by default).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+namespace cabridge::admin {
+
+inline constexpr const char *kSystemPluginDir = "/etc/cabridge/plugins.d";
+
+struct PluginLocations {
+    // Every directory the host scans, in its order (first descriptor of an id wins).
+    std::vector<std::filesystem::path> hostDirs;
+    // Where `add` writes and `remove` deletes.
+    std::filesystem::path installDir;
+    // The host configuration file that was read, empty when the defaults apply.
+    std::filesystem::path configFile;
+    // hostDirs plus installDir when the host does not read it (so a plugin
+    // can be checked before the host is configured to see it).
+    std::vector<std::filesystem::path> dirsForChecks() const;
+    bool hostReads(const std::filesystem::path &dir) const;
+};
+
+// The host's configuration as cabridge-host next to this program would read it
+// ($CABRIDGE_CONFIG, else <root>/etc/cabridge/host.json, else the defaults,
+// whose system dir becomes <root>/etc/cabridge/plugins.d). `installDir` is
+// --dir when given, else <root>/etc/cabridge/plugins.d.
+// Throws AdminError when the configuration file exists but is refused by the host.
+PluginLocations locatePlugins(const std::filesystem::path &root,
+                              const std::optional<std::filesystem::path> &installDir);
+
+}  // namespace cabridge::admin

@@ -1,0 +1,17 @@
+// `cabridge plugins remove ID`: delete an administrator-installed plugin.
+#include <iostream>
+
+#include "plugins_command.h"
+#include "plugins_install.h"
+
+namespace cabridge::admin {
+
+int run_plugins_remove(const PluginsOptions &options) {
+  const PluginLocations locations = locatePlugins(options.root, options.dir);
+  for (const auto &path : removePlugin(options.operands[0], locations)) {
+    std::cout << "removed " << path.string() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace cabridge::admin

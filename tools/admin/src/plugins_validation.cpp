@@ -1,0 +1,140 @@
+#include "plugins_validation.h"
+
+#include <base64.h>
+#include <cert_info.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "admin_error.h"
+
+namespace fs = std::filesystem;
+
+namespace cabridge::admin {
+
+namespace {
+
+constexpr std::uintmax_t kMaxDescriptorBytes = 64 * 1024;
+
+std::string readDescriptorText(const fs::path &file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) throw AdminError("descriptor not found: " + file.string());
+  const auto size = fs::file_size(file, ec);
+  if (ec || size > kMaxDescriptorBytes) throw AdminError("descriptor cannot be read or is larger than 64 KiB: " + file.string());
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) throw AdminError("descriptor cannot be read: " + file.string());
+  return text.str();
+}
+
+fs::path findLibrary(const fs::path &descriptorFile, const std::string &library,
+                     const std::vector<fs::path> &searchDirs) {
+  std::error_code ec;
+  std::vector<fs::path> tried;
+  const fs::path named(library);
+  if (named.is_absolute()) {
+    tried.push_back(named);
+  } else {
+    tried.push_back(descriptorFile.parent_path() / named);
+    if (!named.has_parent_path()) {
+      for (const fs::path &dir : searchDirs) tried.push_back(dir / named);
+    }
+  }
+  for (const fs::path &candidate : tried) {
+    if (fs::is_regular_file(candidate, ec)) return fs::canonical(candidate);
+  }
+  std::string list;
+  for (const fs::path &p : tried) list += (list.empty() ? "" : ", ") + p.string();
+  throw AdminError("plugin library not found; tried: " + list);
+}
+
+}  // namespace
+
+bool isAdminPluginId(const std::string &id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+CandidatePlugin checkCandidate(const fs::path &file, const std::vector<fs::path> &searchDirs) {
+  CandidatePlugin out;
+  const std::string text = readDescriptorText(file);
+  out.document = nlohmann::json::parse(text, nullptr, false);
+  if (out.document.is_discarded()) throw AdminError("descriptor is not valid JSON: " + file.string());
+  if (!out.document.is_object()) throw AdminError("descriptor is not a JSON object: " + file.string());
+  const auto id = out.document.find("id");
+  if (id == out.document.end() || !id->is_string() || !isAdminPluginId(id->get<std::string>())) {
+    throw AdminError("\"id\" must be 1 to 32 characters of a-z, 0-9 and '-'");
+  }
+  // Parsed under the name it will be installed as, so the host's own checks apply.
+  try {
+    out.descriptor = parsePluginDescriptor(file.parent_path() / (id->get<std::string>() + ".json"), text);
+  } catch (const DescriptorError &e) {
+    throw AdminError(e.what());
+  }
+  const auto configId = out.descriptor.config.find("id");
+  if (configId != out.descriptor.config.end() && *configId != out.descriptor.id) {
+    throw AdminError("config.id " + configId->dump() + " does not match the descriptor id \"" + out.descriptor.id + "\"");
+  }
+  out.library = findLibrary(file, out.descriptor.library.string(), searchDirs);
+
+  PluginDescriptor probe = out.descriptor;
+  probe.library = out.library;
+  out.plugin = Plugin::load(probe);
+  if (!out.plugin->ok()) throw AdminError("plugin refused: " + out.plugin->error().value_or("unknown reason"));
+  return out;
+}
+
+std::unique_ptr<Plugin> loadInstalled(const fs::path &descriptorFile, const std::vector<fs::path> &pluginDirs) {
+  try {
+    PluginDescriptor descriptor = parsePluginDescriptor(descriptorFile, readDescriptorText(descriptorFile));
+    descriptor.library = resolvePluginLibrary(descriptorFile, descriptor.library.string(), pluginDirs);
+    return Plugin::load(descriptor);
+  } catch (const DescriptorError &e) {
+    throw AdminError(descriptorFile.string() + ": " + e.what());
+  }
+}
+
+nlohmann::json inspectTokens(Plugin &plugin) {
+  nlohmann::json tokens;
+  try {
+    tokens = plugin.listTokens();
+  } catch (const PluginCallError &e) {
+    throw AdminError(std::string("list_tokens failed: ") + e.what());
+  }
+  const auto now = std::chrono::system_clock::now();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto &token : tokens) {
+    if (!token.is_object()) continue;
+    nlohmann::json entry = {{"label", token.value("label", "")},
+                            {"serial", token.value("serial", "")},
+                            {"manufacturer", token.value("manufacturer", "")},
+                            {"model", token.value("model", "")},
+                            {"certificates", nlohmann::json::array()}};
+    if (token.contains("pinFlags")) entry["pinFlags"] = token["pinFlags"];
+    for (const auto &cert : token.value("certificates", nlohmann::json::array())) {
+      nlohmann::json c = {{"label", cert.value("label", "")}};
+      const auto der = base64Decode(cert.value("der", ""));
+      try {
+        if (!der) throw CertificateParseError("certificate is not base64");
+        const CertificateFacts facts = describeCertificate(*der, now);
+        c["subject"] = facts.info["subject"]["dn"];
+        c["notAfter"] = facts.info["notAfter"];
+        c["expired"] = facts.expired;
+        c["sha256"] = facts.sha256Hex;
+      } catch (const CertificateParseError &e) {
+        c["error"] = e.what();
+      }
+      entry["certificates"].push_back(std::move(c));
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace cabridge::admin
