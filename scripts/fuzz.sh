@@ -33,6 +33,7 @@ cmake -S "$root" -B "$build" \
 cmake --build "$build" -j2 --target fuzz_targets
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The fuzz_config_files target calls defaultHostConfig(); keep it away from the real environment.
 unset CABRIDGE_PLUGIN_PATH CABRIDGE_CONFIG CABRIDGE_LOG
