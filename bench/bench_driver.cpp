@@ -193,8 +193,9 @@ int main(int argc, char **argv) {
         std::vector<std::string> rest(argv + 3, argv + argc);
         if (mode == "cold") {
             auto sep1 = std::find(rest.begin(), rest.end(), "--");
+            if (sep1 == rest.end()) throw std::runtime_error("cold needs -- HOST -- BASELINE");
             auto sep2 = std::find(sep1 + 1, rest.end(), "--");
-            if (sep1 == rest.end() || sep2 == rest.end()) throw std::runtime_error("cold needs -- HOST -- BASELINE");
+            if (sep2 == rest.end()) throw std::runtime_error("cold needs -- HOST -- BASELINE");
             return cold(n, {sep1 + 1, sep2}, {sep2 + 1, rest.end()});
         }
         if (mode == "warm") {
