@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace cabridge::logintest {
 namespace {
 
@@ -15,6 +17,9 @@ struct KeyCase {
     const char* algorithm;
     const char* creditCode;
 };
+
+// Names the case in test output instead of a byte dump.
+void PrintTo(const KeyCase& c, std::ostream* out) { *out << c.cert; }
 
 class AuthenticateSuccess : public ::testing::TestWithParam<KeyCase> {};
 

@@ -29,7 +29,7 @@ TEST(OriginPolicy, UnlistedPlainHttpOriginIsInsecure)
     LoginScenario scenario(ScenarioOptions::token({"org-ec"}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
-    for (const std::string origin : {"http://si.hebei.example.gov.cn", "http://10.20.30.40:8080"}) {
+    for (const char* origin : {"http://si.hebei.example.gov.cn", "http://10.20.30.40:8080"}) {
         const auto reply = scenario.authenticate(*host, id, randomBytes(32), kTokenPin, origin);
         EXPECT_EQ(errorCodeOf(reply), "INSECURE_ORIGIN") << origin << ": " << reply.dump();
     }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <chrono>
 
 namespace cabridge::logintest {
@@ -76,6 +78,9 @@ struct HangCase {
     int loginMs;
     int signMs;
 };
+
+// Names the case in test output instead of a byte dump.
+void PrintTo(const HangCase& c, std::ostream* out) { *out << c.call; }
 
 class HungKey : public ::testing::TestWithParam<HangCase> {};
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace cabridge::logintest {
 namespace {
 
@@ -13,6 +15,9 @@ struct ValidityCase {
     const char* cert;
     const char* code;
 };
+
+// Names the case in test output instead of a byte dump.
+void PrintTo(const ValidityCase& c, std::ostream* out) { *out << c.cert; }
 
 class OutsideValidity : public ::testing::TestWithParam<ValidityCase> {};
 
@@ -24,7 +29,7 @@ TEST_P(OutsideValidity, RefusedWithRenewHelpAndCounterUntouched)
     const auto id = scenario.certificateId(*host, c.cert);
 
     // Even with a wrong PIN: the date check comes first, so no try is spent.
-    for (const std::string pin : {std::string("Wr0ngPin06"), std::string(kTokenPin)}) {
+    for (const std::string& pin : {std::string("Wr0ngPin06"), std::string(kTokenPin)}) {
         const auto reply = scenario.authenticate(*host, id, randomBytes(32), pin);
         EXPECT_EQ(errorCodeOf(reply), c.code) << reply.dump();
         EXPECT_NE(helpTextOf(reply).find("延期"), std::string::npos) << reply.dump();
