@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace fs = std::filesystem;
 using cabridge::vendor2::Installation;
 using nlohmann::json;

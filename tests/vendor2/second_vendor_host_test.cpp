@@ -5,7 +5,10 @@
 #include "vendor2_fixture.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <map>
 
 #include <vector>
 

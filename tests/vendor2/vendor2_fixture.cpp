@@ -56,9 +56,9 @@ Installation::Installation()
     writeFile(hebcaDir / "hebca.json",
               nlohmann::json{{"id", "hebca"}, {"name", "河北 CA"}, {"abi", 1},
                              {"library", std::string(CABRIDGE_V2_PLUGIN_DIR) + "/libcabridge-hebca.so"},
-                             {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
+                             {"config", {{"modules", nlohmann::json::array({"/usr/lib/softhsm/libsofthsm2.so"})}}}}
                   .dump());
-    writeFile(dir() / "policy.json", nlohmann::json{{"allowOrigins", {kPortalOrigin}}}.dump());
+    writeFile(dir() / "policy.json", nlohmann::json{{"allowOrigins", nlohmann::json::array({kPortalOrigin})}}.dump());
     fs::permissions(dir() / "policy.json", fs::perms(0644));
     writeFile(hostConfig(), nlohmann::json{{"pluginDirs", {hebcaDir.string(), systemPluginDir().string(),
                                                            CABRIDGE_V2_PLUGIN_DIR}},
@@ -95,9 +95,9 @@ nlohmann::json Installation::demoDescriptor()
             {"config",
              {{"id", "demo-ca"},
               {"name", "演示 CA"},
-              {"modules", {"/usr/lib/softhsm/libsofthsm2.so"}},
-              {"origins", {kPortalOrigin}},
-              {"tokenLabels", {kDemoLabel}},
+              {"modules", nlohmann::json::array({"/usr/lib/softhsm/libsofthsm2.so"})},
+              {"origins", nlohmann::json::array({kPortalOrigin})},
+              {"tokenLabels", nlohmann::json::array({kDemoLabel})},
               {"identity", "cn-org"},
               {"pin", {{"minLength", 6}, {"maxLength", 8}, {"charset", "digits"}}},
               {"help",

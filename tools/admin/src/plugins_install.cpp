@@ -1,5 +1,6 @@
 #include "plugins_install.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <system_error>
