@@ -1,13 +1,4 @@
-// Text encodings used in plugin JSON.
+// Kept so plugin sources need not change: the encodings live in cabridge_common.
 #pragma once
 
-#include <cstdint>
-#include <span>
-#include <string>
-
-namespace cabridge {
-
-std::string base64Encode(std::span<const std::uint8_t> bytes);
-std::string hexEncode(std::span<const std::uint8_t> bytes); // lower case
-
-} // namespace cabridge
+#include <cabridge/common/encoding.h>

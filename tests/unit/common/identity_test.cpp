@@ -1,6 +1,6 @@
 #include "test_certificate.h"
 
-#include <cabridge/support/identity.h>
+#include <cabridge/common/identity.h>
 
 #include <gtest/gtest.h>
 
@@ -105,6 +105,55 @@ TEST_F(IdentityTest, IdNumberIsValidatedAndNotMistakenForCreditCode) {
     CertificateSpec bad;
     bad.extensions = {{"1.2.156.10260.4.1.1", derPrintableString("110105194912310021")}};
     EXPECT_FALSE(identityOf(bad).idNumber);
+}
+
+TEST_F(IdentityTest, IdNumberInSubjectSerialNumberIsNotMistakenForCreditCode) {
+    // Some CAs put a person's ID number in serialNumber; 18 digits fit the
+    // credit code alphabet, so without the GB 11643 test it would be
+    // reported as a credit code with a failing check.
+    CertificateSpec spec;
+    spec.subject = {{"CN", "张三"}, {"serialNumber", "440524188001010014"}};
+    const auto id = identityOf(spec);
+    EXPECT_FALSE(id.unifiedSocialCreditCode);
+    EXPECT_EQ(id.idNumber.value_or(""), "440524188001010014");
+
+    // The extension's number wins over serialNumber's; a credit code in OU still counts.
+    CertificateSpec both;
+    both.subject = {{"CN", "张三"}, {"OU", "91110000600037341L"}, {"serialNumber", "440524188001010014"}};
+    both.extensions = {{"1.2.156.10260.4.1.1", derUtf8String("11010519491231002X")}};
+    const auto id2 = identityOf(both);
+    EXPECT_EQ(id2.unifiedSocialCreditCode.value_or(""), "91110000600037341L");
+    EXPECT_EQ(id2.idNumber.value_or(""), "11010519491231002X");
+
+    // A serialNumber that is not a valid ID number is still read as a credit code.
+    CertificateSpec notId;
+    notId.subject = {{"CN", "某公司"}, {"serialNumber", "91110000600037341M"}};
+    const auto id3 = identityOf(notId);
+    EXPECT_EQ(id3.unifiedSocialCreditCode.value_or(""), "91110000600037341M");
+    EXPECT_FALSE(id3.uscValid);
+    EXPECT_FALSE(id3.idNumber);
+}
+
+TEST_F(IdentityTest, OrganisationCodeInOlderExtensionFallsThroughToLabelledOu) {
+    CertificateSpec spec;
+    spec.subject = {{"CN", "某公司"}, {"OU", "统一社会信用代码:91110000600037341L"}};
+    spec.extensions = {{"1.2.156.10260.4.1.4", derUtf8String("60003734-1")}};
+    const auto id = identityOf(spec);
+    EXPECT_EQ(id.unifiedSocialCreditCode.value_or(""), "91110000600037341L");
+    EXPECT_TRUE(id.uscValid);
+}
+
+TEST_F(IdentityTest, ParsedCertificateGivesTheSameIdentityAsDer) {
+    CertificateSpec spec;
+    spec.subject = {{"CN", "张三"}, {"OU", "91350100M000100Y43"}};
+    spec.extensions = {{"1.2.156.10260.4.1.1", derUtf8String("11010519491231002X")},
+                       {kHebcaUniqueIdOid, derUtf8String("2@6021SF091110000600037341L")}};
+    const auto der = makeCertificate(spec, key_);
+    const auto cert = parseCertificate(der);
+    ASSERT_TRUE(cert);
+    const auto fromCert = identityToJson(extractIdentity(*cert, kHebcaUniqueIdOid));
+    EXPECT_EQ(fromCert, identityToJson(extractIdentity(der, kHebcaUniqueIdOid)));
+    EXPECT_EQ(fromCert.size(), 4u) << fromCert.dump();
 }
 
 TEST_F(IdentityTest, HebcaUniqueId) {

@@ -1,6 +1,6 @@
-#include <cabridge/support/identity.h>
-#include <cabridge/support/openssl_ptr.h>
-#include <cabridge/support/uscc.h>
+#include <cabridge/common/identity.h>
+#include <cabridge/common/openssl_ptr.h>
+#include <cabridge/common/identity_codes.h>
 
 #include <openssl/err.h>
 
@@ -83,6 +83,15 @@ std::optional<std::string> validIdNumberIn(std::string_view text) {
     return std::nullopt;
 }
 
+// A resident ID number that cannot also be read as a valid credit code.
+std::optional<std::string> personalIdNumberIn(std::string_view text) {
+    for (auto &run : runsOf18(text)) {
+        if (isValidResidentIdNumber(run) && !isValidUnifiedSocialCreditCode(run))
+            return run;
+    }
+    return std::nullopt;
+}
+
 std::string nameEntryText(const X509_NAME_ENTRY *entry) {
     const ASN1_STRING *data = X509_NAME_ENTRY_get_data(entry);
     if (data == nullptr || ASN1_STRING_length(data) <= 0)
@@ -146,20 +155,24 @@ std::string extensionText(std::span<const std::uint8_t> value, std::size_t maxBy
 }
 
 CertificateIdentity extractIdentity(std::span<const std::uint8_t> der, const std::string &vendorUniqueIdOid) {
-    CertificateIdentity identity;
     if (der.empty() || der.size() > (1u << 24))
-        return identity;
+        return {};
     const unsigned char *p = der.data();
     X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
     ERR_clear_error();
     if (!cert)
-        return identity;
+        return {};
+    return extractIdentity(*cert, vendorUniqueIdOid);
+}
+
+CertificateIdentity extractIdentity(const X509 &cert, const std::string &vendorUniqueIdOid) {
+    CertificateIdentity identity;
 
     // Extension texts by OID, in certificate order.
     std::vector<std::pair<std::string, std::string>> extensions;
-    const int extCount = std::min(X509_get_ext_count(cert.get()), 256);
+    const int extCount = std::min(X509_get_ext_count(&cert), 256);
     for (int i = 0; i < extCount; ++i) {
-        X509_EXTENSION *ext = X509_get_ext(cert.get(), i);
+        X509_EXTENSION *ext = X509_get_ext(&cert, i);
         if (ext == nullptr)
             continue;
         extensions.emplace_back(oidText(X509_EXTENSION_get_object(ext)),
@@ -182,16 +195,23 @@ CertificateIdentity extractIdentity(std::span<const std::uint8_t> der, const std
         if (!code && name.starts_with("1.2.86.11.7."))
             code = creditCodeIn(text);
     }
-    X509_NAME *subject = X509_get_subject_name(cert.get());
-    for (int nid : {NID_organizationalUnitName, NID_serialNumber}) {
-        for (const std::string &value : subjectValues(subject, nid)) {
-            if (!code)
-                code = creditCodeIn(value);
-        }
+    X509_NAME *subject = X509_get_subject_name(&cert);
+    for (const std::string &value : subjectValues(subject, NID_organizationalUnitName)) {
+        if (!code)
+            code = creditCodeIn(value);
+    }
+    std::optional<std::string> serialIdNumber;
+    for (const std::string &value : subjectValues(subject, NID_serialNumber)) {
+        if (!serialIdNumber)
+            serialIdNumber = personalIdNumberIn(value);
+        if (!code && !serialIdNumber)
+            code = creditCodeIn(value);
     }
 
     if (const std::string *text = extensionNamed("1.2.156.10260.4.1.1"))
         identity.idNumber = validIdNumberIn(*text);
+    if (!identity.idNumber)
+        identity.idNumber = std::move(serialIdNumber);
 
     if (!code && subject != nullptr) {
         const int entries = std::min(X509_NAME_entry_count(subject), 256);

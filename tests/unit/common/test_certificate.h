@@ -1,8 +1,8 @@
-// Builds X.509 certificates in memory for the plugin tests, with whatever
-// subject fields and private extensions a case needs.
+// Builds X.509 certificates in memory for the tests of cabridge_common and of
+// the plugins, with whatever subject fields and private extensions a case needs.
 #pragma once
 
-#include <cabridge/support/openssl_ptr.h>
+#include <cabridge/common/openssl_ptr.h>
 
 #include <cstdint>
 #include <string>

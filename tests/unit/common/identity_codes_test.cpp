@@ -1,4 +1,4 @@
-#include <cabridge/support/uscc.h>
+#include <cabridge/common/identity_codes.h>
 
 #include <gtest/gtest.h>
 
@@ -37,9 +37,17 @@ TEST(UnifiedSocialCreditCode, RejectsCodeWhoseEmbeddedOrganisationCodeIsWrong) {
     EXPECT_FALSE(isValidUnifiedSocialCreditCode(code)) << code;
 }
 
+TEST(UnifiedSocialCreditCode, AlphabetCheckIgnoresCheckCharacters) {
+    EXPECT_TRUE(isCreditCodeAlphabet("91110000600037341M"));
+    EXPECT_TRUE(isCreditCodeAlphabet("440524188001010014"));
+    EXPECT_FALSE(isCreditCodeAlphabet("9111000060003734IL"));
+    EXPECT_FALSE(isCreditCodeAlphabet("91110000600037341l"));
+}
+
 TEST(ResidentIdNumber, AcceptsValidNumbers) {
     EXPECT_TRUE(isValidResidentIdNumber("11010519491231002X"));
     EXPECT_TRUE(isValidResidentIdNumber("130102199003074135"));
+    EXPECT_TRUE(isValidResidentIdNumber("440524188001010014"));
 }
 
 TEST(ResidentIdNumber, RejectsInvalidNumbers) {
@@ -48,5 +56,6 @@ TEST(ResidentIdNumber, RejectsInvalidNumbers) {
     EXPECT_FALSE(isValidResidentIdNumber("11010519491231002x")); // only upper-case X
     EXPECT_FALSE(isValidResidentIdNumber("1101051949123100"));
     EXPECT_FALSE(isValidResidentIdNumber("A1010519491231002X"));
+    EXPECT_FALSE(isValidResidentIdNumber("1101051949123100AX")); // letters only as the check character
     EXPECT_FALSE(isValidResidentIdNumber(""));
 }

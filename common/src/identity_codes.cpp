@@ -1,4 +1,4 @@
-#include <cabridge/support/uscc.h>
+#include <cabridge/common/identity_codes.h>
 
 namespace cabridge {
 
