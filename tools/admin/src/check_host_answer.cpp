@@ -47,7 +47,10 @@ bool report_status(const DoctorOptions& options, const nlohmann::json& reply,
                    "重新安装 cabridge 软件包。", "Reinstall the cabridge package."});
     return false;
   }
-  const std::string version = result->contains("version") ? result->at("version").dump() : "?";
+  const auto version_it = result->find("version");
+  const std::string version = version_it == result->end() ? "?"
+                              : version_it->is_string()   ? version_it->get<std::string>()
+                                                          : version_it->dump();
   out.push_back({Severity::info, "host-answered", host, "本地程序已响应，版本 " + version + "。",
                  "The host answered, version " + version + ".", "", ""});
 

@@ -34,6 +34,11 @@ struct Case {
   const char* relative_manifest;  // under --root, with HOME=/home/tester
 };
 
+// Readable test names in ctest output instead of a byte dump.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.browser << (c.system ? " system" : " user");
+}
+
 class InstallEachBrowser : public ::testing::TestWithParam<Case> {};
 
 TEST_P(InstallEachBrowser, WritesExactlyTheManifestAndUninstallRemovesIt) {
