@@ -1,15 +1,16 @@
 // Fuzz target: hostile certificate DER. Runs what the host does with a
 // certificate a token hands it (host/src/cert_info.*: CertInfo facts, id,
-// purpose, algorithm) and what the plugin support library reads from it
-// (plugins/common identity.*: credit code, ID number, HeBCA unique id).
+// purpose, algorithm) and the identity reader
+// (common/ identity.*, shared by the plugins and the verifier: credit code,
+// ID number, HeBCA unique id).
 // Checks the documented promises: a hex SHA-256, a 32-hex-digit id, identity
 // values that passed their check digits when the header says they did.
 #include "fuzz_target.h"
 
 #include "cert_info.h"
 
-#include <cabridge/support/identity.h>
-#include <cabridge/support/uscc.h>
+#include <cabridge/common/identity.h>
+#include <cabridge/common/identity_codes.h>
 
 #include <chrono>
 #include <span>
