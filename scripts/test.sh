@@ -1,21 +1,49 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs every test suite with CTest.
-# Usage: scripts/test.sh [extra ctest args]
+# The test command. Installs what is missing, then runs, in order:
+#   main   build (gcc) and every CTest suite: unit, integration against the real host and
+#          SoftHSM tokens, CA-login faults, admin tool, browser end-to-end, the demo
+#   asan   the unit and integration suites again under AddressSanitizer + UBSan (scripts/sanitize.sh)
+#   fuzz   a short libFuzzer run of every fuzz target (scripts/fuzz.sh)
+#   lint   clang-format, cppcheck and clang-tidy (scripts/lint.sh)
+# Usage: scripts/test.sh [extra ctest args for the main phase]
+# env:   CABRIDGE_TEST_PHASES="main asan fuzz lint" (default: all four)
+#        CABRIDGE_BUILD_DIR (default build), CABRIDGE_FUZZ_SECONDS (default 20 per target)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-bash scripts/install-deps.sh
-
+phases=${CABRIDGE_TEST_PHASES:-main asan fuzz lint}
 build=${CABRIDGE_BUILD_DIR:-build}
 jobs=$(nproc)
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$jobs"
+has_phase() { [[ " $phases " == *" $1 "* ]]; }
+timer() { echo "test.sh: $1 took $(( $(date +%s) - $2 )) s"; }
 
-# JavaScript test dependencies come from the lockfile only.
-if [ -f tests/e2e/package-lock.json ]; then
+bash scripts/install-deps.sh
+
+status=0
+if has_phase main; then
+  t=$(date +%s)
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" -j"$jobs"
+  # JavaScript test dependencies come from the lockfile only.
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$build" && ctest --output-on-failure -j"$jobs" "$@") || status=1
+  timer "main phase" "$t"
 fi
-
-cd "$build"
-ctest --output-on-failure -j"$jobs" "$@"
+if has_phase asan; then
+  t=$(date +%s)
+  bash scripts/sanitize.sh || status=1
+  timer "asan phase" "$t"
+fi
+if has_phase fuzz; then
+  t=$(date +%s)
+  bash scripts/fuzz.sh "${CABRIDGE_FUZZ_SECONDS:-20}" || status=1
+  timer "fuzz phase" "$t"
+fi
+if has_phase lint; then
+  t=$(date +%s)
+  [ -f "$build/compile_commands.json" ] || cmake -S . -B "$build" >/dev/null
+  bash scripts/lint.sh "$build" || status=1
+  timer "lint phase" "$t"
+fi
+exit $status
