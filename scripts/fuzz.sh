@@ -26,7 +26,7 @@ sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -f
 clang_relax=""
 cmake -S "$root" -B "$build" \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
   -DCABRIDGE_FUZZ=ON \
   -DCMAKE_C_FLAGS="$sanitize $clang_relax" -DCMAKE_CXX_FLAGS="$sanitize $clang_relax" \
   >/dev/null

@@ -14,7 +14,9 @@ build=${CABRIDGE_ASAN_BUILD_DIR:-$root/build-asan}
 jobs=${CABRIDGE_JOBS:-$(nproc)}
 
 start=$(date +%s)
-cmake -S "$root" -B "$build" -DCABRIDGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Debug (-O0 -g): compiles about twice as fast as -O2, which matters on the 2-core CI machine,
+# and the sanitizers see the same code paths.
+cmake -S "$root" -B "$build" -DCABRIDGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$jobs"
 built=$(date +%s)
 
