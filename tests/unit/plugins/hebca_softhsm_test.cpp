@@ -5,6 +5,8 @@
 #include "softhsm_tokens.h"
 #include "test_certificate.h"
 
+#include <cabridge/common/encoding.h>
+
 #include <nlohmann/json.hpp>
 
 #include <openssl/evp.h>
@@ -21,19 +23,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char *kPin = "123456";
-
-std::vector<std::uint8_t> base64Decode(const std::string &text) {
-    std::vector<std::uint8_t> out(text.size());
-    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char *>(text.data()),
-                                  static_cast<int>(text.size()));
-    if (n < 0)
-        return {};
-    std::size_t len = static_cast<std::size_t>(n);
-    for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it)
-        --len; // EVP_DecodeBlock counts padding as zero bytes
-    out.resize(len);
-    return out;
-}
 
 bool verifies(const std::vector<std::uint8_t> &certDer, const EVP_MD *md, const std::vector<std::uint8_t> &data,
               const std::string &signature) {
@@ -109,9 +98,9 @@ TEST_F(HebcaOnSoftHsm, ListsBothTokensAndTheirCertificates) {
     ASSERT_EQ(byRef.count("01"), 1u);
     ASSERT_EQ(byRef.count("02"), 1u);
     EXPECT_EQ(byRef["01"]["label"], "rsa");
-    EXPECT_EQ(base64Decode(byRef["01"]["der"]), rsaCert_);
+    EXPECT_EQ(base64Decode(byRef["01"]["der"].get<std::string>()), rsaCert_);
     EXPECT_EQ(byRef["02"]["label"], "ec");
-    EXPECT_EQ(base64Decode(byRef["02"]["der"]), ecCert_);
+    EXPECT_EQ(base64Decode(byRef["02"]["der"].get<std::string>()), ecCert_);
     EXPECT_EQ((*empty)["ref"], emptySerial_);
     EXPECT_EQ((*empty)["certificates"], json::array());
 }
