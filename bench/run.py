@@ -104,14 +104,19 @@ def main():
             auth_path = req_file(f"auth-{label}.json", auth)
             n_auth = max(20, a.runs // 4)
             warm = driver(build, ["warm", str(n_auth), auth_path, "--", *host_cmd], env)
-            raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
-                                  "123456", cert_name, str(n_auth + 1)], env=env, capture_output=True, text=True,
-                                 check=True)
-            raw_ms = [int(x) / 1000.0 for x in raw.stdout.split()][1:]
+            # The raw-libp11 login+sign baseline (baseline-libp11 auth) crashes inside libp11 0.4.12's
+            # PKCS11_get_private_key; until it is fixed the warm figure is reported without a ratio.
+            raw_ms = []
+            if os.environ.get("BENCH_RAW_AUTH"):
+                raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
+                                      "123456", cert_name, str(n_auth + 1)], env=env, capture_output=True,
+                                     text=True, check=True)
+                raw_ms = [int(x) / 1000.0 for x in raw.stdout.split()][1:]
             cold = driver(build, ["cold", str(max(20, a.runs // 4)), "--", *host_cmd, "--",
                                   os.path.join(build, "bench", "baseline-echo-host")], dict(env, BENCH_REQUEST=auth_path))
-            results[f"auth_{label}"] = {"warm": warm, "raw_libp11_median_ms": statistics.median(raw_ms),
-                                        "ratio": warm["host"]["median_ms"] / statistics.median(raw_ms),
+            raw_median = statistics.median(raw_ms) if raw_ms else None
+            results[f"auth_{label}"] = {"warm": warm, "raw_libp11_median_ms": raw_median,
+                                        "ratio": warm["host"]["median_ms"] / raw_median if raw_median else None,
                                         "cold": cold["host"]}
         write_report(a.out, a.runs, results)
         print(json.dumps(results, indent=1))
@@ -132,7 +137,8 @@ def write_report(path, runs, r):
         "# Benchmarks",
         "",
         f"Written by `bench/run.py` on {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')} UTC, "
-        f"{platform.machine()}, {os.cpu_count()} cores, SoftHSM2 token, {runs} runs per cold figure. "
+        f"{platform.machine()}, {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} when written), "
+        f"SoftHSM2 token, {runs} runs per cold figure. "
         "Each figure is a median; ratios compare against a baseline run alternately in the same invocation.",
         "",
         "| benchmark | cabridge | baseline | ratio | goal |",
@@ -142,8 +148,10 @@ def write_report(path, runs, r):
     ]
     for k, name in (("auth_rsa", "RSA-2048"), ("auth_ec", "P-256")):
         a = r[k]
+        base = f"{a['raw_libp11_median_ms']:.2f} ms (raw libp11 login+sign+logout)" if a["ratio"] else "not measured (baseline crashes in libp11)"
+        ratio = f"{a['ratio']:.2f}x" if a["ratio"] else "-"
         lines.append(f"| warm `authenticate` {name} (open connection) | {a['warm']['host']['median_ms']:.2f} ms | "
-                     f"{a['raw_libp11_median_ms']:.2f} ms (raw libp11 login+sign+logout) | {a['ratio']:.2f}x | <= 1.2x |")
+                     f"{base} | {ratio} | <= 1.2x |")
         lines.append(f"| cold start -> `authenticate` {name} | {a['cold']['median_ms']:.2f} ms | - | - | - |")
     lines += [
         "",
