@@ -2,7 +2,7 @@
 
 namespace cabridge::generic {
 
-TokenFilter::TokenFilter(std::vector<std::string> labels) : labels_(labels.begin(), labels.end()) {}
+TokenFilter::TokenFilter(const std::vector<std::string> &labels) : labels_(labels.begin(), labels.end()) {}
 
 bool TokenFilter::admitsLabel(const std::string &label) const {
     return labels_.empty() || labels_.contains(label);

@@ -14,7 +14,7 @@ namespace cabridge::generic {
 class TokenFilter {
 public:
     // Empty `labels` admits every token.
-    explicit TokenFilter(std::vector<std::string> labels);
+    explicit TokenFilter(const std::vector<std::string> &labels);
 
     bool admitsAll() const noexcept { return labels_.empty(); }
     bool admitsLabel(const std::string &label) const;

@@ -110,6 +110,7 @@ struct PluginGlue {
         if (out == nullptr)
             return CABRIDGE_ERR_PLUGIN;
         *out = nullptr;
+        // cppcheck-suppress throwInNoexceptFunction ; the throw below is in the lambda, which guarded() runs inside catch (...)
         return guarded(err, [&] {
             nlohmann::json config = nlohmann::json::object();
             if (configJson != nullptr && *configJson != '\0') {
