@@ -51,13 +51,25 @@ int auth(const char *module, const char *label, const char *pin, const char *cer
     for (unsigned int i = 0; i < ncerts; ++i)
         if (certs[i].label && std::strcmp(certs[i].label, cert_label) == 0) cert = &certs[i];
     if (cert == nullptr) return 5;
+    // Logout wipes libp11's object cache, so keep the certificate's CKA_ID, not `cert`.
+    const std::vector<unsigned char> certId(cert->id, cert->id + cert->id_len);
     unsigned char msg[64];
     std::memset(msg, 7, sizeof msg);
     for (int it = 0; it < n; ++it) {
         auto t0 = std::chrono::steady_clock::now();
         if (PKCS11_open_session(slot, 0) != 0) return 6;
         if (PKCS11_login(slot, 0, pin) != 0) return 7;
-        PKCS11_KEY *key = PKCS11_find_key(cert);
+        // The private key is found after login by the certificate's CKA_ID, as any
+        // libp11 program must: PKCS11_find_key() on a certificate enumerated before
+        // login hands back a key whose PKCS11_get_private_key() crashes in 0.4.12.
+        PKCS11_KEY *keys = nullptr;
+        unsigned int nkeys = 0;
+        if (PKCS11_enumerate_keys(slot->token, &keys, &nkeys) != 0) return 8;
+        PKCS11_KEY *key = nullptr;
+        for (unsigned int i = 0; i < nkeys && key == nullptr; ++i)
+            if (keys[i].isPrivate && keys[i].id_len == certId.size() && !certId.empty() &&
+                std::memcmp(keys[i].id, certId.data(), certId.size()) == 0)
+                key = &keys[i];
         if (key == nullptr) return 8;
         EVP_PKEY *pkey = PKCS11_get_private_key(key);
         if (pkey == nullptr) return 9;

@@ -218,12 +218,17 @@ CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chr
     info["keyUsage"] = keyUsageNames(cert.get(), facts);
     info["extendedKeyUsage"] = extendedKeyUsageNames(cert.get());
 
-    std::uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256(der.data(), der.size(), digest);
-    facts.sha256Hex = hexEncode(digest);
+    facts.sha256Hex = certificateSha256Hex(der);
     info["certificate"] = base64Encode(der);
     info["sha256"] = facts.sha256Hex;
     return facts;
+}
+
+std::string certificateSha256Hex(std::span<const std::uint8_t> der)
+{
+    std::uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256(der.data(), der.size(), digest);
+    return hexEncode(digest);
 }
 
 std::string certificateId(const std::string& vendor, const std::string& tokenSerial, const std::string& sha256Hex)

@@ -38,6 +38,10 @@ CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chr
 // CertInfo.id: first 32 hex digits of SHA-256 over vendor "\0" tokenSerial "\0" sha256Hex.
 std::string certificateId(const std::string& vendor, const std::string& tokenSerial, const std::string& sha256Hex);
 
+// Lower-case hex SHA-256 of the DER bytes as given (no parsing), the same value
+// describeCertificate() puts in sha256Hex.
+std::string certificateSha256Hex(std::span<const std::uint8_t> der);
+
 // list-certificates "purpose": "login" = digitalSignature (or no keyUsage at all),
 // "sign" = nonRepudiation, "any" = everything.
 bool suitsPurpose(const CertificateFacts& facts, std::string_view purpose);

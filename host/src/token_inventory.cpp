@@ -42,7 +42,8 @@ nlohmann::json tokenInfo(const nlohmann::json& token)
 
 }  // namespace
 
-TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now)
+TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now,
+                           std::optional<std::string_view> onlyId)
 {
     TokenInventory inventory;
     const auto tokens = plugin.listTokens();
@@ -66,6 +67,11 @@ TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point
                 Logger::warn(plugin.id() + ": certificate without ref or base64 DER skipped");
                 continue;
             }
+            const std::string tokenSerial = info["serial"].get<std::string>();
+            const std::string id = certificateId(plugin.id(), tokenSerial, certificateSha256Hex(*der));
+            if (onlyId && *onlyId != id) {
+                continue;
+            }
             CertificateEntry entry;
             try {
                 entry.facts = describeCertificate(*der, now);
@@ -75,7 +81,7 @@ TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point
             }
             entry.plugin = &plugin;
             entry.tokenRef = stringField(token, "ref");
-            entry.tokenSerial = info["serial"].get<std::string>();
+            entry.tokenSerial = tokenSerial;
             entry.certRef = stringField(cert, "ref");
             entry.token = info;
             nlohmann::json identity = nlohmann::json::object();
@@ -85,7 +91,7 @@ TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point
                 Logger::warn(plugin.id() + ": identify failed: " + e.what());
             }
             entry.certInfo = entry.facts.info;
-            entry.certInfo["id"] = certificateId(plugin.id(), entry.tokenSerial, entry.facts.sha256Hex);
+            entry.certInfo["id"] = id;
             entry.certInfo["vendor"] = plugin.id();
             entry.certInfo["token"] = info;
             entry.certInfo["identity"] = identity;

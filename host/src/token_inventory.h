@@ -6,6 +6,8 @@
 #include "plugin.h"
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,11 @@ struct TokenInventory {
 
 // Calls list_tokens (and identify per certificate) on `plugin`. A certificate
 // that does not parse, or a malformed token entry, is skipped and logged.
+// With `onlyId`, only the certificate whose CertInfo.id it is gets parsed and
+// identified (ids come from the DER hash alone), so looking one up costs one
+// parse instead of one per certificate on every token.
 // Throws PluginCallError when list_tokens itself fails.
-TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now);
+TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now,
+                           std::optional<std::string_view> onlyId = std::nullopt);
 
 }  // namespace cabridge

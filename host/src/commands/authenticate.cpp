@@ -86,11 +86,9 @@ CertificateEntry findCertificate(CommandContext& context, const std::string& cer
             continue;
         }
         try {
-            auto inventory = inventoryOf(*plugin, context.now);
-            for (auto& entry : inventory.certificates) {
-                if (entry.certInfo["id"] == certificateId) {
-                    return std::move(entry);
-                }
+            auto inventory = inventoryOf(*plugin, context.now, certificateId);
+            if (!inventory.certificates.empty()) {
+                return std::move(inventory.certificates.front());
             }
         } catch (const PluginCallError& e) {
             Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());

@@ -1,5 +1,6 @@
 #include <cabridge/support/encoding.h>
 #include <cabridge/support/openssl_ptr.h>
+#include <cabridge/support/pkcs11_certificate_reader.h>
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_token_service.h>
 #include <cabridge/support/plugin_error.h>
@@ -8,7 +9,10 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include <openssl/x509.h>
+
 #include <cstring>
+#include <optional>
 
 namespace cabridge {
 
@@ -39,16 +43,6 @@ private:
     std::string text_;
 };
 
-std::string certificateDerBase64(X509 *x509) {
-    const int len = i2d_X509(x509, nullptr);
-    if (len <= 0)
-        return {};
-    std::vector<std::uint8_t> der(static_cast<std::size_t>(len));
-    unsigned char *p = der.data();
-    i2d_X509(x509, &p);
-    return base64Encode(der);
-}
-
 std::string openSslErrorText() {
     const unsigned long e = ERR_peek_last_error();
     char buf[256] = "unknown error";
@@ -58,12 +52,6 @@ std::string openSslErrorText() {
 }
 
 } // namespace
-
-std::string certificateRefOf(const PKCS11_CERT &cert) {
-    if (cert.id != nullptr && cert.id_len > 0)
-        return hexEncode({cert.id, cert.id_len});
-    return trimmed(cert.label);
-}
 
 SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
     if (name == "RS256")
@@ -139,17 +127,10 @@ json Pkcs11TokenService::listTokens() {
         if (auto left = mod.retriesLeft(retryCounterSymbol_, slotId))
             entry["retriesLeft"] = *left;
 
-        PKCS11_CERT *certs = nullptr; // owned by the token, freed with `slots`
-        unsigned int certCount = 0;
-        if (PKCS11_enumerate_certs(token, &certs, &certCount) != 0)
-            throwPkcs11Failure("C_FindObjects (certificates)");
         json certList = json::array();
-        for (unsigned int i = 0; i < certCount; ++i) {
-            if (certs[i].x509 == nullptr)
-                continue; // not an X.509 certificate libp11 could parse
-            certList.push_back({{"ref", certificateRefOf(certs[i])},
-                                {"label", trimmed(certs[i].label)},
-                                {"der", certificateDerBase64(certs[i].x509)}});
+        for (const TokenCertificate &cert : readTokenCertificates(mod, slotId)) {
+            certList.push_back(
+                {{"ref", certificateRefOf(cert)}, {"label", cert.label}, {"der", base64Encode(cert.der)}});
         }
         entry["certificates"] = std::move(certList);
         tokens.push_back(std::move(entry));
@@ -217,21 +198,25 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     if (token == nullptr)
         throw PluginError(CABRIDGE_ERR_TOKEN_REMOVED, "token is gone");
 
-    PKCS11_CERT *certs = nullptr;
-    unsigned int certCount = 0;
-    if (PKCS11_enumerate_certs(token, &certs, &certCount) != 0)
-        throwPkcs11Failure("C_FindObjects (certificates)");
-    PKCS11_CERT *cert = nullptr;
-    for (unsigned int i = 0; i < certCount && cert == nullptr; ++i) {
-        if (certs[i].x509 != nullptr && certificateRefOf(certs[i]) == certRef)
-            cert = &certs[i];
+    // Only the certificate asked for is decoded (see pkcs11_certificate_reader.h).
+    const unsigned long slotId = PKCS11_get_slotid_from_slot(session_->slot);
+    std::optional<TokenCertificate> cert;
+    for (TokenCertificate &candidate : readTokenCertificates(module(), slotId)) {
+        if (certificateRefOf(candidate) == certRef) {
+            cert = std::move(candidate);
+            break;
+        }
     }
-    if (cert == nullptr)
+    if (!cert)
         throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "no certificate with this reference on the token");
 
     // The algorithm must fit the certificate's key before the token is asked.
     {
-        EVP_PKEY *certKey = X509_get0_pubkey(cert->x509); // owned by the certificate
+        const unsigned char *p = cert->der.data();
+        X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(cert->der.size())));
+        if (!x509)
+            throw PluginError(CABRIDGE_ERR_PLUGIN, "the certificate on the token does not parse");
+        EVP_PKEY *certKey = X509_get0_pubkey(x509.get()); // owned by the certificate
         requireAlgorithmFitsKey(algorithm, certKey);
     }
 
@@ -241,8 +226,8 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
         throwPkcs11Failure("C_FindObjects (private keys)");
     PKCS11_KEY *key = nullptr;
     for (unsigned int i = 0; i < keyCount && key == nullptr; ++i) {
-        if (keys[i].isPrivate && keys[i].id_len == cert->id_len && cert->id_len > 0 &&
-            std::memcmp(keys[i].id, cert->id, cert->id_len) == 0)
+        if (keys[i].isPrivate && keys[i].id_len == cert->id.size() && !cert->id.empty() &&
+            std::memcmp(keys[i].id, cert->id.data(), cert->id.size()) == 0)
             key = &keys[i];
     }
     if (key == nullptr)

@@ -32,6 +32,9 @@ public:
 
     const std::string &path() const noexcept { return path_; }
     PKCS11_CTX *context() const noexcept { return ctx_; }
+    // The module's own function table, for calls libp11 does not expose;
+    // nullptr if the module did not hand one out.
+    const CK_FUNCTION_LIST *functions() const noexcept { return functions_; }
 
     // Live PIN flags of the token in `slotId`; nullopt if C_GetTokenInfo fails.
     std::optional<PinFlags> livePinFlags(unsigned long slotId) const;

@@ -62,7 +62,4 @@ SignatureAlgorithm parseSignatureAlgorithm(std::string_view name);
 // signatures (RSA for RS256, P-256 for ES256, P-384 for ES384).
 void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *publicKey);
 
-// The certificate reference: hex of CKA_ID, or the label when there is no id.
-std::string certificateRefOf(const PKCS11_CERT &cert);
-
 } // namespace cabridge

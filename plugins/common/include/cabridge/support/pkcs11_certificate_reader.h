@@ -1,0 +1,35 @@
+// Reads the X.509 certificates on a token straight through the module's
+// function table, as the token stores them.
+//
+// libp11's PKCS11_enumerate_certs decodes every certificate with d2i_X509,
+// which in OpenSSL 3 dominates the cost of listing (and of finding the one
+// certificate to sign with); cabridge only needs the bytes, the CKA_ID and the
+// label, and the host parses the certificate it shows anyway.
+#pragma once
+
+#include <cabridge/support/pkcs11_module.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cabridge {
+
+struct TokenCertificate {
+    std::vector<std::uint8_t> der; // CKA_VALUE, byte for byte
+    std::vector<std::uint8_t> id;  // CKA_ID, may be empty
+    std::string label;             // CKA_LABEL, trimmed
+};
+
+// The CKC_X_509 certificate objects on the token in `slotId`, in the order
+// the module finds them. Opens (and always closes) its own read-only session,
+// so a login on the token is neither needed nor disturbed.
+// Throws PluginError with the module's CKR mapped to a cabridge_status
+// (e.g. CKR_DEVICE_REMOVED -> token removed) when a call fails.
+std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, unsigned long slotId);
+
+// The reference the plugin hands out for a certificate: hex CKA_ID, or the
+// trimmed label for a certificate without an id.
+std::string certificateRefOf(const TokenCertificate &certificate);
+
+} // namespace cabridge
