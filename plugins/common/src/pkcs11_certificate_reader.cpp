@@ -4,6 +4,7 @@
 #include <cabridge/support/pkcs11_slot_list.h>
 #include <cabridge/support/plugin_error.h>
 
+#include <algorithm>
 #include <array>
 
 namespace cabridge {
@@ -71,25 +72,38 @@ private:
     CK_SESSION_HANDLE session_;
 };
 
-// One attribute's bytes; an attribute the object lacks (or keeps secret) is empty.
-std::vector<std::uint8_t> attributeBytes(const CK_FUNCTION_LIST &f, CK_SESSION_HANDLE session,
-                                         CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type) {
-    CK_ATTRIBUTE probe{type, nullptr, 0};
-    CK_RV rv = f.C_GetAttributeValue(session, object, &probe, 1);
-    if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE ||
-        probe.ulValueLen == CK_UNAVAILABLE_INFORMATION)
-        return {};
-    if (rv != CKR_OK)
+// CKA_VALUE, CKA_ID and CKA_LABEL of one object in two calls (sizes, then
+// bytes): SoftHSM's per-call cost, not the bytes, is what a listing pays for.
+// An attribute the object lacks (or keeps secret) comes back empty.
+TokenCertificate readCertificateObject(const CK_FUNCTION_LIST &f, CK_SESSION_HANDLE session,
+                                       CK_OBJECT_HANDLE object) {
+    std::array<CK_ATTRIBUTE, 3> attrs{{{CKA_VALUE, nullptr, 0}, {CKA_ID, nullptr, 0}, {CKA_LABEL, nullptr, 0}}};
+    CK_RV rv = f.C_GetAttributeValue(session, object, attrs.data(), attrs.size());
+    if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
         throwCkr("C_GetAttributeValue", rv);
-    if (probe.ulValueLen > kMaxAttributeBytes)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "certificate attribute larger than 1 MiB");
-    std::vector<std::uint8_t> value(probe.ulValueLen);
-    CK_ATTRIBUTE read{type, value.data(), static_cast<CK_ULONG>(value.size())};
-    rv = f.C_GetAttributeValue(session, object, &read, 1);
-    if (rv != CKR_OK)
+    std::array<std::vector<std::uint8_t>, 3> values;
+    for (std::size_t i = 0; i < attrs.size(); ++i) {
+        if (attrs[i].ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+            attrs[i].ulValueLen = 0;
+            continue;
+        }
+        if (attrs[i].ulValueLen > kMaxAttributeBytes)
+            throw PluginError(CABRIDGE_ERR_PLUGIN, "certificate attribute larger than 1 MiB");
+        values[i].resize(attrs[i].ulValueLen);
+        attrs[i].pValue = values[i].empty() ? nullptr : values[i].data();
+    }
+    rv = f.C_GetAttributeValue(session, object, attrs.data(), attrs.size());
+    if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
         throwCkr("C_GetAttributeValue", rv);
-    value.resize(std::min<std::size_t>(value.size(), read.ulValueLen));
-    return value;
+    for (std::size_t i = 0; i < attrs.size(); ++i) {
+        const bool unavailable = attrs[i].ulValueLen == CK_UNAVAILABLE_INFORMATION;
+        values[i].resize(unavailable ? 0 : std::min<std::size_t>(values[i].size(), attrs[i].ulValueLen));
+    }
+    TokenCertificate cert;
+    cert.der = std::move(values[0]);
+    cert.id = std::move(values[1]);
+    cert.label = trimmed(std::string(values[2].begin(), values[2].end()).c_str());
+    return cert;
 }
 
 } // namespace
@@ -111,14 +125,9 @@ std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, 
     std::vector<TokenCertificate> out;
     out.reserve(objects.size());
     for (const CK_OBJECT_HANDLE object : objects) {
-        TokenCertificate cert;
-        cert.der = attributeBytes(*f, session.handle(), object, CKA_VALUE);
-        if (cert.der.empty())
-            continue; // a certificate object without a value is nothing to show
-        cert.id = attributeBytes(*f, session.handle(), object, CKA_ID);
-        const auto label = attributeBytes(*f, session.handle(), object, CKA_LABEL);
-        cert.label = trimmed(std::string(label.begin(), label.end()).c_str());
-        out.push_back(std::move(cert));
+        TokenCertificate cert = readCertificateObject(*f, session.handle(), object);
+        if (!cert.der.empty()) // a certificate object without a value is nothing to show
+            out.push_back(std::move(cert));
     }
     return out;
 }
