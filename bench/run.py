@@ -104,14 +104,12 @@ def main():
             auth_path = req_file(f"auth-{label}.json", auth)
             n_auth = max(20, a.runs // 4)
             warm = driver(build, ["warm", str(n_auth), auth_path, "--", *host_cmd], env)
-            # The raw-libp11 login+sign baseline (baseline-libp11 auth) crashes inside libp11 0.4.12's
-            # PKCS11_get_private_key; until it is fixed the warm figure is reported without a ratio.
-            raw_ms = []
-            if os.environ.get("BENCH_RAW_AUTH"):
-                raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
-                                      "123456", cert_name, str(n_auth + 1)], env=env, capture_output=True,
-                                     text=True, check=True)
-                raw_ms = [int(x) / 1000.0 for x in raw.stdout.split()][1:]
+            # Raw libp11 on the same token: open session, login, find the key, sign, logout per
+            # iteration (the first iteration, which loads the key cache, is dropped).
+            raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
+                                  "123456", cert_name, str(n_auth + 1)], env=env, capture_output=True,
+                                 text=True, check=True)
+            raw_ms = [int(x) / 1000.0 for x in raw.stdout.split()][1:]
             cold = driver(build, ["cold", str(max(20, a.runs // 4)), "--", *host_cmd, "--",
                                   os.path.join(build, "bench", "baseline-echo-host")], dict(env, BENCH_REQUEST=auth_path))
             raw_median = statistics.median(raw_ms) if raw_ms else None
