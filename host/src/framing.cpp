@@ -15,10 +15,10 @@ bool readFully(int fd, std::uint8_t* buf, std::size_t len)
         const ssize_t n = ::read(fd, buf + done, len - done);
         if (n > 0) {
             done += static_cast<std::size_t>(n);
-        } else if (n == 0) {
-            return false;
-        } else if (errno != EINTR) {
-            return false;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return false;  // end of input (n == 0) or a read error
         }
     }
     return true;

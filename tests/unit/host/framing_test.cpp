@@ -84,7 +84,8 @@ TEST(Framing, WriteThenReadRoundTripsBinarySafe)
 {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
-    const std::string body("{\"x\":\"\xE6\xB2\xB3\"}\r\n", 15);
+    constexpr char kBody[] = "{\"x\":\"\xE6\xB2\xB3\"}\r\n";
+    const std::string body(kBody, sizeof kBody - 1);
     ASSERT_TRUE(writeFrame(fds[1], body));
     ::close(fds[1]);
     const auto frame = readFrame(fds[0]);

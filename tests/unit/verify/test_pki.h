@@ -24,7 +24,7 @@ EvpPkeyPtr make_ed25519_key();
 struct CertSpec {
   std::vector<std::pair<std::string, std::string>> subject;  // short names: CN, O, OU, C, ST, L, serialNumber
   std::time_t not_before = std::time(nullptr) - 3600;
-  std::time_t not_after = std::time(nullptr) + 365 * 86400;
+  std::time_t not_after = std::time(nullptr) + std::time_t{365} * 86400;
   bool is_ca = false;
   std::optional<std::string> key_usage;  // OpenSSL config syntax; empty = no keyUsage extension
   std::vector<std::pair<std::string, std::string>> utf8_extensions;  // OID -> UTF8String value
