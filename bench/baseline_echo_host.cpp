@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -104,14 +106,19 @@ std::string reply_for(const std::string &body) {
 }  // namespace
 
 int main() {
-    uint32_t len = 0;
-    while (read_all(0, &len, sizeof len)) {
-        if (len > 1024 * 1024) return 1;
-        std::string body(len, '\0');
-        if (!read_all(0, body.data(), len)) return 1;
-        const std::string reply = reply_for(body);
-        const uint32_t out = static_cast<uint32_t>(reply.size());
-        if (!write_all(1, &out, sizeof out) || !write_all(1, reply.data(), reply.size())) return 1;
+    try {
+        uint32_t len = 0;
+        while (read_all(0, &len, sizeof len)) {
+            if (len > 1024 * 1024) return 1;
+            std::string body(len, '\0');
+            if (!read_all(0, body.data(), len)) return 1;
+            const std::string reply = reply_for(body);
+            const uint32_t out = static_cast<uint32_t>(reply.size());
+            if (!write_all(1, &out, sizeof out) || !write_all(1, reply.data(), reply.size())) return 1;
+        }
+        return 0;
+    } catch (const std::exception &e) { // e.g. a body that is not JSON
+        std::fprintf(stderr, "baseline_echo_host: %s\n", e.what());
+        return 1;
     }
-    return 0;
 }
