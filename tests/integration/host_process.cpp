@@ -1,9 +1,12 @@
 #include "host_process.h"
 
+#include <cabridge/test_support/child_process.h>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <poll.h>
 #include <sys/wait.h>
 #include <thread>
@@ -43,15 +46,14 @@ std::string lengthPrefix(std::uint32_t length)
 HostProcess::HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin,
                          const std::vector<std::string>& extraEnv)
 {
-    auto env = boost::this_process::environment();
-    env["CABRIDGE_CONFIG"] = configFile.string();
-    env.erase("CABRIDGE_PLUGIN_PATH");
+    test_support::EnvironmentChanges changes {{"CABRIDGE_CONFIG", configFile.string()},
+                                              {"CABRIDGE_PLUGIN_PATH", std::nullopt}};
     for (const auto& entry : extraEnv) {
         const auto eq = entry.find('=');
-        env[entry.substr(0, eq)] = entry.substr(eq + 1);
+        changes[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
-    child_ = bp::child(CABRIDGE_HOST_EXE, callerOrigin, env, bp::std_in < in_, bp::std_out > out_,
-                       bp::std_err > bp::null);
+    child_ = bp::child(CABRIDGE_HOST_EXE, callerOrigin, test_support::childEnvironment(changes), bp::std_in < in_,
+                       bp::std_out > out_, bp::std_err > (scratch_.path() / "host.stderr").string());
     // Boost closed the child's ends in this process; forget them so they are not closed twice.
     in_.assign_source(-1);
     out_.assign_sink(-1);
@@ -59,10 +61,18 @@ HostProcess::HostProcess(const std::filesystem::path& configFile, const std::str
 
 HostProcess::~HostProcess()
 {
-    std::error_code ec;
-    if (child_.valid() && child_.joinable() && child_.running(ec)) {
-        child_.terminate(ec);
+    if (child_.valid() && child_.joinable()) {  // not yet reaped by waitForExit
+        if (in_.native_sink() != -1) {
+            closeInput();
+        }
+        if (!waitForExit(std::chrono::seconds(10))) {
+            std::error_code ec;
+            child_.terminate(ec);
+        }
     }
+    std::ifstream err(scratch_.path() / "host.stderr", std::ios::binary);
+    const std::string text {std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>()};
+    test_support::expectNoSanitizerReport(CABRIDGE_HOST_EXE, text);
 }
 
 void HostProcess::sendRaw(const std::string& bytes)

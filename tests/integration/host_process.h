@@ -34,7 +34,12 @@ public:
     // `configFile` becomes CABRIDGE_CONFIG; `extraEnv` entries are NAME=value.
     HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin = kTestExtensionOrigin,
                 const std::vector<std::string>& extraEnv = {});
+    // Ends the host as the browser does, by closing its input, and waits for it to exit (it is
+    // killed only if it has not within 10 s), so a sanitizer build runs the host's exit-time
+    // leak check. Fails the test if the host's stderr holds a sanitizer report.
     ~HostProcess();
+    HostProcess(const HostProcess&) = delete;
+    HostProcess& operator=(const HostProcess&) = delete;
 
     void sendRaw(const std::string& bytes);
     void send(const nlohmann::json& message);
@@ -57,6 +62,7 @@ public:
 private:
     bool readExactly(char* buffer, std::size_t length, std::chrono::steady_clock::time_point deadline);
 
+    TempDir scratch_;  // the host's stderr; outlives child_
     boost::process::pipe in_;
     boost::process::pipe out_;
     boost::process::child child_;

@@ -1,9 +1,13 @@
 #include "host_process.h"
 
+#include <cabridge/test_support/child_process.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <poll.h>
 #include <stdexcept>
 #include <thread>
@@ -21,15 +25,13 @@ constexpr const char* kCallerOrigin = "chrome-extension://nojnbkjmnolldjcnebneod
 
 HostProcess::HostProcess(const std::filesystem::path& exe, const std::map<std::string, std::string>& env,
                          const std::filesystem::path& stderrFile)
+    : exe_(exe), stderrFile_(stderrFile)
 {
     // A host that exits while we write must give us EPIPE, not kill the test.
     std::signal(SIGPIPE, SIG_IGN);
-    bp::environment environment = boost::this_process::environment();
-    for (const auto& [key, value] : env) {
-        environment[key] = value;
-    }
     child_ = bp::child(exe.string(), kCallerOrigin, bp::std_in < toHost_, bp::std_out > fromHost_,
-                       bp::std_err > stderrFile.string(), environment);
+                       bp::std_err > stderrFile.string(),
+                       test_support::childEnvironment({env.begin(), env.end()}));
     // Only the child keeps the far ends, so EOF and EPIPE are seen.
     ::close(toHost_.native_source());
     toHost_.assign_source(-1);
@@ -39,13 +41,17 @@ HostProcess::HostProcess(const std::filesystem::path& exe, const std::map<std::s
 
 HostProcess::~HostProcess()
 {
+    closeInput();
     std::error_code ec;
-    if (child_.running(ec)) {
+    if (!waitForExit(std::chrono::seconds(10)) && child_.running(ec)) {
         child_.terminate(ec);
     }
     if (child_.joinable()) {
         child_.wait(ec);
     }
+    std::ifstream err(stderrFile_, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>()};
+    test_support::expectNoSanitizerReport(exe_.string(), text);
 }
 
 void HostProcess::send(const nlohmann::json& message)

@@ -20,7 +20,10 @@ public:
     // `env`; the host's stderr goes to `stderrFile`.
     HostProcess(const std::filesystem::path& exe, const std::map<std::string, std::string>& env,
                 const std::filesystem::path& stderrFile);
-    ~HostProcess();  // kills the host if it still runs
+    // Closes the host's input, as the browser does, and waits for it to exit (killing it only
+    // if it has not within 10 s), so a sanitizer build runs the host's exit-time leak check;
+    // fails the test if the host's stderr holds a sanitizer report.
+    ~HostProcess();
     HostProcess(const HostProcess&) = delete;
     HostProcess& operator=(const HostProcess&) = delete;
 
@@ -39,6 +42,8 @@ public:
 private:
     bool readExactly(char* out, std::size_t size, std::chrono::steady_clock::time_point deadline);
 
+    std::filesystem::path exe_;
+    std::filesystem::path stderrFile_;
     boost::process::pipe toHost_;
     boost::process::pipe fromHost_;
     boost::process::child child_;

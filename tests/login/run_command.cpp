@@ -1,5 +1,7 @@
 #include "run_command.h"
 
+#include <cabridge/test_support/child_process.h>
+
 #include <boost/process.hpp>
 
 #include <atomic>
@@ -36,13 +38,9 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::filesy
     const unsigned n = counter++;
     const auto outFile = scratchDir / ("cmd-" + std::to_string(n) + ".out");
     const auto errFile = scratchDir / ("cmd-" + std::to_string(n) + ".err");
-    bp::environment environment = boost::this_process::environment();
-    for (const auto& [key, value] : env) {
-        environment[key] = value;
-    }
     const std::vector<std::string> args(argv.begin() + 1, argv.end());
     bp::child child(argv.at(0), bp::args(args), bp::std_in < bp::null, bp::std_out > outFile.string(),
-                    bp::std_err > errFile.string(), environment);
+                    bp::std_err > errFile.string(), test_support::childEnvironment({env.begin(), env.end()}));
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::error_code ec;
     while (child.running(ec)) {
@@ -53,6 +51,7 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::filesy
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     CommandResult result{child.exit_code(), readFile(outFile), readFile(errFile)};
+    test_support::expectNoSanitizerReport(argv.at(0), result.err);
     std::filesystem::remove(outFile, ec);
     std::filesystem::remove(errFile, ec);
     return result;

@@ -17,7 +17,8 @@ struct CommandResult {
 
 // Runs `argv` (argv[0] is the program path) with this process's environment plus `env`,
 // capturing stdout and stderr through files in `scratchDir`. Throws std::runtime_error if it
-// does not finish within `timeout` (after killing it).
+// does not finish within `timeout` (after killing it). Fails the test if its stderr holds a
+// sanitizer report.
 CommandResult runCommand(const std::vector<std::string>& argv, const std::filesystem::path& scratchDir,
                          const std::map<std::string, std::string>& env = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds(120));

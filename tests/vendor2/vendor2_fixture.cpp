@@ -1,5 +1,7 @@
 #include "vendor2_fixture.h"
 
+#include <cabridge/test_support/child_process.h>
+
 #include <boost/process.hpp>
 
 #include <fstream>
@@ -35,16 +37,18 @@ CommandResult runProgram(const std::string& exe, const std::vector<std::string>&
 {
     test::TempDir io;
     const fs::path outFile = io.path() / "out", errFile = io.path() / "err", inFile = io.write("in", stdinText);
-    bp::environment environment = boost::this_process::environment();
+    test_support::EnvironmentChanges changes;
     for (const auto& entry : env) {
         const auto eq = entry.find('=');
-        environment[entry.substr(0, eq)] = entry.substr(eq + 1);
+        changes[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
     CommandResult result;
-    result.exitCode = bp::system(bp::exe = exe, bp::args = args, environment, bp::std_in < inFile.string(),
-                                 bp::std_out > outFile.string(), bp::std_err > errFile.string());
+    result.exitCode = bp::system(bp::exe = exe, bp::args = args, test_support::childEnvironment(changes),
+                                 bp::std_in < inFile.string(), bp::std_out > outFile.string(),
+                                 bp::std_err > errFile.string());
     result.out = readFile(outFile);
     result.err = readFile(errFile);
+    test_support::expectNoSanitizerReport(exe, result.err);
     return result;
 }
 

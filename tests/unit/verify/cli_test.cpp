@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include <boost/process.hpp>
+#include <cabridge/test_support/child_process.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -46,13 +47,18 @@ class Cli : public ::testing::Test {
 
   CliRun run(std::vector<std::string> args, const std::string* stdin_file = nullptr) {
     bp::ipstream out;
+    const std::string err = (dir_ / "cli.stderr").string();
+    fs::remove(err);  // Boost.Process writes into an existing file without truncating it
     bp::child child = stdin_file
-        ? bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > bp::null,
+        ? bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > err,
                     bp::std_in < *stdin_file)
-        : bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > bp::null,
+        : bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > err,
                     bp::std_in < bp::null);
     std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
     child.wait();
+    std::ifstream err_in(err, std::ios::binary);
+    cabridge::test_support::expectNoSanitizerReport(
+        CABRIDGE_VERIFY_EXE, std::string((std::istreambuf_iterator<char>(err_in)), std::istreambuf_iterator<char>()));
     return {child.exit_code(), text};
   }
 

@@ -11,6 +11,8 @@
 
 #include <boost/process.hpp>
 
+#include <cabridge/test_support/child_process.h>
+
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 
@@ -35,16 +37,10 @@ RunResult run_cabridge(const std::vector<std::string>& args, const std::string& 
                        const std::map<std::string, std::string>& extra_env) {
   TempDir io;
   const fs::path out = io.path() / "out", err = io.path() / "err";
-  bp::environment env = boost::this_process::environment();
-  env["HOME"] = home;
-  if (xdg_config_home) {
-    env["XDG_CONFIG_HOME"] = *xdg_config_home;
-  } else if (env.find("XDG_CONFIG_HOME") != env.end()) {
-    env.erase("XDG_CONFIG_HOME");
-  }
-  for (const auto& [key, value] : extra_env) env[key] = value;
-  bp::child child(bp::exe = CABRIDGE_TOOL, bp::args = args, env, bp::std_in < bp::null,
-                  bp::std_out > out.string(), bp::std_err > err.string());
+  test_support::EnvironmentChanges changes{{"HOME", home}, {"XDG_CONFIG_HOME", xdg_config_home}};
+  for (const auto& [key, value] : extra_env) changes[key] = value;
+  bp::child child(bp::exe = CABRIDGE_TOOL, bp::args = args, test_support::childEnvironment(changes),
+                  bp::std_in < bp::null, bp::std_out > out.string(), bp::std_err > err.string());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   RunResult result;
   while (child.running()) {
@@ -60,6 +56,7 @@ RunResult run_cabridge(const std::vector<std::string>& args, const std::string& 
   result.exit_code = WIFEXITED(native) ? WEXITSTATUS(native) : -1;
   result.out = read_text(out);
   result.err = read_text(err);
+  test_support::expectNoSanitizerReport(CABRIDGE_TOOL, result.err);
   return result;
 }
 

@@ -31,7 +31,7 @@ struct RunResult {
 
 // Runs the built cabridge with `args`, the test's environment with HOME replaced by `home`,
 // XDG_CONFIG_HOME replaced by `xdg_config_home` (removed when nullopt) plus `extra_env`.
-// Kills it after 60 s.
+// Kills it after 60 s. Fails the test if its stderr holds a sanitizer report.
 RunResult run_cabridge(const std::vector<std::string>& args, const std::string& home = "/home/tester",
                        std::optional<std::string> xdg_config_home = std::nullopt,
                        const std::map<std::string, std::string>& extra_env = {});
