@@ -12,6 +12,17 @@
 #include <filesystem>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CABRIDGE_HOST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CABRIDGE_HOST_ASAN 1
+#endif
+#endif
+#ifdef CABRIDGE_HOST_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace {
 
 std::filesystem::path executableDir()
@@ -48,6 +59,11 @@ int main(int argc, char** argv)
         status = controller.run();
     }
     cabridge::Logger::flush();
+#ifdef CABRIDGE_HOST_ASAN
+    // _Exit skips LeakSanitizer's exit-time check; sanitizer builds (scripts/sanitize.sh) run
+    // it here instead, after the controller and every plugin are gone. A report ends the process.
+    __lsan_do_leak_check();
+#endif
     // _Exit: a plugin call abandoned at its deadline may still be running on a
     // detached thread; running static destructors under it is not safe.
     std::_Exit(status);
