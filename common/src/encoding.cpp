@@ -19,7 +19,7 @@ std::string base64Encode(std::span<const std::uint8_t> bytes) {
     if (bytes.empty())
         return {};
     // EVP_EncodeBlock takes an int length; nothing we encode comes near it.
-    if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max() / 4 * 3))
+    if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) / 4 * 3)
         throw std::length_error("base64Encode: input too large");
     std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0'); // + the NUL EVP_EncodeBlock writes
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), bytes.data(),

@@ -106,7 +106,7 @@ std::string groupName(const EVP_PKEY* key)
     if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) {
         return "";
     }
-    const std::string group(name, len);
+    std::string group(name, len);
     if (group == "prime256v1" || group == "P-256") return "P-256";
     if (group == "secp384r1" || group == "P-384") return "P-384";
     if (group == "secp521r1" || group == "P-521") return "P-521";
@@ -171,7 +171,7 @@ nlohmann::json extendedKeyUsageNames(X509* cert)
 
 CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chrono::system_clock::time_point now)
 {
-    if (der.empty() || der.size() > 64 * 1024) {
+    if (der.empty() || der.size() > std::size_t{64} * 1024) {
         throw CertificateParseError("certificate is empty or larger than 64 KiB");
     }
     const unsigned char* p = der.data();

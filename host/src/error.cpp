@@ -73,8 +73,8 @@ std::string_view errorMessageZh(ErrorCode code)
     return "本机证书组件内部出错。请重试；如仍出现，请重新安装 cabridge。";
 }
 
-HostError::HostError(ErrorCode code, std::string logDetail, nlohmann::json details)
-    : std::runtime_error(std::move(logDetail)), code_(code), details_(std::move(details))
+HostError::HostError(ErrorCode code, const std::string& logDetail, nlohmann::json details)
+    : std::runtime_error(logDetail), code_(code), details_(std::move(details))
 {
 }
 

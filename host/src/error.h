@@ -42,7 +42,7 @@ std::string_view errorMessageZh(ErrorCode code);
 // contains a PIN and is never sent to the page); `details` goes to the page.
 class HostError : public std::runtime_error {
 public:
-    HostError(ErrorCode code, std::string logDetail, nlohmann::json details = nlohmann::json::object());
+    HostError(ErrorCode code, const std::string& logDetail, nlohmann::json details = nlohmann::json::object());
 
     ErrorCode code() const noexcept { return code_; }
     const nlohmann::json& details() const noexcept { return details_; }

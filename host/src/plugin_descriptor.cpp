@@ -95,7 +95,7 @@ std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descript
         std::filesystem::path(library).is_absolute() ? std::filesystem::path(library)
                                                      : descriptorFile.parent_path() / library;
     std::error_code ec;
-    const auto real = std::filesystem::canonical(candidate, ec);
+    auto real = std::filesystem::canonical(candidate, ec);
     if (ec || !std::filesystem::is_regular_file(real, ec)) {
         throw DescriptorError("plugin library not found: " + candidate.string());
     }

@@ -12,12 +12,12 @@ using namespace cabridge::test;
 using nlohmann::json;
 
 namespace {
-const std::string kPlugin = CABRIDGE_HEBCA_PLUGIN_PATH;
+constexpr const char *kPlugin = CABRIDGE_HEBCA_PLUGIN_PATH;
 }
 
 TEST(HebcaPlugin, ExportsOnlyTheEntryPoint) {
     // Support-library symbols must stay hidden so two plugins cannot clash.
-    const std::string command = "nm -D --defined-only '" + kPlugin + "'";
+    const std::string command = std::string("nm -D --defined-only '") + kPlugin + "'";
     FILE *pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::vector<std::string> symbols;

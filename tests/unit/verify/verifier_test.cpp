@@ -225,7 +225,7 @@ TEST_F(Verifier, MalformedTokensAreFormatErrors) {
       {"null", "null"},
       {"invalid utf-8", "{\"format\":\"\xff\xfe\"}"},
       {"deep nesting", std::string(100000, '[') + std::string(100000, ']')},
-      {"huge", "{\"x\":\"" + std::string(1024 * 1024, 'a') + "\"}"},
+      {"huge", "{\"x\":\"" + std::string(std::size_t{1024} * 1024, 'a') + "\"}"},
   };
   for (const char* field : {"format", "certificate", "algorithm", "signature", "origin", "appVersion"}) {
     json missing = good;

@@ -22,7 +22,7 @@ constexpr int kExitInternal = 1;
 // see and report "too large" instead of us reading without bound.
 constexpr std::size_t kMaxTokenRead = 1024 * 1024 + 1;
 constexpr std::size_t kMaxChallengeRead = 1025;
-constexpr std::size_t kMaxCaFileBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxCaFileBytes = std::size_t{16} * 1024 * 1024;
 
 int print_failure(std::string_view code, const std::string& message, int exit_code) {
   const nlohmann::json out = {{"valid", false}, {"error", code}, {"message", message}};
@@ -118,6 +118,10 @@ int main(int argc, char** argv) {
     std::cout.flush();
     return std::cout ? code : kExitInternal;
   } catch (const std::exception& e) {
-    return print_failure("INTERNAL_ERROR", std::string("internal error: ") + e.what(), kExitInternal);
+    try {
+      return print_failure("INTERNAL_ERROR", std::string("internal error: ") + e.what(), kExitInternal);
+    } catch (...) {  // not even the failure could be printed (out of memory)
+      return kExitInternal;
+    }
   }
 }

@@ -12,7 +12,7 @@ namespace cabridge::verify::detail {
 
 inline constexpr std::string_view kTokenFormat = "cabridge-auth:1";
 // The host never sends a message above 1 MiB, so no genuine token is larger.
-inline constexpr std::size_t kMaxTokenBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxTokenBytes = std::size_t{1024} * 1024;
 
 struct AuthToken {
   std::vector<std::uint8_t> certificate_der;
