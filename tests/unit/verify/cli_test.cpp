@@ -40,7 +40,7 @@ class Cli : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string write(const std::string& name, const std::string& content) {
-    const auto path = (dir_ / name).string();
+    auto path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << content;
     return path;
   }
