@@ -21,6 +21,7 @@ using Args = std::map<std::string, nlohmann::json>;
 
 constexpr const char* kPortal = "http://222.222.31.183:25688";
 constexpr const char* kHttpsPortal = "https://si.example.gov.cn";
+constexpr std::time_t kDay = 86400;
 
 class HostPlugins : public ::testing::Test {
 protected:
@@ -36,7 +37,7 @@ protected:
     // Copies `library` into the plugin dir (the host refuses libraries outside it)
     // and writes <id>.json.
     void addPlugin(const std::string& id, const char* library, nlohmann::json config,
-                   nlohmann::json deadlines = nullptr)
+                   const nlohmann::json& deadlines = nullptr)
     {
         const auto name = std::filesystem::path(library).filename();
         std::filesystem::copy_file(library, plugins_ / name, std::filesystem::copy_options::overwrite_existing);
@@ -47,7 +48,7 @@ protected:
     }
 
     // A certificate + key on disk, as the soft plugin's config wants it.
-    nlohmann::json certificate(const std::string& name, CertificateSpec spec)
+    nlohmann::json certificate(const std::string& name, const CertificateSpec& spec)
     {
         const auto made = makeCertificateAndKey(spec);
         const auto der = dir_.write(name + ".der", std::string(made.der.begin(), made.der.end()));
@@ -71,13 +72,13 @@ protected:
         ec384.subject = {{"CN", "EC384"}};
         CertificateSpec expired;
         const std::time_t now = std::time(nullptr);
-        expired.notBefore = now - 800 * 86400;
-        expired.notAfter = now - 5 * 86400;
+        expired.notBefore = now - 800 * kDay;
+        expired.notAfter = now - 5 * kDay;
         expired.subject = {{"CN", "过期证书"}};
         CertificateSpec notYet;
         notYet.keyType = "P-256";
-        notYet.notBefore = now + 30 * 86400;
-        notYet.notAfter = now + 400 * 86400;
+        notYet.notBefore = now + 30 * kDay;
+        notYet.notAfter = now + 400 * kDay;
         notYet.subject = {{"CN", "未生效"}};
         return {{"origins", {kPortal, kHttpsPortal}},
                 {"legacyOrigins", {kPortal}},
@@ -161,6 +162,7 @@ bool verifyToken(const nlohmann::json& token, const std::string& challengeB64, b
     }
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     return EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
+           // cppcheck-suppress invalidLifetime ; message holds copies of the digests in h, not pointers into it
            EVP_DigestVerify(ctx.get(), signature->data(), signature->size(), message.data(), message.size()) == 1;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <set>
 
 using namespace cabridge::test;
@@ -24,7 +25,7 @@ class HostSoftHsm : public ::testing::Test {
 protected:
     static void SetUpTestSuite()
     {
-        fixtureDir_ = new TempDir();
+        fixtureDir_ = std::make_unique<TempDir>();
         const std::string command = std::string(CABRIDGE_SOURCE_DIR "/tools/pki/test-fixture.sh ") +
                                     fixtureDir_->path().string() + " > /dev/null 2>&1";
         ASSERT_EQ(std::system(command.c_str()), 0) << command;
@@ -33,8 +34,7 @@ protected:
     }
     static void TearDownTestSuite()
     {
-        delete fixtureDir_;
-        fixtureDir_ = nullptr;
+        fixtureDir_.reset();
     }
 
     HostSoftHsm()
@@ -62,7 +62,7 @@ protected:
         return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", arguments}});
     }
 
-    static inline TempDir* fixtureDir_ = nullptr;
+    static inline std::unique_ptr<TempDir> fixtureDir_;
     static inline nlohmann::json fixture_;
     TempDir dir_;
     std::filesystem::path config_;

@@ -90,11 +90,12 @@ cabridge_status create(const char* config_json, cabridge_plugin** out, cabridge_
         for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     if (!config.contains("tokens")) config["tokens"] = nlohmann::json::array();
-    *out = new cabridge_plugin {std::move(config), {}};
+    std::unique_ptr<cabridge_plugin> plugin(new cabridge_plugin {std::move(config), {}});
+    *out = plugin.release();  // the host owns it until destroy()
     return CABRIDGE_OK;
 }
 
-void destroy(cabridge_plugin* self) { delete self; }
+void destroy(cabridge_plugin* self) { std::unique_ptr<cabridge_plugin> owned(self); }
 
 cabridge_status describe(cabridge_plugin* self, cabridge_sink out, cabridge_error*)
 {
