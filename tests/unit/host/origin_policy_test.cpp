@@ -21,7 +21,7 @@ public:
     ~TempDir() { std::filesystem::remove_all(path_); }
     std::filesystem::path write(const std::string& name, const std::string& text, mode_t mode = 0644) const
     {
-        const auto file = path_ / name;
+        auto file = path_ / name;
         std::ofstream(file) << text;
         ::chmod(file.c_str(), mode);
         return file;
