@@ -4,6 +4,9 @@
 # compile_commands.json and configure-time headers such as cabridge/version.h); no build needed.
 # Usage: scripts/lint.sh [BUILD_DIR]     exit 0 only when all three are clean.
 # env:   CABRIDGE_LINT="format cppcheck tidy" (default: all three) runs only the named tools.
+# Cost on 2 cores: clang-format seconds, cppcheck 20-35 s, clang-tidy 12-20 s of CPU per translation unit
+# (each parses nlohmann/json, the tests GoogleTest too, and clang-tidy 14 matches inside those headers as
+# well), so roughly 20 min for the ~150 units when the machine is otherwise idle.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
