@@ -111,7 +111,7 @@ nlohmann::json Installation::demoDescriptor()
 
 fs::path Installation::writeDescriptor(const std::string& name, const nlohmann::json& descriptor) const
 {
-    const fs::path file = dir() / "incoming" / name;
+    fs::path file = dir() / "incoming" / name;
     writeFile(file, descriptor.dump(2));
     return file;
 }
