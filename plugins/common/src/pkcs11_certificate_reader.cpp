@@ -14,7 +14,7 @@ namespace {
 // keeps a hostile module from growing the list without end.
 constexpr std::size_t kMaxCertificates = 4096;
 // Certificates on real keys are a few KiB; a module claiming more is broken.
-constexpr CK_ULONG kMaxAttributeBytes = 1024 * 1024;
+constexpr CK_ULONG kMaxAttributeBytes = CK_ULONG{1024} * 1024;
 
 [[noreturn]] void throwCkr(const char *call, CK_RV rv) {
     throw PluginError(statusForCkr(rv), std::string(call) + " failed: " + ckrName(rv),
