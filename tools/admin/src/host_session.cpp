@@ -58,8 +58,8 @@ HostSession::HostSession(const fs::path& host, std::string_view extension_id)
 }
 
 HostSession::~HostSession() {
-  if (process_->child.valid() && process_->child.running()) {
-    std::error_code ec;
+  std::error_code ec;  // the throwing running() would end the program from this noexcept destructor
+  if (process_->child.valid() && process_->child.running(ec)) {
     process_->child.terminate(ec);
   }
 }

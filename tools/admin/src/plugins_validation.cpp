@@ -16,7 +16,7 @@ namespace cabridge::admin {
 
 namespace {
 
-constexpr std::uintmax_t kMaxDescriptorBytes = 64 * 1024;
+constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t{64} * 1024;
 
 std::string readDescriptorText(const fs::path &file) {
   std::error_code ec;

@@ -40,7 +40,7 @@ class Doctor : public ::testing::Test {
     std::vector<std::string> args = {"doctor", "--json", "--root", root(), "--host", host_.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     last_ = run_cabridge(args, "/home/tester", std::nullopt, env);
-    const json report = json::parse(last_.out);
+    json report = json::parse(last_.out);
     EXPECT_EQ(last_.exit_code, report.at("ok").get<bool>() ? 0 : 1) << last_.out;
     return report;
   }

@@ -60,7 +60,7 @@ TEST(NativeFraming, ReportsEachFailure) {
   }
   {
     Pipe p;
-    p.put("\x01\x00");
+    p.put(std::string("\x01\x00", 2));  // half a length prefix
     p.close_write();
     EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::truncated);
   }
