@@ -19,7 +19,7 @@ TEST(PinSecrecy, NoPinReachesTheLogStderrOrAReply)
     const std::vector<std::string> malformed = {"Zx!Malformed#9", std::string(300, 'M') + "Tail42"};
     std::string replies;
     const auto run = [&](const std::string& certificateId, const std::string& pin) {
-        const auto reply = scenario.authenticate(*host, certificateId, randomBytes(32), pin);
+        auto reply = scenario.authenticate(*host, certificateId, randomBytes(32), pin);
         replies += reply.dump() + "\n";
         return reply;
     };

@@ -77,7 +77,7 @@ std::vector<std::uint8_t> base64Decode(const std::string& text)
         EVP_DecodeFinal(ctx.get(), out.data() + len, &tail) != 1) {
         throw std::runtime_error("bad base64");
     }
-    out.resize(static_cast<std::size_t>(len + tail));
+    out.resize(static_cast<std::size_t>(len) + static_cast<std::size_t>(tail));
     return out;
 }
 
