@@ -169,6 +169,16 @@ nlohmann::json extendedKeyUsageNames(X509* cert)
 
 }  // namespace
 
+void updateValidity(CertificateFacts& facts, std::chrono::system_clock::time_point now)
+{
+    const std::time_t nowT = std::chrono::system_clock::to_time_t(now);
+    facts.info["daysLeft"] =
+        static_cast<long long>(std::floor(static_cast<double>(facts.notAfter - nowT) / 86400.0));
+    facts.expired = nowT > facts.notAfter;
+    facts.notYetValid = nowT < facts.notBefore;
+    facts.info["expired"] = facts.expired;
+}
+
 CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chrono::system_clock::time_point now)
 {
     if (der.empty() || der.size() > std::size_t{64} * 1024) {
@@ -188,15 +198,11 @@ CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chr
     info["issuer"] = nameToJson(X509_get_issuer_name(cert.get()));
     info["serialNumber"] = serialHex(X509_get0_serialNumber(cert.get()));
 
-    const std::time_t notBefore = toUnixTime(X509_get0_notBefore(cert.get()));
-    const std::time_t notAfter = toUnixTime(X509_get0_notAfter(cert.get()));
-    const std::time_t nowT = std::chrono::system_clock::to_time_t(now);
-    info["notBefore"] = toIso8601(notBefore);
-    info["notAfter"] = toIso8601(notAfter);
-    info["daysLeft"] = static_cast<long long>(std::floor(static_cast<double>(notAfter - nowT) / 86400.0));
-    facts.expired = nowT > notAfter;
-    facts.notYetValid = nowT < notBefore;
-    info["expired"] = facts.expired;
+    facts.notBefore = toUnixTime(X509_get0_notBefore(cert.get()));
+    facts.notAfter = toUnixTime(X509_get0_notAfter(cert.get()));
+    info["notBefore"] = toIso8601(facts.notBefore);
+    info["notAfter"] = toIso8601(facts.notAfter);
+    updateValidity(facts, now);
 
     EVP_PKEY* key = X509_get0_pubkey(cert.get());  // owned by the certificate
     if (key == nullptr) {

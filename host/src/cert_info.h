@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -26,7 +27,9 @@ struct CertificateFacts {
     nlohmann::json info;
     std::string keyType;  // "RSA", "EC", "SM2"
     std::string curve;    // "P-256", "P-384", "SM2", another group name, or empty for RSA
-    bool expired = false;
+    std::time_t notBefore = 0;
+    std::time_t notAfter = 0;
+    bool expired = false;  // at the `now` of describeCertificate / updateValidity
     bool notYetValid = false;
     bool hasKeyUsage = false;
     bool digitalSignature = false;
@@ -37,6 +40,10 @@ struct CertificateFacts {
 // Throws CertificateParseError for anything that is not exactly one DER X.509
 // certificate with a readable public key and validity dates.
 CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chrono::system_clock::time_point now);
+
+// Recomputes the fields that depend on the clock (daysLeft, expired,
+// notYetValid) for `now`, e.g. for facts kept from an earlier request.
+void updateValidity(CertificateFacts& facts, std::chrono::system_clock::time_point now);
 
 // CertInfo.id: first 32 hex digits of SHA-256 over vendor "\0" tokenSerial "\0" sha256Hex.
 std::string certificateId(const std::string& vendor, const std::string& tokenSerial, const std::string& sha256Hex);

@@ -109,7 +109,7 @@ nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)
         }
         ensureLoaded();
         currentRequestId() = id;
-        CommandContext context {*registry_, *policy_, *adminPolicy_, std::chrono::system_clock::now()};
+        CommandContext context {*registry_, *policy_, *adminPolicy_, std::chrono::system_clock::now(), certificates_};
         reply = {{"id", id}, {"result", handler->second(context, request)}};
         quitRequested_ = context.quitRequested;
         Logger::info("served " + request.command + " for " + request.origin);

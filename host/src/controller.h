@@ -2,6 +2,7 @@
 // reply. One request at a time, until end of input, `quit`, or a fatal frame.
 #pragma once
 
+#include "certificate_finder.h"
 #include "framing.h"
 #include "host_config.h"
 #include "origin_policy.h"
@@ -43,6 +44,7 @@ private:
     int outFd_;
     bool quitRequested_ = false;
     std::optional<PluginRegistry> registry_;
+    CertificateFinder certificates_;
     std::optional<AdminPolicyLoad> adminPolicy_;
     std::optional<OriginPolicy> policy_;
 };

@@ -19,6 +19,60 @@ struct CallState {
     std::exception_ptr failure;
 };
 
+// One long-lived thread runs the calls, one at a time: starting a thread per
+// call cost more than some calls themselves. A worker stuck past a deadline is
+// abandoned (it may never come back) and the next call gets a new one. The
+// worker's own shared_ptr keeps this alive for as long as its thread runs, even
+// past the end of main.
+struct Worker {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::function<void()> task;  // empty while idle
+
+    static std::shared_ptr<Worker> start()
+    {
+        auto worker = std::make_shared<Worker>();
+        std::thread([worker] { worker->loop(); }).detach();
+        return worker;
+    }
+
+    void post(std::function<void()> work)
+    {
+        std::lock_guard lock(mutex);
+        task = std::move(work);
+        wake.notify_one();
+    }
+
+private:
+    [[noreturn]] void loop()
+    {
+        for (;;) {
+            std::function<void()> work;
+            {
+                std::unique_lock lock(mutex);
+                wake.wait(lock, [this] { return static_cast<bool>(task); });
+                work = std::move(task);
+                task = nullptr;
+            }
+            work();  // never throws: runWithDeadline's wrapper catches everything
+        }
+    }
+};
+
+// The idle worker, shared by the calls of this process. Callers are serialized
+// by the mutex, so one call at a time uses it, as plugin.h promises plugins.
+std::mutex& workerMutex()
+{
+    static std::mutex mutex;
+    return mutex;
+}
+
+std::shared_ptr<Worker>& idleWorker()
+{
+    static std::shared_ptr<Worker> worker;
+    return worker;
+}
+
 std::function<void(std::string_view)>& replyHook()
 {
     static std::function<void(std::string_view)> hook;
@@ -29,8 +83,13 @@ std::function<void(std::string_view)>& replyHook()
 
 bool runWithDeadline(std::chrono::milliseconds limit, std::function<void()> work)
 {
+    std::lock_guard serialize(workerMutex());
+    auto& worker = idleWorker();
+    if (!worker) {
+        worker = Worker::start();
+    }
     auto state = std::make_shared<CallState>();
-    std::thread worker([state, work = std::move(work)] {
+    worker->post([state, work = std::move(work)] {
         std::exception_ptr failure;
         try {
             work();
@@ -46,10 +105,9 @@ bool runWithDeadline(std::chrono::milliseconds limit, std::function<void()> work
     const bool finished = state->done.wait_for(lock, limit, [&] { return state->finished; });
     lock.unlock();
     if (!finished) {
-        worker.detach();
+        worker.reset();  // abandoned with its call; the next call starts a new worker
         return false;
     }
-    worker.join();
     if (state->failure) {
         std::rethrow_exception(state->failure);
     }

@@ -11,9 +11,11 @@
 
 namespace cabridge {
 
-// Runs `work` on a new thread and waits at most `limit`. Returns true when it
+// Runs `work` on the worker thread (started on first use, kept for later calls)
+// and waits at most `limit`. Returns true when it
 // finished in time (an exception it threw is rethrown here); false when the
-// deadline passed, in which case the thread keeps running, detached.
+// deadline passed, in which case that thread is abandoned (left running, never
+// used again) and the next call starts a new one. Calls are serialized.
 bool runWithDeadline(std::chrono::milliseconds limit, std::function<void()> work);
 
 // What the process does after a token call passed its deadline: run the reply

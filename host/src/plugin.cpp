@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace cabridge {
@@ -180,11 +181,16 @@ std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
     if (api == nullptr) {
         return fail("plugin does not offer ABI version 1");
     }
-    if (api->abi_version != CABRIDGE_PLUGIN_ABI_VERSION || api->struct_size != sizeof(cabridge_plugin_api_v1)) {
+    if (api->abi_version != CABRIDGE_PLUGIN_ABI_VERSION || api->struct_size < CABRIDGE_PLUGIN_API_V1_BASE_SIZE) {
         return fail("plugin offers ABI version " + std::to_string(api->abi_version) + " with table size " +
-                    std::to_string(api->struct_size) + ", host needs version 1 with size " +
-                    std::to_string(sizeof(cabridge_plugin_api_v1)));
+                    std::to_string(api->struct_size) + ", host needs version 1 with a size of at least " +
+                    std::to_string(CABRIDGE_PLUGIN_API_V1_BASE_SIZE));
     }
+    // Optional calls the plugin was built without stay null; a larger table (a newer
+    // header) is read only as far as this host knows it.
+    auto table = std::make_unique<cabridge_plugin_api_v1>();
+    std::memcpy(table.get(), api, std::min<std::size_t>(api->struct_size, sizeof(cabridge_plugin_api_v1)));
+    api = table.get();
     if (!api->create || !api->destroy || !api->describe || !api->list_tokens || !api->identify || !api->login ||
         !api->sign || !api->logout) {
         return fail("plugin function table has empty entries");
@@ -195,6 +201,7 @@ std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
     plugin->name_ = descriptor.name;
     plugin->deadlines_ = descriptor.deadlines;
     plugin->library_ = library;
+    plugin->table_ = std::move(table);
     plugin->api_ = api;
 
     // create: the instance pointer travels back through the shared result.
@@ -282,6 +289,29 @@ nlohmann::json Plugin::listTokens()
         cabridge_error err {};
         err.retries_left = -1;
         throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, "list_tokens did not write a JSON array");
+    }
+    return json;
+}
+
+std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
+{
+    if (api_->list_token == nullptr) {
+        return std::nullopt;
+    }
+    auto api = api_;
+    auto instance = instance_;
+    auto result = runPluginCall(deadlines_.enumerate, [api, instance, tokenRef](cabridge_sink sink, cabridge_error* err) {
+        return api->list_token(instance, tokenRef.c_str(), sink, err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": list_token");
+    }
+    throwIfFailed("list_token", *result);
+    auto json = parsePluginJson("list_token", result->out);
+    if (!json.is_array()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, "list_token did not write a JSON array");
     }
     return json;
 }

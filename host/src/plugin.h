@@ -75,6 +75,9 @@ public:
     // process replies TOKEN_NOT_RESPONDING and exits (exitAfterTokenTimeout).
     // Failures throw PluginCallError. Only valid when ok().
     nlohmann::json listTokens();
+    // list_token for one token (a zero- or one-element array), or nullopt when the
+    // plugin does not offer that optional call.
+    std::optional<nlohmann::json> listToken(const std::string& tokenRef);
     nlohmann::json identify(std::span<const std::uint8_t> der);
     void login(const std::string& tokenRef, std::shared_ptr<const SecretBuffer> pin);
     std::vector<std::uint8_t> sign(const std::string& tokenRef, const std::string& certRef,
@@ -97,6 +100,8 @@ private:
     // The library handle is never dlclose'd: a vendor module may own threads
     // or a PKCS#11 context that must not be finalized while the process lives.
     void* library_ = nullptr;
+    // The plugin's table copied up to its struct_size; calls it lacks are null.
+    std::unique_ptr<cabridge_plugin_api_v1> table_;
     const cabridge_plugin_api_v1* api_ = nullptr;
     cabridge_plugin* instance_ = nullptr;
 };

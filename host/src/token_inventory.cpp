@@ -42,11 +42,26 @@ nlohmann::json tokenInfo(const nlohmann::json& token)
 
 }  // namespace
 
-TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now,
-                           std::optional<std::string_view> onlyId)
+CertificateFacts CertificateFactsCache::factsFor(std::span<const std::uint8_t> der, const std::string& sha256Hex,
+                                                std::chrono::system_clock::time_point now)
+{
+    if (const auto it = bySha256_.find(sha256Hex); it != bySha256_.end()) {
+        CertificateFacts facts = it->second;
+        updateValidity(facts, now);
+        return facts;
+    }
+    CertificateFacts facts = describeCertificate(der, now);
+    if (bySha256_.size() >= kMaxEntries) {
+        bySha256_.clear();
+    }
+    bySha256_.emplace(sha256Hex, facts);
+    return facts;
+}
+
+TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now,
+                             CertificateFactsCache& factsCache, const InventoryOptions& options)
 {
     TokenInventory inventory;
-    const auto tokens = plugin.listTokens();
     for (const auto& token : tokens) {
         if (!token.is_object() || stringField(token, "ref").empty()) {
             Logger::warn(plugin.id() + ": list_tokens entry without \"ref\" skipped");
@@ -68,13 +83,14 @@ TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point
                 continue;
             }
             const std::string tokenSerial = info["serial"].get<std::string>();
-            const std::string id = certificateId(plugin.id(), tokenSerial, certificateSha256Hex(*der));
-            if (onlyId && *onlyId != id) {
+            const std::string sha256Hex = certificateSha256Hex(*der);
+            const std::string id = certificateId(plugin.id(), tokenSerial, sha256Hex);
+            if (options.onlyId && *options.onlyId != id) {
                 continue;
             }
             CertificateEntry entry;
             try {
-                entry.facts = describeCertificate(*der, now);
+                entry.facts = factsCache.factsFor(*der, sha256Hex, now);
             } catch (const CertificateParseError& e) {
                 Logger::warn(plugin.id() + ": certificate \"" + stringField(cert, "label") + "\" skipped: " + e.what());
                 continue;
@@ -85,10 +101,12 @@ TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point
             entry.certRef = stringField(cert, "ref");
             entry.token = info;
             nlohmann::json identity = nlohmann::json::object();
-            try {
-                identity = plugin.identify(*der);
-            } catch (const PluginCallError& e) {
-                Logger::warn(plugin.id() + ": identify failed: " + e.what());
+            if (options.identify) {
+                try {
+                    identity = plugin.identify(*der);
+                } catch (const PluginCallError& e) {
+                    Logger::warn(plugin.id() + ": identify failed: " + e.what());
+                }
             }
             entry.certInfo = entry.facts.info;
             entry.certInfo["id"] = id;
@@ -99,6 +117,12 @@ TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point
         }
     }
     return inventory;
+}
+
+TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now, CertificateFactsCache& facts,
+                           const InventoryOptions& options)
+{
+    return inventoryFrom(plugin, plugin.listTokens(), now, facts, options);
 }
 
 }  // namespace cabridge

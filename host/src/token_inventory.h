@@ -6,9 +6,11 @@
 #include "plugin.h"
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace cabridge {
@@ -22,7 +24,7 @@ struct CertificateEntry {
     std::string certRef;
     nlohmann::json token;  // CertInfo.token
     CertificateFacts facts;
-    nlohmann::json certInfo;  // the full CertInfo
+    nlohmann::json certInfo;  // the full CertInfo (identity only when asked for)
 };
 
 struct TokenInventory {
@@ -30,13 +32,40 @@ struct TokenInventory {
     std::vector<CertificateEntry> certificates;
 };
 
-// Calls list_tokens (and identify per certificate) on `plugin`. A certificate
-// that does not parse, or a malformed token entry, is skipped and logged.
-// With `onlyId`, only the certificate whose CertInfo.id it is gets parsed and
-// identified (ids come from the DER hash alone), so looking one up costs one
-// parse instead of one per certificate on every token.
-// Throws PluginCallError when list_tokens itself fails.
-TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now,
-                           std::optional<std::string_view> onlyId = std::nullopt);
+// Parsed certificates of this process by the SHA-256 of their DER. The same
+// bytes always parse to the same facts, so a certificate seen again (the same
+// key on a later request of one connection) is not decoded again; only the
+// clock-dependent fields are recomputed. Nothing about tokens is kept here.
+class CertificateFactsCache {
+public:
+    // describeCertificate(der, now), from the cache when `sha256Hex` (the DER's
+    // hash) was parsed before. Throws CertificateParseError like it.
+    CertificateFacts factsFor(std::span<const std::uint8_t> der, const std::string& sha256Hex,
+                              std::chrono::system_clock::time_point now);
+
+private:
+    static constexpr std::size_t kMaxEntries = 256;  // a flood of distinct certificates stays bounded
+    std::unordered_map<std::string, CertificateFacts> bySha256_;
+};
+
+struct InventoryOptions {
+    // Only the certificate whose CertInfo.id this is gets parsed (ids come from
+    // the DER hash alone), so looking one up costs one parse, not one per certificate.
+    std::optional<std::string_view> onlyId;
+    // Ask the plugin for each certificate's identity (CertInfo.identity); off
+    // where nobody reads it (authenticate).
+    bool identify = true;
+};
+
+// Turns a plugin.h list_tokens array from `plugin` into entries. A certificate
+// that does not parse, or a malformed token entry, is skipped and logged; so is
+// a failing identify (the identity is then empty).
+TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now,
+                             CertificateFactsCache& facts, const InventoryOptions& options = {});
+
+// inventoryFrom(plugin.listTokens(), ...). Throws PluginCallError when
+// list_tokens itself fails.
+TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now, CertificateFactsCache& facts,
+                           const InventoryOptions& options = {});
 
 }  // namespace cabridge

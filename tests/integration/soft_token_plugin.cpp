@@ -208,8 +208,10 @@ cabridge_status logout(cabridge_plugin* self, const char*, cabridge_error*)
     return CABRIDGE_OK;
 }
 
-const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION, sizeof(cabridge_plugin_api_v1), create, destroy, describe,
-                                     list_tokens, identify, login, sign, logout};
+// Written like a plugin built before list_token existed: the table ends at logout and
+// says so, so the host must find certificates through list_tokens alone.
+const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION, CABRIDGE_PLUGIN_API_V1_BASE_SIZE, create, destroy, describe,
+                                     list_tokens, identify, login, sign, logout, nullptr};
 
 }  // namespace
 

@@ -10,7 +10,6 @@
 #include "logger.h"
 #include "plugin_errors.h"
 #include "secret_buffer.h"
-#include "token_inventory.h"
 
 #include <cabridge/version.h>
 
@@ -81,20 +80,11 @@ std::shared_ptr<const SecretBuffer> takePin(nlohmann::json& arguments)
 
 CertificateEntry findCertificate(CommandContext& context, const std::string& certificateId)
 {
-    for (const auto& plugin : context.registry.plugins()) {
-        if (!plugin->ok()) {
-            continue;
-        }
-        try {
-            auto inventory = inventoryOf(*plugin, context.now, certificateId);
-            if (!inventory.certificates.empty()) {
-                return std::move(inventory.certificates.front());
-            }
-        } catch (const PluginCallError& e) {
-            Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());
-        }
+    auto entry = context.certificates.find(context.registry, certificateId, context.now);
+    if (!entry) {
+        throw HostError(ErrorCode::CertificateNotFound, "no certificate with id " + certificateId);
     }
-    throw HostError(ErrorCode::CertificateNotFound, "no certificate with id " + certificateId);
+    return std::move(*entry);
 }
 
 // After a wrong PIN the plugin may not know the exact count; the token's live

@@ -1,6 +1,7 @@
 // What a command handler may use, and the handlers themselves (one file each).
 #pragma once
 
+#include "certificate_finder.h"
 #include "origin_policy.h"
 #include "plugin_registry.h"
 #include "request.h"
@@ -16,6 +17,7 @@ struct CommandContext {
     const OriginPolicy& policy;
     const AdminPolicyLoad& adminPolicy;
     std::chrono::system_clock::time_point now;
+    CertificateFinder& certificates;  // lives as long as the connection
     bool quitRequested = false;
 };
 

@@ -4,7 +4,6 @@
 
 #include "logger.h"
 #include "plugin_errors.h"
-#include "token_inventory.h"
 
 namespace cabridge {
 
@@ -38,7 +37,7 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
         }
         TokenInventory inventory;
         try {
-            inventory = inventoryOf(*plugin, context.now);
+            inventory = context.certificates.inventory(*plugin, context.now);
         } catch (const PluginCallError& e) {
             if (only != nullptr) {
                 throw toHostError(e, *plugin);

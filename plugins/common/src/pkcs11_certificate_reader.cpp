@@ -135,7 +135,7 @@ std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, 
 std::string certificateRefOf(const TokenCertificate &certificate) {
     if (!certificate.id.empty())
         return hexEncode(certificate.id);
-    return certificate.label;
+    return std::string(kLabelRefPrefix) + certificate.label;
 }
 
 } // namespace cabridge

@@ -9,8 +9,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
-#include <openssl/x509.h>
-
 #include <cstring>
 #include <optional>
 
@@ -64,27 +62,34 @@ SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
                       "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
 }
 
-void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *publicKey) {
-    if (publicKey == nullptr)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "certificate has no readable public key");
-    const int type = EVP_PKEY_get_base_id(publicKey);
+void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *key) {
+    if (key == nullptr)
+        throw PluginError(CABRIDGE_ERR_PLUGIN, "no readable key");
+    const int type = EVP_PKEY_get_base_id(key);
     if (algorithm == SignatureAlgorithm::RS256) {
         if (type != EVP_PKEY_RSA)
             throw PluginError(CABRIDGE_ERR_UNSUPPORTED, "RS256 needs an RSA key");
         return;
     }
-    const char *wanted = algorithm == SignatureAlgorithm::ES256 ? "prime256v1" : "secp384r1";
-    char group[64] = "";
-    size_t groupLen = 0;
-    if (type != EVP_PKEY_EC ||
-        EVP_PKEY_get_utf8_string_param(publicKey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       &groupLen) != 1 ||
-        std::strcmp(group, wanted) != 0) {
-        ERR_clear_error();
-        throw PluginError(CABRIDGE_ERR_UNSUPPORTED,
-                          std::string(algorithm == SignatureAlgorithm::ES256 ? "ES256" : "ES384") +
-                              " needs an EC " + wanted + " key");
+    const bool p256 = algorithm == SignatureAlgorithm::ES256;
+    const char *wanted = p256 ? "prime256v1" : "secp384r1";
+    bool fits = false;
+    if (type == EVP_PKEY_EC) {
+        char group[64] = "";
+        size_t groupLen = 0;
+        if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &groupLen) == 1) {
+            fits = std::strcmp(group, wanted) == 0;
+        } else {
+            // libp11's token keys are legacy EC_KEYs whose group name OpenSSL 3.0 may not
+            // report; the size tells P-256 from P-384 (the host picked the algorithm from
+            // the certificate's named curve before asking).
+            fits = EVP_PKEY_get_bits(key) == (p256 ? 256 : 384);
+        }
     }
+    ERR_clear_error();
+    if (!fits)
+        throw PluginError(CABRIDGE_ERR_UNSUPPORTED,
+                          std::string(p256 ? "ES256" : "ES384") + " needs an EC " + wanted + " key");
 }
 
 Pkcs11TokenService::Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol)
@@ -99,42 +104,58 @@ Pkcs11TokenService::~Pkcs11TokenService() {
 
 Pkcs11Module &Pkcs11TokenService::module() { return Pkcs11Module::forPath(modulePath_); }
 
-json Pkcs11TokenService::listTokens() {
+void Pkcs11TokenService::endLoginBeforeListing() {
     // Releasing any slot list closes every session of its slots, which would
     // silently end a login; end it explicitly instead.
     if (session_)
         logout(session_->tokenRef);
+}
 
+json Pkcs11TokenService::tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot) {
+    PKCS11_TOKEN &token = *slot.token;
+    const unsigned long slotId = PKCS11_get_slotid_from_slot(&slot);
+    const PinFlags flags = mod.livePinFlags(slotId).value_or(
+        PinFlags{token.userPinCountLow != 0, token.userPinFinalTry != 0, token.userPinLocked != 0});
+    json entry = {
+        {"ref", tokenRefOf(token)},
+        {"label", trimmed(token.label)},
+        {"serial", trimmed(token.serialnr)},
+        {"manufacturer", trimmed(token.manufacturer)},
+        {"model", trimmed(token.model)},
+        {"pinFlags", {{"countLow", flags.countLow}, {"finalTry", flags.finalTry}, {"locked", flags.locked}}},
+        {"retriesLeft", nullptr},
+    };
+    if (auto left = mod.retriesLeft(retryCounterSymbol_, slotId))
+        entry["retriesLeft"] = *left;
+
+    json certList = json::array();
+    for (const TokenCertificate &cert : readTokenCertificates(mod, slotId)) {
+        certList.push_back({{"ref", certificateRefOf(cert)}, {"label", cert.label}, {"der", base64Encode(cert.der)}});
+    }
+    entry["certificates"] = std::move(certList);
+    return entry;
+}
+
+json Pkcs11TokenService::listTokens() {
+    endLoginBeforeListing();
     Pkcs11Module &mod = module();
     SlotList slots(mod);
     json tokens = json::array();
     for (PKCS11_SLOT &slot : slots.slots()) {
-        PKCS11_TOKEN *token = slot.token;
-        if (token == nullptr || !token->initialized)
+        if (slot.token == nullptr || !slot.token->initialized)
             continue;
-        const unsigned long slotId = PKCS11_get_slotid_from_slot(&slot);
-        const PinFlags flags = mod.livePinFlags(slotId).value_or(
-            PinFlags{token->userPinCountLow != 0, token->userPinFinalTry != 0, token->userPinLocked != 0});
-        json entry = {
-            {"ref", tokenRefOf(*token)},
-            {"label", trimmed(token->label)},
-            {"serial", trimmed(token->serialnr)},
-            {"manufacturer", trimmed(token->manufacturer)},
-            {"model", trimmed(token->model)},
-            {"pinFlags", {{"countLow", flags.countLow}, {"finalTry", flags.finalTry}, {"locked", flags.locked}}},
-            {"retriesLeft", nullptr},
-        };
-        if (auto left = mod.retriesLeft(retryCounterSymbol_, slotId))
-            entry["retriesLeft"] = *left;
-
-        json certList = json::array();
-        for (const TokenCertificate &cert : readTokenCertificates(mod, slotId)) {
-            certList.push_back(
-                {{"ref", certificateRefOf(cert)}, {"label", cert.label}, {"der", base64Encode(cert.der)}});
-        }
-        entry["certificates"] = std::move(certList);
-        tokens.push_back(std::move(entry));
+        tokens.push_back(tokenEntry(mod, slot));
     }
+    return tokens;
+}
+
+json Pkcs11TokenService::listToken(std::string_view tokenRef) {
+    endLoginBeforeListing();
+    Pkcs11Module &mod = module();
+    SlotList slots(mod);
+    json tokens = json::array();
+    if (PKCS11_SLOT *slot = slots.findToken(tokenRef))
+        tokens.push_back(tokenEntry(mod, *slot));
     return tokens;
 }
 
@@ -198,27 +219,12 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     if (token == nullptr)
         throw PluginError(CABRIDGE_ERR_TOKEN_REMOVED, "token is gone");
 
-    // Only the certificate asked for is decoded (see pkcs11_certificate_reader.h).
-    const unsigned long slotId = PKCS11_get_slotid_from_slot(session_->slot);
-    std::optional<TokenCertificate> cert;
-    for (TokenCertificate &candidate : readTokenCertificates(module(), slotId)) {
-        if (certificateRefOf(candidate) == certRef) {
-            cert = std::move(candidate);
-            break;
-        }
-    }
-    if (!cert)
-        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "no certificate with this reference on the token");
-
-    // The algorithm must fit the certificate's key before the token is asked.
-    {
-        const unsigned char *p = cert->der.data();
-        X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(cert->der.size())));
-        if (!x509)
-            throw PluginError(CABRIDGE_ERR_PLUGIN, "the certificate on the token does not parse");
-        EVP_PKEY *certKey = X509_get0_pubkey(x509.get()); // owned by the certificate
-        requireAlgorithmFitsKey(algorithm, certKey);
-    }
+    // The reference is the certificate's CKA_ID (pkcs11_certificate_reader.h), which is
+    // all it takes to find its key: no certificate is read or decoded here.
+    const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
+    if (!certId || certId->empty())
+        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+                          "the certificate has no CKA_ID, so no private key belongs to it");
 
     PKCS11_KEY *keys = nullptr; // owned by the token
     unsigned int keyCount = 0;
@@ -226,8 +232,8 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
         throwPkcs11Failure("C_FindObjects (private keys)");
     PKCS11_KEY *key = nullptr;
     for (unsigned int i = 0; i < keyCount && key == nullptr; ++i) {
-        if (keys[i].isPrivate && keys[i].id_len == cert->id.size() && !cert->id.empty() &&
-            std::memcmp(keys[i].id, cert->id.data(), cert->id.size()) == 0)
+        if (keys[i].isPrivate && keys[i].id_len == certId->size() &&
+            std::memcmp(keys[i].id, certId->data(), certId->size()) == 0)
             key = &keys[i];
     }
     if (key == nullptr)
@@ -236,6 +242,8 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     EvpPkeyPtr privateKey(PKCS11_get_private_key(key));
     if (!privateKey)
         throwPkcs11Failure("PKCS11_get_private_key");
+    // The algorithm must fit the key before the token is asked to sign.
+    requireAlgorithmFitsKey(algorithm, privateKey.get());
 
     EvpMdCtxPtr mdCtx(EVP_MD_CTX_new());
     if (!mdCtx)

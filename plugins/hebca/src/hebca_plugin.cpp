@@ -34,6 +34,15 @@ nlohmann::json HebcaPlugin::listTokens() {
     return service->listTokens();
 }
 
+nlohmann::json HebcaPlugin::listToken(std::string_view tokenRef) {
+    Pkcs11TokenService *service = tokens();
+    if (service == nullptr) {
+        notice = noModuleMessage();
+        return nlohmann::json::array();
+    }
+    return service->listToken(tokenRef);
+}
+
 nlohmann::json HebcaPlugin::identify(std::span<const std::uint8_t> der) {
     return identityToJson(extractIdentity(der, kUniqueIdOid));
 }

@@ -19,6 +19,7 @@ public:
     nlohmann::json describe() override;
     // [] with a notice naming the tried paths when no module is installed.
     nlohmann::json listTokens() override;
+    nlohmann::json listToken(std::string_view tokenRef) override;
     nlohmann::json identify(std::span<const std::uint8_t> der) override;
     // NO_TOKEN when no module is installed.
     void login(std::string_view tokenRef, std::string_view pin) override;

@@ -87,7 +87,14 @@ typedef struct cabridge_sink {
 typedef struct cabridge_plugin cabridge_plugin; /* a plugin's own instance state */
 
 typedef struct cabridge_plugin_api_v1 {
-    /* Must equal CABRIDGE_PLUGIN_ABI_VERSION and sizeof(cabridge_plugin_api_v1). */
+    /*
+     * abi_version must equal CABRIDGE_PLUGIN_ABI_VERSION. struct_size is
+     * sizeof(cabridge_plugin_api_v1) as the plugin was compiled: at least
+     * CABRIDGE_PLUGIN_API_V1_BASE_SIZE (the eight calls every plugin has).
+     * Optional calls added later sit after those; the host treats one that lies
+     * beyond struct_size, or is NULL, as absent, so plugins built against an
+     * older header keep loading.
+     */
     uint32_t abi_version;
     uint32_t struct_size;
 
@@ -154,7 +161,22 @@ typedef struct cabridge_plugin_api_v1 {
 
     /* Ends the login session. Safe to call when not logged in. */
     cabridge_status (*logout)(cabridge_plugin *self, const char *token_ref, cabridge_error *err);
+
+    /* ---- Optional calls (see struct_size). ---- */
+
+    /*
+     * Like list_tokens, for one token only: writes a JSON array holding the
+     * entry list_tokens would write for the token whose "ref" is `token_ref`,
+     * or an empty array when that token is not present now. Read live from the
+     * token like list_tokens (nothing cached). Lets the host re-find a
+     * certificate it has seen without reading every other token.
+     */
+    cabridge_status (*list_token)(cabridge_plugin *self, const char *token_ref, cabridge_sink out,
+                                  cabridge_error *err);
 } cabridge_plugin_api_v1;
+
+/* Size of the table up to and including `logout`: the calls every v1 plugin has. */
+#define CABRIDGE_PLUGIN_API_V1_BASE_SIZE (offsetof(cabridge_plugin_api_v1, logout) + sizeof(void (*)(void)))
 
 /*
  * The entry point a plugin exports. `host_abi_version` is the highest ABI the

@@ -63,6 +63,20 @@ nlohmann::json GenericPlugin::listTokens() {
     return listOwnTokens(*service);
 }
 
+nlohmann::json GenericPlugin::listToken(std::string_view tokenRef) {
+    Pkcs11TokenService *service = tokens();
+    if (service == nullptr) {
+        notice = config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules);
+        return nlohmann::json::array();
+    }
+    nlohmann::json own = filter_.apply(service->listToken(tokenRef));
+    if (own.empty())
+        ownTokenRefs_.erase(std::string(tokenRef));
+    else
+        ownTokenRefs_.insert(std::string(tokenRef));
+    return own;
+}
+
 nlohmann::json GenericPlugin::identify(std::span<const std::uint8_t> der) {
     if (config_.identity == IdentityProfile::None)
         return nlohmann::json::object();

@@ -26,6 +26,8 @@ public:
     // Only the tokens "tokenLabels" admits; [] with a notice naming the tried
     // paths when no module is installed.
     nlohmann::json listTokens() override;
+    // The token if "tokenLabels" admits it, else [].
+    nlohmann::json listToken(std::string_view tokenRef) override;
     nlohmann::json identify(std::span<const std::uint8_t> der) override;
     // NO_TOKEN for a token of another vendor or when no module is installed.
     void login(std::string_view tokenRef, std::string_view pin) override;

@@ -62,3 +62,11 @@ TEST(Hex, LowerCaseTwoDigitsAByte) {
     EXPECT_EQ(hexEncode({}), "");
     EXPECT_EQ(hexEncode(std::vector<std::uint8_t>{0x00, 0x0f, 0xa0, 0xff, 0x5c}), "000fa0ff5c");
 }
+
+TEST(Hex, DecodesExactlyWhatHexEncodeWrites) {
+    EXPECT_EQ(hexDecode(""), std::vector<std::uint8_t>{});
+    EXPECT_EQ(hexDecode("000fa0ff5c"), (std::vector<std::uint8_t>{0x00, 0x0f, 0xa0, 0xff, 0x5c}));
+    for (const char *bad : {"0", "abc", "0F", "zz", "0g", " 01", "01 ", "label:rsa", "-1"})
+        EXPECT_FALSE(hexDecode(bad).has_value()) << bad;
+    EXPECT_FALSE(hexDecode(std::string_view("0\0", 2)).has_value());
+}

@@ -105,6 +105,35 @@ TEST_F(HebcaOnSoftHsm, ListsBothTokensAndTheirCertificates) {
     EXPECT_EQ((*empty)["certificates"], json::array());
 }
 
+TEST_F(HebcaOnSoftHsm, ListTokenReadsOneTokenLikeListTokens) {
+    const auto all = plugin_->listTokens();
+    ASSERT_EQ(all.status, CABRIDGE_OK) << all.error.message;
+    for (const json &token : json::parse(all.output)) {
+        const auto one = plugin_->listToken(token["ref"]);
+        ASSERT_EQ(one.status, CABRIDGE_OK) << one.error.message;
+        const json list = json::parse(one.output);
+        ASSERT_EQ(list.size(), 1u) << list.dump();
+        EXPECT_EQ(list[0]["ref"], token["ref"]);
+        EXPECT_EQ(list[0]["serial"], token["serial"]);
+        // Same certificates (SoftHSM finds objects in no fixed order).
+        std::map<std::string, json> expected, got;
+        for (const json &c : token["certificates"])
+            expected[c["ref"]] = c;
+        for (const json &c : list[0]["certificates"])
+            got[c["ref"]] = c;
+        EXPECT_EQ(got, expected);
+    }
+    const auto none = plugin_->listToken("no-such-serial");
+    ASSERT_EQ(none.status, CABRIDGE_OK);
+    EXPECT_EQ(json::parse(none.output), json::array());
+}
+
+TEST_F(HebcaOnSoftHsm, ListTokenWhileLoggedInEndsTheLoginFirst) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    ASSERT_EQ(plugin_->listToken(serial_).status, CABRIDGE_OK);
+    EXPECT_EQ(plugin_->sign(serial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
+}
+
 TEST_F(HebcaOnSoftHsm, WrongPinIsPinIncorrectThenRightPinWorks) {
     const auto wrong = plugin_->login(serial_, "999999");
     EXPECT_EQ(wrong.status, CABRIDGE_ERR_PIN_INCORRECT);
@@ -155,6 +184,9 @@ TEST_F(HebcaOnSoftHsm, UnknownTokenAndCertificateAreReported) {
     EXPECT_EQ(plugin_->login("no-such-serial", kPin).status, CABRIDGE_ERR_NO_TOKEN);
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->sign(serial_, "ff", "ES256", data_).status, CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
+    // A certificate without CKA_ID is listed as "label:..." and has no key to sign with.
+    EXPECT_EQ(plugin_->sign(serial_, "label:rsa", "RS256", data_).status, CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
+    EXPECT_EQ(plugin_->sign(serial_, "", "RS256", data_).status, CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
     EXPECT_EQ(plugin_->sign(emptySerial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
 }
 

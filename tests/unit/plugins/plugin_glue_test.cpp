@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <stdexcept>
 
 using namespace cabridge;
@@ -19,7 +20,9 @@ public:
     nlohmann::json describe() override { return {{"id", "probe"}, {"name", "探针"}}; }
     nlohmann::json listTokens() override {
         notice = "tried /nowhere";
-        return nlohmann::json::array({{{"label", std::string("\xC4\xE3\xBA\xC3", 4)}}}); // GBK, not UTF-8
+        return nlohmann::json::array({{{"label", std::string("\xC4\xE3\xBA\xC3", 4)}}, // GBK, not UTF-8
+                                      {{"ref", "t1"}, {"label", "one"}},
+                                      {{"ref", "t2"}, {"label", "two"}}});
     }
     nlohmann::json identify(std::span<const std::uint8_t> der) override {
         if (der.empty())
@@ -86,6 +89,18 @@ TEST_F(Glued, WritesJsonAndReplacesInvalidUtf8) {
     ASSERT_EQ(api->list_tokens(self, sink, &err), CABRIDGE_OK);
     EXPECT_TRUE(nlohmann::json::accept(out)); // valid UTF-8 despite the GBK label
     EXPECT_STREQ(err.message, "tried /nowhere");
+}
+
+TEST_F(Glued, DefaultListTokenFiltersListTokensByRef) {
+    ASSERT_GE(api->struct_size, offsetof(cabridge_plugin_api_v1, list_token) + sizeof api->list_token);
+    ASSERT_NE(api->list_token, nullptr);
+    ASSERT_EQ(api->list_token(self, "t2", sink, &err), CABRIDGE_OK);
+    EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::parse(R"([{"ref":"t2","label":"two"}])"));
+    EXPECT_STREQ(err.message, "tried /nowhere"); // the listing's notice comes along
+    out.clear();
+    ASSERT_EQ(api->list_token(self, "t3", sink, &err), CABRIDGE_OK);
+    EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::array());
+    EXPECT_EQ(api->list_token(self, nullptr, sink, &err), CABRIDGE_ERR_PLUGIN);
 }
 
 TEST_F(Glued, PluginErrorFieldsReachTheHost) {

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <cstddef>
+
 #include <stdexcept>
 
 namespace cabridge::test {
@@ -67,6 +69,15 @@ CallResult PluginUnderTest::describe() {
 CallResult PluginUnderTest::listTokens() {
     CallResult r;
     r.status = api_->list_tokens(self_, sinkInto(r), &r.error);
+    return r;
+}
+
+CallResult PluginUnderTest::listToken(const std::string &tokenRef) {
+    CallResult r;
+    if (api_->struct_size < offsetof(cabridge_plugin_api_v1, list_token) + sizeof api_->list_token ||
+        api_->list_token == nullptr)
+        throw std::runtime_error("plugin has no list_token");
+    r.status = api_->list_token(self_, tokenRef.c_str(), sinkInto(r), &r.error);
     return r;
 }
 

@@ -29,6 +29,8 @@ public:
 
     CallResult describe();
     CallResult listTokens();
+    // list_token; the plugin must offer it (struct_size covers it).
+    CallResult listToken(const std::string &tokenRef);
     CallResult identify(const std::vector<std::uint8_t> &der);
     CallResult login(const std::string &tokenRef, const std::string &pin);
     CallResult sign(const std::string &tokenRef, const std::string &certRef, const std::string &algorithm,

@@ -22,4 +22,8 @@ std::optional<std::vector<std::uint8_t>> base64Decode(std::string_view text);
 // Lower-case hex, two digits a byte.
 std::string hexEncode(std::span<const std::uint8_t> bytes);
 
+// The bytes of lower-case hex as hexEncode() writes it, or nullopt for anything
+// else (odd length, upper case, any other character).
+std::optional<std::vector<std::uint8_t>> hexDecode(std::string_view text);
+
 } // namespace cabridge

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cabridge {
@@ -28,8 +29,12 @@ struct TokenCertificate {
 // (e.g. CKR_DEVICE_REMOVED -> token removed) when a call fails.
 std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, unsigned long slotId);
 
-// The reference the plugin hands out for a certificate: hex CKA_ID, or the
-// trimmed label for a certificate without an id.
+// The reference the plugin hands out for a certificate: lower-case hex CKA_ID,
+// or "label:" and the trimmed label for a certificate without an id (which has
+// no private key PKCS#11 can tie to it, so it can be listed but not sign).
+// The prefix keeps the two forms apart: sign() takes a hex reference as the
+// CKA_ID of the key to use without reading any certificate.
+inline constexpr std::string_view kLabelRefPrefix = "label:";
 std::string certificateRefOf(const TokenCertificate &certificate);
 
 } // namespace cabridge

@@ -31,15 +31,20 @@ public:
     // tokens only). Throws PluginError.
     nlohmann::json listTokens();
 
+    // The list_tokens entry of the token named `tokenRef` alone, as a one-element
+    // array, or an empty array when it is not present. Reads no other token.
+    nlohmann::json listToken(std::string_view tokenRef);
+
     // One C_Login on the token named `tokenRef`; never retried. On success
     // the login session stays open until logout() (or the next login).
     // PIN_INCORRECT errors carry finalTry/retriesLeft from the live token;
     // a token that reports itself locked after a wrong PIN gives PIN_LOCKED.
     void login(std::string_view tokenRef, std::string_view pin);
 
-    // Signs `data` with the private key of certificate `certRef` on the token
-    // logged in by login(). NOT_LOGGED_IN without one, UNSUPPORTED when the
-    // algorithm does not fit the certificate's key.
+    // Signs `data` with the private key of certificate `certRef` (the key with
+    // the certificate's CKA_ID) on the token logged in by login(). NOT_LOGGED_IN
+    // without one, CERTIFICATE_NOT_FOUND when no private key has that CKA_ID,
+    // UNSUPPORTED when the algorithm does not fit the key.
     std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
                                    std::string_view algorithm, std::span<const std::uint8_t> data);
 
@@ -49,6 +54,10 @@ public:
 private:
     struct LoginSession;
     Pkcs11Module &module();
+    // The list_tokens entry of the initialised token in `slot`.
+    nlohmann::json tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot);
+    // Ends a login first: releasing a slot list ends every session of its slots.
+    void endLoginBeforeListing();
 
     std::string modulePath_;
     std::string retryCounterSymbol_;
@@ -58,8 +67,9 @@ private:
 // Parses "RS256"/"ES256"/"ES384"; throws PluginError(UNSUPPORTED) otherwise.
 SignatureAlgorithm parseSignatureAlgorithm(std::string_view name);
 
-// Throws PluginError(UNSUPPORTED) unless `publicKey` can make `algorithm`
-// signatures (RSA for RS256, P-256 for ES256, P-384 for ES384).
-void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *publicKey);
+// Throws PluginError(UNSUPPORTED) unless `key` (a public key, or a token's
+// private key as libp11 presents it) can make `algorithm` signatures (RSA for
+// RS256, P-256 for ES256, P-384 for ES384).
+void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *key);
 
 } // namespace cabridge

@@ -36,6 +36,18 @@ struct cabridge_plugin {
                                            std::string_view algorithm,
                                            std::span<const std::uint8_t> data) = 0;
     virtual void logout(std::string_view tokenRef) = 0;
+    // list_token: the listTokens() entry of one token, as a one-element array (empty
+    // when it is absent). This default filters listTokens(); a plugin that can read one
+    // token alone overrides it.
+    virtual nlohmann::json listToken(std::string_view tokenRef) {
+        nlohmann::json one = nlohmann::json::array();
+        for (nlohmann::json &token : listTokens()) {
+            const auto ref = token.find("ref");
+            if (ref != token.end() && ref->is_string() && ref->get_ref<const std::string &>() == tokenRef)
+                one.push_back(std::move(token));
+        }
+        return one;
+    }
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -143,6 +155,16 @@ struct PluginGlue {
         });
     }
 
+    static cabridge_status listToken(cabridge_plugin *self, const char *tokenRef, cabridge_sink out,
+                                     cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        return guarded(err, [&] {
+            writeJsonToSink(out, self->listToken(tokenRef));
+            flushNotice(self, err);
+        });
+    }
+
     static cabridge_status identify(cabridge_plugin *self, const std::uint8_t *der, std::size_t derLen,
                                     cabridge_sink out, cabridge_error *err) noexcept {
         if (self == nullptr || (der == nullptr && derLen != 0))
@@ -177,7 +199,7 @@ struct PluginGlue {
 
     static constexpr cabridge_plugin_api_v1 table{
         CABRIDGE_PLUGIN_ABI_VERSION, sizeof(cabridge_plugin_api_v1), &create, &destroy, &describe,
-        &listTokens, &identify, &login, &sign, &logout};
+        &listTokens, &identify, &login, &sign, &logout, &listToken};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin

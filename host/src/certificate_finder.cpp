@@ -1,0 +1,70 @@
+#include "certificate_finder.h"
+
+#include "logger.h"
+
+namespace cabridge {
+
+void CertificateFinder::note(const TokenInventory& inventory)
+{
+    for (const auto& entry : inventory.certificates) {
+        if (places_.size() >= kMaxPlaces) {
+            places_.clear();
+        }
+        places_[entry.certInfo["id"].get<std::string>()] = Place {entry.plugin, entry.tokenRef};
+    }
+}
+
+TokenInventory CertificateFinder::inventory(Plugin& plugin, std::chrono::system_clock::time_point now)
+{
+    auto inventory = inventoryOf(plugin, now, facts_);
+    note(inventory);
+    return inventory;
+}
+
+std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, const std::string& id,
+                                                          std::chrono::system_clock::time_point now)
+{
+    try {
+        const auto tokens = place.plugin->listToken(place.tokenRef);
+        if (!tokens) {
+            return std::nullopt;  // the plugin has no list_token
+        }
+        auto inventory = inventoryFrom(*place.plugin, *tokens, now, facts_, {.onlyId = id, .identify = false});
+        if (!inventory.certificates.empty()) {
+            return std::move(inventory.certificates.front());
+        }
+    } catch (const PluginCallError& e) {
+        Logger::warn(place.plugin->id() + ": list_token failed while looking for a certificate: " + e.what());
+    }
+    return std::nullopt;
+}
+
+std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry, const std::string& id,
+                                                        std::chrono::system_clock::time_point now)
+{
+    if (const auto it = places_.find(id); it != places_.end()) {
+        const Place place = it->second;
+        places_.erase(it);  // noted again below if it is still there
+        if (auto entry = findAt(place, id, now)) {
+            places_[id] = place;
+            return entry;
+        }
+    }
+    for (const auto& plugin : registry.plugins()) {
+        if (!plugin->ok()) {
+            continue;
+        }
+        try {
+            auto inventory = inventoryOf(*plugin, now, facts_, {.onlyId = id, .identify = false});
+            if (!inventory.certificates.empty()) {
+                note(inventory);
+                return std::move(inventory.certificates.front());
+            }
+        } catch (const PluginCallError& e) {
+            Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace cabridge
