@@ -1,5 +1,6 @@
 // CA login succeeds with RSA-2048, P-256 and P-384 keys; every token is checked by the
 // portal-side verifier and by a plain OpenSSL verification written in the test.
+#include "login_paths.h"
 #include "login_scenario.h"
 #include "reply_matchers.h"
 #include "run_command.h"
@@ -54,6 +55,42 @@ TEST_P(AuthenticateSuccess, TokenVerifiesWithCliAndPlainOpenssl)
     ASSERT_TRUE(again.contains("result")) << again.dump();
     EXPECT_TRUE(opensslVerifies(again["result"]["token"], kPortalOrigin, challenge2));
     EXPECT_FALSE(opensslVerifies(again["result"]["token"], kPortalOrigin, challenge));
+}
+
+// The host remembers on which token it saw a certificate id and looks there first on the
+// same connection; it must still read the token every time. A certificate removed between
+// two logins is not found, and found again once it is back.
+TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+
+    auto tool = [&](std::vector<std::string> action) {
+        std::vector<std::string> argv = {"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label",
+                                         "LOGIN-KEY", "--login", "--pin", kTokenPin};
+        argv.insert(argv.end(), action.begin(), action.end());
+        const auto run = runCommand(argv, scenario.dir(), scenario.environment());
+        ASSERT_EQ(run.exitCode, 0) << run.err;
+    };
+    tool({"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    const auto gone = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_EQ(errorCodeOf(gone), "CERTIFICATE_NOT_FOUND") << gone.dump();
+
+    // Put the same certificate back under the key's CKA_ID (read from the key object).
+    const auto objects = runCommand({"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label", "LOGIN-KEY",
+                                     "--login", "--pin", kTokenPin, "--list-objects", "--type", "privkey"},
+                                    scenario.dir(), scenario.environment());
+    ASSERT_EQ(objects.exitCode, 0) << objects.err;
+    const auto at = objects.out.find("ID:");
+    ASSERT_NE(at, std::string::npos) << objects.out;
+    std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
+    std::erase_if(keyId, [](char c) { return c == ' '; });
+    tool({"--write-object", (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(), "--type",
+          "cert", "--id", keyId, "--label", "org-rsa"});
+    const auto back = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_TRUE(back.contains("result")) << back.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, AuthenticateSuccess,
