@@ -46,6 +46,7 @@ Child spawn(const std::vector<std::string> &cmd) {
     posix_spawn_file_actions_addclose(&fa, to_child[1]);
     posix_spawn_file_actions_addclose(&fa, from_child[0]);
     std::vector<char *> argv;
+    argv.reserve(cmd.size() + 1);
     for (const auto &s : cmd) argv.push_back(const_cast<char *>(s.c_str()));
     argv.push_back(nullptr);
     Child c;

@@ -13,7 +13,7 @@ namespace {
 
 // Bound on what a plugin may write through one sink, so a broken plugin cannot
 // exhaust memory; far above any real token list.
-constexpr std::size_t kMaxSinkBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxSinkBytes = std::size_t{16} * 1024 * 1024;
 
 struct CallResult {
     std::string out;
@@ -122,8 +122,8 @@ PinRules pinRulesFrom(const nlohmann::json& description)
 
 }  // namespace
 
-PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, std::string what)
-    : std::runtime_error(std::move(what)), status_(status), retriesLeft_(err.retries_left),
+PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what)
+    : std::runtime_error(what), status_(status), retriesLeft_(err.retries_left),
       finalTry_(err.final_try != 0)
 {
 }
@@ -332,7 +332,7 @@ nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
     return json.is_object() ? json : nlohmann::json::object();
 }
 
-void Plugin::login(const std::string& tokenRef, std::shared_ptr<const SecretBuffer> pin)
+void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin)
 {
     auto api = api_;
     auto instance = instance_;

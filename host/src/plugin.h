@@ -22,7 +22,7 @@ namespace cabridge {
 // A plugin call that returned something other than CABRIDGE_OK.
 class PluginCallError : public std::runtime_error {
 public:
-    PluginCallError(cabridge_status status, const cabridge_error& err, std::string what);
+    PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what);
     cabridge_status status() const noexcept { return status_; }
     // -1 when the token did not say.
     int retriesLeft() const noexcept { return retriesLeft_; }
@@ -79,7 +79,7 @@ public:
     // plugin does not offer that optional call.
     std::optional<nlohmann::json> listToken(const std::string& tokenRef);
     nlohmann::json identify(std::span<const std::uint8_t> der);
-    void login(const std::string& tokenRef, std::shared_ptr<const SecretBuffer> pin);
+    void login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin);
     std::vector<std::uint8_t> sign(const std::string& tokenRef, const std::string& certRef,
                                    const std::string& algorithm, std::span<const std::uint8_t> data);
     void logout(const std::string& tokenRef);

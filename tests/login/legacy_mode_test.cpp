@@ -9,7 +9,7 @@
 namespace cabridge::logintest {
 namespace {
 
-const std::string kLegacyOrigin = "https://old-portal.hebei.example.gov.cn";
+constexpr const char* kLegacyOrigin = "https://old-portal.hebei.example.gov.cn";
 
 TEST(LegacyMode, RefusedForAnOriginNotAllowedLegacy)
 {

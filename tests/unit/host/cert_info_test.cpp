@@ -62,8 +62,8 @@ TEST(CertInfo, ExpiredHasNegativeDaysLeft)
 {
     CertificateSpec spec;
     const std::time_t now = std::chrono::system_clock::to_time_t(kNow);
-    spec.notBefore = now - 400 * 86400;
-    spec.notAfter = now - 10 * 86400 - 3600;  // 10 days and an hour ago -> floor gives -11
+    spec.notBefore = now - std::time_t{400} * 86400;
+    spec.notAfter = now - std::time_t{10} * 86400 - 3600;  // 10 days and an hour ago -> floor gives -11
     const auto facts = describeCertificate(makeCertificate(spec), kNow);
     EXPECT_TRUE(facts.expired);
     EXPECT_EQ(facts.info["expired"], true);
@@ -74,8 +74,8 @@ TEST(CertInfo, NotYetValid)
 {
     CertificateSpec spec;
     const std::time_t now = std::chrono::system_clock::to_time_t(kNow);
-    spec.notBefore = now + 30 * 86400;
-    spec.notAfter = now + 60 * 86400;
+    spec.notBefore = now + std::time_t{30} * 86400;
+    spec.notAfter = now + std::time_t{60} * 86400;
     const auto facts = describeCertificate(makeCertificate(spec), kNow);
     EXPECT_TRUE(facts.notYetValid);
     EXPECT_FALSE(facts.expired);

@@ -41,7 +41,7 @@ void SoftHsmTokens::run(const std::string &command) {
 }
 
 std::string SoftHsmTokens::writeFile(const std::string &name, const std::vector<std::uint8_t> &bytes) {
-    const std::string path = dir_ + "/" + name;
+    std::string path = dir_ + "/" + name;
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return path;

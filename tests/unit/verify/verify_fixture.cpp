@@ -3,7 +3,7 @@
 namespace cabridge::verify::test {
 namespace {
 
-const std::string kValidUscc = "91110000600037341L";
+constexpr const char* kValidUscc = "91110000600037341L";
 
 EndEntity issue(const TestPki& pki, EvpPkeyPtr key, CertSpec spec, long serial) {
   spec.serial = serial;
@@ -45,7 +45,7 @@ TestPki build() {
                                       pki.root_key.get());
 
   auto rsa = org_spec("河北测试科技有限公司");
-  rsa.utf8_extensions = {{"1.2.156.10260.4.1.4", kValidUscc}, {"1.2.156.112586.1.4", "2@6021SF0" + kValidUscc}};
+  rsa.utf8_extensions = {{"1.2.156.10260.4.1.4", kValidUscc}, {"1.2.156.112586.1.4", std::string("2@6021SF0") + kValidUscc}};
   pki.entities["rsa"] = issue(pki, make_rsa_key(), rsa, 0x1001);
   pki.entities["rsa2"] = issue(pki, make_rsa_key(), org_spec("另一家公司"), 0x1002);
 

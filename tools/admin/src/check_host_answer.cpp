@@ -65,14 +65,12 @@ bool report_status(const DoctorOptions& options, const nlohmann::json& reply,
       }
       const std::string why = string_field(plugin, "error");
       // Once per broken plugin, for a person to read: plain `+` over saving a temporary string.
-      // NOLINTBEGIN(performance-inefficient-string-concatenation)
       out.push_back({Severity::warning, "plugin-error", id,
                      "厂商插件 " + id + " 无法使用: " + why,
                      "Vendor plugin " + id + " is in error: " + why,
                      "检查该插件的描述文件和其依赖的厂商 USB Key 驱动是否已安装。",
                      "Check the plugin's descriptor and that the vendor's USB-key "
                      "middleware it needs is installed."});
-      // NOLINTEND(performance-inefficient-string-concatenation)
     }
   }
   if (working == 0) {

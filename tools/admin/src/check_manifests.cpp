@@ -80,7 +80,6 @@ bool check_one_manifest(const DoctorOptions& options, Browser browser, Scope sco
   for (const auto& id : options.extension_ids) {
     if (!manifest.allows_extension(id)) {
       // Once per missing extension id, for a person to read: plain `+` over saving a temporary string.
-      // NOLINTBEGIN(performance-inefficient-string-concatenation)
       out.push_back({Severity::error, "manifest-extension-missing", subject,
                      who_zh + " 的清单 allowed_origins 中没有扩展 " + id +
                          "，浏览器会拒绝访问本地程序。",
@@ -88,7 +87,6 @@ bool check_one_manifest(const DoctorOptions& options, Browser browser, Scope sco
                          "; the browser reports access as forbidden.",
                      "执行 " + install_command(browser, scope) + " --extension-id " + id + "。",
                      "Run `" + install_command(browser, scope) + " --extension-id " + id + "`."});
-      // NOLINTEND(performance-inefficient-string-concatenation)
       ok = false;
     }
   }
