@@ -31,7 +31,8 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
         }
         auto inventory = inventoryFrom(*place.plugin, *tokens, now, facts_, {.onlyId = id, .identify = false});
         if (!inventory.certificates.empty()) {
-            return std::move(inventory.certificates.front());
+            CertificateEntry found = std::move(inventory.certificates.front());
+            return found;
         }
     } catch (const PluginCallError& e) {
         Logger::warn(place.plugin->id() + ": list_token failed while looking for a certificate: " + e.what());
@@ -58,7 +59,8 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
             auto inventory = inventoryOf(*plugin, now, facts_, {.onlyId = id, .identify = false});
             if (!inventory.certificates.empty()) {
                 note(inventory);
-                return std::move(inventory.certificates.front());
+                CertificateEntry found = std::move(inventory.certificates.front());
+                return found;
             }
         } catch (const PluginCallError& e) {
             Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());
