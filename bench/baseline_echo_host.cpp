@@ -53,38 +53,48 @@ nlohmann::json canned_status() {
     return {{"version", "0.1.0"},
             {"protocol", 1},
             {"originAllowed", true},
-            {"plugins", nlohmann::json::array({{{"id", "hebca"}, {"name", "河北 CA"}, {"version", "0.1.0"}, {"state", "ok"}}})}};
+            {"plugins",
+             nlohmann::json::array({{{"id", "hebca"}, {"name", "河北 CA"}, {"version", "0.1.0"}, {"state", "ok"}}})}};
 }
 
 nlohmann::json canned_certificates() {
-    const nlohmann::json name = {
-        {"dn", "CN=河北测试科技有限公司,O=河北测试科技有限公司,L=石家庄市,ST=河北省,C=CN"},
-        {"CN", "河北测试科技有限公司"}, {"O", "河北测试科技有限公司"}, {"L", "石家庄市"}, {"ST", "河北省"}, {"C", "CN"}};
-    const nlohmann::json issuer = {
-        {"dn", "CN=HEBCA Test SM CA,O=河北省电子认证有限公司 (test),ST=河北省,C=CN"},
-        {"CN", "HEBCA Test SM CA"}, {"O", "河北省电子认证有限公司 (test)"}, {"ST", "河北省"}, {"C", "CN"}};
-    nlohmann::json cert = {
-        {"id", "3f1c2a9be07d4c55a1e6b8d09f2c7e41"},
-        {"vendor", "hebca"},
-        {"token", {{"label", "HEBCA-BENCH"}, {"serial", "5c1e0a7d3b9f2468"}, {"manufacturer", "SoftHSM project"},
-                   {"model", "SoftHSM v2"},
-                   {"pinFlags", {{"countLow", false}, {"finalTry", false}, {"locked", false}}},
-                   {"retriesLeft", nullptr}}},
-        {"subject", name},
-        {"issuer", issuer},
-        {"serialNumber", "4e0f6b2d9a1c3e5f7a8b9c0d1e2f3a4b5c6d7e8f"},
-        {"notBefore", "2026-11-27T23:00:00Z"},
-        {"notAfter", "2028-11-26T23:00:00Z"},
-        {"daysLeft", 729},
-        {"expired", false},
-        {"keyType", "RSA"},
-        {"keyBits", 2048},
-        {"keyUsage", {"digitalSignature", "nonRepudiation"}},
-        {"extendedKeyUsage", {"clientAuth"}},
-        {"identity", {{"unifiedSocialCreditCode", "91130100MA07RK3C2F"}, {"uscValid", true},
-                      {"vendorUniqueId", "2@6021SF091130100MA07RK3C2F"}}},
-        {"certificate", canned_certificate_base64()},
-        {"sha256", "9b2e4f6a8c0d1e3f5a7b9c1d3e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f"}};
+    const nlohmann::json name = {{"dn", "CN=河北测试科技有限公司,O=河北测试科技有限公司,L=石家庄市,ST=河北省,C=CN"},
+                                 {"CN", "河北测试科技有限公司"},
+                                 {"O", "河北测试科技有限公司"},
+                                 {"L", "石家庄市"},
+                                 {"ST", "河北省"},
+                                 {"C", "CN"}};
+    const nlohmann::json issuer = {{"dn", "CN=HEBCA Test SM CA,O=河北省电子认证有限公司 (test),ST=河北省,C=CN"},
+                                   {"CN", "HEBCA Test SM CA"},
+                                   {"O", "河北省电子认证有限公司 (test)"},
+                                   {"ST", "河北省"},
+                                   {"C", "CN"}};
+    nlohmann::json cert = {{"id", "3f1c2a9be07d4c55a1e6b8d09f2c7e41"},
+                           {"vendor", "hebca"},
+                           {"token",
+                            {{"label", "HEBCA-BENCH"},
+                             {"serial", "5c1e0a7d3b9f2468"},
+                             {"manufacturer", "SoftHSM project"},
+                             {"model", "SoftHSM v2"},
+                             {"pinFlags", {{"countLow", false}, {"finalTry", false}, {"locked", false}}},
+                             {"retriesLeft", nullptr}}},
+                           {"subject", name},
+                           {"issuer", issuer},
+                           {"serialNumber", "4e0f6b2d9a1c3e5f7a8b9c0d1e2f3a4b5c6d7e8f"},
+                           {"notBefore", "2026-11-27T23:00:00Z"},
+                           {"notAfter", "2028-11-26T23:00:00Z"},
+                           {"daysLeft", 729},
+                           {"expired", false},
+                           {"keyType", "RSA"},
+                           {"keyBits", 2048},
+                           {"keyUsage", {"digitalSignature", "nonRepudiation"}},
+                           {"extendedKeyUsage", {"clientAuth"}},
+                           {"identity",
+                            {{"unifiedSocialCreditCode", "91130100MA07RK3C2F"},
+                             {"uscValid", true},
+                             {"vendorUniqueId", "2@6021SF091130100MA07RK3C2F"}}},
+                           {"certificate", canned_certificate_base64()},
+                           {"sha256", "9b2e4f6a8c0d1e3f5a7b9c1d3e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f"}};
     return {{"certificates", nlohmann::json::array({cert})}};
 }
 
@@ -92,8 +102,9 @@ std::string reply_for(const std::string &body) {
     const auto request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     nlohmann::json reply = {{"id", nullptr}};
     if (request.is_object() && request.contains("id")) reply["id"] = request["id"];
-    const std::string command =
-        request.is_object() && request.value("command", nlohmann::json()).is_string() ? request["command"].get<std::string>() : "";
+    const std::string command = request.is_object() && request.value("command", nlohmann::json()).is_string()
+                                    ? request["command"].get<std::string>()
+                                    : "";
     if (command == "status") {
         reply["result"] = canned_status();
     } else if (command == "list-certificates") {
@@ -117,7 +128,7 @@ int main() {
             if (!write_all(1, &out, sizeof out) || !write_all(1, reply.data(), reply.size())) return 1;
         }
         return 0;
-    } catch (const std::exception &e) { // e.g. a body that is not JSON
+    } catch (const std::exception &e) {  // e.g. a body that is not JSON
         std::fprintf(stderr, "baseline_echo_host: %s\n", e.what());
         return 1;
     }

@@ -83,8 +83,8 @@ int auth(const char *module, const char *label, const char *pin, const char *cer
         EVP_PKEY_free(pkey);
         PKCS11_logout(slot);
         auto t1 = std::chrono::steady_clock::now();
-        std::printf("%lld\n", static_cast<long long>(
-                                  std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+        std::printf("%lld\n",
+                    static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
     }
     return 0;
 }
@@ -92,7 +92,8 @@ int auth(const char *module, const char *label, const char *pin, const char *cer
 
 int main(int argc, char **argv) {
     if (argc >= 3 && std::strcmp(argv[1], "list") == 0) return list(argv[2]);
-    if (argc >= 7 && std::strcmp(argv[1], "auth") == 0) return auth(argv[2], argv[3], argv[4], argv[5], std::stoi(argv[6]));
+    if (argc >= 7 && std::strcmp(argv[1], "auth") == 0)
+        return auth(argv[2], argv[3], argv[4], argv[5], std::stoi(argv[6]));
     std::fprintf(stderr, "usage: baseline-libp11 list MODULE | auth MODULE TOKEN PIN CERT N\n");
     return 2;
 }

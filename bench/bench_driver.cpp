@@ -156,10 +156,10 @@ int cold(int n, const std::vector<std::string> &host, const std::vector<std::str
         b.push_back(t.ms);
         b_rss = std::max(b_rss, t.rss_kb);
     }
-    std::printf("{\"runs\":%d,\"host\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"peak_rss_kb\":%ld},"
-                "\"baseline\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"peak_rss_kb\":%ld},\"ratio\":%.3f}\n",
-                n, median(h), percentile(h, 0.9), h_rss, median(b), percentile(b, 0.9), b_rss,
-                median(h) / median(b));
+    std::printf(
+        "{\"runs\":%d,\"host\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"peak_rss_kb\":%ld},"
+        "\"baseline\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"peak_rss_kb\":%ld},\"ratio\":%.3f}\n",
+        n, median(h), percentile(h, 0.9), h_rss, median(b), percentile(b, 0.9), b_rss, median(h) / median(b));
     return 0;
 }
 

@@ -33,7 +33,8 @@ void checkDescriptor(std::string_view text)
     }
     require(descriptor.id == "hebca", "descriptor accepted with an id other than its file name");
     require(descriptor.config.is_object(), "descriptor config is not an object");
-    for (const auto deadline : {descriptor.deadlines.enumerate, descriptor.deadlines.login, descriptor.deadlines.sign}) {
+    for (const auto deadline :
+         {descriptor.deadlines.enumerate, descriptor.deadlines.login, descriptor.deadlines.sign}) {
         require(deadline > std::chrono::milliseconds::zero() && deadline <= std::chrono::milliseconds(600000),
                 "descriptor deadline out of (0, 600000] ms");
     }

@@ -31,10 +31,7 @@ struct Fixture {
     cabridge::fuzz::MemoryFile output {"cabridge-fuzz-stdout"};
     cabridge::fuzz::ScratchFile policy {"cabridge-fuzz-policy"};
 
-    Fixture()
-    {
-        policy.write(reinterpret_cast<const std::uint8_t*>(kPolicy.data()), kPolicy.size());
-    }
+    Fixture() { policy.write(reinterpret_cast<const std::uint8_t*>(kPolicy.data()), kPolicy.size()); }
 
     cabridge::HostConfig config() const
     {
@@ -63,8 +60,8 @@ void checkReply(std::string_view body)
     require(hasResult != hasError, "host reply needs exactly one of result and error");
     if (hasError) {
         const auto& error = reply["error"];
-        require(error.is_object() && error.contains("code") && error["code"].is_string() &&
-                    error.contains("message") && error["message"].is_string(),
+        require(error.is_object() && error.contains("code") && error["code"].is_string() && error.contains("message") &&
+                    error["message"].is_string(),
                 "error reply lacks a code or message string");
     }
 }

@@ -2,18 +2,18 @@
 # The test command. Installs what is missing, then runs the phases asked for, in order:
 #   main   build (gcc) and every CTest suite: unit, integration against the real host and
 #          SoftHSM tokens, CA-login faults, admin tool, browser end-to-end, the demo
+#   lint   clang-format, cppcheck and clang-tidy over every project source (scripts/lint.sh),
+#          on the main phase's compile database
 #   asan   the unit and integration suites again under AddressSanitizer + UBSan (scripts/sanitize.sh)
 #   fuzz   a short libFuzzer run of every fuzz target (scripts/fuzz.sh)
-#   lint   clang-format, cppcheck and clang-tidy (scripts/lint.sh)
 # Usage: scripts/test.sh [extra ctest args for the main phase]
-# env:   CABRIDGE_TEST_PHASES (default "main asan fuzz"; add lint for clang-format,
-#        cppcheck and clang-tidy; "main" alone for a quick run)
+# env:   CABRIDGE_TEST_PHASES (default "main lint asan fuzz"; "main" alone for a quick run)
 #        CABRIDGE_BUILD_DIR (default build), CABRIDGE_FUZZ_SECONDS (default 20 per target)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-phases=${CABRIDGE_TEST_PHASES:-main asan fuzz}
+phases=${CABRIDGE_TEST_PHASES:-main lint asan fuzz}
 build=${CABRIDGE_BUILD_DIR:-build}
 jobs=$(nproc)
 has_phase() { [[ " $phases " == *" $1 "* ]]; }
@@ -35,6 +35,12 @@ if has_phase main; then
   (cd "$build" && ctest --output-on-failure -j"$jobs" "$@") || status=1
   timer "main phase" "$t"
 fi
+if has_phase lint; then
+  t=$(date +%s)
+  [ -f "$build/compile_commands.json" ] || cmake -S . -B "$build" >/dev/null
+  bash scripts/lint.sh "$build" || status=1
+  timer "lint phase" "$t"
+fi
 if has_phase asan; then
   t=$(date +%s)
   bash scripts/sanitize.sh || status=1
@@ -44,12 +50,6 @@ if has_phase fuzz; then
   t=$(date +%s)
   bash scripts/fuzz.sh "${CABRIDGE_FUZZ_SECONDS:-20}" || status=1
   timer "fuzz phase" "$t"
-fi
-if has_phase lint; then
-  t=$(date +%s)
-  [ -f "$build/compile_commands.json" ] || cmake -S . -B "$build" >/dev/null
-  bash scripts/lint.sh "$build" || status=1
-  timer "lint phase" "$t"
 fi
 echo "test.sh: all phases took $(( $(date +%s) - start_all )) s"
 exit $status

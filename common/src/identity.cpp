@@ -104,8 +104,7 @@ std::vector<std::string> subjectValues(X509_NAME *name, int nid) {
     std::vector<std::string> values;
     if (name == nullptr)
         return values;
-    for (int i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0;
-         i = X509_NAME_get_index_by_NID(name, nid, i))
+    for (int i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0; i = X509_NAME_get_index_by_NID(name, nid, i))
         values.push_back(nameEntryText(X509_NAME_get_entry(name, i)));
     return values;
 }
@@ -142,7 +141,8 @@ std::string extensionText(std::span<const std::uint8_t> value, std::size_t maxBy
         case V_ASN1_VISIBLESTRING:
         case V_ASN1_NUMERICSTRING: {
             const ASN1_STRING *s = type->value.asn1_string;
-            const auto len = std::min<std::size_t>(static_cast<std::size_t>(std::max(0, ASN1_STRING_length(s))), maxBytes);
+            const auto len = std::min<std::size_t>(static_cast<std::size_t>(std::max(0, ASN1_STRING_length(s))),
+                                                   maxBytes);
             return std::string(reinterpret_cast<const char *>(ASN1_STRING_get0_data(s)), len);
         }
         default:

@@ -22,7 +22,10 @@ namespace {
 template <auto Fn>
 struct Deleter {
     template <class T>
-    void operator()(T* p) const noexcept { Fn(p); }
+    void operator()(T* p) const noexcept
+    {
+        Fn(p);
+    }
 };
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
@@ -49,7 +52,7 @@ nlohmann::json nameToJson(const X509_NAME* name)
 {
     nlohmann::json out = {{"dn", nameToRfc2253(name)}};
     const std::pair<const char*, int> fields[] = {
-        {"CN", NID_commonName}, {"O", NID_organizationName}, {"OU", NID_organizationalUnitName},
+        {"CN", NID_commonName}, {"O", NID_organizationName},     {"OU", NID_organizationalUnitName},
         {"C", NID_countryName}, {"ST", NID_stateOrProvinceName}, {"L", NID_localityName}};
     for (const auto& [key, nid] : fields) {
         const int index = X509_NAME_get_index_by_NID(name, nid, -1);
@@ -122,12 +125,15 @@ nlohmann::json keyUsageNames(X509* cert, CertificateFacts& facts)
     }
     facts.hasKeyUsage = true;
     const std::uint32_t usage = X509_get_key_usage(cert);
-    const std::pair<std::uint32_t, const char*> bits[] = {
-        {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-        {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-        {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-        {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
-        {KU_DECIPHER_ONLY, "decipherOnly"}};
+    const std::pair<std::uint32_t, const char*> bits[] = {{KU_DIGITAL_SIGNATURE, "digitalSignature"},
+                                                          {KU_NON_REPUDIATION, "nonRepudiation"},
+                                                          {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+                                                          {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+                                                          {KU_KEY_AGREEMENT, "keyAgreement"},
+                                                          {KU_KEY_CERT_SIGN, "keyCertSign"},
+                                                          {KU_CRL_SIGN, "cRLSign"},
+                                                          {KU_ENCIPHER_ONLY, "encipherOnly"},
+                                                          {KU_DECIPHER_ONLY, "decipherOnly"}};
     for (const auto& [bit, name] : bits) {
         if (usage & bit) {
             names.push_back(name);
@@ -149,13 +155,27 @@ nlohmann::json extendedKeyUsageNames(X509* cert)
     for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
         const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
         switch (OBJ_obj2nid(obj)) {
-        case NID_server_auth: names.push_back("serverAuth"); break;
-        case NID_client_auth: names.push_back("clientAuth"); break;
-        case NID_code_sign: names.push_back("codeSigning"); break;
-        case NID_email_protect: names.push_back("emailProtection"); break;
-        case NID_time_stamp: names.push_back("timeStamping"); break;
-        case NID_OCSP_sign: names.push_back("OCSPSigning"); break;
-        case NID_anyExtendedKeyUsage: names.push_back("anyExtendedKeyUsage"); break;
+        case NID_server_auth:
+            names.push_back("serverAuth");
+            break;
+        case NID_client_auth:
+            names.push_back("clientAuth");
+            break;
+        case NID_code_sign:
+            names.push_back("codeSigning");
+            break;
+        case NID_email_protect:
+            names.push_back("emailProtection");
+            break;
+        case NID_time_stamp:
+            names.push_back("timeStamping");
+            break;
+        case NID_OCSP_sign:
+            names.push_back("OCSPSigning");
+            break;
+        case NID_anyExtendedKeyUsage:
+            names.push_back("anyExtendedKeyUsage");
+            break;
         default: {
             char oid[128];
             if (OBJ_obj2txt(oid, sizeof oid, obj, 1) > 0) {
@@ -172,8 +192,7 @@ nlohmann::json extendedKeyUsageNames(X509* cert)
 void updateValidity(CertificateFacts& facts, std::chrono::system_clock::time_point now)
 {
     const std::time_t nowT = std::chrono::system_clock::to_time_t(now);
-    facts.info["daysLeft"] =
-        static_cast<long long>(std::floor(static_cast<double>(facts.notAfter - nowT) / 86400.0));
+    facts.info["daysLeft"] = static_cast<long long>(std::floor(static_cast<double>(facts.notAfter - nowT) / 86400.0));
     facts.expired = nowT > facts.notAfter;
     facts.notYetValid = nowT < facts.notBefore;
     facts.info["expired"] = facts.expired;
@@ -181,7 +200,7 @@ void updateValidity(CertificateFacts& facts, std::chrono::system_clock::time_poi
 
 CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chrono::system_clock::time_point now)
 {
-    if (der.empty() || der.size() > std::size_t{64} * 1024) {
+    if (der.empty() || der.size() > std::size_t {64} * 1024) {
         throw CertificateParseError("certificate is empty or larger than 64 KiB");
     }
     const unsigned char* p = der.data();

@@ -148,8 +148,8 @@ int Controller::run()
             return 0;
         case Frame::Kind::Empty:
             Logger::warn("empty message");
-            if (!writeReply(makeErrorReply(nullptr, extensionAllowed_ ? ErrorCode::InvalidMessage
-                                                                      : ErrorCode::ExtensionNotAllowed))) {
+            if (!writeReply(makeErrorReply(
+                    nullptr, extensionAllowed_ ? ErrorCode::InvalidMessage : ErrorCode::ExtensionNotAllowed))) {
                 return 1;
             }
             break;

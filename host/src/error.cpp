@@ -5,25 +5,44 @@ namespace cabridge {
 std::string_view errorCodeName(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::InvalidMessage: return "INVALID_MESSAGE";
-    case ErrorCode::MessageTooLarge: return "MESSAGE_TOO_LARGE";
-    case ErrorCode::UnknownCommand: return "UNKNOWN_COMMAND";
-    case ErrorCode::InvalidArgument: return "INVALID_ARGUMENT";
-    case ErrorCode::ExtensionNotAllowed: return "EXTENSION_NOT_ALLOWED";
-    case ErrorCode::OriginNotAllowed: return "ORIGIN_NOT_ALLOWED";
-    case ErrorCode::InsecureOrigin: return "INSECURE_ORIGIN";
-    case ErrorCode::NoToken: return "NO_TOKEN";
-    case ErrorCode::CertificateNotFound: return "CERTIFICATE_NOT_FOUND";
-    case ErrorCode::CertificateExpired: return "CERTIFICATE_EXPIRED";
-    case ErrorCode::CertificateNotYetValid: return "CERTIFICATE_NOT_YET_VALID";
-    case ErrorCode::PinIncorrect: return "PIN_INCORRECT";
-    case ErrorCode::PinLocked: return "PIN_LOCKED";
-    case ErrorCode::PinInvalid: return "PIN_INVALID";
-    case ErrorCode::TokenRemoved: return "TOKEN_REMOVED";
-    case ErrorCode::TokenNotResponding: return "TOKEN_NOT_RESPONDING";
-    case ErrorCode::DeviceError: return "DEVICE_ERROR";
-    case ErrorCode::PluginError: return "PLUGIN_ERROR";
-    case ErrorCode::InternalError: return "INTERNAL_ERROR";
+    case ErrorCode::InvalidMessage:
+        return "INVALID_MESSAGE";
+    case ErrorCode::MessageTooLarge:
+        return "MESSAGE_TOO_LARGE";
+    case ErrorCode::UnknownCommand:
+        return "UNKNOWN_COMMAND";
+    case ErrorCode::InvalidArgument:
+        return "INVALID_ARGUMENT";
+    case ErrorCode::ExtensionNotAllowed:
+        return "EXTENSION_NOT_ALLOWED";
+    case ErrorCode::OriginNotAllowed:
+        return "ORIGIN_NOT_ALLOWED";
+    case ErrorCode::InsecureOrigin:
+        return "INSECURE_ORIGIN";
+    case ErrorCode::NoToken:
+        return "NO_TOKEN";
+    case ErrorCode::CertificateNotFound:
+        return "CERTIFICATE_NOT_FOUND";
+    case ErrorCode::CertificateExpired:
+        return "CERTIFICATE_EXPIRED";
+    case ErrorCode::CertificateNotYetValid:
+        return "CERTIFICATE_NOT_YET_VALID";
+    case ErrorCode::PinIncorrect:
+        return "PIN_INCORRECT";
+    case ErrorCode::PinLocked:
+        return "PIN_LOCKED";
+    case ErrorCode::PinInvalid:
+        return "PIN_INVALID";
+    case ErrorCode::TokenRemoved:
+        return "TOKEN_REMOVED";
+    case ErrorCode::TokenNotResponding:
+        return "TOKEN_NOT_RESPONDING";
+    case ErrorCode::DeviceError:
+        return "DEVICE_ERROR";
+    case ErrorCode::PluginError:
+        return "PLUGIN_ERROR";
+    case ErrorCode::InternalError:
+        return "INTERNAL_ERROR";
     }
     return "INTERNAL_ERROR";
 }

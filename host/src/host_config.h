@@ -13,8 +13,8 @@ struct HostConfig {
     std::vector<std::string> allowedExtensions;
     std::filesystem::path policyFile;
     std::filesystem::path logFile;
-    std::filesystem::path source;       // the file read, empty when defaults
-    std::optional<std::string> error;   // why the file was refused (defaults used instead)
+    std::filesystem::path source;      // the file read, empty when defaults
+    std::optional<std::string> error;  // why the file was refused (defaults used instead)
 };
 
 // Reads $CABRIDGE_CONFIG if set, else /etc/cabridge/host.json if present, else

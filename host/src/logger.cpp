@@ -26,8 +26,8 @@ std::string timestamp()
     std::tm tm {};
     ::gmtime_r(&secs, &tm);
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
     return buf;
 }
 
@@ -44,9 +44,18 @@ void Logger::open(const std::filesystem::path& file)
     s.out.open(file, std::ios::app | std::ios::binary);
 }
 
-void Logger::info(std::string_view text) { write("INFO", text); }
-void Logger::warn(std::string_view text) { write("WARN", text); }
-void Logger::error(std::string_view text) { write("ERROR", text); }
+void Logger::info(std::string_view text)
+{
+    write("INFO", text);
+}
+void Logger::warn(std::string_view text)
+{
+    write("WARN", text);
+}
+void Logger::error(std::string_view text)
+{
+    write("ERROR", text);
+}
 
 void Logger::flush()
 {

@@ -135,8 +135,7 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
 }
 
 OriginPolicy::OriginPolicy(const std::vector<std::string>& pluginOrigins,
-                           const std::vector<std::string>& pluginLegacyOrigins,
-                           const AdminPolicy& admin)
+                           const std::vector<std::string>& pluginLegacyOrigins, const AdminPolicy& admin)
     : allow_(validOnly(pluginOrigins)), deny_(validOnly(admin.denyOrigins)), legacy_(validOnly(pluginLegacyOrigins))
 {
     for (const auto& entry : validOnly(admin.allowOrigins)) allow_.push_back(entry);
@@ -153,7 +152,7 @@ OriginPolicy::Verdict OriginPolicy::check(std::string_view origin) const
     if (!followsList) {
         // Plain http elsewhere: only an exact, non-denied entry lets it in.
         return containsExactly(allow_, origin) && !matchesAny(deny_, origin, *parsed) ? Verdict::Allowed
-                                                                                     : Verdict::Insecure;
+                                                                                      : Verdict::Insecure;
     }
     return matchesAny(allow_, origin, *parsed) && !matchesAny(deny_, origin, *parsed) ? Verdict::Allowed
                                                                                       : Verdict::NotAllowed;

@@ -26,8 +26,8 @@ struct AdminPolicy {
 };
 
 struct AdminPolicyLoad {
-    AdminPolicy policy;               // empty when `error` is set
-    std::optional<std::string> error; // why the file was refused; nullopt when ok or absent
+    AdminPolicy policy;                // empty when `error` is set
+    std::optional<std::string> error;  // why the file was refused; nullopt when ok or absent
 };
 
 // Reads a policy file. A missing file is fine (empty policy). A file that is
@@ -44,8 +44,7 @@ public:
     enum class Verdict { Allowed, NotAllowed, Insecure };
 
     // Entries that are not valid patterns are ignored.
-    OriginPolicy(const std::vector<std::string>& pluginOrigins,
-                 const std::vector<std::string>& pluginLegacyOrigins,
+    OriginPolicy(const std::vector<std::string>& pluginOrigins, const std::vector<std::string>& pluginLegacyOrigins,
                  const AdminPolicy& admin);
 
     // `origin` must already be syntactically valid (parseOrigin); anything else is NotAllowed.

@@ -13,7 +13,7 @@ namespace {
 
 // Bound on what a plugin may write through one sink, so a broken plugin cannot
 // exhaust memory; far above any real token list.
-constexpr std::size_t kMaxSinkBytes = std::size_t{16} * 1024 * 1024;
+constexpr std::size_t kMaxSinkBytes = std::size_t {16} * 1024 * 1024;
 
 struct CallResult {
     std::string out;
@@ -123,8 +123,7 @@ PinRules pinRulesFrom(const nlohmann::json& description)
 }  // namespace
 
 PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what)
-    : std::runtime_error(what), status_(status), retriesLeft_(err.retries_left),
-      finalTry_(err.final_try != 0)
+    : std::runtime_error(what), status_(status), retriesLeft_(err.retries_left), finalTry_(err.final_try != 0)
 {
 }
 
@@ -220,10 +219,9 @@ std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
     plugin->instance_ = *created;
 
     cabridge_plugin* instance = plugin->instance_;
-    auto describeResult = runPluginCall(descriptor.deadlines.enumerate,
-                                        [api, instance](cabridge_sink sink, cabridge_error* err) {
-                                            return api->describe(instance, sink, err);
-                                        });
+    auto describeResult = runPluginCall(
+        descriptor.deadlines.enumerate,
+        [api, instance](cabridge_sink sink, cabridge_error* err) { return api->describe(instance, sink, err); });
     if (!describeResult) {
         plugin->instance_ = nullptr;  // abandoned: never touched again, not even destroy
         return fail("did not answer in time (describe)");
@@ -300,9 +298,10 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     }
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(deadlines_.enumerate, [api, instance, tokenRef](cabridge_sink sink, cabridge_error* err) {
-        return api->list_token(instance, tokenRef.c_str(), sink, err);
-    });
+    auto result = runPluginCall(deadlines_.enumerate,
+                                [api, instance, tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                    return api->list_token(instance, tokenRef.c_str(), sink, err);
+                                });
     if (!result) {
         exitAfterTokenTimeout(id_ + ": list_token");
     }
@@ -351,11 +350,11 @@ std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::s
     auto api = api_;
     auto instance = instance_;
     auto bytes = std::make_shared<std::vector<std::uint8_t>>(data.begin(), data.end());
-    auto result = runPluginCall(deadlines_.sign, [api, instance, tokenRef, certRef, algorithm, bytes](
-                                                     cabridge_sink sink, cabridge_error* err) {
-        return api->sign(instance, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), bytes->data(),
-                         bytes->size(), sink, err);
-    });
+    auto result = runPluginCall(
+        deadlines_.sign, [api, instance, tokenRef, certRef, algorithm, bytes](cabridge_sink sink, cabridge_error* err) {
+            return api->sign(instance, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), bytes->data(),
+                             bytes->size(), sink, err);
+        });
     if (!result) {
         exitAfterTokenTimeout(id_ + ": sign");
     }

@@ -87,13 +87,12 @@ PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::s
     return d;
 }
 
-std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile,
-                                           const std::string& library,
+std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
                                            const std::vector<std::filesystem::path>& pluginDirs)
 {
-    const std::filesystem::path candidate =
-        std::filesystem::path(library).is_absolute() ? std::filesystem::path(library)
-                                                     : descriptorFile.parent_path() / library;
+    const std::filesystem::path candidate = std::filesystem::path(library).is_absolute()
+                                                ? std::filesystem::path(library)
+                                                : descriptorFile.parent_path() / library;
     std::error_code ec;
     auto real = std::filesystem::canonical(candidate, ec);
     if (ec || !std::filesystem::is_regular_file(real, ec)) {

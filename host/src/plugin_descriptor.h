@@ -17,10 +17,10 @@ struct PluginDeadlines {
 };
 
 struct PluginDescriptor {
-    std::string id;                     // equals the file name without ".json"
+    std::string id;  // equals the file name without ".json"
     std::string name;
-    std::filesystem::path file;         // the descriptor itself
-    std::filesystem::path library;      // resolved real path, inside a plugin dir
+    std::filesystem::path file;     // the descriptor itself
+    std::filesystem::path library;  // resolved real path, inside a plugin dir
     nlohmann::json config = nlohmann::json::object();
     PluginDeadlines deadlines;
 };
@@ -40,8 +40,7 @@ PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::s
 // Resolves descriptor.library against the descriptor's directory (absolute paths
 // stay as they are), follows symlinks, and requires the result to exist and lie
 // inside one of `pluginDirs`. Returns the real path or throws DescriptorError.
-std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile,
-                                           const std::string& library,
+std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
                                            const std::vector<std::filesystem::path>& pluginDirs);
 
 // A descriptor file's id as its name says ("hebca.json" -> "hebca").

@@ -10,7 +10,7 @@
 namespace cabridge {
 namespace {
 
-constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t{64} * 1024;
+constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t {64} * 1024;
 
 std::unique_ptr<Plugin> loadFromDescriptorFile(const std::filesystem::path& file,
                                                const std::vector<std::filesystem::path>& dirs)

@@ -78,8 +78,7 @@ std::string requiredStringArgument(const nlohmann::json& arguments, std::string_
 {
     auto value = optionalStringArgument(arguments, key);
     if (!value) {
-        throw HostError(ErrorCode::InvalidArgument, "argument \"" + std::string(key) + "\" is missing",
-                        {{"key", key}});
+        throw HostError(ErrorCode::InvalidArgument, "argument \"" + std::string(key) + "\" is missing", {{"key", key}});
     }
     return std::move(*value);
 }

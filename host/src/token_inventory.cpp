@@ -25,8 +25,8 @@ nlohmann::json tokenInfo(const nlohmann::json& token)
         flags = *it;
     }
     nlohmann::json retries = nullptr;
-    if (const auto it = token.find("retriesLeft"); it != token.end() && it->is_number_integer() &&
-                                                 it->get<long long>() >= 0) {
+    if (const auto it = token.find("retriesLeft");
+        it != token.end() && it->is_number_integer() && it->get<long long>() >= 0) {
         retries = it->get<long long>();
     }
     return {{"label", stringField(token, "label")},
@@ -43,7 +43,7 @@ nlohmann::json tokenInfo(const nlohmann::json& token)
 }  // namespace
 
 CertificateFacts CertificateFactsCache::factsFor(std::span<const std::uint8_t> der, const std::string& sha256Hex,
-                                                std::chrono::system_clock::time_point now)
+                                                 std::chrono::system_clock::time_point now)
 {
     if (const auto it = bySha256_.find(sha256Hex); it != bySha256_.end()) {
         CertificateFacts facts = it->second;

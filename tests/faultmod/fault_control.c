@@ -38,8 +38,7 @@ static bool copy_value(char *dst, size_t size, const char *value)
     return true;
 }
 
-static void set_error(struct fault_control *c, const char *path, int line, const char *what,
-                      const char *key)
+static void set_error(struct fault_control *c, const char *path, int line, const char *what, const char *key)
 {
     c->valid = false;
     snprintf(c->error, sizeof c->error, "%s line %d: %s '%.64s'", path, line, what, key);

@@ -4,15 +4,15 @@
 
 #include <stdbool.h>
 
-#define FAULT_NAME_MAX 512   /* room for a comma-separated list of function names */
-#define FAULT_LABEL_MAX 33   /* PKCS#11 token label: 32 bytes + NUL */
+#define FAULT_NAME_MAX 512 /* room for a comma-separated list of function names */
+#define FAULT_LABEL_MAX 33 /* PKCS#11 token label: 32 bytes + NUL */
 
 /* The faults asked for, as read from $CABRIDGE_FAULT_CONTROL. */
 struct fault_control {
-    bool valid;                  /* false: the file has an error; error says which */
+    bool valid; /* false: the file has an error; error says which */
     char error[256];
-    long pin_max_retries;        /* 0 = no retry counter */
-    bool unlock;                 /* reset the counter to pin_max_retries on every call */
+    long pin_max_retries; /* 0 = no retry counter */
+    bool unlock;          /* reset the counter to pin_max_retries on every call */
     char remove_before[FAULT_NAME_MAX];
     char device_error_on[FAULT_NAME_MAX];
     char hang_on[FAULT_NAME_MAX];
@@ -22,7 +22,7 @@ struct fault_control {
 
 /* The token's own memory: survives process restarts when $CABRIDGE_FAULT_STATE is set. */
 struct fault_state {
-    long retries_left;           /* meaningful only when the control enables the counter */
+    long retries_left; /* meaningful only when the control enables the counter */
     bool removed;
 };
 

@@ -80,8 +80,8 @@ int main(int argc, char **argv)
         return 2;
     }
     CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(module, "C_GetFunctionList");
-    cabridge_fault_get_pin_retries_fn get_retries =
-        (cabridge_fault_get_pin_retries_fn)dlsym(module, "cabridge_fault_get_pin_retries");
+    cabridge_fault_get_pin_retries_fn get_retries = (cabridge_fault_get_pin_retries_fn)dlsym(
+        module, "cabridge_fault_get_pin_retries");
     if (get_list == NULL || get_retries == NULL || get_list(&p11) != CKR_OK) {
         fprintf(stderr, "module lacks C_GetFunctionList or cabridge_fault_get_pin_retries\n");
         return 2;

@@ -27,10 +27,10 @@ enum scope { SCOPE_GLOBAL, SCOPE_SLOT, SCOPE_SESSION };
 struct call {
     const char *name;
     enum scope scope;
-    CK_ULONG id;           /* slot id or session handle, by scope */
-    bool removal_exempt;   /* forwarded even when the token is gone */
+    CK_ULONG id;         /* slot id or session handle, by scope */
+    bool removal_exempt; /* forwarded even when the token is gone */
     struct fault_control control;
-    bool matched;          /* the call concerns a faulted token (only_label) */
+    bool matched; /* the call concerns a faulted token (only_label) */
     struct fault_state state;
     bool device_error;
 };
@@ -142,11 +142,11 @@ static void count_pin_result(struct call *call, CK_RV rv)
 }
 
 #define CALL(scope_, id_, name_) struct call call = {.name = #name_, .scope = (scope_), .id = (CK_ULONG)(id_)}
-#define BEFORE()                      \
-    do {                              \
+#define BEFORE()                         \
+    do {                                 \
         CK_RV before_rv = before(&call); \
-        if (before_rv != CKR_OK)      \
-            return before_rv;         \
+        if (before_rv != CKR_OK)         \
+            return before_rv;            \
     } while (0)
 
 /* Plain forwarders: faults by name only. */
@@ -166,52 +166,92 @@ GLOBAL_FN(C_GetInfo, (CK_INFO_PTR info), (info))
 GLOBAL_FN(C_WaitForSlotEvent, (CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved), (flags, slot, reserved))
 SLOT_FN(C_GetMechanismList, (CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count), (slot, list, count))
 SLOT_FN(C_GetMechanismInfo, (CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info), (slot, type, info))
-SLOT_FN(C_InitToken, (CK_SLOT_ID slot, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label), (slot, pin, len, label))
-SLOT_FN(C_OpenSession, (CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR session), (slot, flags, app, notify, session))
+SLOT_FN(C_InitToken, (CK_SLOT_ID slot, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label),
+        (slot, pin, len, label))
+SLOT_FN(C_OpenSession,
+        (CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify, CK_SESSION_HANDLE_PTR session),
+        (slot, flags, app, notify, session))
 SESSION_FN(C_GetSessionInfo, (CK_SESSION_HANDLE session, CK_SESSION_INFO_PTR info), (session, info))
 SESSION_FN(C_GetOperationState, (CK_SESSION_HANDLE session, CK_BYTE_PTR state, CK_ULONG_PTR len), (session, state, len))
-SESSION_FN(C_SetOperationState, (CK_SESSION_HANDLE session, CK_BYTE_PTR state, CK_ULONG len, CK_OBJECT_HANDLE ek, CK_OBJECT_HANDLE ak), (session, state, len, ek, ak))
+SESSION_FN(C_SetOperationState,
+           (CK_SESSION_HANDLE session, CK_BYTE_PTR state, CK_ULONG len, CK_OBJECT_HANDLE ek, CK_OBJECT_HANDLE ak),
+           (session, state, len, ek, ak))
 SESSION_FN(C_Logout, (CK_SESSION_HANDLE session), (session))
-SESSION_FN(C_CreateObject, (CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o), (session, t, n, o))
-SESSION_FN(C_CopyObject, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR no), (session, o, t, n, no))
+SESSION_FN(C_CreateObject, (CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),
+           (session, t, n, o))
+SESSION_FN(C_CopyObject,
+           (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR no),
+           (session, o, t, n, no))
 SESSION_FN(C_DestroyObject, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o), (session, o))
 SESSION_FN(C_GetObjectSize, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ULONG_PTR size), (session, o, size))
-SESSION_FN(C_GetAttributeValue, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n), (session, o, t, n))
-SESSION_FN(C_SetAttributeValue, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n), (session, o, t, n))
+SESSION_FN(C_GetAttributeValue, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n),
+           (session, o, t, n))
+SESSION_FN(C_SetAttributeValue, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n),
+           (session, o, t, n))
 SESSION_FN(C_FindObjectsInit, (CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR t, CK_ULONG n), (session, t, n))
-SESSION_FN(C_FindObjects, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, CK_ULONG_PTR n), (session, o, max, n))
+SESSION_FN(C_FindObjects, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, CK_ULONG_PTR n),
+           (session, o, max, n))
 SESSION_FN(C_FindObjectsFinal, (CK_SESSION_HANDLE session), (session))
 SESSION_FN(C_EncryptInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (session, m, k))
-SESSION_FN(C_Encrypt, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
-SESSION_FN(C_EncryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
+SESSION_FN(C_Encrypt, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
+SESSION_FN(C_EncryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
 SESSION_FN(C_EncryptFinal, (CK_SESSION_HANDLE session, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, o, ol))
 SESSION_FN(C_DecryptInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (session, m, k))
-SESSION_FN(C_Decrypt, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
-SESSION_FN(C_DecryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
+SESSION_FN(C_Decrypt, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
+SESSION_FN(C_DecryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
 SESSION_FN(C_DecryptFinal, (CK_SESSION_HANDLE session, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, o, ol))
 SESSION_FN(C_DigestInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m), (session, m))
-SESSION_FN(C_Digest, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
+SESSION_FN(C_Digest, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
 SESSION_FN(C_DigestUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl), (session, d, dl))
 SESSION_FN(C_DigestKey, (CK_SESSION_HANDLE session, CK_OBJECT_HANDLE k), (session, k))
 SESSION_FN(C_DigestFinal, (CK_SESSION_HANDLE session, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, o, ol))
 SESSION_FN(C_SignInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (session, m, k))
 SESSION_FN(C_SignRecoverInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (session, m, k))
-SESSION_FN(C_SignRecover, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
+SESSION_FN(C_SignRecover, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
 SESSION_FN(C_VerifyInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (session, m, k))
-SESSION_FN(C_Verify, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR s, CK_ULONG sl), (session, d, dl, s, sl))
+SESSION_FN(C_Verify, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR s, CK_ULONG sl),
+           (session, d, dl, s, sl))
 SESSION_FN(C_VerifyUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl), (session, d, dl))
 SESSION_FN(C_VerifyFinal, (CK_SESSION_HANDLE session, CK_BYTE_PTR s, CK_ULONG sl), (session, s, sl))
 SESSION_FN(C_VerifyRecoverInit, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (session, m, k))
-SESSION_FN(C_VerifyRecover, (CK_SESSION_HANDLE session, CK_BYTE_PTR s, CK_ULONG sl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, s, sl, o, ol))
-SESSION_FN(C_DigestEncryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
-SESSION_FN(C_DecryptDigestUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
-SESSION_FN(C_SignEncryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
-SESSION_FN(C_DecryptVerifyUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, d, dl, o, ol))
-SESSION_FN(C_GenerateKey, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k), (session, m, t, n, k))
-SESSION_FN(C_GenerateKeyPair, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pt, CK_ULONG pn, CK_ATTRIBUTE_PTR st, CK_ULONG sn, CK_OBJECT_HANDLE_PTR pk, CK_OBJECT_HANDLE_PTR sk), (session, m, pt, pn, st, sn, pk, sk))
-SESSION_FN(C_WrapKey, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk, CK_OBJECT_HANDLE k, CK_BYTE_PTR o, CK_ULONG_PTR ol), (session, m, wk, k, o, ol))
-SESSION_FN(C_UnwrapKey, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk, CK_BYTE_PTR w, CK_ULONG wl, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k), (session, m, uk, w, wl, t, n, k))
-SESSION_FN(C_DeriveKey, (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE bk, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k), (session, m, bk, t, n, k))
+SESSION_FN(C_VerifyRecover, (CK_SESSION_HANDLE session, CK_BYTE_PTR s, CK_ULONG sl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, s, sl, o, ol))
+SESSION_FN(C_DigestEncryptUpdate,
+           (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
+SESSION_FN(C_DecryptDigestUpdate,
+           (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
+SESSION_FN(C_SignEncryptUpdate, (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
+SESSION_FN(C_DecryptVerifyUpdate,
+           (CK_SESSION_HANDLE session, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR o, CK_ULONG_PTR ol),
+           (session, d, dl, o, ol))
+SESSION_FN(C_GenerateKey,
+           (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k),
+           (session, m, t, n, k))
+SESSION_FN(C_GenerateKeyPair,
+           (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pt, CK_ULONG pn, CK_ATTRIBUTE_PTR st,
+            CK_ULONG sn, CK_OBJECT_HANDLE_PTR pk, CK_OBJECT_HANDLE_PTR sk),
+           (session, m, pt, pn, st, sn, pk, sk))
+SESSION_FN(C_WrapKey,
+           (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk, CK_OBJECT_HANDLE k, CK_BYTE_PTR o,
+            CK_ULONG_PTR ol),
+           (session, m, wk, k, o, ol))
+SESSION_FN(C_UnwrapKey,
+           (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk, CK_BYTE_PTR w, CK_ULONG wl,
+            CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k),
+           (session, m, uk, w, wl, t, n, k))
+SESSION_FN(C_DeriveKey,
+           (CK_SESSION_HANDLE session, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE bk, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+            CK_OBJECT_HANDLE_PTR k),
+           (session, m, bk, t, n, k))
 SESSION_FN(C_SeedRandom, (CK_SESSION_HANDLE session, CK_BYTE_PTR s, CK_ULONG sl), (session, s, sl))
 SESSION_FN(C_GenerateRandom, (CK_SESSION_HANDLE session, CK_BYTE_PTR r, CK_ULONG rl), (session, r, rl))
 SESSION_FN(C_GetFunctionStatus, (CK_SESSION_HANDLE session), (session))
@@ -314,8 +354,8 @@ static CK_RV fm_C_Login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHA
     return rv;
 }
 
-static CK_RV fm_C_SetPIN(CK_SESSION_HANDLE session, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
-                         CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len)
+static CK_RV fm_C_SetPIN(CK_SESSION_HANDLE session, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len, CK_UTF8CHAR_PTR new_pin,
+                         CK_ULONG new_len)
 {
     CALL(SCOPE_SESSION, session, C_SetPIN);
     BEFORE();
@@ -362,8 +402,8 @@ static void end_sign_operation(CK_SESSION_HANDLE session)
     target->C_SignFinal(session, scratch, &len);
 }
 
-static CK_RV fm_C_Sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG data_len,
-                       CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+static CK_RV fm_C_Sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR sig,
+                       CK_ULONG_PTR sig_len)
 {
     CALL(SCOPE_SESSION, session, C_Sign);
     CK_RV rv = before(&call);
@@ -435,19 +475,72 @@ EXPORT CK_RV cabridge_fault_get_pin_retries(CK_SLOT_ID slot, CK_ULONG *retries_l
 
 static CK_FUNCTION_LIST fault_list = {
     {2, 40},
-    fm_C_Initialize, fm_C_Finalize, fm_C_GetInfo, C_GetFunctionList, fm_C_GetSlotList,
-    fm_C_GetSlotInfo, fm_C_GetTokenInfo, fm_C_GetMechanismList, fm_C_GetMechanismInfo,
-    fm_C_InitToken, fm_C_InitPIN, fm_C_SetPIN, fm_C_OpenSession, fm_C_CloseSession,
-    fm_C_CloseAllSessions, fm_C_GetSessionInfo, fm_C_GetOperationState, fm_C_SetOperationState,
-    fm_C_Login, fm_C_Logout, fm_C_CreateObject, fm_C_CopyObject, fm_C_DestroyObject,
-    fm_C_GetObjectSize, fm_C_GetAttributeValue, fm_C_SetAttributeValue, fm_C_FindObjectsInit,
-    fm_C_FindObjects, fm_C_FindObjectsFinal, fm_C_EncryptInit, fm_C_Encrypt, fm_C_EncryptUpdate,
-    fm_C_EncryptFinal, fm_C_DecryptInit, fm_C_Decrypt, fm_C_DecryptUpdate, fm_C_DecryptFinal,
-    fm_C_DigestInit, fm_C_Digest, fm_C_DigestUpdate, fm_C_DigestKey, fm_C_DigestFinal,
-    fm_C_SignInit, fm_C_Sign, fm_C_SignUpdate, fm_C_SignFinal, fm_C_SignRecoverInit,
-    fm_C_SignRecover, fm_C_VerifyInit, fm_C_Verify, fm_C_VerifyUpdate, fm_C_VerifyFinal,
-    fm_C_VerifyRecoverInit, fm_C_VerifyRecover, fm_C_DigestEncryptUpdate,
-    fm_C_DecryptDigestUpdate, fm_C_SignEncryptUpdate, fm_C_DecryptVerifyUpdate, fm_C_GenerateKey,
-    fm_C_GenerateKeyPair, fm_C_WrapKey, fm_C_UnwrapKey, fm_C_DeriveKey, fm_C_SeedRandom,
-    fm_C_GenerateRandom, fm_C_GetFunctionStatus, fm_C_CancelFunction, fm_C_WaitForSlotEvent,
+    fm_C_Initialize,
+    fm_C_Finalize,
+    fm_C_GetInfo,
+    C_GetFunctionList,
+    fm_C_GetSlotList,
+    fm_C_GetSlotInfo,
+    fm_C_GetTokenInfo,
+    fm_C_GetMechanismList,
+    fm_C_GetMechanismInfo,
+    fm_C_InitToken,
+    fm_C_InitPIN,
+    fm_C_SetPIN,
+    fm_C_OpenSession,
+    fm_C_CloseSession,
+    fm_C_CloseAllSessions,
+    fm_C_GetSessionInfo,
+    fm_C_GetOperationState,
+    fm_C_SetOperationState,
+    fm_C_Login,
+    fm_C_Logout,
+    fm_C_CreateObject,
+    fm_C_CopyObject,
+    fm_C_DestroyObject,
+    fm_C_GetObjectSize,
+    fm_C_GetAttributeValue,
+    fm_C_SetAttributeValue,
+    fm_C_FindObjectsInit,
+    fm_C_FindObjects,
+    fm_C_FindObjectsFinal,
+    fm_C_EncryptInit,
+    fm_C_Encrypt,
+    fm_C_EncryptUpdate,
+    fm_C_EncryptFinal,
+    fm_C_DecryptInit,
+    fm_C_Decrypt,
+    fm_C_DecryptUpdate,
+    fm_C_DecryptFinal,
+    fm_C_DigestInit,
+    fm_C_Digest,
+    fm_C_DigestUpdate,
+    fm_C_DigestKey,
+    fm_C_DigestFinal,
+    fm_C_SignInit,
+    fm_C_Sign,
+    fm_C_SignUpdate,
+    fm_C_SignFinal,
+    fm_C_SignRecoverInit,
+    fm_C_SignRecover,
+    fm_C_VerifyInit,
+    fm_C_Verify,
+    fm_C_VerifyUpdate,
+    fm_C_VerifyFinal,
+    fm_C_VerifyRecoverInit,
+    fm_C_VerifyRecover,
+    fm_C_DigestEncryptUpdate,
+    fm_C_DecryptDigestUpdate,
+    fm_C_SignEncryptUpdate,
+    fm_C_DecryptVerifyUpdate,
+    fm_C_GenerateKey,
+    fm_C_GenerateKeyPair,
+    fm_C_WrapKey,
+    fm_C_UnwrapKey,
+    fm_C_DeriveKey,
+    fm_C_SeedRandom,
+    fm_C_GenerateRandom,
+    fm_C_GetFunctionStatus,
+    fm_C_CancelFunction,
+    fm_C_WaitForSlotEvent,
 };

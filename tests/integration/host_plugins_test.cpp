@@ -41,8 +41,8 @@ protected:
     {
         const auto name = std::filesystem::path(library).filename();
         std::filesystem::copy_file(library, plugins_ / name, std::filesystem::copy_options::overwrite_existing);
-        nlohmann::json descriptor = {{"id", id}, {"name", id}, {"abi", 1}, {"library", name.string()},
-                                     {"config", std::move(config)}};
+        nlohmann::json descriptor = {
+            {"id", id}, {"name", id}, {"abi", 1}, {"library", name.string()}, {"config", std::move(config)}};
         if (!deadlines.is_null()) descriptor["deadlines"] = deadlines;
         dir_.write("plugins/" + id + ".json", descriptor.dump());
     }
@@ -89,11 +89,20 @@ protected:
                   {"reinsert", {{"text", "请重新插入 USB Key"}}},
                   {"contact", {{"text", "请致电客服"}, {"phone", "400-000-0000"}}}}},
                 {"tokens",
-                 {{{"serial", "SOFT-1"}, {"label", "KEY-1"}, {"pin", "123456"}, {"retries", 6},
+                 {{{"serial", "SOFT-1"},
+                   {"label", "KEY-1"},
+                   {"pin", "123456"},
+                   {"retries", 6},
                    {"certificates",
-                    {certificate("rsa", rsa), certificate("ec", ec), certificate("expired", expired),
-                     certificate("notyet", notYet), {{"label", "garbage"}, {"derBase64", "MIIBAAA="}}}}},
-                  {{"serial", "SOFT-2"}, {"label", "KEY-2"}, {"pin", "1111"}, {"reportRetries", false},
+                    {certificate("rsa", rsa),
+                     certificate("ec", ec),
+                     certificate("expired", expired),
+                     certificate("notyet", notYet),
+                     {{"label", "garbage"}, {"derBase64", "MIIBAAA="}}}}},
+                  {{"serial", "SOFT-2"},
+                   {"label", "KEY-2"},
+                   {"pin", "1111"},
+                   {"reportRetries", false},
                    {"certificates", {certificate("ec384", ec384)}}}}}};
     }
 
@@ -101,8 +110,7 @@ protected:
     {
         nlohmann::json args = nlohmann::json::object();
         for (const auto& [key, value] : arguments) args[key] = value;
-        return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", origin},
-                             {"arguments", args}});
+        return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", origin}, {"arguments", args}});
     }
 
     nlohmann::json certificateNamed(HostProcess& host, const std::string& cn)
@@ -211,10 +219,12 @@ TEST_F(HostPlugins, FirstDescriptorWithAnIdWins)
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
     std::filesystem::copy_file(plugins_ / std::filesystem::path(CABRIDGE_TEST_SOFT_PLUGIN).filename(),
                                second / std::filesystem::path(CABRIDGE_TEST_SOFT_PLUGIN).filename());
-    dir_.write("plugins2/soft.json", nlohmann::json {{"id", "soft"}, {"abi", 1},
-                                                     {"library", std::filesystem::path(CABRIDGE_TEST_SOFT_PLUGIN).filename()},
-                                                     {"config", {{"failCreate", true}}}}
-                                         .dump());
+    dir_.write("plugins2/soft.json",
+               nlohmann::json {{"id", "soft"},
+                               {"abi", 1},
+                               {"library", std::filesystem::path(CABRIDGE_TEST_SOFT_PLUGIN).filename()},
+                               {"config", {{"failCreate", true}}}}
+                   .dump());
     const auto config = dir_.write("two.json", nlohmann::json {{"pluginDirs", {plugins_.string(), second.string()}},
                                                                {"logFile", (dir_.path() / "host.log").string()}}
                                                    .dump());
@@ -293,8 +303,9 @@ TEST_F(HostPlugins, OriginPolicyGuardsCertificateCommands)
     // status is served everywhere, and says whether the origin may go further.
     const auto status = host.request({{"id", 1}, {"command", "status"}, {"origin", "https://evil.example"}});
     EXPECT_EQ(status["result"]["originAllowed"], false);
-    EXPECT_EQ(authenticate(host, "0123456789abcdef0123456789abcdef", "123456", {}, "https://evil.example")["error"]["code"],
-              "ORIGIN_NOT_ALLOWED");
+    EXPECT_EQ(
+        authenticate(host, "0123456789abcdef0123456789abcdef", "123456", {}, "https://evil.example")["error"]["code"],
+        "ORIGIN_NOT_ALLOWED");
 }
 
 TEST_F(HostPlugins, AuthenticateSignsOriginBoundMessage)

@@ -52,8 +52,8 @@ HostProcess::HostProcess(const std::filesystem::path& configFile, const std::str
         const auto eq = entry.find('=');
         changes[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
-    child_ = bp::child(CABRIDGE_HOST_EXE, callerOrigin, test_support::childEnvironment(changes), bp::std_in < in_,
-                       bp::std_out > out_, bp::std_err > (scratch_.path() / "host.stderr").string());
+    child_ = bp::child(CABRIDGE_HOST_EXE, callerOrigin, test_support::childEnvironment(changes),
+                       bp::std_in<in_, bp::std_out> out_, bp::std_err > (scratch_.path() / "host.stderr").string());
     // Boost closed the child's ends in this process; forget them so they are not closed twice.
     in_.assign_source(-1);
     out_.assign_sink(-1);
@@ -107,7 +107,8 @@ bool HostProcess::readExactly(char* buffer, std::size_t length, std::chrono::ste
 {
     std::size_t done = 0;
     while (done < length) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             return false;
         }

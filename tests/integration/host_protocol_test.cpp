@@ -73,9 +73,11 @@ TEST_F(HostProtocol, MalformedInputTableKeepsHostAlive)
         {"id wrong type", R"({"id":[1],"command":"status","origin":"https://a.cn"})", "INVALID_MESSAGE", nullptr},
         {"command wrong type", R"({"id":2,"command":1,"origin":"https://a.cn"})", "INVALID_MESSAGE", 2},
         {"unknown command", R"({"id":3,"command":"format-disk","origin":"https://a.cn"})", "UNKNOWN_COMMAND", 3},
-        {"unknown argument", R"({"id":"4","command":"list-certificates","origin":"https://a.cn","arguments":{"vendr":"x"}})",
+        {"unknown argument",
+         R"({"id":"4","command":"list-certificates","origin":"https://a.cn","arguments":{"vendr":"x"}})",
          "INVALID_ARGUMENT", "4"},
-        {"argument wrong type", R"({"id":5,"command":"list-certificates","origin":"https://a.cn","arguments":{"purpose":1}})",
+        {"argument wrong type",
+         R"({"id":5,"command":"list-certificates","origin":"https://a.cn","arguments":{"purpose":1}})",
          "INVALID_ARGUMENT", 5},
         {"arguments not object", R"({"id":6,"command":"status","origin":"https://a.cn","arguments":"x"})",
          "INVALID_ARGUMENT", 6},
@@ -175,10 +177,11 @@ TEST_F(HostProtocol, UnknownExtensionGetsExtensionNotAllowedForEveryRequest)
 
 TEST_F(HostProtocol, ConfiguredExtensionIdIsServed)
 {
-    const auto config = dir_.write("other.json", nlohmann::json {{"allowedExtensions", {"abcdefghijklmnopabcdefghijklmnop"}},
-                                                                  {"pluginDirs", nlohmann::json::array()},
-                                                                  {"logFile", (dir_.path() / "host.log").string()}}
-                                                     .dump());
+    const auto config = dir_.write("other.json",
+                                   nlohmann::json {{"allowedExtensions", {"abcdefghijklmnopabcdefghijklmnop"}},
+                                                   {"pluginDirs", nlohmann::json::array()},
+                                                   {"logFile", (dir_.path() / "host.log").string()}}
+                                       .dump());
     HostProcess allowed(config, "chrome-extension://abcdefghijklmnopabcdefghijklmnop/");
     EXPECT_EQ(allowed.request(status(1))["result"]["protocol"], 1);
     HostProcess defaultId(config);  // the built-in id is no longer listed

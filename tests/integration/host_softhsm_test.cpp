@@ -32,20 +32,19 @@ protected:
         std::ifstream in(fixtureDir_->path() / "fixture.json");
         fixture_ = nlohmann::json::parse(in);
     }
-    static void TearDownTestSuite()
-    {
-        fixtureDir_.reset();
-    }
+    static void TearDownTestSuite() { fixtureDir_.reset(); }
 
     HostSoftHsm()
     {
         const auto plugins = dir_.path() / "plugins";
         std::filesystem::create_directories(plugins);
         std::filesystem::copy_file(CABRIDGE_PLUGIN_BUILD_DIR "/libcabridge-hebca.so", plugins / "libcabridge-hebca.so");
-        dir_.write("plugins/hebca.json",
-                   nlohmann::json {{"id", "hebca"}, {"name", "河北 CA"}, {"abi", 1}, {"library", "libcabridge-hebca.so"},
-                                   {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
-                       .dump());
+        dir_.write("plugins/hebca.json", nlohmann::json {{"id", "hebca"},
+                                                         {"name", "河北 CA"},
+                                                         {"abi", 1},
+                                                         {"library", "libcabridge-hebca.so"},
+                                                         {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
+                                             .dump());
         config_ = dir_.write("host.json", nlohmann::json {{"pluginDirs", {plugins.string()}},
                                                           {"policyFile", (dir_.path() / "policy.json").string()},
                                                           {"logFile", (dir_.path() / "host.log").string()}}
@@ -59,7 +58,8 @@ protected:
 
     nlohmann::json list(HostProcess& host, const nlohmann::json& arguments = nlohmann::json::object())
     {
-        return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", arguments}});
+        return host.request(
+            {{"id", ++id_}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", arguments}});
     }
 
     static inline std::unique_ptr<TempDir> fixtureDir_;
@@ -120,7 +120,9 @@ TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
     std::vector<std::uint8_t> challenge(48, 0x5A);
     const auto challengeB64 = cabridge::base64Encode(challenge);
     auto auth = [&](const std::string& id, const std::string& pin) {
-        return host.request({{"id", ++id_}, {"command", "authenticate"}, {"origin", kPortal},
+        return host.request({{"id", ++id_},
+                             {"command", "authenticate"},
+                             {"origin", kPortal},
                              {"arguments", {{"certificateId", id}, {"challenge", challengeB64}, {"pin", pin}}}});
     };
     for (const auto& id : {rsaId, ecId}) {
@@ -131,7 +133,8 @@ TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
         const auto der = *cabridge::base64Decode(token["certificate"].get<std::string>());
         const auto sig = *cabridge::base64Decode(token["signature"].get<std::string>());
         const unsigned char* p = der.data();
-        std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())), &X509_free);
+        std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
+                                                         &X509_free);
         const std::string origin = kPortal;
         unsigned char h[64];
         unsigned int len = 0;

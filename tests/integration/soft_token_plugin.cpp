@@ -95,7 +95,10 @@ cabridge_status create(const char* config_json, cabridge_plugin** out, cabridge_
     return CABRIDGE_OK;
 }
 
-void destroy(cabridge_plugin* self) { std::unique_ptr<cabridge_plugin> owned(self); }
+void destroy(cabridge_plugin* self)
+{
+    std::unique_ptr<cabridge_plugin> owned(self);
+}
 
 cabridge_status describe(cabridge_plugin* self, cabridge_sink out, cabridge_error*)
 {
@@ -117,22 +120,27 @@ cabridge_status list_tokens(cabridge_plugin* self, cabridge_sink out, cabridge_e
         nlohmann::json certs = nlohmann::json::array();
         int n = 0;
         for (const auto& cert : token.value("certificates", nlohmann::json::array())) {
-            certs.push_back({{"ref", std::to_string(n++)}, {"label", cert.value("label", "")},
+            certs.push_back({{"ref", std::to_string(n++)},
+                             {"label", cert.value("label", "")},
                              {"der", cert.contains("derBase64") ? cert["derBase64"].get<std::string>()
                                                                 : base64(readFile(cert.value("der", "")))}});
         }
-        tokens.push_back({{"ref", token.value("serial", "")}, {"label", token.value("label", "")},
-                          {"serial", token.value("serial", "")}, {"manufacturer", "cabridge tests"},
-                          {"model", "soft"},
-                          {"pinFlags", {{"countLow", retries < 10}, {"finalTry", retries == 1}, {"locked", retries == 0}}},
-                          {"retriesLeft", token.value("reportRetries", true) ? nlohmann::json(retries) : nullptr},
-                          {"certificates", certs}});
+        tokens.push_back(
+            {{"ref", token.value("serial", "")},
+             {"label", token.value("label", "")},
+             {"serial", token.value("serial", "")},
+             {"manufacturer", "cabridge tests"},
+             {"model", "soft"},
+             {"pinFlags", {{"countLow", retries < 10}, {"finalTry", retries == 1}, {"locked", retries == 0}}},
+             {"retriesLeft", token.value("reportRetries", true) ? nlohmann::json(retries) : nullptr},
+             {"certificates", certs}});
     }
     writeJson(out, tokens);
     return CABRIDGE_OK;
 }
 
-cabridge_status identify(cabridge_plugin* self, const std::uint8_t*, std::size_t len, cabridge_sink out, cabridge_error*)
+cabridge_status identify(cabridge_plugin* self, const std::uint8_t*, std::size_t len, cabridge_sink out,
+                         cabridge_error*)
 {
     hangIf(self, "identify");
     writeJson(out, {{"vendorUniqueId", "soft-" + std::to_string(len)}});
@@ -210,8 +218,17 @@ cabridge_status logout(cabridge_plugin* self, const char*, cabridge_error*)
 
 // Written like a plugin built before list_token existed: the table ends at logout and
 // says so, so the host must find certificates through list_tokens alone.
-const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION, CABRIDGE_PLUGIN_API_V1_BASE_SIZE, create, destroy, describe,
-                                     list_tokens, identify, login, sign, logout, nullptr};
+const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
+                                     CABRIDGE_PLUGIN_API_V1_BASE_SIZE,
+                                     create,
+                                     destroy,
+                                     describe,
+                                     list_tokens,
+                                     identify,
+                                     login,
+                                     sign,
+                                     logout,
+                                     nullptr};
 
 }  // namespace
 

@@ -20,7 +20,10 @@ struct KeyCase {
 };
 
 // Names the case in test output instead of a byte dump.
-void PrintTo(const KeyCase& c, std::ostream* out) { *out << c.cert; }
+void PrintTo(const KeyCase& c, std::ostream* out)
+{
+    *out << c.cert;
+}
 
 class AuthenticateSuccess : public ::testing::TestWithParam<KeyCase> {};
 
@@ -68,8 +71,14 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
     ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
 
     auto tool = [&](std::vector<std::string> action) {
-        std::vector<std::string> argv = {"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label",
-                                         "LOGIN-KEY", "--login", "--pin", kTokenPin};
+        std::vector<std::string> argv = {"/usr/bin/pkcs11-tool",
+                                         "--module",
+                                         kSoftHsmModule,
+                                         "--token-label",
+                                         "LOGIN-KEY",
+                                         "--login",
+                                         "--pin",
+                                         kTokenPin};
         argv.insert(argv.end(), action.begin(), action.end());
         const auto run = runCommand(argv, scenario.dir(), scenario.environment());
         ASSERT_EQ(run.exitCode, 0) << run.err;
@@ -87,16 +96,16 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
     ASSERT_NE(at, std::string::npos) << objects.out;
     std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
     std::erase_if(keyId, [](char c) { return c == ' '; });
-    tool({"--write-object", (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(), "--type",
-          "cert", "--id", keyId, "--label", "org-rsa"});
+    tool({"--write-object", (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(), "--type", "cert",
+          "--id", keyId, "--label", "org-rsa"});
     const auto back = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
     EXPECT_TRUE(back.contains("result")) << back.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, AuthenticateSuccess,
-                         ::testing::Values(KeyCase{"org-rsa", "RS256", "91130100MA07RK3C2F"},
-                                           KeyCase{"org-ec", "ES256", "91130102MA0CX8NW8P"},
-                                           KeyCase{"org-ec384", "ES384", "91130600MA0E2J5P9E"}),
+                         ::testing::Values(KeyCase {"org-rsa", "RS256", "91130100MA07RK3C2F"},
+                                           KeyCase {"org-ec", "ES256", "91130102MA0CX8NW8P"},
+                                           KeyCase {"org-ec384", "ES384", "91130600MA0E2J5P9E"}),
                          [](const auto& info) {
                              std::string name = info.param.cert;
                              std::erase(name, '-');

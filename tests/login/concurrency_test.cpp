@@ -19,8 +19,8 @@ TEST(Concurrency, TwoHostsOnOneTokenNeverProduceAWrongSignature)
     const auto idFirst = scenario.certificateId(*first, "org-ec");
     const auto idSecond = scenario.certificateId(*second, "org-rsa");
     // Errors a collision may honestly cause; a PIN error would be a lie (the PIN is right).
-    const std::set<std::string> clearErrors = {"DEVICE_ERROR", "PLUGIN_ERROR", "TOKEN_REMOVED", "NO_TOKEN",
-                                               "CERTIFICATE_NOT_FOUND", "TOKEN_NOT_RESPONDING"};
+    const std::set<std::string> clearErrors = {"DEVICE_ERROR", "PLUGIN_ERROR",          "TOKEN_REMOVED",
+                                               "NO_TOKEN",     "CERTIFICATE_NOT_FOUND", "TOKEN_NOT_RESPONDING"};
     constexpr int kRounds = 5;
     int successes = 0;
     for (int round = 0; round < kRounds; ++round) {

@@ -29,9 +29,8 @@ HostProcess::HostProcess(const std::filesystem::path& exe, const std::map<std::s
 {
     // A host that exits while we write must give us EPIPE, not kill the test.
     std::signal(SIGPIPE, SIG_IGN);
-    child_ = bp::child(exe.string(), kCallerOrigin, bp::std_in < toHost_, bp::std_out > fromHost_,
-                       bp::std_err > stderrFile.string(),
-                       test_support::childEnvironment({env.begin(), env.end()}));
+    child_ = bp::child(exe.string(), kCallerOrigin, bp::std_in<toHost_, bp::std_out> fromHost_,
+                       bp::std_err > stderrFile.string(), test_support::childEnvironment({env.begin(), env.end()}));
     // Only the child keeps the far ends, so EOF and EPIPE are seen.
     ::close(toHost_.native_source());
     toHost_.assign_source(-1);
@@ -50,7 +49,7 @@ HostProcess::~HostProcess()
         child_.wait(ec);
     }
     std::ifstream err(stderrFile_, std::ios::binary);
-    const std::string text{std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>()};
+    const std::string text {std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>()};
     test_support::expectNoSanitizerReport(exe_.string(), text);
 }
 
@@ -78,12 +77,12 @@ bool HostProcess::readExactly(char* out, std::size_t size, std::chrono::steady_c
 {
     std::size_t got = 0;
     while (got < size) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             throw std::runtime_error("timed out waiting for the host's reply");
         }
-        pollfd fd{fromHost_.native_source(), POLLIN, 0};
+        pollfd fd {fromHost_.native_source(), POLLIN, 0};
         const int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) {
             continue;

@@ -32,8 +32,7 @@ public:
     // Reads one framed reply; throws std::runtime_error on timeout, EOF or bad JSON.
     nlohmann::json receive(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // send + receive, checking that the reply carries the same id.
-    nlohmann::json request(const nlohmann::json& message,
-                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    nlohmann::json request(const nlohmann::json& message, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // Closes the host's stdin (end of input).
     void closeInput();
     // Exit code if the host exits within `timeout`, else nullopt.

@@ -13,7 +13,10 @@ constexpr const char* kLegacyOrigin = "https://old-portal.hebei.example.gov.cn";
 
 TEST(LegacyMode, RefusedForAnOriginNotAllowedLegacy)
 {
-    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule().withPluginOrigins({kPortalOrigin, kLegacyOrigin}).withLegacyOrigins({kLegacyOrigin}));
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"})
+                               .withFaultModule()
+                               .withPluginOrigins({kPortalOrigin, kLegacyOrigin})
+                               .withLegacyOrigins({kLegacyOrigin}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto reply = scenario.authenticate(*host, id, randomBytes(32), kTokenPin, kPortalOrigin, "legacy");
@@ -23,7 +26,9 @@ TEST(LegacyMode, RefusedForAnOriginNotAllowedLegacy)
 
 TEST(LegacyMode, LegacyOriginGetsAnUnboundTokenTheVerifierAcceptsOnlyWhenAllowed)
 {
-    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withPluginOrigins({kPortalOrigin, kLegacyOrigin}).withLegacyOrigins({kLegacyOrigin}));
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"})
+                               .withPluginOrigins({kPortalOrigin, kLegacyOrigin})
+                               .withLegacyOrigins({kLegacyOrigin}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     const auto challenge = randomBytes(32);

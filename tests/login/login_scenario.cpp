@@ -70,11 +70,14 @@ const nlohmann::json& pkiEntry(const std::string& name)
     throw std::runtime_error("no certificate " + name + " in pki.json");
 }
 
-LoginScenario::LoginScenario(ScenarioOptions options) : options_(std::move(options)), dir_(makeTempDir("cabridge-login-"))
+LoginScenario::LoginScenario(ScenarioOptions options)
+    : options_(std::move(options)), dir_(makeTempDir("cabridge-login-"))
 {
     std::vector<std::string> provision = {"/bin/bash", std::string(kPkiToolsDir) + "/provision-token.sh",
-                                          "--dir", (dir_ / "softhsm").string(), "--label", options_.label,
-                                          "--pin", kTokenPin, "--pki", sharedPkiDir().string()};
+                                          "--dir",     (dir_ / "softhsm").string(),
+                                          "--label",   options_.label,
+                                          "--pin",     kTokenPin,
+                                          "--pki",     sharedPkiDir().string()};
     provision.insert(provision.end(), options_.certs.begin(), options_.certs.end());
     const auto run = runCommand(provision, dir_);
     if (run.exitCode != 0) {
@@ -93,21 +96,20 @@ LoginScenario::LoginScenario(ScenarioOptions options) : options_(std::move(optio
     }
     std::filesystem::create_directories(dir_ / "plugins");
     writeFile(dir_ / "plugins" / "hebca.json",
-              nlohmann::json{{"id", "hebca"},
-                             {"name", "河北 CA"},
-                             {"abi", 1},
-                             {"library", kHebcaPlugin},
-                             {"config", pluginConfig},
-                             {"deadlines",
-                              {{"enumerateMs", options_.enumerateMs},
-                               {"loginMs", options_.loginMs},
-                               {"signMs", options_.signMs}}}}
+              nlohmann::json {
+                  {"id", "hebca"},
+                  {"name", "河北 CA"},
+                  {"abi", 1},
+                  {"library", kHebcaPlugin},
+                  {"config", pluginConfig},
+                  {"deadlines",
+                   {{"enumerateMs", options_.enumerateMs}, {"loginMs", options_.loginMs}, {"signMs", options_.signMs}}}}
                   .dump());
-    writeFile(dir_ / "policy.json", nlohmann::json{{"allowOrigins", options_.policyAllowOrigins}}.dump());
+    writeFile(dir_ / "policy.json", nlohmann::json {{"allowOrigins", options_.policyAllowOrigins}}.dump());
     std::filesystem::permissions(dir_ / "policy.json", std::filesystem::perms(0644));
-    writeFile(dir_ / "host.json", nlohmann::json{{"pluginDirs", {(dir_ / "plugins").string(), kBuildPluginDir}},
-                                                 {"policyFile", (dir_ / "policy.json").string()},
-                                                 {"logFile", (dir_ / "host.log").string()}}
+    writeFile(dir_ / "host.json", nlohmann::json {{"pluginDirs", {(dir_ / "plugins").string(), kBuildPluginDir}},
+                                                  {"policyFile", (dir_ / "policy.json").string()},
+                                                  {"logFile", (dir_ / "host.log").string()}}
                                       .dump());
 }
 
@@ -166,8 +168,8 @@ nlohmann::json LoginScenario::authenticate(HostProcess& host, const std::string&
 {
     nlohmann::json arguments = {{"certificateId", certificateId}, {"challenge", base64Encode(challenge)}, {"pin", pin}};
     if (mode) arguments["mode"] = *mode;
-    return host.request(
-        {{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}}, timeout);
+    return host.request({{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}},
+                        timeout);
 }
 
 void LoginScenario::setFaults(const std::string& extraLines)

@@ -24,8 +24,8 @@ inline constexpr const char* kTokenPin = "K7q2Wm9xP4";
 struct ScenarioOptions {
     std::vector<std::string> certs;  // PKI names put on the token
     std::string label = "LOGIN-KEY";
-    bool faultModule = false;        // put libcabridge-faultp11 in front of SoftHSM
-    int pinMaxRetries = 3;           // the fault module's retry counter
+    bool faultModule = false;  // put libcabridge-faultp11 in front of SoftHSM
+    int pinMaxRetries = 3;     // the fault module's retry counter
     std::vector<std::string> pluginOrigins = {kPortalOrigin};
     std::vector<std::string> legacyOrigins;
     std::vector<std::string> policyAllowOrigins;

@@ -111,7 +111,9 @@ TEST(Pin, MalformedPinsAreRefusedWithoutTouchingTheToken)
         {"full-width digits", "１２３４５６"},
         {"newline", "123456\n"},
         // "\0" "456", not "\0456": that is the octal escape \045 ('%'), a 6-byte literal read as 7.
-        {"NUL", std::string("123\0" "456", 7)},
+        {"NUL", std::string("123\0"
+                            "456",
+                            7)},
     };
     for (const auto& [what, pin] : malformed) {
         reply = scenario.authenticate(*host, id, randomBytes(32), pin);

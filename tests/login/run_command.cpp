@@ -34,12 +34,12 @@ void writeFile(const std::filesystem::path& file, const std::string& text)
 CommandResult runCommand(const std::vector<std::string>& argv, const std::filesystem::path& scratchDir,
                          const std::map<std::string, std::string>& env, std::chrono::milliseconds timeout)
 {
-    static std::atomic<unsigned> counter{0};
+    static std::atomic<unsigned> counter {0};
     const unsigned n = counter++;
     const auto outFile = scratchDir / ("cmd-" + std::to_string(n) + ".out");
     const auto errFile = scratchDir / ("cmd-" + std::to_string(n) + ".err");
     const std::vector<std::string> args(argv.begin() + 1, argv.end());
-    bp::child child(argv.at(0), bp::args(args), bp::std_in < bp::null, bp::std_out > outFile.string(),
+    bp::child child(argv.at(0), bp::args(args), bp::std_in<bp::null, bp::std_out> outFile.string(),
                     bp::std_err > errFile.string(), test_support::childEnvironment({env.begin(), env.end()}));
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::error_code ec;
@@ -50,7 +50,7 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::filesy
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    CommandResult result{child.exit_code(), readFile(outFile), readFile(errFile)};
+    CommandResult result {child.exit_code(), readFile(outFile), readFile(errFile)};
     test_support::expectNoSanitizerReport(argv.at(0), result.err);
     std::filesystem::remove(outFile, ec);
     std::filesystem::remove(errFile, ec);

@@ -50,12 +50,13 @@ TEST(Tamper, EveryAlteredFieldIsRefusedWithItsOwnCode)
     auto otherOrigin = genuine;
     otherOrigin["origin"] = "https://evil.example.com";
     cases.push_back({"origin, portal expects its own", otherOrigin, kPortalOrigin, challenge, 11, "ORIGIN_MISMATCH"});
-    cases.push_back({"origin, relabelled for the phishing site", otherOrigin, "https://evil.example.com", challenge,
-                     13, "SIGNATURE_INVALID"});
+    cases.push_back({"origin, relabelled for the phishing site", otherOrigin, "https://evil.example.com", challenge, 13,
+                     "SIGNATURE_INVALID"});
 
     auto otherRsaCert = genuine;
     otherRsaCert["certificate"] = certificateBase64("bad-uscc");  // another RSA key, same CA
-    cases.push_back({"certificate of another RSA key", otherRsaCert, kPortalOrigin, challenge, 13, "SIGNATURE_INVALID"});
+    cases.push_back(
+        {"certificate of another RSA key", otherRsaCert, kPortalOrigin, challenge, 13, "SIGNATURE_INVALID"});
 
     auto ecCert = genuine;
     ecCert["certificate"] = certificateBase64("org-ec");

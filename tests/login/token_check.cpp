@@ -81,8 +81,8 @@ std::vector<std::uint8_t> base64Decode(const std::string& text)
     return out;
 }
 
-bool opensslVerifies(const nlohmann::json& token, const std::string& origin,
-                     const std::vector<std::uint8_t>& challenge, bool legacy)
+bool opensslVerifies(const nlohmann::json& token, const std::string& origin, const std::vector<std::uint8_t>& challenge,
+                     bool legacy)
 {
     const auto der = base64Decode(token.at("certificate").get<std::string>());
     const unsigned char* cursor = der.data();
@@ -111,13 +111,20 @@ VerifierOutcome runVerifier(const nlohmann::json& token, const std::string& expe
                             const std::vector<std::uint8_t>& challenge, const std::filesystem::path& pkiDir,
                             const std::filesystem::path& scratchDir, bool allowLegacy)
 {
-    static std::atomic<unsigned> counter{0};
+    static std::atomic<unsigned> counter {0};
     const auto tokenFile = scratchDir / ("token-" + std::to_string(counter++) + ".json");
     writeFile(tokenFile, token.dump());
-    std::vector<std::string> argv = {kVerifyExe,       "--token", tokenFile.string(), "--origin", expectedOrigin,
-                                     "--challenge",    base64Encode(challenge),
-                                     "--ca",           (pkiDir / "root.pem").string(),
-                                     "--intermediate", (pkiDir / "intermediate.pem").string()};
+    std::vector<std::string> argv = {kVerifyExe,
+                                     "--token",
+                                     tokenFile.string(),
+                                     "--origin",
+                                     expectedOrigin,
+                                     "--challenge",
+                                     base64Encode(challenge),
+                                     "--ca",
+                                     (pkiDir / "root.pem").string(),
+                                     "--intermediate",
+                                     (pkiDir / "intermediate.pem").string()};
     if (allowLegacy) {
         argv.emplace_back("--allow-legacy");
     }

@@ -80,14 +80,18 @@ struct HangCase {
 };
 
 // Names the case in test output instead of a byte dump.
-void PrintTo(const HangCase& c, std::ostream* out) { *out << c.call; }
+void PrintTo(const HangCase& c, std::ostream* out)
+{
+    *out << c.call;
+}
 
 class HungKey : public ::testing::TestWithParam<HangCase> {};
 
 TEST_P(HungKey, AnsweredWithinTheDeadlineThenTheHostExits)
 {
     const HangCase& hang = GetParam();
-    LoginScenario scenario(ScenarioOptions::token({"org-ec"}).withFaultModule().withDeadlines(hang.loginMs, hang.signMs));
+    LoginScenario scenario(
+        ScenarioOptions::token({"org-ec"}).withFaultModule().withDeadlines(hang.loginMs, hang.signMs));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-ec");
     scenario.setFaults(std::string("hang_on=") + hang.call + "\n");
@@ -108,7 +112,7 @@ TEST_P(HungKey, AnsweredWithinTheDeadlineThenTheHostExits)
 }
 
 INSTANTIATE_TEST_SUITE_P(Calls, HungKey,
-                         ::testing::Values(HangCase{"C_Login", 1500, 20000}, HangCase{"C_Sign", 20000, 1500}),
+                         ::testing::Values(HangCase {"C_Login", 1500, 20000}, HangCase {"C_Sign", 20000, 1500}),
                          [](const auto& info) { return std::string("In") + (info.param.call + 2); });
 
 }  // namespace

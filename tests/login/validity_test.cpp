@@ -17,7 +17,10 @@ struct ValidityCase {
 };
 
 // Names the case in test output instead of a byte dump.
-void PrintTo(const ValidityCase& c, std::ostream* out) { *out << c.cert; }
+void PrintTo(const ValidityCase& c, std::ostream* out)
+{
+    *out << c.cert;
+}
 
 class OutsideValidity : public ::testing::TestWithParam<ValidityCase> {};
 
@@ -45,8 +48,8 @@ TEST_P(OutsideValidity, RefusedWithRenewHelpAndCounterUntouched)
 }
 
 INSTANTIATE_TEST_SUITE_P(Certificates, OutsideValidity,
-                         ::testing::Values(ValidityCase{"expired", "CERTIFICATE_EXPIRED"},
-                                           ValidityCase{"notyet", "CERTIFICATE_NOT_YET_VALID"}),
+                         ::testing::Values(ValidityCase {"expired", "CERTIFICATE_EXPIRED"},
+                                           ValidityCase {"notyet", "CERTIFICATE_NOT_YET_VALID"}),
                          [](const auto& info) { return std::string(info.param.cert); });
 
 }  // namespace

@@ -119,7 +119,8 @@ TEST(SanitizerReport, FindsAddressLeakAndUndefinedBehaviourReports)
 TEST(SanitizerReport, OrdinaryStderrIsNotAReport)
 {
     EXPECT_EQ(sanitizerReport(""), "");
-    EXPECT_EQ(sanitizerReport("cabridge-verify: 证书链无效 (chain invalid)\nusage: cabridge-verify --token FILE\n"), "");
+    EXPECT_EQ(sanitizerReport("cabridge-verify: 证书链无效 (chain invalid)\nusage: cabridge-verify --token FILE\n"),
+              "");
     EXPECT_EQ(sanitizerReport("fault module: C_Login -> CKR_DEVICE_ERROR (device_error_on)\n"), "");
 }
 
@@ -134,15 +135,15 @@ TEST_P(PlantedFinding, InAChildIsReported)
     }
     ScratchDir dir;
     const fs::path err = dir.path() / "stderr";
-    const int status = bp::system(CABRIDGE_SANITIZER_CANARY, GetParam(), childEnvironment({}), bp::std_in < bp::null,
-                                  bp::std_out > bp::null, bp::std_err > err.string());
+    const int status = bp::system(CABRIDGE_SANITIZER_CANARY, GetParam(), childEnvironment({}),
+                                  bp::std_in<bp::null, bp::std_out> bp::null, bp::std_err > err.string());
     const std::string report = sanitizerReport(readText(err));
     EXPECT_NE(report, "") << "canary " << GetParam() << " exited " << status << " without a report";
     EXPECT_NE(status, 0) << report;
 
     const fs::path cleanErr = dir.path() / "clean.stderr";  // Boost.Process appends to an existing file
-    const int clean = bp::system(CABRIDGE_SANITIZER_CANARY, childEnvironment({}), bp::std_in < bp::null,
-                                 bp::std_out > bp::null, bp::std_err > cleanErr.string());
+    const int clean = bp::system(CABRIDGE_SANITIZER_CANARY, childEnvironment({}),
+                                 bp::std_in<bp::null, bp::std_out> bp::null, bp::std_err > cleanErr.string());
     EXPECT_EQ(clean, 0);
     EXPECT_EQ(sanitizerReport(readText(cleanErr)), "");
 }

@@ -33,8 +33,8 @@ protected:
     // `add` refused with exit 1, a reason containing `reason`, and nothing installed.
     void expectRefused(const json& descriptor, const std::string& reason)
     {
-        const auto r = inst.cabridge({"plugins", "add", inst.writeDescriptor("d.json", descriptor).string(),
-                                      "--root", inst.root().string()});
+        const auto r = inst.cabridge(
+            {"plugins", "add", inst.writeDescriptor("d.json", descriptor).string(), "--root", inst.root().string()});
         EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
         EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
         EXPECT_FALSE(fs::exists(installed("demo-ca.json")));
@@ -44,7 +44,8 @@ protected:
 
 TEST_F(PluginsAdmin, AddsGenericVendorAndListShowsBothOk)
 {
-    const auto add = inst.cabridge({"plugins", "add", inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
+    const auto add = inst.cabridge({"plugins", "add",
+                                    inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
                                     "--root", inst.root().string()});
     ASSERT_EQ(add.exitCode, 0) << add.err;
     EXPECT_TRUE(fs::is_regular_file(installed("demo-ca.json")));
@@ -64,7 +65,8 @@ TEST_F(PluginsAdmin, AddsGenericVendorAndListShowsBothOk)
     // The build's own hebca.json comes later in the host's order and is ignored.
     ASSERT_EQ(report["ignored"].size(), 1u);
 
-    const auto again = inst.cabridge({"plugins", "add", inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
+    const auto again = inst.cabridge({"plugins", "add",
+                                      inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
                                       "--root", inst.root().string()});
     EXPECT_EQ(again.exitCode, 1);
     EXPECT_NE(again.err.find("already installed"), std::string::npos) << again.err;
@@ -72,7 +74,8 @@ TEST_F(PluginsAdmin, AddsGenericVendorAndListShowsBothOk)
 
 TEST_F(PluginsAdmin, LinkMakesSymlinkTheHostAccepts)
 {
-    const auto add = inst.cabridge({"plugins", "add", inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
+    const auto add = inst.cabridge({"plugins", "add",
+                                    inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
                                     "--link", "--root", inst.root().string()});
     ASSERT_EQ(add.exitCode, 0) << add.err;
     ASSERT_TRUE(fs::is_symlink(installed("libcabridge-pkcs11.so")));
@@ -87,9 +90,11 @@ TEST_F(PluginsAdmin, LinkToLibraryOutsidePluginDirsIsRefused)
 {
     json d = Installation::demoDescriptor();
     fs::create_directories(inst.dir() / "elsewhere");
-    fs::copy_file(fs::path(CABRIDGE_V2_PLUGIN_DIR) / "libcabridge-pkcs11.so", inst.dir() / "elsewhere" / "libcabridge-pkcs11.so");
+    fs::copy_file(fs::path(CABRIDGE_V2_PLUGIN_DIR) / "libcabridge-pkcs11.so",
+                  inst.dir() / "elsewhere" / "libcabridge-pkcs11.so");
     d["library"] = (inst.dir() / "elsewhere" / "libcabridge-pkcs11.so").string();
-    const auto r = inst.cabridge({"plugins", "add", inst.writeDescriptor("d.json", d).string(), "--link", "--root", inst.root().string()});
+    const auto r = inst.cabridge(
+        {"plugins", "add", inst.writeDescriptor("d.json", d).string(), "--link", "--root", inst.root().string()});
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("outside the plugin directories"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(fs::symlink_status(installed("libcabridge-pkcs11.so"))));
@@ -165,7 +170,8 @@ TEST_F(PluginsAdmin, CheckListsOnlyTheVendorsTokensWithSubjects)
     const fs::path descriptor = inst.writeDescriptor("demo.json", Installation::demoDescriptor());
 
     // Before it is installed: checked from the vendor's file.
-    const auto before = inst.cabridge({"plugins", "check", descriptor.string(), "--root", inst.root().string(), "--json"});
+    const auto before = inst.cabridge(
+        {"plugins", "check", descriptor.string(), "--root", inst.root().string(), "--json"});
     ASSERT_EQ(before.exitCode, 0) << before.err;
     json report = parseOut(before);
     ASSERT_EQ(report["tokens"].size(), 1u) << report.dump(2);
@@ -190,8 +196,11 @@ TEST_F(PluginsAdmin, CheckListsOnlyTheVendorsTokensWithSubjects)
 
 TEST_F(PluginsAdmin, RemoveDeletesDescriptorAndLibrary)
 {
-    ASSERT_EQ(inst.cabridge({"plugins", "add", inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
-                             "--root", inst.root().string()}).exitCode, 0);
+    ASSERT_EQ(
+        inst.cabridge({"plugins", "add", inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
+                       "--root", inst.root().string()})
+            .exitCode,
+        0);
     const auto r = inst.cabridge({"plugins", "remove", "demo-ca", "--root", inst.root().string()});
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_FALSE(fs::exists(installed("demo-ca.json")));
@@ -210,8 +219,11 @@ TEST_F(PluginsAdmin, RemoveKeepsLibraryAnotherVendorStillUses)
     second["id"] = "demo-ca-2";
     second["config"]["id"] = "demo-ca-2";
     ASSERT_EQ(inst.cabridge({"plugins", "add", inst.writeDescriptor("a.json", Installation::demoDescriptor()).string(),
-                             "--root", inst.root().string()}).exitCode, 0);
-    const auto add2 = inst.cabridge({"plugins", "add", inst.writeDescriptor("b.json", second).string(), "--root", inst.root().string()});
+                             "--root", inst.root().string()})
+                  .exitCode,
+              0);
+    const auto add2 = inst.cabridge(
+        {"plugins", "add", inst.writeDescriptor("b.json", second).string(), "--root", inst.root().string()});
     ASSERT_EQ(add2.exitCode, 0) << add2.err;
     ASSERT_EQ(inst.cabridge({"plugins", "remove", "demo-ca", "--root", inst.root().string()}).exitCode, 0);
     EXPECT_TRUE(fs::exists(installed("libcabridge-pkcs11.so")));

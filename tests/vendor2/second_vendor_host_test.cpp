@@ -23,15 +23,17 @@ std::string randomChallenge()
     std::vector<unsigned char> bytes(32);
     EXPECT_EQ(RAND_bytes(bytes.data(), static_cast<int>(bytes.size())), 1);
     std::string b64(64, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), bytes.data(), static_cast<int>(bytes.size()));
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), bytes.data(),
+                                  static_cast<int>(bytes.size()));
     b64.resize(static_cast<std::size_t>(n));
     return b64;
 }
 
 json request(cabridge::test::HostProcess& host, int id, const std::string& command, const json& arguments)
 {
-    return host.request({{"id", id}, {"command", command}, {"origin", cabridge::vendor2::kPortalOrigin}, {"arguments", arguments}},
-                        std::chrono::milliseconds(30000));
+    return host.request(
+        {{"id", id}, {"command", command}, {"origin", cabridge::vendor2::kPortalOrigin}, {"arguments", arguments}},
+        std::chrono::milliseconds(30000));
 }
 
 TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
@@ -48,7 +50,8 @@ TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
         EXPECT_EQ(status["result"]["plugins"][0]["id"], "hebca");
     }
 
-    const auto add = inst.cabridge({"plugins", "add", inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
+    const auto add = inst.cabridge({"plugins", "add",
+                                    inst.writeDescriptor("demo.json", Installation::demoDescriptor()).string(),
                                     "--root", inst.root().string()});
     ASSERT_EQ(add.exitCode, 0) << add.err;
 
@@ -79,19 +82,20 @@ TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
     ASSERT_EQ(demoCount, 1) << list.dump(2);
     EXPECT_TRUE(hebcaHasOrgRsa) << list.dump(2);
     EXPECT_EQ(demoCert["subject"]["O"], "石家庄示例商贸有限公司");
-    EXPECT_EQ(demoCert["identity"]["unifiedSocialCreditCode"], "91130102MA0CX8NW8P"); // "cn-org" profile
+    EXPECT_EQ(demoCert["identity"]["unifiedSocialCreditCode"], "91130102MA0CX8NW8P");  // "cn-org" profile
 
     const std::string challenge = randomChallenge();
-    const json auth = request(host, 4, "authenticate",
-                              {{"certificateId", demoCert["id"]}, {"challenge", challenge}, {"pin", cabridge::vendor2::kPin}});
+    const json auth = request(
+        host, 4, "authenticate",
+        {{"certificateId", demoCert["id"]}, {"challenge", challenge}, {"pin", cabridge::vendor2::kPin}});
     ASSERT_TRUE(auth.contains("result")) << auth.dump();
     const json token = auth["result"]["token"];
     EXPECT_EQ(token["algorithm"], "ES256");
 
     const auto verify = cabridge::vendor2::runProgram(
-        CABRIDGE_V2_VERIFY, {"--token", "-", "--origin", cabridge::vendor2::kPortalOrigin, "--challenge", challenge,
-                             "--ca", (inst.pkiDir() / "root.pem").string(), "--intermediate",
-                             (inst.pkiDir() / "intermediate.pem").string()},
+        CABRIDGE_V2_VERIFY,
+        {"--token", "-", "--origin", cabridge::vendor2::kPortalOrigin, "--challenge", challenge, "--ca",
+         (inst.pkiDir() / "root.pem").string(), "--intermediate", (inst.pkiDir() / "intermediate.pem").string()},
         {}, token.dump());
     EXPECT_EQ(verify.exitCode, 0) << verify.out << verify.err;
 

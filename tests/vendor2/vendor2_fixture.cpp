@@ -44,7 +44,7 @@ CommandResult runProgram(const std::string& exe, const std::vector<std::string>&
     }
     CommandResult result;
     result.exitCode = bp::system(bp::exe = exe, bp::args = args, test_support::childEnvironment(changes),
-                                 bp::std_in < inFile.string(), bp::std_out > outFile.string(),
+                                 bp::std_in<inFile.string(), bp::std_out> outFile.string(),
                                  bp::std_err > errFile.string());
     result.out = readFile(outFile);
     result.err = readFile(errFile);
@@ -58,21 +58,26 @@ Installation::Installation()
     // HeBCA on SoftHSM (the shipped descriptor names real HeBCA middleware paths).
     const fs::path hebcaDir = dir() / "hebca-plugin";
     writeFile(hebcaDir / "hebca.json",
-              nlohmann::json{{"id", "hebca"}, {"name", "河北 CA"}, {"abi", 1},
-                             {"library", std::string(CABRIDGE_V2_PLUGIN_DIR) + "/libcabridge-hebca.so"},
-                             {"config", {{"modules", nlohmann::json::array({"/usr/lib/softhsm/libsofthsm2.so"})}}}}
+              nlohmann::json {{"id", "hebca"},
+                              {"name", "河北 CA"},
+                              {"abi", 1},
+                              {"library", std::string(CABRIDGE_V2_PLUGIN_DIR) + "/libcabridge-hebca.so"},
+                              {"config", {{"modules", nlohmann::json::array({"/usr/lib/softhsm/libsofthsm2.so"})}}}}
                   .dump());
-    writeFile(dir() / "policy.json", nlohmann::json{{"allowOrigins", nlohmann::json::array({kPortalOrigin})}}.dump());
+    writeFile(dir() / "policy.json", nlohmann::json {{"allowOrigins", nlohmann::json::array({kPortalOrigin})}}.dump());
     fs::permissions(dir() / "policy.json", fs::perms(0644));
-    writeFile(hostConfig(), nlohmann::json{{"pluginDirs", {hebcaDir.string(), systemPluginDir().string(),
-                                                           CABRIDGE_V2_PLUGIN_DIR}},
-                                           {"policyFile", (dir() / "policy.json").string()},
-                                           {"logFile", (dir() / "host.log").string()}}
-                                .dump());
+    writeFile(hostConfig(),
+              nlohmann::json {{"pluginDirs", {hebcaDir.string(), systemPluginDir().string(), CABRIDGE_V2_PLUGIN_DIR}},
+                              {"policyFile", (dir() / "policy.json").string()},
+                              {"logFile", (dir() / "host.log").string()}}
+                  .dump());
     fs::create_directories(dir() / "softhsm");
 }
 
-fs::path Installation::pkiDir() const { return CABRIDGE_V2_PKI_DIR; }
+fs::path Installation::pkiDir() const
+{
+    return CABRIDGE_V2_PKI_DIR;
+}
 
 std::vector<std::string> Installation::environment() const
 {
@@ -83,8 +88,14 @@ std::vector<std::string> Installation::environment() const
 void Installation::provisionToken(const std::string& label, const std::vector<std::string>& certs)
 {
     std::vector<std::string> args = {std::string(CABRIDGE_V2_PKI_TOOLS) + "/provision-token.sh",
-                                     "--dir", (dir() / "softhsm").string(), "--label", label, "--pin", kPin,
-                                     "--pki", pkiDir().string()};
+                                     "--dir",
+                                     (dir() / "softhsm").string(),
+                                     "--label",
+                                     label,
+                                     "--pin",
+                                     kPin,
+                                     "--pki",
+                                     pkiDir().string()};
     args.insert(args.end(), certs.begin(), certs.end());
     const CommandResult r = runProgram("/bin/bash", args, {});
     if (r.exitCode != 0) throw std::runtime_error("provision-token.sh failed: " + r.err);

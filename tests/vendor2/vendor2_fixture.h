@@ -34,7 +34,7 @@ public:
     std::filesystem::path systemPluginDir() const { return root() / "etc/cabridge/plugins.d"; }
     std::filesystem::path hostConfig() const { return dir() / "host.json"; }
     std::filesystem::path pkiDir() const;
-    std::vector<std::string> environment() const; // NAME=value for the tool and the host
+    std::vector<std::string> environment() const;  // NAME=value for the tool and the host
 
     // A new SoftHSM token `label` holding the PKI certificates `certs`.
     void provisionToken(const std::string& label, const std::vector<std::string>& certs);

@@ -157,8 +157,9 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     }
     const std::string algorithm = signatureAlgorithmFor(entry.facts);
     if (algorithm.empty()) {
-        throw HostError(ErrorCode::InvalidArgument, "cannot sign with a " + entry.facts.keyType + " " +
-                                                        entry.facts.curve + " key", {{"key", "certificateId"}});
+        throw HostError(ErrorCode::InvalidArgument,
+                        "cannot sign with a " + entry.facts.keyType + " " + entry.facts.curve + " key",
+                        {{"key", "certificateId"}});
     }
     const auto message = mode == "legacy" ? *challenge : originBoundMessage(algorithm, request.origin, *challenge);
 
@@ -190,8 +191,8 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     if (signature.empty()) {
         throw HostError(ErrorCode::PluginError, plugin.id() + ": sign wrote no signature");
     }
-    Logger::info(plugin.id() + ": authenticated " + request.origin + " with certificate " + certificateIdArg +
-                 " (" + algorithm + ", " + mode + ")");
+    Logger::info(plugin.id() + ": authenticated " + request.origin + " with certificate " + certificateIdArg + " (" +
+                 algorithm + ", " + mode + ")");
     return {{"token",
              {{"format", "cabridge-auth:1"},
               {"certificate", entry.certInfo["certificate"]},

@@ -8,8 +8,8 @@ void throwInvalidConfig(std::string_view context, const std::string &what) {
     throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, std::string(context) + ": " + what);
 }
 
-std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context,
-                                         const std::string &key, bool allowEmpty) {
+std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context, const std::string &key,
+                                         bool allowEmpty) {
     if (!value.is_array())
         throwInvalidConfig(context, key + " must be an array of strings");
     std::vector<std::string> out;

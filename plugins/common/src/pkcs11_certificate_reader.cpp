@@ -17,8 +17,7 @@ constexpr std::size_t kMaxCertificates = 4096;
 constexpr CK_ULONG kMaxAttributeBytes = CK_ULONG{1024} * 1024;
 
 [[noreturn]] void throwCkr(const char *call, CK_RV rv) {
-    throw PluginError(statusForCkr(rv), std::string(call) + " failed: " + ckrName(rv),
-                      static_cast<std::uint32_t>(rv));
+    throw PluginError(statusForCkr(rv), std::string(call) + " failed: " + ckrName(rv), static_cast<std::uint32_t>(rv));
 }
 
 class ReadOnlySession {
@@ -75,8 +74,7 @@ private:
 // CKA_VALUE, CKA_ID and CKA_LABEL of one object in two calls (sizes, then
 // bytes): SoftHSM's per-call cost, not the bytes, is what a listing pays for.
 // An attribute the object lacks (or keeps secret) comes back empty.
-TokenCertificate readCertificateObject(const CK_FUNCTION_LIST &f, CK_SESSION_HANDLE session,
-                                       CK_OBJECT_HANDLE object) {
+TokenCertificate readCertificateObject(const CK_FUNCTION_LIST &f, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object) {
     std::array<CK_ATTRIBUTE, 3> attrs{{{CKA_VALUE, nullptr, 0}, {CKA_ID, nullptr, 0}, {CKA_LABEL, nullptr, 0}}};
     CK_RV rv = f.C_GetAttributeValue(session, object, attrs.data(), attrs.size());
     if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
@@ -115,8 +113,8 @@ std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, 
     ReadOnlySession session(*f, slotId);
     CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE x509 = CKC_X_509;
-    std::array<CK_ATTRIBUTE, 2> templ{{{CKA_CLASS, &certClass, sizeof certClass},
-                                       {CKA_CERTIFICATE_TYPE, &x509, sizeof x509}}};
+    std::array<CK_ATTRIBUTE, 2> templ{
+        {{CKA_CLASS, &certClass, sizeof certClass}, {CKA_CERTIFICATE_TYPE, &x509, sizeof x509}}};
     std::vector<CK_OBJECT_HANDLE> objects;
     {
         ObjectSearch search(*f, session.handle(), templ.data(), templ.size());

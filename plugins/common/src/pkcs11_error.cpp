@@ -87,8 +87,7 @@ void throwPkcs11Failure(std::string_view call) {
     message += " failed";
     if (ckr != 0)
         message += ": " + ckrName(ckr);
-    throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message,
-                      static_cast<std::uint32_t>(ckr));
+    throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
 }
 
 } // namespace cabridge

@@ -77,8 +77,7 @@ std::optional<PinFlags> Pkcs11Module::livePinFlags(unsigned long slotId) const {
     return flags;
 }
 
-std::optional<unsigned long> Pkcs11Module::retriesLeft(const std::string &symbol,
-                                                       unsigned long slotId) const {
+std::optional<unsigned long> Pkcs11Module::retriesLeft(const std::string &symbol, unsigned long slotId) const {
     if (handle_ == nullptr || symbol.empty())
         return std::nullopt;
     using RetryCounterFn = CK_RV (*)(CK_SLOT_ID, CK_ULONG *);

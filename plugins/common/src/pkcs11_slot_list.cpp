@@ -36,8 +36,7 @@ SlotList::SlotList(Pkcs11Module &module) : module_(&module) {
     std::string message = "C_GetSlotList/C_GetTokenInfo failed";
     if (ckr != 0)
         message += ": " + ckrName(ckr);
-    throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message,
-                      static_cast<std::uint32_t>(ckr));
+    throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
 }
 
 // Returns true for a clean enumeration. On false, slots_ may still hold a

@@ -210,8 +210,7 @@ void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) 
 }
 
 std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, std::string_view certRef,
-                                                   std::string_view algorithmName,
-                                                   std::span<const std::uint8_t> data) {
+                                                   std::string_view algorithmName, std::span<const std::uint8_t> data) {
     const SignatureAlgorithm algorithm = parseSignatureAlgorithm(algorithmName);
     if (!session_ || session_->tokenRef != tokenRef)
         throw PluginError(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
@@ -253,8 +252,7 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     ERR_clear_error();
     if (EVP_DigestSignInit(mdCtx.get(), &pkeyCtx, md, nullptr, privateKey.get()) != 1)
         throw PluginError(CABRIDGE_ERR_PLUGIN, "EVP_DigestSignInit failed: " + openSslErrorText());
-    if (algorithm == SignatureAlgorithm::RS256 &&
-        EVP_PKEY_CTX_set_rsa_padding(pkeyCtx, RSA_PKCS1_PADDING) != 1)
+    if (algorithm == SignatureAlgorithm::RS256 && EVP_PKEY_CTX_set_rsa_padding(pkeyCtx, RSA_PKCS1_PADDING) != 1)
         throw PluginError(CABRIDGE_ERR_PLUGIN, "cannot select PKCS#1 v1.5 padding");
     size_t sigLen = 0;
     if (EVP_DigestSign(mdCtx.get(), nullptr, &sigLen, data.data(), data.size()) != 1)
@@ -266,8 +264,7 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
             // A token failure is reported by libp11 as a CKR on the queue.
             const unsigned long ckr = takeCkrFromErrorQueue();
             if (ckr != 0)
-                throw PluginError(statusForCkr(ckr), "C_Sign failed: " + ckrName(ckr),
-                                  static_cast<std::uint32_t>(ckr));
+                throw PluginError(statusForCkr(ckr), "C_Sign failed: " + ckrName(ckr), static_cast<std::uint32_t>(ckr));
         }
         throw PluginError(CABRIDGE_ERR_PLUGIN, "EVP_DigestSign failed: " + detail);
     }

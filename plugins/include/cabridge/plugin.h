@@ -139,12 +139,12 @@ typedef struct cabridge_plugin_api_v1 {
      * Pure function of the DER; must not touch a token. A certificate the
      * profile does not understand yields "{}", not an error.
      */
-    cabridge_status (*identify)(cabridge_plugin *self, const uint8_t *der, size_t der_len,
-                                cabridge_sink out, cabridge_error *err);
+    cabridge_status (*identify)(cabridge_plugin *self, const uint8_t *der, size_t der_len, cabridge_sink out,
+                                cabridge_error *err);
 
     /* Logs the user in on the token. Exactly one C_Login; never retries. */
-    cabridge_status (*login)(cabridge_plugin *self, const char *token_ref, const char *pin,
-                             size_t pin_len, cabridge_error *err);
+    cabridge_status (*login)(cabridge_plugin *self, const char *token_ref, const char *pin, size_t pin_len,
+                             cabridge_error *err);
 
     /*
      * Signs `data` with the private key that belongs to the certificate.
@@ -155,9 +155,8 @@ typedef struct cabridge_plugin_api_v1 {
      *   "SM2-SM3" SM2 with SM3 and signer ID 1234567812345678 (if the vendor can)
      * Writes the raw signature bytes to `out`. Requires a prior successful login.
      */
-    cabridge_status (*sign)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
-                            const char *algorithm, const uint8_t *data, size_t data_len,
-                            cabridge_sink out, cabridge_error *err);
+    cabridge_status (*sign)(cabridge_plugin *self, const char *token_ref, const char *cert_ref, const char *algorithm,
+                            const uint8_t *data, size_t data_len, cabridge_sink out, cabridge_error *err);
 
     /* Ends the login session. Safe to call when not logged in. */
     cabridge_status (*logout)(cabridge_plugin *self, const char *token_ref, cabridge_error *err);
@@ -171,8 +170,7 @@ typedef struct cabridge_plugin_api_v1 {
      * token like list_tokens (nothing cached). Lets the host re-find a
      * certificate it has seen without reading every other token.
      */
-    cabridge_status (*list_token)(cabridge_plugin *self, const char *token_ref, cabridge_sink out,
-                                  cabridge_error *err);
+    cabridge_status (*list_token)(cabridge_plugin *self, const char *token_ref, cabridge_sink out, cabridge_error *err);
 } cabridge_plugin_api_v1;
 
 /* Size of the table up to and including `logout`: the calls every v1 plugin has. */

@@ -127,7 +127,8 @@ GenericConfig parseGenericConfig(const nlohmann::json &config) {
             out.tokenLabels = parseStringList(value, kContext, "tokenLabels", false);
             for (const std::string &label : out.tokenLabels)
                 if (label.size() > 32)
-                    invalid("tokenLabels entry \"" + label.substr(0, 40) + "\" is longer than 32 bytes (PKCS#11 limit)");
+                    invalid("tokenLabels entry \"" + label.substr(0, 40) +
+                            "\" is longer than 32 bytes (PKCS#11 limit)");
         } else {
             invalid("unknown key " + key);
         }

@@ -20,16 +20,16 @@ enum class IdentityProfile {
 };
 
 struct GenericConfig {
-    std::string id;                       // must equal the descriptor's id
-    std::string name;                     // display name, e.g. "演示 CA"
-    std::vector<std::string> modules;     // candidate PKCS#11 modules, first existing wins
-    std::vector<std::string> origins;     // default portal origins (may be empty)
+    std::string id;                   // must equal the descriptor's id
+    std::string name;                 // display name, e.g. "演示 CA"
+    std::vector<std::string> modules; // candidate PKCS#11 modules, first existing wins
+    std::vector<std::string> origins; // default portal origins (may be empty)
     std::vector<std::string> legacyOrigins;
     PinRules pin;
     nlohmann::json help = nlohmann::json::object(); // {renew, unlock, lost, reinsert, contact}: H
     IdentityProfile identity = IdentityProfile::ChineseOrganisation;
-    std::string uniqueIdOid;              // vendor unique-id extension for "cn-org", empty for none
-    std::string retryCounterSymbol;       // empty: none
+    std::string uniqueIdOid;        // vendor unique-id extension for "cn-org", empty for none
+    std::string retryCounterSymbol; // empty: none
     // Only tokens with one of these labels belong to this vendor (empty: all
     // tokens of the module). Lets one module serve several CAs.
     std::vector<std::string> tokenLabels;

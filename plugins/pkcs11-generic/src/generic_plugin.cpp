@@ -13,8 +13,7 @@ std::unique_ptr<GenericPlugin> GenericPlugin::create(const nlohmann::json &confi
     return std::unique_ptr<GenericPlugin>(new GenericPlugin(parseGenericConfig(config)));
 }
 
-GenericPlugin::GenericPlugin(GenericConfig config)
-    : config_(std::move(config)), filter_(config_.tokenLabels) {}
+GenericPlugin::GenericPlugin(GenericConfig config) : config_(std::move(config)), filter_(config_.tokenLabels) {}
 
 Pkcs11TokenService *GenericPlugin::tokens() {
     if (!tokens_) {

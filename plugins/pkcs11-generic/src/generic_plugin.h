@@ -31,8 +31,8 @@ public:
     nlohmann::json identify(std::span<const std::uint8_t> der) override;
     // NO_TOKEN for a token of another vendor or when no module is installed.
     void login(std::string_view tokenRef, std::string_view pin) override;
-    std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
-                                   std::string_view algorithm, std::span<const std::uint8_t> data) override;
+    std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef, std::string_view algorithm,
+                                   std::span<const std::uint8_t> data) override;
     void logout(std::string_view tokenRef) override;
 
 private:

@@ -4,9 +4,7 @@ namespace cabridge::generic {
 
 TokenFilter::TokenFilter(const std::vector<std::string> &labels) : labels_(labels.begin(), labels.end()) {}
 
-bool TokenFilter::admitsLabel(const std::string &label) const {
-    return labels_.empty() || labels_.contains(label);
-}
+bool TokenFilter::admitsLabel(const std::string &label) const { return labels_.empty() || labels_.contains(label); }
 
 nlohmann::json TokenFilter::apply(const nlohmann::json &tokens) const {
     if (admitsAll())

@@ -50,9 +50,10 @@ TEST(Base64, RoundTripsAllLengthsAndByteValues) {
 }
 
 TEST(Base64, RefusesAnythingNotCanonical) {
-    for (const char *bad : {"Zg", "Zg=", "Zm9", "Z===", "=Zm9", "====", "Zg=a", "Zm9=Yg==", "Zg==Zm9v", "Zm9vYg==Zm9v",
-                            "Zm9v\n", " Zm9v", "Zm9v ", "Zm9v Yg==", "\tZm9vYmFy\t", "Zm9vYmFy\r\n", "Zm-_", "Zm9v.mFy",
-                            "Zh==", "Zm9=", "Zm9vYh==", "Zm9vYg=A", "Zm9vY\xc3\xa9=="}) {
+    for (const char *bad :
+         {"Zg",       "Zg=",          "Zm9",    "Z===",  "=Zm9",     "====",      "Zg=a",           "Zm9=Yg==",
+          "Zg==Zm9v", "Zm9vYg==Zm9v", "Zm9v\n", " Zm9v", "Zm9v ",    "Zm9v Yg==", "\tZm9vYmFy\t",   "Zm9vYmFy\r\n",
+          "Zm-_",     "Zm9v.mFy",     "Zh==",   "Zm9=",  "Zm9vYh==", "Zm9vYg=A",  "Zm9vY\xc3\xa9=="}) {
         EXPECT_FALSE(base64Decode(bad).has_value()) << bad;
     }
     EXPECT_FALSE(base64Decode(std::string_view("Zm9v\0mFy", 8)).has_value());

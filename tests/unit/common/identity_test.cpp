@@ -188,7 +188,7 @@ TEST_F(IdentityTest, HugeOuAndWronglyTypedExtensionsAreBounded) {
     CertificateSpec spec;
     spec.subject = {{"CN", "x"}, {"OU", std::string(100000, 'A') + " 91110000600037341L"}};
     spec.extensions = {{"1.2.156.10260.4.4", {0x02, 0x01, 0x05}}, // an INTEGER, not a string
-                       {"1.2.156.10260.4.1.1", {0x30, 0x80}},       // broken DER
+                       {"1.2.156.10260.4.1.1", {0x30, 0x80}},     // broken DER
                        {kHebcaUniqueIdOid, derUtf8String(std::string(100000, 'Z'))}};
     const auto id = identityOf(spec);
     // The code sits beyond the scan limit, so nothing is found: bounded work, no crash.

@@ -46,7 +46,9 @@ EvpPkeyPtr generateEcKey(const char *curve) {
 }
 
 std::vector<std::uint8_t> derUtf8String(const std::string &text) { return derOfString(V_ASN1_UTF8STRING, text); }
-std::vector<std::uint8_t> derPrintableString(const std::string &text) { return derOfString(V_ASN1_PRINTABLESTRING, text); }
+std::vector<std::uint8_t> derPrintableString(const std::string &text) {
+    return derOfString(V_ASN1_PRINTABLESTRING, text);
+}
 std::vector<std::uint8_t> derOctetString(const std::string &bytes) { return derOfString(V_ASN1_OCTET_STRING, bytes); }
 std::vector<std::uint8_t> rawBytes(const std::string &text) { return {text.begin(), text.end()}; }
 

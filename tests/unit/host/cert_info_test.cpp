@@ -17,8 +17,12 @@ const auto kNow = std::chrono::system_clock::now();
 TEST(CertInfo, RsaWithChineseSubjectUnescapedUtf8)
 {
     CertificateSpec spec;
-    spec.subject = {{"C", "CN"}, {"ST", "河北省"}, {"L", "石家庄市"}, {"O", "河北测试科技有限公司"},
-                    {"OU", "91130100MA0CXXXX0A"}, {"CN", "河北测试科技有限公司"}};
+    spec.subject = {{"C", "CN"},
+                    {"ST", "河北省"},
+                    {"L", "石家庄市"},
+                    {"O", "河北测试科技有限公司"},
+                    {"OU", "91130100MA0CXXXX0A"},
+                    {"CN", "河北测试科技有限公司"}};
     spec.keyUsage = "digitalSignature,nonRepudiation";
     spec.extendedKeyUsage = "clientAuth,1.2.3.4";
     spec.serial = 0x0ABCDEF1;
@@ -62,8 +66,8 @@ TEST(CertInfo, ExpiredHasNegativeDaysLeft)
 {
     CertificateSpec spec;
     const std::time_t now = std::chrono::system_clock::to_time_t(kNow);
-    spec.notBefore = now - std::time_t{400} * 86400;
-    spec.notAfter = now - std::time_t{10} * 86400 - 3600;  // 10 days and an hour ago -> floor gives -11
+    spec.notBefore = now - std::time_t {400} * 86400;
+    spec.notAfter = now - std::time_t {10} * 86400 - 3600;  // 10 days and an hour ago -> floor gives -11
     const auto facts = describeCertificate(makeCertificate(spec), kNow);
     EXPECT_TRUE(facts.expired);
     EXPECT_EQ(facts.info["expired"], true);
@@ -74,8 +78,8 @@ TEST(CertInfo, NotYetValid)
 {
     CertificateSpec spec;
     const std::time_t now = std::chrono::system_clock::to_time_t(kNow);
-    spec.notBefore = now + std::time_t{30} * 86400;
-    spec.notAfter = now + std::time_t{60} * 86400;
+    spec.notBefore = now + std::time_t {30} * 86400;
+    spec.notAfter = now + std::time_t {60} * 86400;
     const auto facts = describeCertificate(makeCertificate(spec), kNow);
     EXPECT_TRUE(facts.notYetValid);
     EXPECT_FALSE(facts.expired);

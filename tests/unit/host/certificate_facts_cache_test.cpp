@@ -15,7 +15,7 @@ TEST(CertificateFactsCache, SameBytesGiveTheSameFactsWithValidityForEachNow)
     const std::time_t nowT = std::chrono::system_clock::to_time_t(now);
     CertificateSpec spec;
     spec.notBefore = nowT - 86400;
-    spec.notAfter = nowT + std::time_t{5} * 86400 + 3600;
+    spec.notAfter = nowT + std::time_t {5} * 86400 + 3600;
     const auto der = makeCertificate(spec);
     const auto sha = certificateSha256Hex(der);
 

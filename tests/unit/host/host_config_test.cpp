@@ -52,8 +52,8 @@ TEST(HostConfig, FileOverridesKeys)
 
 TEST(HostConfig, MalformedFileFallsBackToDefaultsWithError)
 {
-    for (const char* text : {"{", "[]", R"({"pluginDir":["/a"]})", R"({"allowedExtensions":"abc"})",
-                             R"({"policyFile":""})"}) {
+    for (const char* text :
+         {"{", "[]", R"({"pluginDir":["/a"]})", R"({"allowedExtensions":"abc"})", R"({"policyFile":""})"}) {
         const auto file = writeTemp(text);
         const auto config = loadHostConfigFile(file, "/bin");
         EXPECT_TRUE(config.error) << text;

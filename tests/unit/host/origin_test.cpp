@@ -21,11 +21,28 @@ TEST(OriginSyntax, AcceptsBrowserSerializedOrigins)
 
 TEST(OriginSyntax, RefusesEverythingElse)
 {
-    for (const char* bad :
-         {"", "https://", "https://a.cn/", "https://a.cn/path", "https://a.cn?q=1", "https://a.cn#f",
-          "https://user@a.cn", "HTTPS://a.cn", "https://A.cn", "ftp://a.cn", "chrome-extension://abc",
-          "https://a.cn:", "https://a.cn:0", "https://a.cn:65536", "https://a.cn:08", "https://a..cn",
-          "https://a cn", "https://.a.cn", "https//a.cn", "null", "https://[zz]", "file:///etc/passwd"}) {
+    for (const char* bad : {"",
+                            "https://",
+                            "https://a.cn/",
+                            "https://a.cn/path",
+                            "https://a.cn?q=1",
+                            "https://a.cn#f",
+                            "https://user@a.cn",
+                            "HTTPS://a.cn",
+                            "https://A.cn",
+                            "ftp://a.cn",
+                            "chrome-extension://abc",
+                            "https://a.cn:",
+                            "https://a.cn:0",
+                            "https://a.cn:65536",
+                            "https://a.cn:08",
+                            "https://a..cn",
+                            "https://a cn",
+                            "https://.a.cn",
+                            "https//a.cn",
+                            "null",
+                            "https://[zz]",
+                            "file:///etc/passwd"}) {
         EXPECT_FALSE(parseOrigin(bad)) << bad;
     }
     EXPECT_FALSE(parseOrigin("https://" + std::string(248, 'a')));  // 256 characters
@@ -36,9 +53,9 @@ TEST(ExtensionOrigin, OnlyChromeExtensionWithTrailingSlash)
 {
     EXPECT_EQ(parseExtensionOrigin("chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/"),
               "nojnbkjmnolldjcnebneodoflnialbln");
-    for (const char* bad : {"chrome-extension://nojnbkjmnolldjcnebneodoflnialbln",
-                            "chrome-extension://nojnbkjmnolldjcnebneodoflnialblq/", "chrome-extension://abc/",
-                            "https://nojnbkjmnolldjcnebneodoflnialbln/", ""}) {
+    for (const char* bad :
+         {"chrome-extension://nojnbkjmnolldjcnebneodoflnialbln", "chrome-extension://nojnbkjmnolldjcnebneodoflnialblq/",
+          "chrome-extension://abc/", "https://nojnbkjmnolldjcnebneodoflnialbln/", ""}) {
         EXPECT_FALSE(parseExtensionOrigin(bad)) << bad;
     }
 }

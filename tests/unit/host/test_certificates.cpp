@@ -59,7 +59,7 @@ GeneratedCertificate makeCertificateAndKey(const CertificateSpec& spec)
     ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), spec.serial);
     const std::time_t now = std::time(nullptr);
     ASN1_TIME_set(X509_getm_notBefore(cert.get()), spec.notBefore ? spec.notBefore : now - 86400);
-    ASN1_TIME_set(X509_getm_notAfter(cert.get()), spec.notAfter ? spec.notAfter : now + std::time_t{365} * 86400);
+    ASN1_TIME_set(X509_getm_notAfter(cert.get()), spec.notAfter ? spec.notAfter : now + std::time_t {365} * 86400);
     X509_NAME* name = X509_get_subject_name(cert.get());
     for (const auto& [field, value] : spec.subject) {
         X509_NAME_add_entry_by_txt(name, field.c_str(), MBSTRING_UTF8,

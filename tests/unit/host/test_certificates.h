@@ -11,9 +11,9 @@ namespace cabridge::test {
 struct CertificateSpec {
     std::string keyType = "RSA";  // "RSA", "P-256", "P-384", "SM2"
     std::vector<std::pair<std::string, std::string>> subject = {{"CN", "Test"}};
-    std::time_t notBefore = 0;  // 0 = now - 1 day
-    std::time_t notAfter = 0;   // 0 = now + 365 days
-    std::string keyUsage;       // e.g. "digitalSignature,nonRepudiation"; empty = no extension
+    std::time_t notBefore = 0;     // 0 = now - 1 day
+    std::time_t notAfter = 0;      // 0 = now + 365 days
+    std::string keyUsage;          // e.g. "digitalSignature,nonRepudiation"; empty = no extension
     std::string extendedKeyUsage;  // e.g. "clientAuth"
     long serial = 0x1234ABCD;
 };

@@ -35,10 +35,9 @@ protected:
         setenv("CABRIDGE_FAULT_STATE", (tokens_->dir() + "/fault-state").c_str(), 1);
         setenv("CABRIDGE_FAULT_TARGET", kSoftHsmModule, 1);
         plugin_ = std::make_unique<PluginUnderTest>(
-            CABRIDGE_HEBCA_PLUGIN_PATH,
-            json{{"modules", {CABRIDGE_FAULT_MODULE_PATH}},
-                 {"retryCounter", {{"symbol", "cabridge_fault_get_pin_retries"}}}}
-                .dump());
+            CABRIDGE_HEBCA_PLUGIN_PATH, json{{"modules", {CABRIDGE_FAULT_MODULE_PATH}},
+                                             {"retryCounter", {{"symbol", "cabridge_fault_get_pin_retries"}}}}
+                                            .dump());
     }
     static void TearDownTestSuite() {
         plugin_.reset();

@@ -198,5 +198,10 @@ TEST_F(HebcaOnSoftHsm, LogoutEndsTheSessionAndIsSafeTwice) {
 }
 
 TEST_F(HebcaOnSoftHsm, PinWithNulCharacterIsInvalid) {
-    EXPECT_EQ(plugin_->login(serial_, std::string("12\0" "3456", 7)).status, CABRIDGE_ERR_PIN_INVALID);
+    EXPECT_EQ(plugin_
+                  ->login(serial_, std::string("12\0"
+                                               "3456",
+                                               7))
+                  .status,
+              CABRIDGE_ERR_PIN_INVALID);
 }

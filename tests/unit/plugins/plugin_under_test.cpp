@@ -93,8 +93,8 @@ CallResult PluginUnderTest::login(const std::string &tokenRef, const std::string
     return r;
 }
 
-CallResult PluginUnderTest::sign(const std::string &tokenRef, const std::string &certRef,
-                                 const std::string &algorithm, const std::vector<std::uint8_t> &data) {
+CallResult PluginUnderTest::sign(const std::string &tokenRef, const std::string &certRef, const std::string &algorithm,
+                                 const std::vector<std::uint8_t> &data) {
     CallResult r;
     r.status = api_->sign(self_, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), data.data(), data.size(),
                           sinkInto(r), &r.error);

@@ -73,9 +73,9 @@ std::string SoftHsmTokens::initToken(const std::string &label, const std::string
 }
 
 void SoftHsmTokens::importCertificateAndKey(const std::string &tokenLabel, const std::string &userPin,
-                                           const std::string &idHex, const std::string &label,
-                                           const std::vector<std::uint8_t> &certDer,
-                                           const std::vector<std::uint8_t> &pkcs8KeyDer) {
+                                            const std::string &idHex, const std::string &label,
+                                            const std::vector<std::uint8_t> &certDer,
+                                            const std::vector<std::uint8_t> &pkcs8KeyDer) {
     const std::string cert = writeFile(label + ".crt.der", certDer);
     const std::string key = writeFile(label + ".key.der", pkcs8KeyDer);
     const std::string base = std::string("pkcs11-tool --module ") + kSoftHsmModule + " --token-label '" + tokenLabel +

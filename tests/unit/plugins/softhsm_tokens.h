@@ -21,9 +21,8 @@ public:
     std::string initToken(const std::string &label, const std::string &userPin);
 
     // Imports a certificate and its private key (same CKA_ID and label).
-    void importCertificateAndKey(const std::string &tokenLabel, const std::string &userPin,
-                                 const std::string &idHex, const std::string &label,
-                                 const std::vector<std::uint8_t> &certDer,
+    void importCertificateAndKey(const std::string &tokenLabel, const std::string &userPin, const std::string &idHex,
+                                 const std::string &label, const std::vector<std::uint8_t> &certDer,
                                  const std::vector<std::uint8_t> &pkcs8KeyDer);
 
     const std::string &dir() const { return dir_; }

@@ -49,11 +49,10 @@ class Cli : public ::testing::Test {
     bp::ipstream out;
     const std::string err = (dir_ / "cli.stderr").string();
     fs::remove(err);  // Boost.Process writes into an existing file without truncating it
-    bp::child child = stdin_file
-        ? bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > err,
-                    bp::std_in < *stdin_file)
-        : bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > err,
-                    bp::std_in < bp::null);
+    bp::child child = stdin_file ? bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > err,
+                                             bp::std_in < *stdin_file)
+                                 : bp::child(CABRIDGE_VERIFY_EXE, bp::args(args), bp::std_out > out, bp::std_err > err,
+                                             bp::std_in < bp::null);
     std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
     child.wait();
     std::ifstream err_in(err, std::ios::binary);
@@ -64,8 +63,11 @@ class Cli : public ::testing::Test {
 
   // The usual arguments for a token file and the base64 challenge.
   std::vector<std::string> args(const std::string& token_path, const char* origin = kOriginA) {
-    return {"--token", token_path, "--origin", origin, "--challenge", base64(challenge_),
-            "--ca", (dir_ / "root.pem").string(), "--intermediate", (dir_ / "intermediate.pem").string()};
+    return {"--token",        token_path,
+            "--origin",       origin,
+            "--challenge",    base64(challenge_),
+            "--ca",           (dir_ / "root.pem").string(),
+            "--intermediate", (dir_ / "intermediate.pem").string()};
   }
 
   std::string token_file(const char* entity, const char* alg, const char* mode = nullptr) {
@@ -165,9 +167,8 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   bad_time.insert(bad_time.end(), {"--time", "yesterday"});
   auto twice = args(good);
   twice.insert(twice.end(), {"--origin", kOriginB});
-  for (const auto& arguments : {std::vector<std::string>{}, std::vector<std::string>{"--bogus"}, no_ca,
-                                both_challenges, missing_ca, not_pem, bad_time, twice,
-                                std::vector<std::string>{"--token"}}) {
+  for (const auto& arguments : {std::vector<std::string>{}, std::vector<std::string>{"--bogus"}, no_ca, both_challenges,
+                                missing_ca, not_pem, bad_time, twice, std::vector<std::string>{"--token"}}) {
     const auto result = run(arguments);
     EXPECT_EQ(result.exit_code, 2) << result.out;
     EXPECT_EQ(result.parsed()["error"], "USAGE");

@@ -31,8 +31,7 @@ EVP_PKEY* IdentityExtraction::key_ = nullptr;
 TEST_F(IdentityExtraction, NewProfileExtensionWinsOverOlderExtensionAndOu) {
   CertSpec spec;
   spec.subject = {{"CN", "河北测试科技有限公司"}, {"OU", "91110000600037341L"}};
-  spec.utf8_extensions = {{"1.2.156.10260.4.1.4", "91350100M000100Y43"},
-                          {"1.2.156.10260.4.4", kHebeiCode}};
+  spec.utf8_extensions = {{"1.2.156.10260.4.1.4", "91350100M000100Y43"}, {"1.2.156.10260.4.4", kHebeiCode}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, kHebeiCode);
   EXPECT_EQ(identity.usc_valid, true);

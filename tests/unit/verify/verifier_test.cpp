@@ -76,8 +76,8 @@ TEST_F(Verifier, TokenForOriginAIsRefusedAtOriginB) {
   const auto result = verify(make_token(entity("ec256"), "ES256", kOriginA, challenge_), kOriginB);
   EXPECT_EQ(code_of(result), "ORIGIN_MISMATCH");
   // Origins compare exactly: no case folding, no trailing slash, no default port.
-  for (const std::string& near : {std::string(kOriginA) + "/", std::string(kOriginA) + ":443",
-                                 std::string("HTTPS://si.hebei.example.gov.cn")})
+  for (const std::string& near :
+       {std::string(kOriginA) + "/", std::string(kOriginA) + ":443", std::string("HTTPS://si.hebei.example.gov.cn")})
     EXPECT_EQ(code_of(verify(make_token(entity("ec256"), "ES256", kOriginA, challenge_), near)), "ORIGIN_MISMATCH");
 }
 

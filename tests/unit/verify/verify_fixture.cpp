@@ -38,14 +38,15 @@ TestPki build() {
   pki.other_root = make_certificate(other_spec, pki.other_root_key.get(), nullptr, nullptr);
 
   CertSpec intermediate_spec = root_spec;
-  intermediate_spec.subject = {{"C", "CN"}, {"ST", "河北省"}, {"O", "河北省电子认证有限公司 (test)"},
-                               {"CN", "HEBCA Test SM CA"}};
+  intermediate_spec.subject = {
+      {"C", "CN"}, {"ST", "河北省"}, {"O", "河北省电子认证有限公司 (test)"}, {"CN", "HEBCA Test SM CA"}};
   intermediate_spec.serial = 2;
   pki.intermediate = make_certificate(intermediate_spec, pki.intermediate_key.get(), pki.root.get(),
                                       pki.root_key.get());
 
   auto rsa = org_spec("河北测试科技有限公司");
-  rsa.utf8_extensions = {{"1.2.156.10260.4.1.4", kValidUscc}, {"1.2.156.112586.1.4", std::string("2@6021SF0") + kValidUscc}};
+  rsa.utf8_extensions = {{"1.2.156.10260.4.1.4", kValidUscc},
+                         {"1.2.156.112586.1.4", std::string("2@6021SF0") + kValidUscc}};
   pki.entities["rsa"] = issue(pki, make_rsa_key(), rsa, 0x1001);
   pki.entities["rsa2"] = issue(pki, make_rsa_key(), org_spec("另一家公司"), 0x1002);
 

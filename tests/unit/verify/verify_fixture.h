@@ -26,8 +26,8 @@ struct TestPki {
   std::map<std::string, EndEntity> entities;  // "rsa", "ec256", "ec384", "rsa2", "expired", ...
   static const TestPki& get();
 
-  CertificateSet trusted_roots() const;     // root only
-  CertificateSet intermediates() const;     // intermediate only
+  CertificateSet trusted_roots() const;  // root only
+  CertificateSet intermediates() const;  // intermediate only
 };
 
 // A valid signed token for `entity`, as a JSON object so tests can tamper with it.

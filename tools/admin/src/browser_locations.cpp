@@ -51,8 +51,9 @@ UserDirs UserDirs::from_environment() {
   } else if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_dir != nullptr) {
     dirs.home = pw->pw_dir;
   } else {
-    throw AdminError("cannot determine the home directory: $HOME is unset and the user has no "
-                     "entry in the password database / 无法确定用户主目录");
+    throw AdminError(
+        "cannot determine the home directory: $HOME is unset and the user has no "
+        "entry in the password database / 无法确定用户主目录");
   }
   // The XDG spec says a relative value must be ignored; Chromium does the same.
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && xdg[0] == '/') {
@@ -61,9 +62,7 @@ UserDirs UserDirs::from_environment() {
   return dirs;
 }
 
-fs::path UserDirs::config_home() const {
-  return xdg_config_home ? *xdg_config_home : home / ".config";
-}
+fs::path UserDirs::config_home() const { return xdg_config_home ? *xdg_config_home : home / ".config"; }
 
 fs::path manifest_dir(Browser browser, Scope scope, const UserDirs& user) {
   if (scope == Scope::system) {
@@ -85,11 +84,9 @@ std::vector<fs::path> browser_executables(Browser browser) {
   switch (browser) {
     case Browser::chrome:
       return {"/opt/google/chrome/chrome", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"};
-    case Browser::chromium:
-      return {"/usr/lib/chromium/chromium", "/usr/bin/chromium"};
+    case Browser::chromium: return {"/usr/lib/chromium/chromium", "/usr/bin/chromium"};
     case Browser::edge:
-      return {"/opt/microsoft/msedge/msedge", "/usr/bin/microsoft-edge",
-              "/usr/bin/microsoft-edge-stable"};
+      return {"/opt/microsoft/msedge/msedge", "/usr/bin/microsoft-edge", "/usr/bin/microsoft-edge-stable"};
   }
   return {};
 }

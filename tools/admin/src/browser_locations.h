@@ -48,7 +48,6 @@ bool browser_installed(const std::filesystem::path& root, Browser browser);
 
 // `absolute` re-rooted under `root` (an empty root leaves it unchanged). Never escapes root:
 // the absolute path's own root is dropped before joining.
-std::filesystem::path under_root(const std::filesystem::path& root,
-                                 const std::filesystem::path& absolute);
+std::filesystem::path under_root(const std::filesystem::path& root, const std::filesystem::path& absolute);
 
 }  // namespace cabridge::admin

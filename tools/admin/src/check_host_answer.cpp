@@ -19,8 +19,7 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 }
 
 // Findings from the reply to `status`; false when the host is unusable.
-bool report_status(const DoctorOptions& options, const nlohmann::json& reply,
-                   std::vector<Finding>& out) {
+bool report_status(const DoctorOptions& options, const nlohmann::json& reply, std::vector<Finding>& out) {
   const std::string host = options.host.string();
   if (const auto* error = find_object(reply, "error")) {
     const std::string code = string_field(*error, "code");
@@ -41,10 +40,9 @@ bool report_status(const DoctorOptions& options, const nlohmann::json& reply,
   }
   const auto* result = find_object(reply, "result");
   if (result == nullptr) {
-    out.push_back({Severity::error, "host-bad-answer", host,
-                   "本地程序的回复既没有 result 也没有 error。",
-                   "The host's reply has neither result nor error.",
-                   "重新安装 cabridge 软件包。", "Reinstall the cabridge package."});
+    out.push_back({Severity::error, "host-bad-answer", host, "本地程序的回复既没有 result 也没有 error。",
+                   "The host's reply has neither result nor error.", "重新安装 cabridge 软件包。",
+                   "Reinstall the cabridge package."});
     return false;
   }
   const auto version_it = result->find("version");
@@ -65,8 +63,7 @@ bool report_status(const DoctorOptions& options, const nlohmann::json& reply,
       }
       const std::string why = string_field(plugin, "error");
       // Once per broken plugin, for a person to read: plain `+` over saving a temporary string.
-      out.push_back({Severity::warning, "plugin-error", id,
-                     "厂商插件 " + id + " 无法使用: " + why,
+      out.push_back({Severity::warning, "plugin-error", id, "厂商插件 " + id + " 无法使用: " + why,
                      "Vendor plugin " + id + " is in error: " + why,
                      "检查该插件的描述文件和其依赖的厂商 USB Key 驱动是否已安装。",
                      "Check the plugin's descriptor and that the vendor's USB-key "
@@ -92,10 +89,11 @@ bool report_status(const DoctorOptions& options, const nlohmann::json& reply,
 }
 
 // Findings from the reply to `list-certificates`.
-void report_tokens(const DoctorOptions& options, const nlohmann::json& reply,
-                   std::vector<Finding>& out) {
+void report_tokens(const DoctorOptions& options, const nlohmann::json& reply, std::vector<Finding>& out) {
   const std::string host = options.host.string();
-  const Finding no_token{Severity::warning, "no-token", "",
+  const Finding no_token{Severity::warning,
+                         "no-token",
+                         "",
                          "未检测到 USB Key(或其中没有证书)。",
                          "No USB key (or no certificate on it) was found.",
                          "插入 USB Key，并确认已安装 CA 提供的驱动。",
@@ -112,8 +110,8 @@ void report_tokens(const DoctorOptions& options, const nlohmann::json& reply,
                      "To check tokens, add http://localhost to allowOrigins in "
                      "/etc/cabridge/policy.json for a while."});
     } else if (code == "TOKEN_NOT_RESPONDING") {
-      out.push_back({Severity::error, "token-not-responding", host,
-                     "USB Key 或其驱动没有在时限内响应。", "The USB key or its driver did not answer in time.",
+      out.push_back({Severity::error, "token-not-responding", host, "USB Key 或其驱动没有在时限内响应。",
+                     "The USB key or its driver did not answer in time.",
                      "拔下并重新插入 USB Key；如仍然如此，重新安装 CA 的驱动。",
                      "Unplug and re-insert the key; if that does not help, reinstall the CA's driver."});
     } else {
@@ -128,8 +126,7 @@ void report_tokens(const DoctorOptions& options, const nlohmann::json& reply,
   const auto* result = find_object(reply, "result");
   const auto certs = result != nullptr ? result->find("certificates") : nlohmann::json::const_iterator();
   if (result == nullptr || certs == result->end() || !certs->is_array()) {
-    out.push_back({Severity::warning, "list-certificates-error", host,
-                   "本地程序对读取证书的回复格式不正确。",
+    out.push_back({Severity::warning, "list-certificates-error", host, "本地程序对读取证书的回复格式不正确。",
                    "The host's reply to list-certificates is malformed.", "重新安装 cabridge 软件包。",
                    "Reinstall the cabridge package."});
     return;
@@ -138,16 +135,14 @@ void report_tokens(const DoctorOptions& options, const nlohmann::json& reply,
     out.push_back(no_token);
     return;
   }
-  out.push_back({Severity::info, "tokens-found", "",
-                 "找到 " + std::to_string(certs->size()) + " 张证书。",
+  out.push_back({Severity::info, "tokens-found", "", "找到 " + std::to_string(certs->size()) + " 张证书。",
                  "Found " + std::to_string(certs->size()) + " certificate(s).", "", ""});
   for (const auto& cert : *certs) {
     if (cert.is_object() && cert.value("expired", false)) {
       const auto* subject = find_object(cert, "subject");
       const std::string cn = subject != nullptr ? string_field(*subject, "CN") : std::string();
-      out.push_back({Severity::warning, "certificate-expired", cn,
-                     "证书 " + cn + " 已过期。", "Certificate " + cn + " has expired.",
-                     "联系签发该证书的 CA 办理证书延期。",
+      out.push_back({Severity::warning, "certificate-expired", cn, "证书 " + cn + " 已过期。",
+                     "Certificate " + cn + " has expired.", "联系签发该证书的 CA 办理证书延期。",
                      "Ask the issuing CA to renew the certificate."});
     }
   }
@@ -196,16 +191,15 @@ void check_host_answer(const DoctorOptions& options, std::vector<Finding>& out) 
     const bool timed_out_reply = find_object(*tokens.message, "error") != nullptr &&
                                  string_field(tokens.message->at("error"), "code") == "TOKEN_NOT_RESPONDING";
     if (exit_code != 0 && !timed_out_reply) {
-      out.push_back({Severity::warning, "host-exit", host,
-                     "输入结束后本地程序没有正常退出。", "The host did not exit cleanly at end of input.",
+      out.push_back({Severity::warning, "host-exit", host, "输入结束后本地程序没有正常退出。",
+                     "The host did not exit cleanly at end of input.",
                      "查看本地程序日志 ~/.local/state/cabridge/host.log。",
                      "See the host log, ~/.local/state/cabridge/host.log."});
     }
   } catch (const AdminError& e) {
-    out.push_back({Severity::error, "host-cannot-start", host,
-                   std::string("无法启动本地程序: ") + e.what(),
-                   std::string("The host cannot be started: ") + e.what(),
-                   "重新安装 cabridge 软件包。", "Reinstall the cabridge package."});
+    out.push_back({Severity::error, "host-cannot-start", host, std::string("无法启动本地程序: ") + e.what(),
+                   std::string("The host cannot be started: ") + e.what(), "重新安装 cabridge 软件包。",
+                   "Reinstall the cabridge package."});
   }
 }
 

@@ -22,8 +22,7 @@ void check_host_binary(const DoctorOptions& options, std::vector<Finding>& out) 
   std::error_code ec;
   const auto status = fs::status(host, ec);
   if (ec || !fs::exists(status)) {
-    out.push_back({Severity::error, "host-missing", host.string(),
-                   "找不到本地程序 cabridge-host。",
+    out.push_back({Severity::error, "host-missing", host.string(), "找不到本地程序 cabridge-host。",
                    "The native host cabridge-host is missing.",
                    "重新安装 cabridge 软件包，或用 cabridge install --host <路径> 指向实际位置。",
                    "Reinstall the cabridge package, or run `cabridge install --host <path>` "
@@ -31,9 +30,8 @@ void check_host_binary(const DoctorOptions& options, std::vector<Finding>& out) 
     return;
   }
   if (!fs::is_regular_file(status)) {
-    out.push_back({Severity::error, "host-not-a-file", host.string(),
-                   "cabridge-host 不是普通文件。", "cabridge-host is not a regular file.",
-                   "删除该路径上的目录或设备文件后重新安装 cabridge。",
+    out.push_back({Severity::error, "host-not-a-file", host.string(), "cabridge-host 不是普通文件。",
+                   "cabridge-host is not a regular file.", "删除该路径上的目录或设备文件后重新安装 cabridge。",
                    "Remove whatever is at that path and reinstall cabridge."});
     return;
   }

@@ -48,15 +48,13 @@ void check_sandboxed_browsers(const DoctorOptions& options, std::vector<Finding>
     const std::string name = install.name;
     const std::string kind = install.kind;
     // Only an error when nothing else on the machine can run cabridge.
-    out.push_back({regular_browser ? Severity::warning : Severity::error, "browser-" + kind,
-                   install.path.string(),
+    out.push_back({regular_browser ? Severity::warning : Severity::error, "browser-" + kind, install.path.string(),
                    name + " 是以 " + kind + " 方式安装的，沙箱不允许它启动本地程序，cabridge 在其中无法使用。",
                    name + " is installed as a " + kind +
                        "; its sandbox cannot start native messaging hosts, so cabridge cannot work in it.",
-                   "请改用 Google Chrome 或 Microsoft Edge 的官方 deb 软件包(或发行版的非 " + kind +
-                       " 版 Chromium)。",
-                   "Use the official deb package of Google Chrome or Microsoft Edge (or a non-" +
-                       kind + " Chromium from the distribution)."});
+                   "请改用 Google Chrome 或 Microsoft Edge 的官方 deb 软件包(或发行版的非 " + kind + " 版 Chromium)。",
+                   "Use the official deb package of Google Chrome or Microsoft Edge (or a non-" + kind +
+                       " Chromium from the distribution)."});
   }
 }
 

@@ -20,8 +20,7 @@ int run_install(std::span<const std::string> args) {
   const ManifestTarget target = manifest_target_from(parse_target_options(args, {}));
   if (!host_is_runnable(target.host)) {
     // Still written: a package may register the host before the file is in place.
-    std::cerr << "warning: " << target.host.string()
-              << " is missing or not executable / 本地程序不存在或不可执行\n";
+    std::cerr << "warning: " << target.host.string() << " is missing or not executable / 本地程序不存在或不可执行\n";
   }
   for (const auto& file : install_manifests(target)) {
     std::cout << "installed / 已安装: " << file.string() << "\n";

@@ -48,14 +48,12 @@ std::string render_text(const std::vector<Finding>& findings) {
     if (!f.fix_en.empty()) out += "    Fix: " + f.fix_en + "\n";
   }
   out += errors == 0 ? "未发现错误 / no errors found" : "发现错误 / errors found";
-  out += " (" + std::to_string(errors) + " error(s), " + std::to_string(warnings) +
-         " warning(s))\n";
+  out += " (" + std::to_string(errors) + " error(s), " + std::to_string(warnings) + " warning(s))\n";
   return out;
 }
 
 bool has_errors(const std::vector<Finding>& findings) {
-  return std::any_of(findings.begin(), findings.end(),
-                     [](const Finding& f) { return f.severity == Severity::error; });
+  return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::error; });
 }
 
 }  // namespace cabridge::admin

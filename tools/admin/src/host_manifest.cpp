@@ -50,12 +50,9 @@ bool is_valid_extension_id(std::string_view id) {
   return true;
 }
 
-std::string extension_origin(std::string_view id) {
-  return "chrome-extension://" + std::string(id) + "/";
-}
+std::string extension_origin(std::string_view id) { return "chrome-extension://" + std::string(id) + "/"; }
 
-nlohmann::json make_host_manifest(const fs::path& host,
-                                  std::span<const std::string> extension_ids) {
+nlohmann::json make_host_manifest(const fs::path& host, std::span<const std::string> extension_ids) {
   // Chrome on Linux and macOS refuses a relative path.
   if (!host.is_absolute()) {
     throw AdminError("host path must be absolute / 主程序路径必须是绝对路径: " + host.string());
@@ -78,8 +75,7 @@ nlohmann::json make_host_manifest(const fs::path& host,
   return manifest;
 }
 
-std::string render_host_manifest(const fs::path& host,
-                                 std::span<const std::string> extension_ids) {
+std::string render_host_manifest(const fs::path& host, std::span<const std::string> extension_ids) {
   // ensure_ascii=false keeps the Chinese description readable for an administrator.
   return make_host_manifest(host, extension_ids).dump(2) + "\n";
 }

@@ -27,12 +27,10 @@ std::string extension_origin(std::string_view id);
 
 // The manifest for `host` (absolute) allowing exactly `extension_ids` (each valid).
 // Throws AdminError on a relative host path or an invalid id.
-nlohmann::json make_host_manifest(const std::filesystem::path& host,
-                                  std::span<const std::string> extension_ids);
+nlohmann::json make_host_manifest(const std::filesystem::path& host, std::span<const std::string> extension_ids);
 
 // The file text we write: make_host_manifest() pretty-printed, newline-terminated.
-std::string render_host_manifest(const std::filesystem::path& host,
-                                 std::span<const std::string> extension_ids);
+std::string render_host_manifest(const std::filesystem::path& host, std::span<const std::string> extension_ids);
 
 // What reading a manifest file found.
 // The implicit move constructor only moves a std::string and a nlohmann::json, neither of which throws;

@@ -34,8 +34,7 @@ struct HostSession::Process {
   bp::child child;
 };
 
-HostSession::HostSession(const fs::path& host, std::string_view extension_id)
-    : process_(std::make_unique<Process>()) {
+HostSession::HostSession(const fs::path& host, std::string_view extension_id) : process_(std::make_unique<Process>()) {
   // A host that exits early must surface as a failed write, not kill us with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   for (int fd : {process_->to_host.native_source(), process_->to_host.native_sink(),
@@ -43,10 +42,9 @@ HostSession::HostSession(const fs::path& host, std::string_view extension_id)
     set_close_on_exec(fd);
   }
   std::error_code ec;
-  process_->child = bp::child(bp::exe = host.string(), bp::args = {extension_origin(extension_id)},
-                              bp::start_dir = host.parent_path().string(),
-                              bp::std_in < process_->to_host, bp::std_out > process_->from_host,
-                              bp::std_err > bp::null, ec);
+  process_->child = bp::child(
+      bp::exe = host.string(), bp::args = {extension_origin(extension_id)}, bp::start_dir = host.parent_path().string(),
+      bp::std_in<process_->to_host, bp::std_out> process_->from_host, bp::std_err > bp::null, ec);
   // The host's ends now live in the child; ours would hold the pipes open.
   close_end(process_->to_host.native_source());
   process_->to_host.assign_source(-1);
@@ -64,11 +62,9 @@ HostSession::~HostSession() {
   }
 }
 
-FrameReadResult HostSession::exchange(const nlohmann::json& request,
-                                      std::chrono::milliseconds timeout) {
+FrameReadResult HostSession::exchange(const nlohmann::json& request, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (process_->to_host.native_sink() < 0 ||
-      !write_all(process_->to_host.native_sink(), encode_frame(request))) {
+  if (process_->to_host.native_sink() < 0 || !write_all(process_->to_host.native_sink(), encode_frame(request))) {
     return {std::nullopt, FrameReadFailure::end_of_input};
   }
   return read_frame(process_->from_host.native_source(), deadline);

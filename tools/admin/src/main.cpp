@@ -11,8 +11,7 @@ namespace {
 void print_usage(std::ostream& out) {
   out << "usage: cabridge <command> [options]\n\ncommands:\n";
   for (const auto& sub : cabridge::admin::kSubcommands) {
-    out << "  " << sub.name << std::string(12 - std::min<size_t>(11, sub.name.size()), ' ')
-        << sub.summary << "\n";
+    out << "  " << sub.name << std::string(12 - std::min<size_t>(11, sub.name.size()), ' ') << sub.summary << "\n";
   }
   out << "\nRun `cabridge <command> --help` for a command's options.\n";
 }

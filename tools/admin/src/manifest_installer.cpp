@@ -22,9 +22,17 @@ class FileDescriptor {
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   ~FileDescriptor() { reset(); }
   int get() const { return fd_; }
-  int release_and_close() { const int rc = ::close(fd_); fd_ = -1; return rc; }
+  int release_and_close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
  private:
-  void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
   int fd_;
 };
 
@@ -59,8 +67,7 @@ void write_file_atomically(const fs::path& file, const std::string& content) {
     }
     rest.remove_prefix(static_cast<size_t>(n));
   }
-  if (::fsync(fd.get()) != 0 || fd.release_and_close() != 0 ||
-      ::rename(tmp.c_str(), file.c_str()) != 0) {
+  if (::fsync(fd.get()) != 0 || fd.release_and_close() != 0 || ::rename(tmp.c_str(), file.c_str()) != 0) {
     const std::string why = errno_text();
     ::unlink(tmp.c_str());
     throw AdminError("cannot write / 无法写入 " + file.string() + ": " + why);
@@ -95,22 +102,19 @@ UninstallOutcome uninstall_manifests(const ManifestTarget& target) {
   for (const fs::path& file : manifest_files(target)) {
     const ManifestFile manifest = read_manifest_file(file);
     switch (manifest.state) {
-      case ManifestFile::State::missing:
-        continue;
+      case ManifestFile::State::missing: continue;
       case ManifestFile::State::unreadable:
       case ManifestFile::State::invalid_json:
         outcome.kept.emplace_back(file, "not a manifest we can read (" + manifest.error + ")");
         continue;
-      case ManifestFile::State::readable:
-        break;
+      case ManifestFile::State::readable: break;
     }
     if (!manifest.names_our_host()) {
       outcome.kept.emplace_back(file, "its \"name\" is not org.cabridge.host");
       continue;
     }
     if (manifest.host_path() != target.host.string()) {
-      outcome.kept.emplace_back(file, "it points to another host: " +
-                                          manifest.host_path().value_or("(no path)"));
+      outcome.kept.emplace_back(file, "it points to another host: " + manifest.host_path().value_or("(no path)"));
       continue;
     }
     std::error_code ec;

@@ -11,12 +11,11 @@ namespace {
 enum class ReadStatus { ok, timed_out, end_of_input, partial, io_error };
 
 // Fills `buffer` completely unless the deadline passes or the peer closes first.
-ReadStatus read_exactly(int fd, char* buffer, size_t size,
-                        std::chrono::steady_clock::time_point deadline) {
+ReadStatus read_exactly(int fd, char* buffer, size_t size, std::chrono::steady_clock::time_point deadline) {
   size_t got = 0;
   while (got < size) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                            std::chrono::steady_clock::now());
     if (left.count() <= 0) return ReadStatus::timed_out;
     pollfd pfd{fd, POLLIN, 0};
     const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));

@@ -45,9 +45,12 @@ int run_plugins_check(const PluginsOptions &options) {
   const nlohmann::json tokens = inspectTokens(*plugin);
 
   if (options.json) {
-    const nlohmann::json report = {{"id", plugin->id()},      {"name", plugin->name()},
-                                   {"version", plugin->version()}, {"state", "ok"},
-                                   {"descriptor", descriptor.string()}, {"tokens", tokens}};
+    const nlohmann::json report = {{"id", plugin->id()},
+                                   {"name", plugin->name()},
+                                   {"version", plugin->version()},
+                                   {"state", "ok"},
+                                   {"descriptor", descriptor.string()},
+                                   {"tokens", tokens}};
     std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }

@@ -69,7 +69,8 @@ int run_plugins(std::span<const std::string> args) {
   }
   if (action == "add") return run_plugins_add(parseWithOperand(rest, true, true, false, "descriptor file"));
   if (action == "remove") return run_plugins_remove(parseWithOperand(rest, false, true, false, "plugin id"));
-  if (action == "check") return run_plugins_check(parseWithOperand(rest, false, false, true, "plugin id or descriptor file"));
+  if (action == "check")
+    return run_plugins_check(parseWithOperand(rest, false, false, true, "plugin id or descriptor file"));
   throw UsageError("unknown action '" + action + "' (list, add, remove, check)");
 }
 

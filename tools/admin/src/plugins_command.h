@@ -11,10 +11,10 @@ namespace cabridge::admin {
 
 struct PluginsOptions {
   std::vector<std::string> operands;
-  std::filesystem::path root;                   // --root DIR
-  std::optional<std::filesystem::path> dir;     // --dir DIR
-  bool link = false;                            // --link
-  bool json = false;                            // --json
+  std::filesystem::path root;                // --root DIR
+  std::optional<std::filesystem::path> dir;  // --dir DIR
+  bool link = false;                         // --link
+  bool json = false;                         // --json
 };
 
 int run_plugins_list(const PluginsOptions &options);

@@ -31,7 +31,8 @@ void writeDescriptor(const fs::path &target, nlohmann::json document, const std:
     out << document.dump(2, ' ', false) << "\n";
     if (!out) throw AdminError("cannot write " + temp.string());
   }
-  fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(temp,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
   fs::rename(temp, target);
 }
 
@@ -48,7 +49,8 @@ std::optional<fs::path> shadowingDescriptor(const std::string &id, const PluginL
 std::string libraryNamedBy(const fs::path &descriptorFile) {
   std::ifstream in(descriptorFile, std::ios::binary);
   const auto json = nlohmann::json::parse(in, nullptr, false);
-  if (json.is_object() && json.contains("library") && json["library"].is_string()) return json["library"].get<std::string>();
+  if (json.is_object() && json.contains("library") && json["library"].is_string())
+    return json["library"].get<std::string>();
   return {};
 }
 
@@ -66,8 +68,8 @@ InstalledPlugin installPlugin(const CandidatePlugin &candidate, const PluginLoca
                      "; run `cabridge plugins remove " + id + "` first");
   }
   if (auto earlier = shadowingDescriptor(id, locations)) {
-    throw AdminError("the host reads " + earlier->string() + " first, so a plugin \"" + id +
-                     "\" in " + locations.installDir.string() + " would be ignored");
+    throw AdminError("the host reads " + earlier->string() + " first, so a plugin \"" + id + "\" in " +
+                     locations.installDir.string() + " would be ignored");
   }
 
   bool madeLibrary = false;
@@ -96,10 +98,14 @@ InstalledPlugin installPlugin(const CandidatePlugin &candidate, const PluginLoca
   try {
     writeDescriptor(out.descriptor, candidate.document, out.library.filename().string());
     const std::unique_ptr<Plugin> plugin = loadInstalled(out.descriptor, locations.dirsForChecks());
-    if (!plugin->ok()) throw AdminError("installed plugin refused by the host's loader: " + plugin->error().value_or(""));
+    if (!plugin->ok())
+      throw AdminError("installed plugin refused by the host's loader: " + plugin->error().value_or(""));
   } catch (const AdminError &e) {
     rollBack();
-    if (link) throw AdminError(std::string(e.what()) + " (with --link the original library must lie in a plugin directory the host reads; omit --link to copy it)");
+    if (link)
+      throw AdminError(
+          std::string(e.what()) +
+          " (with --link the original library must lie in a plugin directory the host reads; omit --link to copy it)");
     throw;
   } catch (const std::exception &e) {
     rollBack();

@@ -36,8 +36,7 @@ std::vector<fs::path> PluginLocations::dirsForChecks() const {
 
 bool PluginLocations::hostReads(const fs::path &dir) const {
   const fs::path wanted = comparable(dir);
-  return std::any_of(hostDirs.begin(), hostDirs.end(),
-                     [&](const fs::path &d) { return comparable(d) == wanted; });
+  return std::any_of(hostDirs.begin(), hostDirs.end(), [&](const fs::path &d) { return comparable(d) == wanted; });
 }
 
 PluginLocations locatePlugins(const fs::path &root, const std::optional<fs::path> &installDir) {

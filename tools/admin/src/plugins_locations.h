@@ -12,16 +12,16 @@ namespace cabridge::admin {
 inline constexpr const char *kSystemPluginDir = "/etc/cabridge/plugins.d";
 
 struct PluginLocations {
-    // Every directory the host scans, in its order (first descriptor of an id wins).
-    std::vector<std::filesystem::path> hostDirs;
-    // Where `add` writes and `remove` deletes.
-    std::filesystem::path installDir;
-    // The host configuration file that was read, empty when the defaults apply.
-    std::filesystem::path configFile;
-    // hostDirs plus installDir when the host does not read it (so a plugin
-    // can be checked before the host is configured to see it).
-    std::vector<std::filesystem::path> dirsForChecks() const;
-    bool hostReads(const std::filesystem::path &dir) const;
+  // Every directory the host scans, in its order (first descriptor of an id wins).
+  std::vector<std::filesystem::path> hostDirs;
+  // Where `add` writes and `remove` deletes.
+  std::filesystem::path installDir;
+  // The host configuration file that was read, empty when the defaults apply.
+  std::filesystem::path configFile;
+  // hostDirs plus installDir when the host does not read it (so a plugin
+  // can be checked before the host is configured to see it).
+  std::vector<std::filesystem::path> dirsForChecks() const;
+  bool hostReads(const std::filesystem::path &dir) const;
 };
 
 // The host's configuration as cabridge-host next to this program would read it

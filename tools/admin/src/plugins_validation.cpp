@@ -22,7 +22,8 @@ std::string readDescriptorText(const fs::path &file) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw AdminError("descriptor not found: " + file.string());
   const auto size = fs::file_size(file, ec);
-  if (ec || size > kMaxDescriptorBytes) throw AdminError("descriptor cannot be read or is larger than 64 KiB: " + file.string());
+  if (ec || size > kMaxDescriptorBytes)
+    throw AdminError("descriptor cannot be read or is larger than 64 KiB: " + file.string());
   std::ifstream in(file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -79,7 +80,8 @@ CandidatePlugin checkCandidate(const fs::path &file, const std::vector<fs::path>
   }
   const auto configId = out.descriptor.config.find("id");
   if (configId != out.descriptor.config.end() && *configId != out.descriptor.id) {
-    throw AdminError("config.id " + configId->dump() + " does not match the descriptor id \"" + out.descriptor.id + "\"");
+    throw AdminError("config.id " + configId->dump() + " does not match the descriptor id \"" + out.descriptor.id +
+                     "\"");
   }
   out.library = findLibrary(file, out.descriptor.library.string(), searchDirs);
 

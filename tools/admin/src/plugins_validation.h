@@ -20,10 +20,10 @@ bool isAdminPluginId(const std::string &id);
 
 // A descriptor that is not installed yet, checked and with its library found.
 struct CandidatePlugin {
-  nlohmann::json document;           // the descriptor as written by the vendor
-  PluginDescriptor descriptor;       // parsed as if installed as <id>.json
-  std::filesystem::path library;     // real path of the library it names
-  std::unique_ptr<Plugin> plugin;    // loaded from `library`, in the ok state
+  nlohmann::json document;         // the descriptor as written by the vendor
+  PluginDescriptor descriptor;     // parsed as if installed as <id>.json
+  std::filesystem::path library;   // real path of the library it names
+  std::unique_ptr<Plugin> plugin;  // loaded from `library`, in the ok state
 };
 
 // Reads `file` (at most 64 KiB of JSON), applies the host's descriptor checks
@@ -32,8 +32,7 @@ struct CandidatePlugin {
 // the bundled generic plugin), requires config.id, when present, to equal the
 // descriptor's id, and loads it (dlopen, cabridge_plugin_v1, ABI version and
 // table size, create(config), describe). Throws AdminError with the reason.
-CandidatePlugin checkCandidate(const std::filesystem::path &file,
-                               const std::vector<std::filesystem::path> &searchDirs);
+CandidatePlugin checkCandidate(const std::filesystem::path &file, const std::vector<std::filesystem::path> &searchDirs);
 
 // Loads an installed descriptor exactly as the host does (parse, library inside
 // `pluginDirs`, load). Throws AdminError for a descriptor the host would refuse;

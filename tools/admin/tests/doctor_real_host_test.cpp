@@ -19,7 +19,9 @@ class DoctorWithRealHost : public ::testing::Test {
     const fs::path plugins = dir_.path() / "plugins";
     fs::create_directories(plugins);
     fs::copy_file(CABRIDGE_HEBCA_PLUGIN, plugins / "libcabridge-hebca.so");
-    write_text(plugins / "hebca.json", json{{"id", "hebca"}, {"name", "河北 CA"}, {"abi", 1},
+    write_text(plugins / "hebca.json", json{{"id", "hebca"},
+                                            {"name", "河北 CA"},
+                                            {"abi", 1},
                                             {"library", "libcabridge-hebca.so"},
                                             {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
                                            .dump());
@@ -28,11 +30,10 @@ class DoctorWithRealHost : public ::testing::Test {
                "directories.tokendir = " + (dir_.path() / "tokens").string() + "\nobjectstore.backend = file\n");
     write_text(dir_.path() / "policy.json", R"({"allowOrigins": ["http://localhost"]})");
     fs::permissions(dir_.path() / "policy.json", fs::perms(0644));
-    write_text(dir_.path() / "host.json",
-               json{{"pluginDirs", {plugins.string()}},
-                    {"policyFile", (dir_.path() / "policy.json").string()},
-                    {"logFile", (dir_.path() / "host.log").string()}}
-                   .dump());
+    write_text(dir_.path() / "host.json", json{{"pluginDirs", {plugins.string()}},
+                                               {"policyFile", (dir_.path() / "policy.json").string()},
+                                               {"logFile", (dir_.path() / "host.log").string()}}
+                                              .dump());
     env_ = {{"CABRIDGE_CONFIG", (dir_.path() / "host.json").string()},
             {"SOFTHSM2_CONF", (dir_.path() / "softhsm2.conf").string()}};
     const auto r = run_cabridge({"install", "--root", root_.path().string(), "--host", CABRIDGE_REAL_HOST});
@@ -94,11 +95,13 @@ TEST_F(DoctorWithRealHost, NamesABrokenPlugin) {
 
 TEST_F(DoctorWithRealHost, ReportsAnExtensionTheHostRefuses) {
   const std::string other = "abcdefghijklmnopabcdefghijklmnop";
-  ASSERT_EQ(run_cabridge({"install", "--root", root_.path().string(), "--host", CABRIDGE_REAL_HOST,
-                          "--extension-id", other}).exit_code, 0);
-  last_ = run_cabridge({"doctor", "--json", "--root", root_.path().string(), "--host", CABRIDGE_REAL_HOST,
-                        "--extension-id", other},
-                       "/home/tester", std::nullopt, env_);
+  ASSERT_EQ(
+      run_cabridge({"install", "--root", root_.path().string(), "--host", CABRIDGE_REAL_HOST, "--extension-id", other})
+          .exit_code,
+      0);
+  last_ = run_cabridge(
+      {"doctor", "--json", "--root", root_.path().string(), "--host", CABRIDGE_REAL_HOST, "--extension-id", other},
+      "/home/tester", std::nullopt, env_);
   const json report = json::parse(last_.out);
   EXPECT_EQ(codes(report, "error"), std::vector<std::string>{"host-extension-not-allowed"}) << report.dump(2);
   EXPECT_EQ(last_.exit_code, 1);

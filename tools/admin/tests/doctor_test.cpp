@@ -35,8 +35,7 @@ class Doctor : public ::testing::Test {
   }
 
   // Runs doctor with --json; returns its findings and checks the exit status matches them.
-  json doctor(const std::vector<std::string>& extra = {},
-              const std::map<std::string, std::string>& env = {}) {
+  json doctor(const std::vector<std::string>& extra = {}, const std::map<std::string, std::string>& env = {}) {
     std::vector<std::string> args = {"doctor", "--json", "--root", root(), "--host", host_.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     last_ = run_cabridge(args, "/home/tester", std::nullopt, env);

@@ -18,11 +18,10 @@ namespace {
 constexpr const char* kHost = "/opt/cabridge test/bin/cabridge-host";
 
 // What every installed manifest must be, spelled out independently of the tool's code.
-json expected_manifest(const std::string& host, std::vector<std::string> origins = {
-                           "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/"}) {
+json expected_manifest(const std::string& host,
+                       std::vector<std::string> origins = {"chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/"}) {
   return {{"name", "org.cabridge.host"},
-          {"description",
-           "cabridge: USB-key certificate login for government portals (USB Key 证书登录)"},
+          {"description", "cabridge: USB-key certificate login for government portals (USB Key 证书登录)"},
           {"path", host},
           {"type", "stdio"},
           {"allowed_origins", origins}};
@@ -35,17 +34,14 @@ struct Case {
 };
 
 // Readable test names in ctest output instead of a byte dump.
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.browser << (c.system ? " system" : " user");
-}
+void PrintTo(const Case& c, std::ostream* os) { *os << c.browser << (c.system ? " system" : " user"); }
 
 class InstallEachBrowser : public ::testing::TestWithParam<Case> {};
 
 TEST_P(InstallEachBrowser, WritesExactlyTheManifestAndUninstallRemovesIt) {
   const Case& c = GetParam();
   TempDir root;
-  std::vector<std::string> args = {"install", "--browser", c.browser, "--root",
-                                   root.path().string(), "--host", kHost};
+  std::vector<std::string> args = {"install", "--browser", c.browser, "--root", root.path().string(), "--host", kHost};
   if (c.system) args.push_back("--system");
   const auto installed = run_cabridge(args);
   ASSERT_EQ(installed.exit_code, 0) << installed.err;
@@ -74,20 +70,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"chrome", true, "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json"},
         Case{"chromium", true, "etc/chromium/native-messaging-hosts/org.cabridge.host.json"},
         Case{"edge", true, "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}),
-    [](const auto& info) {
-      return std::string(info.param.browser) + (info.param.system ? "_system" : "_user");
-    });
+    [](const auto& info) { return std::string(info.param.browser) + (info.param.system ? "_system" : "_user"); });
 
 TEST(Install, AllBrowsersSystemWide) {
   TempDir root;
-  const auto r = run_cabridge({"install", "--system", "--browser", "all", "--root",
-                               root.path().string(), "--host", kHost});
+  const auto r = run_cabridge(
+      {"install", "--system", "--browser", "all", "--root", root.path().string(), "--host", kHost});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(files_under(root.path()),
-            (std::vector<std::string>{
-                "etc/chromium/native-messaging-hosts/org.cabridge.host.json",
-                "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json",
-                "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}));
+            (std::vector<std::string>{"etc/chromium/native-messaging-hosts/org.cabridge.host.json",
+                                      "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json",
+                                      "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}));
 }
 
 TEST(Install, DefaultsToAllBrowsersAndTheHostNextToTheTool) {
@@ -97,27 +90,24 @@ TEST(Install, DefaultsToAllBrowsersAndTheHostNextToTheTool) {
   const fs::path next_to_tool = fs::path(CABRIDGE_TOOL).parent_path() / "cabridge-host";
   ASSERT_EQ(files_under(root.path()).size(), 3u);
   for (const auto& file : files_under(root.path())) {
-    EXPECT_EQ(json::parse(read_text(root.path() / file)), expected_manifest(next_to_tool.string()))
-        << file;
+    EXPECT_EQ(json::parse(read_text(root.path() / file)), expected_manifest(next_to_tool.string())) << file;
   }
 }
 
 TEST(Install, FollowsXdgConfigHome) {
   TempDir root;
-  const auto r = run_cabridge({"install", "--browser", "chromium", "--root", root.path().string(),
-                               "--host", kHost},
+  const auto r = run_cabridge({"install", "--browser", "chromium", "--root", root.path().string(), "--host", kHost},
                               "/home/tester", "/home/tester/conf");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(files_under(root.path()),
-            std::vector<std::string>{
-                "home/tester/conf/chromium/NativeMessagingHosts/org.cabridge.host.json"});
+            std::vector<std::string>{"home/tester/conf/chromium/NativeMessagingHosts/org.cabridge.host.json"});
 }
 
 TEST(Install, AllowsEveryGivenExtensionIdInOrder) {
   TempDir root;
-  const auto r = run_cabridge({"install", "--browser", "edge", "--root", root.path().string(),
-                               "--host", kHost, "--extension-id", "abcdefghijklmnopabcdefghijklmnop",
-                               "--extension-id", "nojnbkjmnolldjcnebneodoflnialbln"});
+  const auto r = run_cabridge({"install", "--browser", "edge", "--root", root.path().string(), "--host", kHost,
+                               "--extension-id", "abcdefghijklmnopabcdefghijklmnop", "--extension-id",
+                               "nojnbkjmnolldjcnebneodoflnialbln"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto files = files_under(root.path());
   ASSERT_EQ(files.size(), 1u);
@@ -129,11 +119,10 @@ TEST(Install, AllowsEveryGivenExtensionIdInOrder) {
 TEST(Install, EscapesAHostPathThatNeedsIt) {
   TempDir root;
   const std::string odd = "/opt/we\"ird\\dir/cabridge-host";
-  const auto r = run_cabridge({"install", "--browser", "chrome", "--system", "--root",
-                               root.path().string(), "--host", odd});
+  const auto r = run_cabridge(
+      {"install", "--browser", "chrome", "--system", "--root", root.path().string(), "--host", odd});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(json::parse(read_text(root.path() /
-                                  "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json")),
+  EXPECT_EQ(json::parse(read_text(root.path() / "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json")),
             expected_manifest(odd));
 }
 
@@ -160,8 +149,8 @@ TEST(Install, ReportsAnUnwritableTarget) {
   TempDir root;
   // A file where the manifest directory has to go.
   write_text(root.path() / "etc/opt/chrome", "not a directory");
-  const auto r = run_cabridge({"install", "--browser", "chrome", "--system", "--root",
-                               root.path().string(), "--host", kHost});
+  const auto r = run_cabridge(
+      {"install", "--browser", "chrome", "--system", "--root", root.path().string(), "--host", kHost});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("etc/opt/chrome"), std::string::npos) << r.err;
 }
@@ -187,16 +176,15 @@ TEST(Uninstall, LeavesManifestsThatAreNotOurs) {
   EXPECT_NE(r.err.find("another host"), std::string::npos) << r.err;
 
   // Our own manifest among them is removed, the foreign ones stay.
-  const auto installed = run_cabridge({"install", "--browser", "chrome", "--system", "--root",
-                                       root.path().string(), "--host", kHost});
+  const auto installed = run_cabridge(
+      {"install", "--browser", "chrome", "--system", "--root", root.path().string(), "--host", kHost});
   ASSERT_EQ(installed.exit_code, 0);
   const auto removed = run_cabridge({"uninstall", "--system", "--root", root.path().string(), "--host", kHost});
   ASSERT_EQ(removed.exit_code, 0);
   EXPECT_EQ(files_under(root.path()),
-            (std::vector<std::string>{
-                "etc/chromium/native-messaging-hosts/org.cabridge.host.json",
-                "etc/opt/chrome/native-messaging-hosts/com.example.neighbour.json",
-                "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}));
+            (std::vector<std::string>{"etc/chromium/native-messaging-hosts/org.cabridge.host.json",
+                                      "etc/opt/chrome/native-messaging-hosts/com.example.neighbour.json",
+                                      "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}));
 }
 
 }  // namespace

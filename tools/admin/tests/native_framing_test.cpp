@@ -14,8 +14,14 @@ namespace {
 struct Pipe {
   int fds[2] = {-1, -1};
   Pipe() { EXPECT_EQ(::pipe(fds), 0); }
-  ~Pipe() { close_write(); if (fds[0] >= 0) ::close(fds[0]); }
-  void close_write() { if (fds[1] >= 0) ::close(fds[1]); fds[1] = -1; }
+  ~Pipe() {
+    close_write();
+    if (fds[0] >= 0) ::close(fds[0]);
+  }
+  void close_write() {
+    if (fds[1] >= 0) ::close(fds[1]);
+    fds[1] = -1;
+  }
   void put(const std::string& bytes) { ASSERT_TRUE(write_all(fds[1], bytes)); }
 };
 

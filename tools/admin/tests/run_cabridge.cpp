@@ -40,7 +40,7 @@ RunResult run_cabridge(const std::vector<std::string>& args, const std::string& 
   test_support::EnvironmentChanges changes{{"HOME", home}, {"XDG_CONFIG_HOME", xdg_config_home}};
   for (const auto& [key, value] : extra_env) changes[key] = value;
   bp::child child(bp::exe = CABRIDGE_TOOL, bp::args = args, test_support::childEnvironment(changes),
-                  bp::std_in < bp::null, bp::std_out > out.string(), bp::std_err > err.string());
+                  bp::std_in<bp::null, bp::std_out> out.string(), bp::std_err > err.string());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   RunResult result;
   while (child.running()) {

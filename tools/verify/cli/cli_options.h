@@ -9,14 +9,14 @@
 namespace cabridge::verify::cli {
 
 struct CliOptions {
-  std::string token_path;                      // "-" = stdin
+  std::string token_path;  // "-" = stdin
   std::string origin;
   std::optional<std::string> challenge_base64;
-  std::optional<std::string> challenge_file;   // exactly one of the two challenge forms
-  std::vector<std::string> ca_files;           // at least one
+  std::optional<std::string> challenge_file;  // exactly one of the two challenge forms
+  std::vector<std::string> ca_files;          // at least one
   std::vector<std::string> intermediate_files;
   bool allow_legacy = false;
-  std::optional<std::string> time;             // ISO 8601, checked by the caller
+  std::optional<std::string> time;  // ISO 8601, checked by the caller
   bool help = false;
 };
 

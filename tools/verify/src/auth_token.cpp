@@ -11,8 +11,8 @@
 namespace cabridge::verify::detail {
 namespace {
 
-constexpr std::array<std::string_view, 6> kRequiredFields = {"format", "certificate", "algorithm",
-                                                             "signature", "origin", "appVersion"};
+constexpr std::array<std::string_view, 6> kRequiredFields = {"format",    "certificate", "algorithm",
+                                                             "signature", "origin",      "appVersion"};
 constexpr std::size_t kMaxOriginChars = 255;  // PROTOCOL.md section 3
 constexpr std::size_t kMaxShortFieldChars = 64;
 
@@ -22,10 +22,11 @@ constexpr std::size_t kMaxShortFieldChars = 64;
 
 const std::string& string_field(const nlohmann::json& token, std::string_view name) {
   const auto it = token.find(name);
-  if (it == token.end()) fail("token field \"" + std::string(name) + "\" is missing",
-                              "令牌缺少字段 " + std::string(name));
-  if (!it->is_string()) fail("token field \"" + std::string(name) + "\" must be a string",
-                             "令牌字段 " + std::string(name) + " 必须是字符串");
+  if (it == token.end())
+    fail("token field \"" + std::string(name) + "\" is missing", "令牌缺少字段 " + std::string(name));
+  if (!it->is_string())
+    fail("token field \"" + std::string(name) + "\" must be a string",
+         "令牌字段 " + std::string(name) + " 必须是字符串");
   return it->get_ref<const std::string&>();
 }
 
@@ -49,8 +50,8 @@ AuthToken parse_auth_token(std::string_view json_text) {
   if (!token.is_object()) fail("token must be a JSON object", "令牌必须是 JSON 对象");
 
   for (const auto& [key, value] : token.items()) {
-    const bool known = key == "mode" || std::find(kRequiredFields.begin(), kRequiredFields.end(),
-                                                  key) != kRequiredFields.end();
+    const bool known = key == "mode" ||
+                       std::find(kRequiredFields.begin(), kRequiredFields.end(), key) != kRequiredFields.end();
     // The key goes into the message, so keep it short; the JSON writer repairs a cut UTF-8 sequence.
     const std::string shown = key.substr(0, 40);
     if (!known) fail("token has an unknown field \"" + shown + "\"", "令牌含有未知字段 " + shown);
@@ -63,14 +64,12 @@ AuthToken parse_auth_token(std::string_view json_text) {
   parsed.certificate_der = base64_field(token, "certificate");
   parsed.signature = base64_field(token, "signature");
   parsed.algorithm = string_field(token, "algorithm");
-  if (parsed.algorithm.size() > kMaxShortFieldChars)
-    fail("token algorithm name is too long", "令牌算法名称过长");
+  if (parsed.algorithm.size() > kMaxShortFieldChars) fail("token algorithm name is too long", "令牌算法名称过长");
   parsed.origin = string_field(token, "origin");
   if (parsed.origin.empty() || parsed.origin.size() > kMaxOriginChars)
     fail("token origin must be 1..255 characters", "令牌来源长度必须为 1 到 255 个字符");
   parsed.app_version = string_field(token, "appVersion");
-  if (parsed.app_version.size() > kMaxShortFieldChars)
-    fail("token appVersion is too long", "令牌 appVersion 过长");
+  if (parsed.app_version.size() > kMaxShortFieldChars) fail("token appVersion is too long", "令牌 appVersion 过长");
 
   if (token.contains("mode")) {
     const std::string& mode = string_field(token, "mode");

@@ -57,7 +57,8 @@ DistinguishedName read_name(const X509_NAME* name) {
 
 std::string serial_hex(const X509* cert) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
-  std::span<const std::uint8_t> bytes(ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial)));
+  std::span<const std::uint8_t> bytes(ASN1_STRING_get0_data(serial),
+                                      static_cast<std::size_t>(ASN1_STRING_length(serial)));
   while (bytes.size() > 1 && bytes.front() == 0) bytes = bytes.subspan(1);
   if (bytes.empty()) return "0";
   return to_hex(bytes);

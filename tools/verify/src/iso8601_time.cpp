@@ -1,6 +1,5 @@
 #include "iso8601_time.h"
 
-
 namespace cabridge::verify::detail {
 namespace {
 
@@ -19,8 +18,8 @@ std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t co
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text) {
   using namespace std::chrono;
   // Fixed positions: YYYY-MM-DDTHH:MM:SS
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':')
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':')
     return std::nullopt;
   const auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
   const auto h = digits(text, 11, 2), mi = digits(text, 14, 2), s = digits(text, 17, 2);

@@ -14,7 +14,9 @@ namespace cabridge::verify::detail {
 template <auto FreeFn>
 struct OpenSslDeleter {
   template <typename T>
-  void operator()(T* p) const noexcept { FreeFn(p); }
+  void operator()(T* p) const noexcept {
+    FreeFn(p);
+  }
 };
 
 struct X509StackDeleter {

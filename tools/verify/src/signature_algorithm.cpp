@@ -53,8 +53,8 @@ std::string_view algorithm_name(SignatureAlgorithm alg) noexcept {
 }
 
 std::optional<SignatureAlgorithm> parse_algorithm_name(std::string_view name) noexcept {
-  for (auto alg : {SignatureAlgorithm::RS256, SignatureAlgorithm::ES256, SignatureAlgorithm::ES384,
-                   SignatureAlgorithm::SM2_SM3})
+  for (auto alg :
+       {SignatureAlgorithm::RS256, SignatureAlgorithm::ES256, SignatureAlgorithm::ES384, SignatureAlgorithm::SM2_SM3})
     if (algorithm_name(alg) == name) return alg;
   return std::nullopt;
 }

@@ -48,25 +48,26 @@ void require_valid_at(const X509* cert, std::time_t at) {
     throw VerifyError(ErrorCode::Format, "certificate validity dates do not parse / 证书有效期无法解析");
   // X509_cmp_time: -1 when the certificate's time is at or before `when`, 1 when after.
   if (before_start > 0)
-    throw VerifyError(ErrorCode::CertificateNotYetValid,
-                      "certificate is not valid before " + detail::iso8601_utc(X509_get0_notBefore(cert)) +
-                          " / 证书尚未生效");
+    throw VerifyError(
+        ErrorCode::CertificateNotYetValid,
+        "certificate is not valid before " + detail::iso8601_utc(X509_get0_notBefore(cert)) + " / 证书尚未生效");
   if (after_end < 0)
-    throw VerifyError(ErrorCode::CertificateExpired,
-                      "certificate expired at " + detail::iso8601_utc(X509_get0_notAfter(cert)) +
-                          " / 证书已过期，请更新证书");
+    throw VerifyError(
+        ErrorCode::CertificateExpired,
+        "certificate expired at " + detail::iso8601_utc(X509_get0_notAfter(cert)) + " / 证书已过期，请更新证书");
 }
 
 void require_key_usage(X509* cert, TokenMode mode) {
   const std::uint32_t usage = X509_get_key_usage(cert);
   if (usage == std::numeric_limits<std::uint32_t>::max()) return;  // no keyUsage extension
-  const std::uint32_t needed =
-      mode == TokenMode::Legacy ? (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) : KU_DIGITAL_SIGNATURE;
+  const std::uint32_t needed = mode == TokenMode::Legacy ? (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)
+                                                         : KU_DIGITAL_SIGNATURE;
   if ((usage & needed) == 0)
-    throw VerifyError(ErrorCode::KeyUsage,
-                      mode == TokenMode::Legacy
-                          ? "certificate keyUsage has neither digitalSignature nor nonRepudiation / 证书密钥用法不允许签名"
-                          : "certificate keyUsage lacks digitalSignature / 证书密钥用法不允许登录签名");
+    throw VerifyError(
+        ErrorCode::KeyUsage,
+        mode == TokenMode::Legacy
+            ? "certificate keyUsage has neither digitalSignature nor nonRepudiation / 证书密钥用法不允许签名"
+            : "certificate keyUsage lacks digitalSignature / 证书密钥用法不允许登录签名");
 }
 
 VerifiedToken check_all(const VerifyRequest& request) {

@@ -15,7 +15,7 @@ namespace cabridge {
 
 struct CertificateIdentity {
     std::optional<std::string> unifiedSocialCreditCode;
-    bool uscValid = false; // meaningful only with a credit code
+    bool uscValid = false;                     // meaningful only with a credit code
     std::optional<std::string> idNumber;       // only a valid GB 11643 number
     std::optional<std::string> vendorUniqueId; // only when a vendor OID is given
 };
@@ -32,8 +32,7 @@ struct CertificateIdentity {
 // not taken as a (failing) credit code.
 // `vendorUniqueIdOid` names the extension holding a vendor's unique id
 // (HeBCA: 1.2.156.112586.1.4); empty for none.
-CertificateIdentity extractIdentity(std::span<const std::uint8_t> der,
-                                    const std::string &vendorUniqueIdOid = {});
+CertificateIdentity extractIdentity(std::span<const std::uint8_t> der, const std::string &vendorUniqueIdOid = {});
 
 // The same for a certificate already parsed.
 CertificateIdentity extractIdentity(const X509 &cert, const std::string &vendorUniqueIdOid = {});

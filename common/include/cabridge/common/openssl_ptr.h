@@ -15,7 +15,9 @@ namespace cabridge {
 template <auto FreeFn>
 struct OpenSslDeleter {
     template <class T>
-    void operator()(T *p) const noexcept { FreeFn(p); }
+    void operator()(T *p) const noexcept {
+        FreeFn(p);
+    }
 };
 
 using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<&X509_free>>;

@@ -67,12 +67,12 @@ class CertificateSet {
 enum class TokenMode { OriginBound, Legacy };
 
 struct VerifyRequest {
-  std::string_view token_json;          // the AuthToken as the page sent it
-  std::string_view expected_origin;     // the portal's own origin, e.g. "https://si.example.gov.cn"
-  std::span<const std::uint8_t> challenge;  // the bytes the portal issued (32..1024)
+  std::string_view token_json;                    // the AuthToken as the page sent it
+  std::string_view expected_origin;               // the portal's own origin, e.g. "https://si.example.gov.cn"
+  std::span<const std::uint8_t> challenge;        // the bytes the portal issued (32..1024)
   const CertificateSet* trusted = nullptr;        // trust anchors; required, non-empty
   const CertificateSet* intermediates = nullptr;  // optional untrusted intermediates
-  bool allow_legacy = false;            // accept mode "legacy" (no origin binding)
+  bool allow_legacy = false;                      // accept mode "legacy" (no origin binding)
   // Verification time; now when empty.
   std::optional<std::chrono::system_clock::time_point> at;
 };
@@ -95,8 +95,8 @@ struct VerifiedToken {
   TokenMode mode = TokenMode::OriginBound;
   std::string algorithm;  // "RS256", "ES256", "ES384", "SM2-SM3"
   DistinguishedName subject, issuer;
-  std::string serial_number;  // lowercase hex of the serial's magnitude
-  std::string sha256;         // lowercase hex SHA-256 of the certificate DER
+  std::string serial_number;          // lowercase hex of the serial's magnitude
+  std::string sha256;                 // lowercase hex SHA-256 of the certificate DER
   std::string not_before, not_after;  // ISO 8601 UTC, "2025-01-31T08:00:00Z"
   CertificateIdentity identity;
 };

@@ -23,8 +23,8 @@ struct PinRules {
 [[noreturn]] void throwInvalidConfig(std::string_view context, const std::string &what);
 
 // An array of non-empty strings; `allowEmpty` = false refuses [].
-std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context,
-                                         const std::string &key, bool allowEmpty);
+std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context, const std::string &key,
+                                         bool allowEmpty);
 
 // {"minLength": 1..64, "maxLength": 1..64, "charset": ...}; missing keys keep
 // the values of `defaults`; unknown keys and min > max are refused.

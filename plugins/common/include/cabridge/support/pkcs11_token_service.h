@@ -45,8 +45,8 @@ public:
     // the certificate's CKA_ID) on the token logged in by login(). NOT_LOGGED_IN
     // without one, CERTIFICATE_NOT_FOUND when no private key has that CKA_ID,
     // UNSUPPORTED when the algorithm does not fit the key.
-    std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
-                                   std::string_view algorithm, std::span<const std::uint8_t> data);
+    std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef, std::string_view algorithm,
+                                   std::span<const std::uint8_t> data);
 
     // Logs out and drops the session. Safe without a login.
     void logout(std::string_view tokenRef);

@@ -33,8 +33,7 @@ struct cabridge_plugin {
     virtual nlohmann::json identify(std::span<const std::uint8_t> der) = 0;
     virtual void login(std::string_view tokenRef, std::string_view pin) = 0;
     virtual std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef,
-                                           std::string_view algorithm,
-                                           std::span<const std::uint8_t> data) = 0;
+                                           std::string_view algorithm, std::span<const std::uint8_t> data) = 0;
     virtual void logout(std::string_view tokenRef) = 0;
     // list_token: the listTokens() entry of one token, as a one-element array (empty
     // when it is absent). This default filters listTokens(); a plugin that can read one
@@ -179,9 +178,9 @@ struct PluginGlue {
         return guarded(err, [&] { self->login(tokenRef, std::string_view(pin == nullptr ? "" : pin, pinLen)); });
     }
 
-    static cabridge_status sign(cabridge_plugin *self, const char *tokenRef, const char *certRef,
-                                const char *algorithm, const std::uint8_t *data, std::size_t dataLen,
-                                cabridge_sink out, cabridge_error *err) noexcept {
+    static cabridge_status sign(cabridge_plugin *self, const char *tokenRef, const char *certRef, const char *algorithm,
+                                const std::uint8_t *data, std::size_t dataLen, cabridge_sink out,
+                                cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr || certRef == nullptr || algorithm == nullptr ||
             (data == nullptr && dataLen != 0))
             return CABRIDGE_ERR_PLUGIN;
@@ -197,9 +196,17 @@ struct PluginGlue {
         return guarded(err, [&] { self->logout(tokenRef); });
     }
 
-    static constexpr cabridge_plugin_api_v1 table{
-        CABRIDGE_PLUGIN_ABI_VERSION, sizeof(cabridge_plugin_api_v1), &create, &destroy, &describe,
-        &listTokens, &identify, &login, &sign, &logout, &listToken};
+    static constexpr cabridge_plugin_api_v1 table{CABRIDGE_PLUGIN_ABI_VERSION,
+                                                  sizeof(cabridge_plugin_api_v1),
+                                                  &create,
+                                                  &destroy,
+                                                  &describe,
+                                                  &listTokens,
+                                                  &identify,
+                                                  &login,
+                                                  &sign,
+                                                  &logout,
+                                                  &listToken};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin

@@ -42,9 +42,9 @@ inline boost::process::environment childEnvironment(const EnvironmentChanges& ch
 // UBSan "file:line:col: runtime error: ..." and, with halt_on_error, a SUMMARY line.
 inline std::string sanitizerReport(std::string_view stderrText)
 {
-    constexpr std::string_view kMarkers[] = {
-        "ERROR: AddressSanitizer",           "ERROR: LeakSanitizer", "ERROR: UndefinedBehaviorSanitizer",
-        "SUMMARY: UndefinedBehaviorSanitizer", "AddressSanitizer:DEADLYSIGNAL", ": runtime error: "};
+    constexpr std::string_view kMarkers[] = {"ERROR: AddressSanitizer",           "ERROR: LeakSanitizer",
+                                             "ERROR: UndefinedBehaviorSanitizer", "SUMMARY: UndefinedBehaviorSanitizer",
+                                             "AddressSanitizer:DEADLYSIGNAL",     ": runtime error: "};
     std::size_t first = std::string_view::npos;
     for (const auto marker : kMarkers) {
         first = std::min(first, stderrText.find(marker));
