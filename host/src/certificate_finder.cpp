@@ -44,12 +44,10 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
                                                         std::chrono::system_clock::time_point now)
 {
     if (const auto it = places_.find(id); it != places_.end()) {
-        const Place place = it->second;
-        places_.erase(it);  // noted again below if it is still there
-        if (auto entry = findAt(place, id, now)) {
-            places_[id] = place;
+        if (auto entry = findAt(it->second, id, now)) {
             return entry;
         }
+        places_.erase(it);  // noted again below if another listing finds it
     }
     for (const auto& plugin : registry.plugins()) {
         if (!plugin->ok()) {

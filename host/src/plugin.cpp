@@ -86,6 +86,19 @@ nlohmann::json parsePluginJson(std::string_view call, const std::string& text)
     return json;
 }
 
+// The JSON array a listing call wrote; throws PluginCallError when it failed or wrote anything else.
+nlohmann::json jsonArrayResult(std::string_view call, const CallResult& result)
+{
+    throwIfFailed(call, result);
+    auto json = parsePluginJson(call, result.out);
+    if (!json.is_array()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " did not write a JSON array");
+    }
+    return json;
+}
+
 std::vector<std::string> originList(const nlohmann::json& description, const char* key)
 {
     std::vector<std::string> out;
@@ -281,14 +294,7 @@ nlohmann::json Plugin::listTokens()
     if (!result) {
         exitAfterTokenTimeout(id_ + ": list_tokens");
     }
-    throwIfFailed("list_tokens", *result);
-    auto json = parsePluginJson("list_tokens", result->out);
-    if (!json.is_array()) {
-        cabridge_error err {};
-        err.retries_left = -1;
-        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, "list_tokens did not write a JSON array");
-    }
-    return json;
+    return jsonArrayResult("list_tokens", *result);
 }
 
 std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
@@ -305,14 +311,7 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     if (!result) {
         exitAfterTokenTimeout(id_ + ": list_token");
     }
-    throwIfFailed("list_token", *result);
-    auto json = parsePluginJson("list_token", result->out);
-    if (!json.is_array()) {
-        cabridge_error err {};
-        err.retries_left = -1;
-        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, "list_token did not write a JSON array");
-    }
-    return json;
+    return jsonArrayResult("list_token", *result);
 }
 
 nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)

@@ -70,7 +70,8 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
     const auto id = scenario.certificateId(*host, "org-rsa");
     ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
 
-    auto tool = [&](std::vector<std::string> action) {
+    // pkcs11-tool on the scenario's token, logged in; returns its result for the caller to check.
+    auto tool = [&](const std::vector<std::string>& action) {
         std::vector<std::string> argv = {"/usr/bin/pkcs11-tool",
                                          "--module",
                                          kSoftHsmModule,
@@ -80,24 +81,24 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
                                          "--pin",
                                          kTokenPin};
         argv.insert(argv.end(), action.begin(), action.end());
-        const auto run = runCommand(argv, scenario.dir(), scenario.environment());
-        ASSERT_EQ(run.exitCode, 0) << run.err;
+        return runCommand(argv, scenario.dir(), scenario.environment());
     };
-    tool({"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    const auto removed = tool({"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    ASSERT_EQ(removed.exitCode, 0) << removed.err;
     const auto gone = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
     EXPECT_EQ(errorCodeOf(gone), "CERTIFICATE_NOT_FOUND") << gone.dump();
 
     // Put the same certificate back under the key's CKA_ID (read from the key object).
-    const auto objects = runCommand({"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label", "LOGIN-KEY",
-                                     "--login", "--pin", kTokenPin, "--list-objects", "--type", "privkey"},
-                                    scenario.dir(), scenario.environment());
+    const auto objects = tool({"--list-objects", "--type", "privkey"});
     ASSERT_EQ(objects.exitCode, 0) << objects.err;
     const auto at = objects.out.find("ID:");
     ASSERT_NE(at, std::string::npos) << objects.out;
     std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
     std::erase_if(keyId, [](char c) { return c == ' '; });
-    tool({"--write-object", (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(), "--type", "cert",
-          "--id", keyId, "--label", "org-rsa"});
+    const auto written = tool({"--write-object",
+                               (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(), "--type",
+                               "cert", "--id", keyId, "--label", "org-rsa"});
+    ASSERT_EQ(written.exitCode, 0) << written.err;
     const auto back = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
     EXPECT_TRUE(back.contains("result")) << back.dump();
 }

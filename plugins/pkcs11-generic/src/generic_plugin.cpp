@@ -23,11 +23,14 @@ Pkcs11TokenService *GenericPlugin::tokens() {
     return tokens_.get();
 }
 
+std::string GenericPlugin::noModuleMessage() const {
+    return config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules);
+}
+
 Pkcs11TokenService &GenericPlugin::requireTokens() {
     Pkcs11TokenService *service = tokens();
     if (service == nullptr)
-        throw PluginError(CABRIDGE_ERR_NO_TOKEN,
-                          config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules));
+        throw PluginError(CABRIDGE_ERR_NO_TOKEN, noModuleMessage());
     return *service;
 }
 
@@ -56,7 +59,7 @@ nlohmann::json GenericPlugin::listTokens() {
     Pkcs11TokenService *service = tokens();
     if (service == nullptr) {
         // No key software means no key can be present: an empty list, not an error.
-        notice = config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules);
+        notice = noModuleMessage();
         return nlohmann::json::array();
     }
     return listOwnTokens(*service);
@@ -65,7 +68,7 @@ nlohmann::json GenericPlugin::listTokens() {
 nlohmann::json GenericPlugin::listToken(std::string_view tokenRef) {
     Pkcs11TokenService *service = tokens();
     if (service == nullptr) {
-        notice = config_.id + ": PKCS#11 module not installed; tried: " + joinPaths(config_.modules);
+        notice = noModuleMessage();
         return nlohmann::json::array();
     }
     nlohmann::json own = filter_.apply(service->listToken(tokenRef));

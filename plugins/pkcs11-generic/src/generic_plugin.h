@@ -39,6 +39,7 @@ private:
     explicit GenericPlugin(GenericConfig config);
     Pkcs11TokenService *tokens();
     Pkcs11TokenService &requireTokens();
+    std::string noModuleMessage() const;
     // Throws NO_TOKEN unless `tokenRef` is one of this vendor's tokens.
     // `mayEnumerate`: look at the module again when the ref is not known yet
     // (not allowed while logged in: enumeration ends the login session).

@@ -21,7 +21,7 @@ TEST(CertInfo, RsaWithChineseSubjectUnescapedUtf8)
                     {"ST", "河北省"},
                     {"L", "石家庄市"},
                     {"O", "河北测试科技有限公司"},
-                    {"OU", "91130100MA0CXXXX0A"},
+                    {"OU", "91130100MA07RK3C2F"},
                     {"CN", "河北测试科技有限公司"}};
     spec.keyUsage = "digitalSignature,nonRepudiation";
     spec.extendedKeyUsage = "clientAuth,1.2.3.4";
@@ -30,7 +30,7 @@ TEST(CertInfo, RsaWithChineseSubjectUnescapedUtf8)
     const auto facts = describeCertificate(der, kNow);
     const auto& info = facts.info;
     EXPECT_EQ(info["subject"]["dn"],
-              "CN=河北测试科技有限公司,OU=91130100MA0CXXXX0A,O=河北测试科技有限公司,L=石家庄市,ST=河北省,C=CN");
+              "CN=河北测试科技有限公司,OU=91130100MA07RK3C2F,O=河北测试科技有限公司,L=石家庄市,ST=河北省,C=CN");
     EXPECT_EQ(info["subject"]["CN"], "河北测试科技有限公司");
     EXPECT_EQ(info["subject"]["ST"], "河北省");
     EXPECT_EQ(info["subject"]["L"], "石家庄市");
