@@ -1,5 +1,7 @@
 #include "framing.h"
 
+#include "controller.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -103,4 +105,46 @@ TEST(Framing, WriteRefusesMoreThanOneMebibyte)
     char c;
     EXPECT_EQ(::read(fds[0], &c, 1), 0);  // nothing was written
     ::close(fds[0]);
+}
+
+// The last guard before writeFrame: a reply over the browser's 1 MiB limit must still go out,
+// as INTERNAL_ERROR, or writeFrame refuses it and the host stops serving.
+TEST(SerializeReply, FittingReplyIsSentAsIs)
+{
+    const nlohmann::json reply = {{"id", 7}, {"result", {{"text", std::string(1000, 'x')}}}};
+    EXPECT_EQ(nlohmann::json::parse(serializeReply(reply)), reply);
+}
+
+TEST(SerializeReply, OversizedReplyBecomesInternalErrorWithTheSameId)
+{
+    const nlohmann::json reply = {{"id", "req-1"}, {"result", {{"text", std::string(kMaxMessageSize, 'x')}}}};
+    const auto text = serializeReply(reply);
+    ASSERT_LE(text.size(), kMaxMessageSize);
+    const auto sent = nlohmann::json::parse(text);
+    EXPECT_EQ(sent["id"], "req-1");
+    EXPECT_EQ(sent["error"]["code"], "INTERNAL_ERROR");
+    EXPECT_EQ(sent["error"]["details"]["reason"], "reply too large");
+    EXPECT_FALSE(sent.contains("result"));
+}
+
+TEST(SerializeReply, IdTooLargeToEchoIsReplacedByNull)
+{
+    // An id that alone fills the frame: echoing it in the INTERNAL_ERROR would overflow again.
+    const nlohmann::json reply = {{"id", std::string(kMaxMessageSize - 10, 'i')},
+                                  {"error", {{"code", "UNKNOWN_COMMAND"}}}};
+    const auto text = serializeReply(reply);
+    ASSERT_LE(text.size(), kMaxMessageSize);
+    const auto sent = nlohmann::json::parse(text);
+    EXPECT_EQ(sent["id"], nullptr);
+    EXPECT_EQ(sent["error"]["code"], "INTERNAL_ERROR");
+}
+
+TEST(SerializeReply, ExactlyOneMebibyteIsStillSentAsIs)
+{
+    nlohmann::json reply = {{"id", 1}, {"result", {{"t", ""}}}};
+    const auto overhead = reply.dump().size();
+    reply["result"]["t"] = std::string(kMaxMessageSize - overhead, 'x');
+    const auto text = serializeReply(reply);
+    EXPECT_EQ(text.size(), kMaxMessageSize);
+    EXPECT_EQ(nlohmann::json::parse(text), reply);
 }
