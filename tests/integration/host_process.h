@@ -59,6 +59,9 @@ public:
     // True if the host produced EOF on stdout within `timeout` (it closed or exited).
     bool outputClosed(std::chrono::milliseconds timeout);
 
+    // The host's process id, e.g. to read its memory use from /proc/<pid>/status.
+    int pid() const { return child_.id(); }
+
 private:
     bool readExactly(char* buffer, std::size_t length, std::chrono::steady_clock::time_point deadline);
 
