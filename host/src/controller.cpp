@@ -87,7 +87,9 @@ void Controller::ensureLoaded()
     if (registry_) {
         return;
     }
-    registry_ = PluginRegistry::discover(config_.pluginDirs);
+    // Probe verdicts live beside the log: the one per-user place the host already writes to.
+    registry_ = PluginRegistry::discover(
+        config_.pluginDirs, {config_.pluginProber, config_.logFile.parent_path() / "plugin-probes.json"});
     adminPolicy_ = loadAdminPolicy(config_.policyFile);
     if (adminPolicy_->error) {
         Logger::error("origin policy refused: " + *adminPolicy_->error);

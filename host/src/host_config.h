@@ -13,6 +13,9 @@ struct HostConfig {
     std::vector<std::string> allowedExtensions;
     std::filesystem::path policyFile;
     std::filesystem::path logFile;
+    // Not read from the file: main() sets it to the host executable, which starts new plugin
+    // builds in a child first (plugin_probe.h). Empty (tests of the controller): no probing.
+    std::filesystem::path pluginProber;
     std::filesystem::path source;      // the file read, empty when defaults
     std::optional<std::string> error;  // why the file was refused (defaults used instead)
 };

@@ -3,6 +3,7 @@
 #include "extension_origin.h"
 #include "host_config.h"
 #include "logger.h"
+#include "plugin_probe.h"
 
 #include <cabridge/version.h>
 
@@ -10,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -25,11 +27,19 @@
 
 namespace {
 
-std::filesystem::path executableDir()
+// Empty when it cannot be found; then plugins load without a probe.
+std::filesystem::path executablePath()
 {
     std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::filesystem::current_path(ec) : exe.parent_path();
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::filesystem::path() : exe;
+}
+
+std::filesystem::path executableDir()
+{
+    const auto exe = executablePath();
+    std::error_code ec;
+    return exe.empty() ? std::filesystem::current_path(ec) : exe.parent_path();
 }
 
 }  // namespace
@@ -39,7 +49,13 @@ int main(int argc, char** argv)
     // A browser that went away must not kill us mid-write with SIGPIPE; write() reports it.
     std::signal(SIGPIPE, SIG_IGN);
 
-    const auto config = cabridge::loadHostConfig(executableDir());
+    if (argc > 1 && std::string_view(argv[1]) == cabridge::kProbePluginFlag) {
+        // The child that starts one plugin for a host (plugin_probe.h). _Exit: see below.
+        std::_Exit(cabridge::runPluginProbe(argc, argv));
+    }
+
+    auto config = cabridge::loadHostConfig(executableDir());
+    config.pluginProber = executablePath();
     cabridge::Logger::open(config.logFile);
     cabridge::Logger::info(std::string("cabridge-host ") + cabridge::kVersion + " started");
     if (config.error) {

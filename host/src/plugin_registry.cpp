@@ -1,6 +1,7 @@
 #include "plugin_registry.h"
 
 #include "logger.h"
+#include "plugin_probe.h"
 
 #include <algorithm>
 #include <fstream>
@@ -12,8 +13,39 @@ namespace {
 
 constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t {64} * 1024;
 
+// The reason not to load `descriptor` in this process, or nullopt when it started cleanly in a
+// probe (now or remembered from an earlier start) or cannot be probed.
+std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, const PluginProbing& probing,
+                                        ProbeCache& cache)
+{
+    const std::string identity = pluginIdentity(descriptor);
+    if (probing.prober.empty() || identity.empty()) {
+        return std::nullopt;
+    }
+    auto verdict = cache.find(identity);
+    if (!verdict) {
+        // create and describe each run under the enumerate deadline; a second for the process.
+        const auto limit = 2 * descriptor.deadlines.enumerate + std::chrono::milliseconds(1000);
+        const auto run = probeInChild(probing.prober, descriptor, limit);
+        if (!run) {
+            return std::nullopt;
+        }
+        if (run->remember) {
+            cache.remember(identity, run->verdict);
+        }
+        verdict = run->verdict;
+        Logger::info("plugin " + descriptor.id + " probed in a child process: " +
+                     (verdict->crashed ? verdict->reason : std::string("started cleanly")));
+    }
+    if (verdict->crashed) {
+        return verdict->reason;
+    }
+    return std::nullopt;
+}
+
 std::unique_ptr<Plugin> loadFromDescriptorFile(const std::filesystem::path& file,
-                                               const std::vector<std::filesystem::path>& dirs)
+                                               const std::vector<std::filesystem::path>& dirs,
+                                               const PluginProbing& probing, ProbeCache& cache)
 {
     const std::string fileId = descriptorIdFromFile(file);
     try {
@@ -30,6 +62,10 @@ std::unique_ptr<Plugin> loadFromDescriptorFile(const std::filesystem::path& file
         }
         auto descriptor = parsePluginDescriptor(file, text.str());
         descriptor.library = resolvePluginLibrary(file, descriptor.library.string(), dirs);
+        if (auto refusal = probeRefusal(descriptor, probing, cache)) {
+            Logger::error("plugin " + descriptor.id + ": " + *refusal);
+            return Plugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
+        }
         return Plugin::load(descriptor);
     } catch (const DescriptorError& e) {
         Logger::error("plugin descriptor " + file.string() + ": " + e.what());
@@ -39,9 +75,10 @@ std::unique_ptr<Plugin> loadFromDescriptorFile(const std::filesystem::path& file
 
 }  // namespace
 
-PluginRegistry PluginRegistry::discover(const std::vector<std::filesystem::path>& dirs)
+PluginRegistry PluginRegistry::discover(const std::vector<std::filesystem::path>& dirs, const PluginProbing& probing)
 {
     PluginRegistry registry;
+    ProbeCache cache(probing.prober.empty() ? std::filesystem::path() : probing.cacheFile);
     std::set<std::string> seen;
     for (const auto& dir : dirs) {
         std::error_code ec;
@@ -61,9 +98,10 @@ PluginRegistry PluginRegistry::discover(const std::vector<std::filesystem::path>
                 Logger::info("plugin descriptor " + file.string() + " ignored: id \"" + id + "\" already found");
                 continue;
             }
-            registry.plugins_.push_back(loadFromDescriptorFile(file, dirs));
+            registry.plugins_.push_back(loadFromDescriptorFile(file, dirs, probing, cache));
         }
     }
+    cache.save();
     return registry;
 }
 

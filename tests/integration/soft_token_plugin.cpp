@@ -4,8 +4,9 @@
 // files, signing with OpenSSL. Config switches make it misbehave the ways real
 // vendor code does: fail create, hang in a named call, count down PIN tries.
 //
-// Built three times: the normal plugin, one that announces ABI 99
-// (TEST_ABI_VERSION) and one that exports no entry point (TEST_NO_ENTRY).
+// Built five times: the normal plugin, one that announces ABI 99 (TEST_ABI_VERSION), one
+// that exports no entry point (TEST_NO_ENTRY), and two that crash while starting: in create
+// (TEST_CRASH_IN_CREATE) and in a static constructor when loaded (TEST_CRASH_AT_LOAD).
 #include <cabridge/plugin.h>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -75,8 +77,20 @@ nlohmann::json* findToken(cabridge_plugin* self, const char* ref)
     return nullptr;
 }
 
+#ifdef TEST_CRASH_AT_LOAD
+// Runs at dlopen, before the host can call anything: the way a vendor library with a broken
+// static initialiser fails.
+const int kCrashAtLoad = [] {
+    std::raise(SIGSEGV);
+    return 0;
+}();
+#endif
+
 cabridge_status create(const char* config_json, cabridge_plugin** out, cabridge_error* err)
 {
+#ifdef TEST_CRASH_IN_CREATE
+    std::raise(SIGSEGV);
+#endif
     auto config = nlohmann::json::parse(config_json, nullptr, false);
     if (!config.is_object()) {
         fail(err, "config is not an object");

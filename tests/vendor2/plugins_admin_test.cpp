@@ -132,6 +132,17 @@ TEST_F(PluginsAdmin, RefusesLibraryWithoutEntryPoint)
     expectRefused(d, "does not export cabridge_plugin_v1");
 }
 
+// The tool starts the plugin in a child (cabridge-host --probe-plugin) before loading it, so a
+// library that crashes while starting is refused with the reason instead of killing the tool.
+TEST_F(PluginsAdmin, RefusesLibraryThatCrashesWhileStarting)
+{
+    for (const char* library : {CABRIDGE_V2_CRASHCREATE_PLUGIN, CABRIDGE_V2_CRASHLOAD_PLUGIN}) {
+        json d = Installation::demoDescriptor();
+        d["library"] = library;
+        expectRefused(d, "while starting");
+    }
+}
+
 TEST_F(PluginsAdmin, RefusesDescriptorAbiOtherThanOne)
 {
     json d = Installation::demoDescriptor();

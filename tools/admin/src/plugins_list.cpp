@@ -11,6 +11,7 @@
 
 #include "plugins_command.h"
 #include "plugins_locations.h"
+#include "self_path.h"
 
 namespace fs = std::filesystem;
 
@@ -18,8 +19,9 @@ namespace cabridge::admin {
 
 int run_plugins_list(const PluginsOptions &options) {
   const PluginLocations locations = locatePlugins(options.root, std::nullopt);
-  // States from the host's own discovery code.
-  const PluginRegistry registry = PluginRegistry::discover(locations.hostDirs);
+  // States from the host's own discovery code, starting each plugin in a child first as the
+  // host does (verdicts not remembered: this tool must always show the present truth).
+  const PluginRegistry registry = PluginRegistry::discover(locations.hostDirs, {default_host_path(), {}});
 
   nlohmann::json report = {{"configFile", locations.configFile.string()},
                            {"dirs", nlohmann::json::array()},

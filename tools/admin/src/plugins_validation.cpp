@@ -2,6 +2,8 @@
 
 #include <base64.h>
 #include <cert_info.h>
+#include <plugin_probe.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include <system_error>
 
 #include "admin_error.h"
+#include "self_path.h"
 
 namespace fs = std::filesystem;
 
@@ -17,6 +20,18 @@ namespace cabridge::admin {
 namespace {
 
 constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t{64} * 1024;
+
+// Starts the plugin in a child (cabridge-host --probe-plugin, as the host itself does) before
+// this process loads it, so a library that crashes while starting is refused with the reason
+// instead of taking the admin tool down. Without an executable host next to this program the
+// plugin is loaded directly, as before.
+void refuseIfItCrashes(const PluginDescriptor &descriptor) {
+  const fs::path host = default_host_path();
+  if (::access(host.c_str(), X_OK) != 0) return;
+  const auto limit = 2 * descriptor.deadlines.enumerate + std::chrono::milliseconds(1000);
+  const auto run = probeInChild(host, descriptor, limit);
+  if (run && run->verdict.crashed) throw AdminError("plugin refused: " + run->verdict.reason);
+}
 
 std::string readDescriptorText(const fs::path &file) {
   std::error_code ec;
@@ -87,6 +102,7 @@ CandidatePlugin checkCandidate(const fs::path &file, const std::vector<fs::path>
 
   PluginDescriptor probe = out.descriptor;
   probe.library = out.library;
+  refuseIfItCrashes(probe);
   out.plugin = Plugin::load(probe);
   if (!out.plugin->ok()) throw AdminError("plugin refused: " + out.plugin->error().value_or("unknown reason"));
   return out;
@@ -96,6 +112,7 @@ std::unique_ptr<Plugin> loadInstalled(const fs::path &descriptorFile, const std:
   try {
     PluginDescriptor descriptor = parsePluginDescriptor(descriptorFile, readDescriptorText(descriptorFile));
     descriptor.library = resolvePluginLibrary(descriptorFile, descriptor.library.string(), pluginDirs);
+    refuseIfItCrashes(descriptor);
     return Plugin::load(descriptor);
   } catch (const DescriptorError &e) {
     throw AdminError(descriptorFile.string() + ": " + e.what());
