@@ -88,6 +88,12 @@ TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::
             if (options.onlyId && *options.onlyId != id) {
                 continue;
             }
+            if (der->size() > kMaxCertificateDerBytes) {
+                Logger::warn(plugin.id() + ": certificate \"" + stringField(cert, "label") +
+                             "\" skipped: " + std::to_string(der->size()) + " bytes of DER, more than " +
+                             std::to_string(kMaxCertificateDerBytes) + " for a person's certificate");
+                continue;
+            }
             CertificateEntry entry;
             try {
                 entry.facts = factsCache.factsFor(*der, sha256Hex, now);

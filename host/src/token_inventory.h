@@ -17,6 +17,13 @@ namespace cabridge {
 
 // Implicit move constructor: see CertificateFacts (clang-tidy 14 false positive).
 // NOLINTNEXTLINE(bugprone-exception-escape)
+// A person's certificate is 1 to 4 KiB (RSA-2048 or SM2 with the Chinese identity
+// extensions); 32 KiB is eight times the largest we know of. Anything bigger is not a
+// person's certificate, and keeping the bound low means one CertInfo (base64 DER plus
+// the subject printed twice, about 3.4 times the DER) stays near 110 KiB, so at least
+// nine certificates always fit the 1 MiB reply of list-certificates.
+inline constexpr std::size_t kMaxCertificateDerBytes = std::size_t {32} * 1024;
+
 struct CertificateEntry {
     Plugin* plugin = nullptr;
     std::string tokenRef;
@@ -58,8 +65,9 @@ struct InventoryOptions {
 };
 
 // Turns a plugin.h list_tokens array from `plugin` into entries. A certificate
-// that does not parse, or a malformed token entry, is skipped and logged; so is
-// a failing identify (the identity is then empty).
+// that does not parse or is larger than kMaxCertificateDerBytes, or a malformed
+// token entry, is skipped and logged; so is a failing identify (the identity is
+// then empty).
 TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now,
                              CertificateFactsCache& facts, const InventoryOptions& options = {});
 

@@ -2,10 +2,102 @@
 // vendor's tokens when `vendor` is given.
 #include "command_context.h"
 
+#include "framing.h"
 #include "logger.h"
 #include "plugin_errors.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace cabridge {
+namespace {
+
+// Bytes `value` takes in the reply, serialized as serializeReply does (compact,
+// invalid UTF-8 replaced), so the sum below is the reply's exact size.
+std::size_t serializedSize(const nlohmann::json& value)
+{
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+}
+
+// Keeps the reply within one native-messaging frame (PROTOCOL.md section 2: the
+// browser drops a connection whose host writes more than 1 MiB). When everything
+// fits, the list is the listing order unchanged. When it does not, certificates are
+// taken smallest first until the next would not fit, and shown in listing order: a
+// person's certificate is a few KiB, so it is kept while oversized ones crowding the
+// token are left out. What is left out is counted and logged, and the result says
+// "truncated": true.
+class BoundedCertificateList {
+public:
+    explicit BoundedCertificateList(const nlohmann::json& requestId)
+        // The envelope with an empty list and the truncated flag: the most the reply
+        // carries besides the certificates themselves.
+        : envelope_(serializedSize(
+              {{"id", requestId}, {"result", {{"certificates", nlohmann::json::array()}, {"truncated", true}}}}))
+    {
+    }
+
+    void add(nlohmann::json certInfo)
+    {
+        const std::size_t size = serializedSize(certInfo);
+        total_ += size + (pending_.empty() ? 0 : 1);  // 1: the comma
+        pending_.push_back({std::move(certInfo), size, false});
+    }
+
+    nlohmann::json result() &&
+    {
+        nlohmann::json certificates = nlohmann::json::array();
+        if (envelope_ + total_ <= kMaxMessageSize) {
+            for (auto& item : pending_) certificates.push_back(std::move(item.certInfo));
+            return {{"certificates", std::move(certificates)}};
+        }
+        std::vector<std::size_t> bySize(pending_.size());
+        for (std::size_t i = 0; i < bySize.size(); ++i) bySize[i] = i;
+        std::stable_sort(bySize.begin(), bySize.end(),
+                         [this](std::size_t a, std::size_t b) { return pending_[a].size < pending_[b].size; });
+        std::size_t used = envelope_;
+        for (const std::size_t i : bySize) {
+            const std::size_t size = pending_[i].size + (used == envelope_ ? 0 : 1);
+            if (used + size > kMaxMessageSize) {
+                break;  // the rest are no smaller
+            }
+            used += size;
+            pending_[i].kept = true;
+        }
+        std::size_t leftOutCount = 0;
+        std::string leftOut;
+        for (auto& item : pending_) {
+            if (item.kept) {
+                certificates.push_back(std::move(item.certInfo));
+                continue;
+            }
+            // The log names the first few; a token with thousands would make one huge line.
+            if (++leftOutCount <= kMaxNamedInLog) {
+                leftOut += (leftOut.empty() ? "" : ", ") + item.certInfo.value("vendor", "") + "/" +
+                           item.certInfo.value("id", "") + " sha256 " + item.certInfo.value("sha256", "") + " (" +
+                           std::to_string(item.size) + " bytes)";
+            } else if (leftOutCount == kMaxNamedInLog + 1) {
+                leftOut += ", ...";
+            }
+        }
+        Logger::warn("list-certificates: reply would pass 1 MiB; " + std::to_string(certificates.size()) +
+                     " certificates listed, " + std::to_string(leftOutCount) + " left out: " + leftOut);
+        return {{"certificates", std::move(certificates)}, {"truncated", true}};
+    }
+
+private:
+    struct Pending {
+        nlohmann::json certInfo;
+        std::size_t size;  // serialized
+        bool kept;
+    };
+    static constexpr std::size_t kMaxNamedInLog = 20;
+    std::size_t envelope_;
+    std::size_t total_ = 0;
+    std::vector<Pending> pending_;
+};
+
+}  // namespace
 
 nlohmann::json runListCertificates(CommandContext& context, Request& request)
 {
@@ -24,7 +116,7 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
     }
     requireAllowedOrigin(context, request.origin);
 
-    nlohmann::json certificates = nlohmann::json::array();
+    BoundedCertificateList certificates(request.id);
     for (const auto& plugin : context.registry.plugins()) {
         if (only != nullptr && plugin.get() != only) {
             continue;
@@ -51,11 +143,11 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
         }
         for (auto& entry : inventory.certificates) {
             if (suitsPurpose(entry.facts, purpose)) {
-                certificates.push_back(std::move(entry.certInfo));
+                certificates.add(std::move(entry.certInfo));
             }
         }
     }
-    return {{"certificates", std::move(certificates)}};
+    return std::move(certificates).result();
 }
 
 }  // namespace cabridge
