@@ -4,7 +4,12 @@
 #include "run_command.h"
 #include "token_check.h"
 
+#include <p11-kit-1/p11-kit/pkcs11.h>
+
+#include <dlfcn.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 
@@ -47,6 +52,120 @@ std::filesystem::path createPki()
     }
     return own.dir;
 }
+
+void checkRv(CK_RV rv, const char* call)
+{
+    if (rv != CKR_OK) {
+        std::ostringstream text;
+        text << call << " failed: CKR 0x" << std::hex << rv;
+        throw std::runtime_error(text.str());
+    }
+}
+
+// SOFTHSM2_CONF set for as long as SoftHSM is loaded in this process (it reads the variable
+// in C_Initialize), then put back, so hosts started later get only their own scenario's.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name)
+    {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv()
+    {
+        if (old_) {
+            ::setenv(name_, old_->c_str(), 1);
+        } else {
+            ::unsetenv(name_);
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+// SoftHSM loaded and initialized in this process; finalized and unloaded on destruction, so
+// the next scenario's token directory is read afresh.
+class SoftHsmSession {
+public:
+    SoftHsmSession(const std::string& tokenLabel, const std::string& pin)
+    {
+        library_ = ::dlopen(kSoftHsmModule, RTLD_NOW | RTLD_LOCAL);
+        if (library_ == nullptr) throw std::runtime_error(std::string("dlopen SoftHSM: ") + ::dlerror());
+        // dlsym gives an object pointer; POSIX guarantees it converts to the function pointer.
+        const auto getList = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(library_, "C_GetFunctionList"));
+        if (getList == nullptr) throw std::runtime_error("SoftHSM has no C_GetFunctionList");
+        checkRv(getList(&f_), "C_GetFunctionList");
+        checkRv(f_->C_Initialize(nullptr), "C_Initialize");
+        initialized_ = true;
+
+        CK_ULONG count = 0;
+        checkRv(f_->C_GetSlotList(CK_TRUE, nullptr, &count), "C_GetSlotList");
+        std::vector<CK_SLOT_ID> slots(count);
+        checkRv(f_->C_GetSlotList(CK_TRUE, slots.data(), &count), "C_GetSlotList");
+        std::string padded = tokenLabel;
+        padded.resize(32, ' ');
+        for (CK_ULONG i = 0; i < count && session_ == CK_INVALID_HANDLE; ++i) {
+            CK_TOKEN_INFO info {};
+            checkRv(f_->C_GetTokenInfo(slots[i], &info), "C_GetTokenInfo");
+            if (std::memcmp(info.label, padded.data(), sizeof info.label) == 0) {
+                checkRv(f_->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session_),
+                        "C_OpenSession");
+            }
+        }
+        if (session_ == CK_INVALID_HANDLE) throw std::runtime_error("no SoftHSM token labelled " + tokenLabel);
+        std::string pinCopy = pin;
+        checkRv(f_->C_Login(session_, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pinCopy.data()), pinCopy.size()),
+                "C_Login");
+    }
+    ~SoftHsmSession()
+    {
+        if (session_ != CK_INVALID_HANDLE) {
+            f_->C_Logout(session_);
+            f_->C_CloseSession(session_);
+        }
+        if (initialized_) f_->C_Finalize(nullptr);
+        if (library_ != nullptr) ::dlclose(library_);
+    }
+    SoftHsmSession(const SoftHsmSession&) = delete;
+    SoftHsmSession& operator=(const SoftHsmSession&) = delete;
+
+    void writeCertificate(const RawCertificateObject& object)
+    {
+        CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
+        CK_CERTIFICATE_TYPE x509 = CKC_X_509;
+        CK_BBOOL yes = CK_TRUE;
+        CK_BBOOL no = CK_FALSE;
+        // SoftHSM wants a subject when an X.509 object is created; nobody under test reads it,
+        // and for bytes that are not a certificate there is none, so it is an empty Name.
+        std::uint8_t emptyName[] = {0x30, 0x00};
+        std::vector<std::uint8_t> value = object.value;
+        std::string id = object.id;
+        std::string label = object.label;
+        CK_ATTRIBUTE templ[] = {
+            {CKA_CLASS, &certClass, sizeof certClass},
+            {CKA_CERTIFICATE_TYPE, &x509, sizeof x509},
+            {CKA_TOKEN, &yes, sizeof yes},
+            {CKA_PRIVATE, &no, sizeof no},
+            {CKA_SUBJECT, emptyName, sizeof emptyName},
+            {CKA_VALUE, value.data(), value.size()},
+            {CKA_ID, id.data(), id.size()},
+            {CKA_LABEL, label.data(), label.size()},
+        };
+        CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+        checkRv(f_->C_CreateObject(session_, templ, sizeof templ / sizeof templ[0], &handle),
+                "C_CreateObject (certificate)");
+    }
+
+private:
+    void* library_ = nullptr;
+    CK_FUNCTION_LIST_PTR f_ = nullptr;
+    bool initialized_ = false;
+    CK_SESSION_HANDLE session_ = CK_INVALID_HANDLE;
+};
 
 }  // namespace
 
@@ -170,6 +289,15 @@ nlohmann::json LoginScenario::authenticate(HostProcess& host, const std::string&
     if (mode) arguments["mode"] = *mode;
     return host.request({{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}},
                         timeout);
+}
+
+void LoginScenario::writeCertificateObjects(const std::vector<RawCertificateObject>& objects)
+{
+    const ScopedEnv conf("SOFTHSM2_CONF", softhsmConf_);
+    SoftHsmSession token(options_.label, kTokenPin);
+    for (const auto& object : objects) {
+        token.writeCertificate(object);
+    }
 }
 
 void LoginScenario::setFaults(const std::string& extraLines)

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -69,6 +70,13 @@ struct ScenarioOptions {
     }
 };
 
+// One certificate object to write straight onto a scenario's token.
+struct RawCertificateObject {
+    std::vector<std::uint8_t> value;  // CKA_VALUE, written as given: need not be a certificate
+    std::string id;                   // CKA_ID bytes
+    std::string label;                // CKA_LABEL
+};
+
 // The test PKI (make-test-pki.sh) shared by all tests: read-only once made. CTest makes it
 // once (fixture login.pki, env CABRIDGE_LOGIN_PKI_DIR); a bare run of the binary makes its own.
 const std::filesystem::path& sharedPkiDir();
@@ -96,6 +104,12 @@ public:
                                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
     nlohmann::json request(HostProcess& host, const std::string& command, const std::string& origin,
                            const nlohmann::json& arguments = nlohmann::json::object());
+
+    // Writes CKO_CERTIFICATE (CKC_X_509) objects onto the scenario's token through SoftHSM's
+    // PKCS#11 interface in this process, in one session: pkcs11-tool parses what it writes as a
+    // certificate (so it refuses broken bytes) and costs a process and a login per object.
+    // Throws std::runtime_error on failure. Call it before starting hosts.
+    void writeCertificateObjects(const std::vector<RawCertificateObject>& objects);
 
     // Fault module control: `pin_max_retries` plus these extra lines (replaces earlier ones).
     void setFaults(const std::string& extraLines);
