@@ -88,11 +88,16 @@ void Controller::ensureLoaded()
         return;
     }
     // Probe verdicts live beside the log: the one per-user place the host already writes to.
-    registry_ = PluginRegistry::discover(
-        config_.pluginDirs, {config_.pluginProber, config_.logFile.parent_path() / "plugin-probes.json"});
+    registry_ = PluginRegistry::discover(config_.pluginDirs,
+                                         {config_.pluginProber, config_.logFile.parent_path() / "plugin-probes.json"});
     adminPolicy_ = loadAdminPolicy(config_.policyFile);
     if (adminPolicy_->error) {
-        Logger::error("origin policy refused: " + *adminPolicy_->error);
+        // Fail closed: the refused file may have denied origins the plugins declare, and
+        // ignoring it would let those through. No origin may use certificates until it is fixed.
+        Logger::error("origin policy refused, no origin may use certificates until it is fixed: " +
+                      *adminPolicy_->error);
+        policy_.emplace(std::vector<std::string> {}, std::vector<std::string> {}, AdminPolicy {});
+        return;
     }
     std::vector<std::string> origins;
     std::vector<std::string> legacy;

@@ -7,6 +7,9 @@
 namespace cabridge {
 namespace {
 
+// Longest log line text kept; see Logger::write.
+constexpr std::size_t kMaxLineBytes = 2048;
+
 struct LogState {
     std::mutex mutex;
     std::ofstream out;
@@ -73,7 +76,22 @@ void Logger::write(std::string_view level, std::string_view text)
     if (!s.out.is_open()) {
         return;
     }
-    s.out << timestamp() << " [" << ::getpid() << "] " << level << ' ' << text << '\n';
+    // Log lines quote what a page sent (an unknown command name can be almost 1 MiB); a flood
+    // of those must not fill the disk. Cut at a UTF-8 character boundary.
+    std::size_t dropped = 0;
+    if (text.size() > kMaxLineBytes) {
+        std::size_t cut = kMaxLineBytes;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+            --cut;
+        }
+        dropped = text.size() - cut;
+        text = text.substr(0, cut);
+    }
+    s.out << timestamp() << " [" << ::getpid() << "] " << level << ' ' << text;
+    if (dropped != 0) {
+        s.out << " ... (" << dropped << " more bytes)";
+    }
+    s.out << '\n';
     s.out.flush();  // a deadline exit uses _exit, so nothing may sit in a buffer
 }
 

@@ -33,7 +33,8 @@ struct AdminPolicyLoad {
 // Reads a policy file. A missing file is fine (empty policy). A file that is
 // world-writable, not a regular file, not a JSON object, has unknown keys, or
 // holds an entry that is neither an origin nor a valid wildcard is refused
-// whole: the result is an empty policy plus the reason.
+// whole: the result is an empty policy plus the reason. The host then allows no
+// origin at all (fail closed: the file may have denied origins plugins declare).
 AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file);
 
 // True if `entry` is an origin or a wildcard pattern this policy understands.

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
 using namespace cabridge::test;
 using namespace std::chrono_literals;
@@ -306,6 +307,36 @@ TEST_F(HostPlugins, OriginPolicyGuardsCertificateCommands)
     EXPECT_EQ(
         authenticate(host, "0123456789abcdef0123456789abcdef", "123456", {}, "https://evil.example")["error"]["code"],
         "ORIGIN_NOT_ALLOWED");
+}
+
+// A policy file the host refuses may have denied origins a plugin declares; ignoring it would
+// let them through, so the host allows no origin until the administrator fixes it.
+TEST_F(HostPlugins, RefusedPolicyFileAllowsNoOriginNotEvenThePluginsOwn)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    const auto policy = dir_.path() / "policy.json";
+    const std::string deny = std::string("{\"denyOrigins\": [\"") + kPortal + "\"]";
+    // Malformed (a wrongly typed key), then well-formed but world-writable.
+    for (const std::string& text : {deny + ", \"allowOrigins\": 7}", deny + "}"}) {
+        dir_.write("policy.json", text);
+        const bool worldWritable = text.find("allowOrigins") == std::string::npos;
+        ::chmod(policy.c_str(), worldWritable ? 0666 : 0644);
+        HostProcess host(config_);
+        for (const char* origin : {kPortal, kHttpsPortal}) {
+            const auto reply = listCertificates(host, {}, origin);
+            EXPECT_EQ(reply["error"]["code"], "ORIGIN_NOT_ALLOWED") << text << " " << reply.dump();
+            EXPECT_EQ(reply["error"]["details"]["policy"], "error") << reply.dump();
+        }
+        const auto status = host.request({{"id", 1}, {"command", "status"}, {"origin", kHttpsPortal}});
+        EXPECT_EQ(status["result"]["originAllowed"], false);
+        EXPECT_EQ(status["result"]["policy"]["state"], "error");
+    }
+    // Fixed (not world-writable, well-formed): the plugin's own origins are back, minus the denied
+    // one (a plain http origin no longer listed is INSECURE_ORIGIN).
+    ::chmod(policy.c_str(), 0644);
+    HostProcess host(config_);
+    EXPECT_EQ(listCertificates(host, {}, kPortal)["error"]["code"], "INSECURE_ORIGIN");
+    EXPECT_TRUE(listCertificates(host, {}, kHttpsPortal).contains("result"));
 }
 
 TEST_F(HostPlugins, AuthenticateSignsOriginBoundMessage)

@@ -220,3 +220,22 @@ TEST_F(HostProtocol, LogHasTimestampsAndNoStdoutNoise)
     EXPECT_NE(text.find("served status"), std::string::npos);
     EXPECT_EQ(text.substr(0, 2), "20");  // ISO timestamp first
 }
+
+// The log quotes what a page sent (here an unknown command name); a flood of near-1 MiB
+// requests must not grow it by a mebibyte each.
+TEST_F(HostProtocol, LogLinesQuotingThePageAreBounded)
+{
+    const std::string command(900 * 1024, 'x');
+    {
+        HostProcess host(config_);
+        for (int i = 0; i < 5; ++i) {
+            const auto reply = host.request({{"id", i}, {"command", command}, {"origin", "https://a.example.cn"}});
+            EXPECT_TRUE(reply.contains("error")) << i;
+        }
+        host.closeInput();
+        EXPECT_EQ(host.waitForExit(), 0);
+    }
+    const auto text = log();
+    EXPECT_LT(text.size(), std::size_t {64} * 1024) << "log grew to " << text.size() << " bytes";
+    EXPECT_NE(text.find("more bytes)"), std::string::npos);
+}

@@ -8,6 +8,11 @@ namespace cabridge {
 
 void requireAllowedOrigin(const CommandContext& context, const std::string& origin)
 {
+    if (context.adminPolicy.error) {
+        // The controller allows nothing then (fail closed); say why, for the administrator.
+        throw HostError(ErrorCode::OriginNotAllowed, "origin policy file refused, so no origin is allowed: " + origin,
+                        {{"policy", "error"}});
+    }
     switch (context.policy.check(origin)) {
     case OriginPolicy::Verdict::Allowed:
         return;
