@@ -15,8 +15,6 @@
 
 namespace cabridge {
 
-// Implicit move constructor: see CertificateFacts (clang-tidy 14 false positive).
-// NOLINTNEXTLINE(bugprone-exception-escape)
 // A person's certificate is 1 to 4 KiB (RSA-2048 or SM2 with the Chinese identity
 // extensions); 32 KiB is eight times the largest we know of. Anything bigger is not a
 // person's certificate, and keeping the bound low means one CertInfo (base64 DER plus
@@ -24,6 +22,8 @@ namespace cabridge {
 // nine certificates always fit the 1 MiB reply of list-certificates.
 inline constexpr std::size_t kMaxCertificateDerBytes = std::size_t {32} * 1024;
 
+// Implicit move constructor: see CertificateFacts (clang-tidy 14 false positive).
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct CertificateEntry {
     Plugin* plugin = nullptr;
     std::string tokenRef;
