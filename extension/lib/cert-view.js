@@ -1,17 +1,27 @@
 // What the chooser and PIN dialog show about a certificate: the person-facing
 // fields of a CertInfo only (no DER, no ids beyond the opaque one).
 
+// Longest text shown for one field. The host passes subjects through whole, and a hostile
+// certificate can carry a 30 KB CN; a person's name or company is far below this.
+const MAX_FIELD_CHARS = 120;
+
+/** The text, cut to MAX_FIELD_CHARS characters (whole code points) with an ellipsis. */
+export function shortened(text) {
+  const chars = Array.from(typeof text === 'string' ? text : '');
+  return chars.length <= MAX_FIELD_CHARS ? chars.join('') : `${chars.slice(0, MAX_FIELD_CHARS - 1).join('')}…`;
+}
+
 /** @param cert CertInfo from the host; @param vendorNames Map plugin id -> display name */
 export function certView(cert, vendorNames) {
   const notBefore = Date.parse(cert.notBefore);
   return {
     id: cert.id,
-    holder: cert.subject?.CN ?? '',
-    organisation: cert.subject?.O ?? '',
-    creditCode: cert.identity?.unifiedSocialCreditCode ?? '',
+    holder: shortened(cert.subject?.CN),
+    organisation: shortened(cert.subject?.O),
+    creditCode: shortened(cert.identity?.unifiedSocialCreditCode),
     creditCodeValid: cert.identity?.uscValid ?? null,
-    vendor: vendorNames.get(cert.vendor) ?? cert.vendor,
-    tokenLabel: cert.token?.label ?? '',
+    vendor: shortened(vendorNames.get(cert.vendor) ?? cert.vendor),
+    tokenLabel: shortened(cert.token?.label),
     notAfter: cert.notAfter,
     daysLeft: cert.daysLeft,
     expired: cert.expired === true,

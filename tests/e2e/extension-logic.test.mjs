@@ -72,3 +72,15 @@ test('certificate view: holder, organisation, credit code, vendor name, expiry f
   assert.equal(view.notYetValid, true);
   assert.equal(view.certificate, undefined, 'no DER in the dialog view');
 });
+
+test('certificate view: hostile 30 KB names are cut for the dialog, whole characters kept', () => {
+  const huge = '河'.repeat(30000);
+  const view = certView({ id: 'x', vendor: 'hebca', subject: { CN: huge, O: `${'😀'.repeat(200)}` }, token: { label: 7 } },
+    new Map());
+  assert.equal(Array.from(view.holder).length, 120);
+  assert.ok(view.holder.endsWith('…'));
+  assert.equal(Array.from(view.organisation).length, 120);
+  assert.equal(view.organisation, `${'😀'.repeat(119)}…`, 'whole code points, no half surrogate pair');
+  assert.equal(view.tokenLabel, '', 'a non-string label shows as empty');
+  assert.equal(view.vendor, 'hebca');
+});
