@@ -66,11 +66,14 @@ std::string signalName(int sig)
     return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
-// Opens /dev/null for the child's stdin and stdout: stdout is the browser's wire.
+// /dev/null for all three of the child's standard streams: stdout is the browser's wire, and
+// what a crashing plugin (or a sanitizer catching it) prints would read as the host's own
+// complaint in the browser's log; the verdict goes to the host log instead.
 bool addNullStdio(posix_spawn_file_actions_t& actions)
 {
     return ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0) == 0 &&
-           ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) == 0;
+           ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) == 0 &&
+           ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0) == 0;
 }
 
 }  // namespace
