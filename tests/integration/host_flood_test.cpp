@@ -156,7 +156,8 @@ TEST_F(HostFlood, ChallengeOfOneMebibyteIsTooLargeAndTheBodyIsNeverRead)
     const IgnoreSigpipe ignoreSigpipe;
     HostProcess host(config_);
     const auto certificate = onlyCertificate(host);
-    const std::string body = authenticate(2, certificate.value("id", ""), randomBase64(1024 * 1024), "123456").dump();
+    const std::string body =
+        authenticate(2, certificate.value("id", ""), randomBase64(std::size_t {1024} * 1024), "123456").dump();
     ASSERT_GT(body.size(), cabridge::kMaxMessageSize);
 
     // The body is written from another thread: once the pipe is full (64 KiB by default, never
@@ -195,7 +196,7 @@ TEST_F(HostFlood, ChallengeOf700KiBIsInvalidArgumentAndTheHostKeepsServing)
     const auto certificate = onlyCertificate(host);
     ASSERT_EQ(certificate["token"]["retriesLeft"], kInitialRetries);
     const std::string wrongPin = "9999";  // would cost a try if the host logged in
-    const auto request = authenticate(2, certificate["id"], randomBase64(700 * 1024), wrongPin);
+    const auto request = authenticate(2, certificate["id"], randomBase64(std::size_t {700} * 1024), wrongPin);
     ASSERT_LE(request.dump().size(), cabridge::kMaxMessageSize);
 
     const auto reply = host.request(request);

@@ -225,7 +225,7 @@ TEST_F(HostProtocol, LogHasTimestampsAndNoStdoutNoise)
 // requests must not grow it by a mebibyte each.
 TEST_F(HostProtocol, LogLinesQuotingThePageAreBounded)
 {
-    const std::string command(900 * 1024, 'x');
+    const std::string command(std::size_t {900} * 1024, 'x');
     {
         HostProcess host(config_);
         for (int i = 0; i < 5; ++i) {

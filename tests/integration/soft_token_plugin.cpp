@@ -80,10 +80,10 @@ nlohmann::json* findToken(cabridge_plugin* self, const char* ref)
 #ifdef TEST_CRASH_AT_LOAD
 // Runs at dlopen, before the host can call anything: the way a vendor library with a broken
 // static initialiser fails.
-const int kCrashAtLoad = [] {
+__attribute__((constructor)) void crashAtLoad()
+{
     std::raise(SIGSEGV);
-    return 0;
-}();
+}
 #endif
 
 cabridge_status create(const char* config_json, cabridge_plugin** out, cabridge_error* err)
