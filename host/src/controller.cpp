@@ -48,22 +48,19 @@ nlohmann::json idOf(const std::vector<std::uint8_t>& body)
 
 std::string serializeReply(const nlohmann::json& reply)
 {
-    const auto dump = [](const nlohmann::json& json) {
-        return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    };
-    std::string text = dump(reply);
+    std::string text = wireJson(reply);
     if (text.size() <= kMaxMessageSize) {
         return text;
     }
     Logger::error("reply of " + std::to_string(text.size()) + " bytes exceeds 1 MiB, sending INTERNAL_ERROR");
     const auto id = reply.contains("id") ? reply["id"] : nlohmann::json(nullptr);
-    text = dump(makeErrorReply(id, ErrorCode::InternalError, {{"reason", "reply too large"}}));
+    text = wireJson(makeErrorReply(id, ErrorCode::InternalError, {{"reason", "reply too large"}}));
     if (text.size() > kMaxMessageSize) {
         // The id alone fills the frame (a request of nearly 1 MiB that is mostly id): echoing it
         // would make writeFrame refuse and the host stop, so the reply goes out with id null,
         // which the protocol allows for a request whose id cannot be echoed.
         Logger::error("request id too large to echo, sending INTERNAL_ERROR with id null");
-        text = dump(makeErrorReply(nullptr, ErrorCode::InternalError, {{"reason", "reply too large"}}));
+        text = wireJson(makeErrorReply(nullptr, ErrorCode::InternalError, {{"reason", "reply too large"}}));
     }
     return text;
 }

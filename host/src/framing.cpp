@@ -70,6 +70,11 @@ Frame readFrame(int fd)
     return frame;
 }
 
+std::string wireJson(const nlohmann::json& message)
+{
+    return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool writeFrame(int fd, std::string_view body)
 {
     if (body.size() > kMaxMessageSize) {

@@ -3,6 +3,8 @@
 // read(2)/write(2) so nothing is buffered or translated.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -28,6 +30,10 @@ struct Frame {
 // Reads one frame from `fd`, retrying on EINTR and short reads. Never allocates
 // more than kMaxMessageSize. A read error other than EINTR counts as end of input.
 Frame readFrame(int fd);
+
+// The text of `message` as the host sends it: compact, invalid UTF-8 replaced (a plugin or a
+// certificate may hand us any bytes). Its size is what counts against kMaxMessageSize.
+std::string wireJson(const nlohmann::json& message);
 
 // Writes one frame (length + body) to `fd`, retrying on EINTR and short writes.
 // Returns false if the body is larger than kMaxMessageSize (nothing written) or

@@ -13,13 +13,6 @@
 namespace cabridge {
 namespace {
 
-// Bytes `value` takes in the reply, serialized as serializeReply does (compact,
-// invalid UTF-8 replaced), so the sum below is the reply's exact size.
-std::size_t serializedSize(const nlohmann::json& value)
-{
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
-}
-
 // Keeps the reply within one native-messaging frame (PROTOCOL.md section 2: the
 // browser drops a connection whose host writes more than 1 MiB). When everything
 // fits, the list is the listing order unchanged. When it does not, certificates are
@@ -32,14 +25,16 @@ public:
     explicit BoundedCertificateList(const nlohmann::json& requestId)
         // The envelope with an empty list and the truncated flag: the most the reply
         // carries besides the certificates themselves.
-        : envelope_(serializedSize(
-              {{"id", requestId}, {"result", {{"certificates", nlohmann::json::array()}, {"truncated", true}}}}))
+        : envelope_(wireJson({{"id", requestId},
+                              {"result", {{"certificates", nlohmann::json::array()}, {"truncated", true}}}})
+                        .size())
     {
     }
 
     void add(nlohmann::json certInfo)
     {
-        const std::size_t size = serializedSize(certInfo);
+        // Serialized as the reply will be, so the sums below are the reply's exact size.
+        const std::size_t size = wireJson(certInfo).size();
         total_ += size + (pending_.empty() ? 0 : 1);  // 1: the comma
         pending_.push_back({std::move(certInfo), size, false});
     }
