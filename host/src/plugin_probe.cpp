@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -163,8 +164,7 @@ void ProbeCache::save() const
     }
 }
 
-std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const PluginDescriptor& descriptor,
-                                     std::chrono::milliseconds limit)
+std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const PluginDescriptor& descriptor)
 {
     posix_spawn_file_actions_t actions;
     if (::posix_spawn_file_actions_init(&actions) != 0) {
@@ -191,7 +191,8 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
 
     // Polling keeps this free of SIGCHLD handlers and of anything Linux-only; a probe that
     // starts cleanly takes a few milliseconds.
-    const auto deadline = std::chrono::steady_clock::now() + limit;
+    const auto deadline = std::chrono::steady_clock::now() + 2 * descriptor.deadlines.enumerate +
+                          std::chrono::milliseconds(1000);
     int status = 0;
     for (auto pause = std::chrono::microseconds(200);; pause = std::min(pause * 2, std::chrono::microseconds(20000))) {
         const pid_t done = ::waitpid(pid, &status, WNOHANG);

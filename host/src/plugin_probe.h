@@ -13,7 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -62,16 +61,17 @@ private:
 
 // Runs `prober --probe-plugin <id> <library> <enumerate ms> <config JSON>` for `descriptor` (the
 // child needs no file but the library, so a descriptor not yet installed can be probed too)
-// and waits for it, at most `limit`. A child killed by a signal is `crashed` with the signal's name; one that does not
-// finish in time is killed and reported as not answering (not remembered: a slow key may be
-// fine next time). nullopt when the child could not be started or did not understand the
-// request (then the caller loads the plugin in-process as it would without probing).
+// and waits for it, at most twice the enumerate deadline (create and describe each run under
+// it) plus a second for the process. A child killed by a signal is `crashed` with the
+// signal's name; one that does not finish in time is killed and reported as not answering
+// (not remembered: a slow key may be fine next time). nullopt when the child could not be
+// started or did not understand the request (then the caller loads the plugin in-process as
+// it would without probing).
 struct ProbeRun {
     ProbeVerdict verdict;
     bool remember = true;
 };
-std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const PluginDescriptor& descriptor,
-                                     std::chrono::milliseconds limit);
+std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const PluginDescriptor& descriptor);
 
 // The child's side, given main()'s arguments (argv[1] is kProbePluginFlag): loads the plugin,
 // destroys it and returns an exit code above. Never returns if the plugin crashes, by design.

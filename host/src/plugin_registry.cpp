@@ -18,15 +18,16 @@ constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t {64} * 1024;
 std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, const PluginProbing& probing,
                                         ProbeCache& cache)
 {
+    if (probing.prober.empty()) {
+        return std::nullopt;
+    }
     const std::string identity = pluginIdentity(descriptor);
-    if (probing.prober.empty() || identity.empty()) {
+    if (identity.empty()) {
         return std::nullopt;
     }
     auto verdict = cache.find(identity);
     if (!verdict) {
-        // create and describe each run under the enumerate deadline; a second for the process.
-        const auto limit = 2 * descriptor.deadlines.enumerate + std::chrono::milliseconds(1000);
-        const auto run = probeInChild(probing.prober, descriptor, limit);
+        const auto run = probeInChild(probing.prober, descriptor);
         if (!run) {
             return std::nullopt;
         }
