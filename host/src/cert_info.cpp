@@ -2,6 +2,8 @@
 
 #include "base64.h"
 
+#include <cabridge/common/openssl_ptr.h>
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -19,19 +21,9 @@
 namespace cabridge {
 namespace {
 
-template <auto Fn>
-struct Deleter {
-    template <class T>
-    void operator()(T* p) const noexcept
-    {
-        Fn(p);
-    }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, Deleter<EXTENDED_KEY_USAGE_free>>;
+using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<&BIO_free>>;
+using BnPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<&BN_free>>;
+using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, OpenSslDeleter<&EXTENDED_KEY_USAGE_free>>;
 
 struct OpenSslFree {
     void operator()(void* p) const noexcept { OPENSSL_free(p); }

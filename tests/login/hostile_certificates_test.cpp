@@ -6,6 +6,7 @@
 #include "reply_matchers.h"
 #include "token_check.h"
 
+#include <cabridge/common/openssl_ptr.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -27,21 +28,10 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-template <auto Fn>
-struct Deleter {
-    template <class T>
-    void operator()(T* p) const noexcept
-    {
-        Fn(p);
-    }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-
 // One P-256 key for every certificate here: only the certificates are under test.
 EVP_PKEY* testKey()
 {
-    static const KeyPtr key(EVP_EC_gen("P-256"));
+    static const EvpPkeyPtr key(EVP_EC_gen("P-256"));
     if (!key) throw std::runtime_error("EVP_EC_gen failed");
     return key.get();
 }
