@@ -2,6 +2,8 @@
 
 #include "logger.h"
 
+#include <thread>
+
 namespace cabridge {
 
 void CertificateFinder::note(const TokenInventory& inventory)
@@ -43,10 +45,12 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
 std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry, const std::string& id,
                                                         std::chrono::system_clock::time_point now)
 {
+    std::optional<Place> remembered;
     if (const auto it = places_.find(id); it != places_.end()) {
         if (auto entry = findAt(it->second, id, now)) {
             return entry;
         }
+        remembered = it->second;
         places_.erase(it);  // noted again below if another listing finds it
     }
     for (const auto& plugin : registry.plugins()) {
@@ -62,6 +66,16 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
             }
         } catch (const PluginCallError& e) {
             Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());
+        }
+    }
+    if (remembered) {
+        // Seen on this connection and now gone everywhere: while another process logs in on the
+        // same key, SoftHSM (and some vendor middleware) shows the token without its objects for a
+        // few milliseconds as it rewrites them. Look once more before saying it is not there.
+        std::this_thread::sleep_for(kVanishedRetryPause);
+        if (auto entry = findAt(*remembered, id, now)) {
+            places_[id] = *remembered;
+            return entry;
         }
     }
     return std::nullopt;

@@ -3,7 +3,9 @@
 // on, so a later `authenticate` on the same connection reads that one token again
 // (plugin list_token) instead of every token of every plugin. The note only says
 // where to look: the certificate is always read from the token again and must hash
-// to the same id, and when it is not there the search falls back to all tokens.
+// to the same id, and when it is not there the search falls back to all tokens. A
+// remembered certificate found nowhere is looked for once more at its place after a short
+// pause (a token being rewritten by another process looks empty for a moment).
 #pragma once
 
 #include "plugin_registry.h"
@@ -37,6 +39,7 @@ private:
                                            std::chrono::system_clock::time_point now);
 
     static constexpr std::size_t kMaxPlaces = 1024;
+    static constexpr std::chrono::milliseconds kVanishedRetryPause {50};
     std::unordered_map<std::string, Place> places_;
     CertificateFactsCache facts_;
 };
