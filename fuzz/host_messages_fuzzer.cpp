@@ -10,6 +10,7 @@
 #include "controller.h"
 #include "framing.h"
 #include "host_config.h"
+#include "token_engine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -89,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     f.input.reset(data, size);
     f.output.reset(nullptr, 0);
     {
-        cabridge::Controller controller(f.config(), /*extensionAllowed=*/true, f.input.fd(), f.output.fd());
+        cabridge::Controller controller(f.config(), /*extensionAllowed=*/true, f.input.fd(), f.output.fd(),
+                                        &cabridge::createTokenEngine);
         const int status = controller.run();
         require(status == 0, "controller.run() failed on a memfd it can always write to");
     }

@@ -1,36 +1,29 @@
 #include "controller.h"
 
-#include "commands/command_context.h"
-#include "deadline.h"
+#include "commands/host_commands.h"
 #include "error.h"
 #include "logger.h"
+#include "plugin_start_cache.h"
 #include "request.h"
 
-#include <openssl/crypto.h>
+#include <string.h>  // explicit_bzero: the front does not load OpenSSL for OPENSSL_cleanse
 
 #include <map>
 
 namespace cabridge {
 namespace {
 
-using Handler = nlohmann::json (*)(CommandContext&, Request&);
+enum class Served { ByHost, ByEngine };
 
-const std::map<std::string, Handler, std::less<>>& commandTable()
+const std::map<std::string, Served, std::less<>>& commandTable()
 {
-    static const std::map<std::string, Handler, std::less<>> table = {
-        {"status", &runStatus},
-        {"list-certificates", &runListCertificates},
-        {"authenticate", &runAuthenticate},
-        {"quit", &runQuit},
+    static const std::map<std::string, Served, std::less<>> table = {
+        {"status", Served::ByHost},
+        {"list-certificates", Served::ByEngine},
+        {"authenticate", Served::ByEngine},
+        {"quit", Served::ByHost},
     };
     return table;
-}
-
-// The id of the request being served, for the deadline hook's reply.
-nlohmann::json& currentRequestId()
-{
-    static nlohmann::json id;
-    return id;
 }
 
 // Best effort: the id of a message that failed later validation.
@@ -42,6 +35,40 @@ nlohmann::json idOf(const std::vector<std::uint8_t>& body)
     } catch (const HostError&) {
     }
     return id;
+}
+
+// Every plugin as its start record describes it, or nullopt when one has none (a new or
+// changed build, one that failed last time, no probing): then only loading them can tell.
+std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<DiscoveredDescriptor>& descriptors,
+                                                          const HostConfig& config)
+{
+    if (config.pluginProber.empty()) {
+        return std::nullopt;  // records are only written by hosts that probe
+
+    }
+    ProbeCache cache(config.logFile.parent_path() / "plugin-probes.json");
+    std::vector<PluginSummary> plugins;
+    for (const auto& found : descriptors) {
+        if (!found.usable) {
+            plugins.push_back({found.fileId, found.fileId, {}, found.error, {}, {}});
+            continue;
+        }
+        const auto identity = pluginIdentity(*found.usable);
+        const auto verdict = identity.empty() ? std::nullopt : cache.find(identity);
+        if (!verdict) {
+            return std::nullopt;
+        }
+        if (verdict->crashed) {
+            plugins.push_back({found.usable->id, found.usable->name, {}, verdict->reason, {}, {}});
+        } else if (verdict->started) {
+            auto summary = *verdict->started;
+            summary.id = found.usable->id;
+            plugins.push_back(std::move(summary));
+        } else {
+            return std::nullopt;
+        }
+    }
+    return plugins;
 }
 
 }  // namespace
@@ -65,44 +92,90 @@ std::string serializeReply(const nlohmann::json& reply)
     return text;
 }
 
-Controller::Controller(HostConfig config, bool extensionAllowed, int inFd, int outFd)
-    : config_(std::move(config)), extensionAllowed_(extensionAllowed), inFd_(inFd), outFd_(outFd)
+Controller::Controller(HostConfig config, bool extensionAllowed, int inFd, int outFd,
+                       TokenEngineFactory engineFactory)
+    : config_(std::move(config)),
+      extensionAllowed_(extensionAllowed),
+      inFd_(inFd),
+      outFd_(outFd),
+      engineFactory_(std::move(engineFactory))
 {
-    const int out = outFd_;
-    setTokenTimeoutReplyHook([out](std::string_view) {
-        writeFrame(out, serializeReply(makeErrorReply(currentRequestId(), ErrorCode::TokenNotResponding)));
-    });
 }
 
-Controller::~Controller()
+void Controller::ensurePlugins()
 {
-    setTokenTimeoutReplyHook(nullptr);
-}
-
-void Controller::ensureLoaded()
-{
-    if (registry_) {
+    if (policy_) {
         return;
     }
-    // Probe verdicts live beside the log: the one per-user place the host already writes to.
-    registry_ = PluginRegistry::discover(config_.pluginDirs,
-                                         {config_.pluginProber, config_.logFile.parent_path() / "plugin-probes.json"});
+    descriptors_ = discoverPluginDescriptors(config_.pluginDirs);
     adminPolicy_ = loadAdminPolicy(config_.policyFile);
     if (adminPolicy_->error) {
         // Fail closed: the refused file may have denied origins the plugins declare, and
         // ignoring it would let those through. No origin may use certificates until it is fixed.
         Logger::error("origin policy refused, no origin may use certificates until it is fixed: " +
                       *adminPolicy_->error);
+    }
+    if (auto recorded = recordedPlugins(*descriptors_, config_)) {
+        usePlugins(std::move(*recorded));
+    } else {
+        startEngine();
+    }
+}
+
+void Controller::usePlugins(std::vector<PluginSummary> plugins)
+{
+    plugins_ = std::move(plugins);
+    if (adminPolicy_->error) {
         policy_.emplace(std::vector<std::string> {}, std::vector<std::string> {}, AdminPolicy {});
         return;
     }
     std::vector<std::string> origins;
     std::vector<std::string> legacy;
-    for (const auto& plugin : registry_->plugins()) {
-        origins.insert(origins.end(), plugin->origins().begin(), plugin->origins().end());
-        legacy.insert(legacy.end(), plugin->legacyOrigins().begin(), plugin->legacyOrigins().end());
+    for (const auto& plugin : plugins_) {
+        origins.insert(origins.end(), plugin.origins.begin(), plugin.origins.end());
+        legacy.insert(legacy.end(), plugin.legacyOrigins.begin(), plugin.legacyOrigins.end());
     }
     policy_.emplace(origins, legacy, adminPolicy_->policy);
+}
+
+TokenEngine& Controller::engine()
+{
+    ensurePlugins();
+    if (!engine_) {
+        startEngine();
+    }
+    return *engine_;
+}
+
+void Controller::startEngine()
+{
+    const int out = outFd_;
+    const nlohmann::json& id = currentId_;
+    engine_ = engineFactory_({config_, *descriptors_, [out, &id] {
+                                  writeFrame(out, serializeReply(makeErrorReply(id, ErrorCode::TokenNotResponding)));
+                              }});
+    // From now on the loaded plugins are the truth, for `status` and for the policy.
+    usePlugins(engine_->plugins());
+}
+
+nlohmann::json Controller::dispatch(Request& request)
+{
+    const auto served = commandTable().find(request.command);
+    if (served == commandTable().end()) {
+        throw HostError(ErrorCode::UnknownCommand, "unknown command \"" + request.command + "\"",
+                        {{"command", request.command}});
+    }
+    if (request.command == "quit") {
+        runQuit(request);
+        quitRequested_ = true;
+        return nlohmann::json::object();
+    }
+    if (served->second == Served::ByHost) {
+        ensurePlugins();
+        return runStatus(plugins_, *policy_, *adminPolicy_, request);
+    }
+    auto& tokens = engine();
+    return tokens.run(request.command, request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
 }
 
 nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)
@@ -115,17 +188,9 @@ nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)
             throw HostError(ErrorCode::ExtensionNotAllowed, "caller extension not in allowedExtensions");
         }
         Request request = parseRequest(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()), id);
-        OPENSSL_cleanse(body.data(), body.size());
-        const auto handler = commandTable().find(request.command);
-        if (handler == commandTable().end()) {
-            throw HostError(ErrorCode::UnknownCommand, "unknown command \"" + request.command + "\"",
-                            {{"command", request.command}});
-        }
-        ensureLoaded();
-        currentRequestId() = id;
-        CommandContext context {*registry_, *policy_, *adminPolicy_, std::chrono::system_clock::now(), certificates_};
-        reply = {{"id", id}, {"result", handler->second(context, request)}};
-        quitRequested_ = context.quitRequested;
+        ::explicit_bzero(body.data(), body.size());
+        currentId_ = id;
+        reply = {{"id", id}, {"result", dispatch(request)}};
         Logger::info("served " + request.command + " for " + request.origin);
     } catch (const HostError& e) {
         Logger::warn(std::string(errorCodeName(e.code())) + ": " + e.what());
@@ -134,7 +199,7 @@ nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)
         Logger::error(std::string("INTERNAL_ERROR: ") + e.what());
         reply = makeErrorReply(id, ErrorCode::InternalError);
     }
-    OPENSSL_cleanse(body.data(), body.size());
+    ::explicit_bzero(body.data(), body.size());
     return reply;
 }
 

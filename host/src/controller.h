@@ -1,18 +1,25 @@
 // The request loop: read a frame, validate, dispatch to a command, write the
 // reply. One request at a time, until end of input, `quit`, or a fatal frame.
+//
+// The controller is the host front: it answers `status` and `quit` itself and hands
+// `list-certificates` and `authenticate` to the token engine (token_engine.h), created on the
+// first request that needs it. `status` on a fresh host reads the plugins' start records
+// (plugin_start_cache.h) instead of loading them when every plugin has one.
 #pragma once
 
-#include "certificate_finder.h"
 #include "framing.h"
 #include "host_config.h"
 #include "origin_policy.h"
-#include "plugin_registry.h"
+#include "plugin_discovery.h"
+#include "plugin_summary.h"
+#include "token_engine.h"
 
 #include <nlohmann/json.hpp>
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cabridge {
 
@@ -21,8 +28,8 @@ public:
     // `extensionAllowed` is the verdict on argv[1]; when false every request is
     // answered EXTENSION_NOT_ALLOWED (framed, so the extension can show why) and
     // the host keeps serving until end of input, never loading a plugin.
-    Controller(HostConfig config, bool extensionAllowed, int inFd, int outFd);
-    ~Controller();
+    // `engineFactory` creates the token engine when a request first needs it.
+    Controller(HostConfig config, bool extensionAllowed, int inFd, int outFd, TokenEngineFactory engineFactory);
 
     // Serves until end of input (returns 0), quit (0), or an oversized
     // announced length (replies MESSAGE_TOO_LARGE, returns 0).
@@ -34,19 +41,29 @@ public:
 
     bool quitRequested() const noexcept { return quitRequested_; }
 
+    // Whether the token engine has been created (for tests of the lazy start).
+    bool engineStarted() const noexcept { return engine_ != nullptr; }
+
 private:
-    void ensureLoaded();
+    nlohmann::json dispatch(Request& request);
+    void ensurePlugins();  // descriptors, admin policy and plugin summaries, once
+    TokenEngine& engine();  // created on first use
+    void startEngine();
+    void usePlugins(std::vector<PluginSummary> plugins);
     bool writeReply(const nlohmann::json& reply);
 
     HostConfig config_;
     bool extensionAllowed_;
     int inFd_;
     int outFd_;
+    TokenEngineFactory engineFactory_;
     bool quitRequested_ = false;
-    std::optional<PluginRegistry> registry_;
-    CertificateFinder certificates_;
+    nlohmann::json currentId_;  // of the request being served, for the deadline reply
+    std::optional<std::vector<DiscoveredDescriptor>> descriptors_;
     std::optional<AdminPolicyLoad> adminPolicy_;
+    std::vector<PluginSummary> plugins_;
     std::optional<OriginPolicy> policy_;
+    std::unique_ptr<TokenEngine> engine_;
 };
 
 // Serializes a reply; anything over kMaxMessageSize becomes INTERNAL_ERROR for the same id.

@@ -1,12 +1,16 @@
 #include "host_config.h"
 
+#include "file_text.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace cabridge {
+
+namespace {
+constexpr std::size_t kMaxHostConfigBytes = std::size_t {1024} * 1024;
+}  // namespace
 namespace {
 
 std::string env(const char* name)
@@ -66,14 +70,12 @@ HostConfig loadHostConfigFile(const std::filesystem::path& file, const std::file
 {
     HostConfig config = defaultHostConfig(exeDir);
     config.source = file;
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        config.error = "cannot open host config " + file.string();
+    const auto text = readSmallFile(file, kMaxHostConfigBytes);
+    if (!text) {
+        config.error = "cannot open host config (or it is over 1 MiB) " + file.string();
         return config;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const auto json = nlohmann::json::parse(buffer.str(), nullptr, false);
+    const auto json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded() || !json.is_object()) {
         config.error = "host config is not a JSON object: " + file.string();
         return config;

@@ -1,8 +1,12 @@
 #include "logger.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
-#include <unistd.h>
+#include <mutex>
 
 namespace cabridge {
 namespace {
@@ -10,9 +14,13 @@ namespace {
 // Longest log line text kept; see Logger::write.
 constexpr std::size_t kMaxLineBytes = 2048;
 
+// A plain descriptor, not an ofstream: the first file stream of a process builds the C++
+// locale, which a cold `status` would pay for (file_text.h). O_APPEND with one write() per
+// line keeps lines whole when two hosts (two browser windows) share the log.
 struct LogState {
     std::mutex mutex;
-    std::ofstream out;
+    int fd = -1;
+    std::string pid;  // " [<pid>] ", formatted once: getpid() is a system call each time
 };
 
 LogState& state()
@@ -23,14 +31,18 @@ LogState& state()
 
 std::string timestamp()
 {
-    const auto now = std::chrono::system_clock::now();
-    const auto secs = std::chrono::system_clock::to_time_t(now);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm {};
-    ::gmtime_r(&secs, &tm);
+    // Calendar arithmetic in <chrono>, not gmtime_r: glibc's gmtime_r still reads the time
+    // zone file on first use, which every cold start would pay for.
+    using namespace std::chrono;
+    const auto now = time_point_cast<milliseconds>(system_clock::now());
+    const auto day = floor<days>(now);
+    const year_month_day date {day};
+    const hh_mm_ss time {now - day};
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
     return buf;
 }
 
@@ -44,7 +56,11 @@ void Logger::open(const std::filesystem::path& file)
     if (file.has_parent_path()) {
         std::filesystem::create_directories(file.parent_path(), ec);
     }
-    s.out.open(file, std::ios::app | std::ios::binary);
+    if (s.fd >= 0) {
+        ::close(s.fd);
+    }
+    s.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    s.pid = " [" + std::to_string(::getpid()) + "] ";
 }
 
 void Logger::info(std::string_view text)
@@ -62,18 +78,14 @@ void Logger::error(std::string_view text)
 
 void Logger::flush()
 {
-    auto& s = state();
-    std::lock_guard lock(s.mutex);
-    if (s.out.is_open()) {
-        s.out.flush();
-    }
+    // Nothing is buffered: every line is written when logged (a deadline exit uses _exit).
 }
 
 void Logger::write(std::string_view level, std::string_view text)
 {
     auto& s = state();
     std::lock_guard lock(s.mutex);
-    if (!s.out.is_open()) {
+    if (s.fd < 0) {
         return;
     }
     // Log lines quote what a page sent (an unknown command name can be almost 1 MiB); a flood
@@ -87,12 +99,26 @@ void Logger::write(std::string_view level, std::string_view text)
         dropped = text.size() - cut;
         text = text.substr(0, cut);
     }
-    s.out << timestamp() << " [" << ::getpid() << "] " << level << ' ' << text;
+    std::string line = timestamp();
+    line += s.pid;
+    line += level;
+    line += ' ';
+    line += text;
     if (dropped != 0) {
-        s.out << " ... (" << dropped << " more bytes)";
+        line += " ... (" + std::to_string(dropped) + " more bytes)";
     }
-    s.out << '\n';
-    s.out.flush();  // a deadline exit uses _exit, so nothing may sit in a buffer
+    line += '\n';
+    std::string_view rest = line;
+    while (!rest.empty()) {
+        const ssize_t n = ::write(s.fd, rest.data(), rest.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;  // a full disk or a revoked file: the log is best effort
+        }
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
 }
 
 }  // namespace cabridge

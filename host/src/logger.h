@@ -3,8 +3,6 @@
 #pragma once
 
 #include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <string_view>
 
 namespace cabridge {
@@ -18,6 +16,7 @@ public:
     static void info(std::string_view text);
     static void warn(std::string_view text);
     static void error(std::string_view text);
+    // Kept for callers that end the process; lines are never buffered.
     static void flush();
 
 private:

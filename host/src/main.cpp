@@ -4,6 +4,7 @@
 #include "host_config.h"
 #include "logger.h"
 #include "plugin_probe.h"
+#include "token_engine_loader.h"
 
 #include <cabridge/version.h>
 
@@ -35,9 +36,8 @@ std::filesystem::path executablePath()
     return ec ? std::filesystem::path() : exe;
 }
 
-std::filesystem::path executableDir()
+std::filesystem::path executableDir(const std::filesystem::path& exe)
 {
-    const auto exe = executablePath();
     std::error_code ec;
     return exe.empty() ? std::filesystem::current_path(ec) : exe.parent_path();
 }
@@ -49,13 +49,18 @@ int main(int argc, char** argv)
     // A browser that went away must not kill us mid-write with SIGPIPE; write() reports it.
     std::signal(SIGPIPE, SIG_IGN);
 
+    const auto exe = executablePath();
+    const auto exeDir = executableDir(exe);
     if (argc > 1 && std::string_view(argv[1]) == cabridge::kProbePluginFlag) {
-        // The child that starts one plugin for a host (plugin_probe.h). _Exit: see below.
-        std::_Exit(cabridge::runPluginProbe(argc, argv));
+        // The child that starts one plugin for a host (plugin_probe.h), in the token engine.
+        // _Exit: see below.
+        const auto module = cabridge::loadEngineModule(cabridge::engineModulePath(exeDir));
+        const auto* engine = std::get_if<cabridge::EngineModule>(&module);
+        std::_Exit(engine != nullptr ? engine->probe(argc, argv) : cabridge::kProbeBadArguments);
     }
 
-    auto config = cabridge::loadHostConfig(executableDir());
-    config.pluginProber = executablePath();
+    auto config = cabridge::loadHostConfig(exeDir);
+    config.pluginProber = exe;
     cabridge::Logger::open(config.logFile);
     cabridge::Logger::info(std::string("cabridge-host ") + cabridge::kVersion + " started");
     if (config.error) {
@@ -71,7 +76,8 @@ int main(int argc, char** argv)
 
     int status = 0;
     {
-        cabridge::Controller controller(config, allowed, STDIN_FILENO, STDOUT_FILENO);
+        cabridge::Controller controller(config, allowed, STDIN_FILENO, STDOUT_FILENO,
+                                        cabridge::moduleEngineFactory(cabridge::engineModulePath(exeDir)));
         status = controller.run();
     }
     cabridge::Logger::flush();

@@ -1,15 +1,16 @@
 #include "origin_policy.h"
 
+#include "file_text.h"
 #include "origin.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 
 namespace cabridge {
 namespace {
+
+constexpr std::size_t kMaxPolicyBytes = std::size_t {1024} * 1024;
 
 // A wildcard is "https://*.<suffix>[:port]" where "x.<suffix>[:port]" parses as an origin.
 std::optional<Origin> parseWildcard(std::string_view entry)
@@ -96,14 +97,12 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
         result.error = "policy file is world-writable, ignored: " + file.string();
         return result;
     }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        result.error = "cannot open policy file " + file.string();
+    const auto text = readSmallFile(file, kMaxPolicyBytes);
+    if (!text) {
+        result.error = "cannot read policy file (or it is over 1 MiB) " + file.string();
         return result;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const auto json = nlohmann::json::parse(buffer.str(), nullptr, false);
+    const auto json = nlohmann::json::parse(*text, nullptr, false);
     if (json.is_discarded() || !json.is_object()) {
         result.error = "policy file is not a JSON object: " + file.string();
         return result;

@@ -3,7 +3,6 @@
 #include "logger.h"
 #include "plugin.h"
 
-#include <cabridge/common/encoding.h>
 #include <cabridge/version.h>
 
 #include <fcntl.h>
@@ -27,39 +26,6 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX leav
 namespace cabridge {
 namespace {
 
-constexpr std::uintmax_t kMaxCacheBytes = std::uintmax_t {256} * 1024;
-
-// "size:mtime-ns:device:inode" of a regular file, or nullopt.
-std::optional<std::string> fileStamp(const std::filesystem::path& file)
-{
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        return std::nullopt;
-    }
-    const auto mtimeNs = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    return std::to_string(st.st_size) + ":" + std::to_string(mtimeNs) + ":" + std::to_string(st.st_dev) + ":" +
-           std::to_string(st.st_ino);
-}
-
-void addNamedFiles(const nlohmann::json& value, std::string& identity, int depth)
-{
-    if (depth > 8) {
-        return;  // descriptors are small and flat; a deeper one adds nothing worth stat()ing
-    }
-    if (value.is_string()) {
-        const auto& text = value.get_ref<const std::string&>();
-        if (!text.empty() && text.front() == '/' && text.size() < 4096) {
-            if (const auto stamp = fileStamp(text)) {
-                identity += '\n' + text + '=' + *stamp;
-            }
-        }
-    } else if (value.is_array() || value.is_object()) {
-        for (const auto& item : value) {
-            addNamedFiles(item, identity, depth + 1);
-        }
-    }
-}
-
 std::string signalName(int sig)
 {
     const char* abbrev = ::sigabbrev_np(sig);
@@ -77,92 +43,6 @@ bool addNullStdio(posix_spawn_file_actions_t& actions)
 }
 
 }  // namespace
-
-std::string pluginIdentity(const PluginDescriptor& descriptor)
-{
-    const auto libraryStamp = fileStamp(descriptor.library);
-    if (!libraryStamp) {
-        return {};
-    }
-    std::string identity = std::string(kVersion) + '\n' + descriptor.library.string() + '=' + *libraryStamp + '\n' +
-                           descriptor.config.dump();
-    addNamedFiles(descriptor.config, identity, 0);
-    // FNV-1a, not SHA-256: the first libcrypto call of a process initialises OpenSSL (config
-    // file, CPU features), which cost every cold `status` 1-2 ms (bench: 3.65x -> 2.8x of the
-    // minimal host); `status` otherwise never calls libcrypto. The verdict file is the user's
-    // own, so nothing here needs resisting an adversary; 64 bits keep accidental collisions out
-    // of reach for a handful of plugins.
-    std::uint64_t hash = 14695981039346656037ULL;
-    for (const char c : identity) {
-        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    }
-    std::uint8_t bytes[sizeof hash];
-    for (std::size_t i = 0; i < sizeof hash; ++i) {
-        bytes[i] = static_cast<std::uint8_t>(hash >> (8 * (sizeof hash - 1 - i)));
-    }
-    return hexEncode(bytes);
-}
-
-ProbeCache::ProbeCache(std::filesystem::path file) : file_(std::move(file))
-{
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(file_, ec);
-    if (ec || size > kMaxCacheBytes) {
-        return;
-    }
-    std::ifstream in(file_, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto json = nlohmann::json::parse(text.str(), nullptr, false);
-    if (!json.is_discarded() && json.is_object()) {
-        stored_ = std::move(json);
-    }
-}
-
-std::optional<ProbeVerdict> ProbeCache::find(const std::string& identity)
-{
-    const auto it = stored_.find(identity);
-    if (it == stored_.end() || !it->is_object() || !it->contains("crashed") || !(*it)["crashed"].is_boolean()) {
-        return std::nullopt;
-    }
-    ProbeVerdict verdict;
-    verdict.crashed = (*it)["crashed"].get<bool>();
-    if (it->contains("reason") && (*it)["reason"].is_string()) {
-        verdict.reason = (*it)["reason"].get<std::string>();
-    }
-    used_[identity] = *it;
-    return verdict;
-}
-
-void ProbeCache::remember(const std::string& identity, const ProbeVerdict& verdict)
-{
-    used_[identity] = {{"crashed", verdict.crashed}, {"reason", verdict.reason}};
-}
-
-void ProbeCache::save() const
-{
-    if (used_ == stored_ || file_.empty()) {
-        return;
-    }
-    std::error_code ec;
-    std::filesystem::create_directories(file_.parent_path(), ec);
-    // A name of this process's own, so two hosts starting together never write one file.
-    const auto temp = file_.parent_path() / (file_.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << used_.dump(1) << '\n';
-        if (!out) {
-            Logger::warn("cannot write " + temp.string() + "; plugins will be probed again next start");
-            std::filesystem::remove(temp, ec);
-            return;
-        }
-    }
-    std::filesystem::rename(temp, file_, ec);
-    if (ec) {
-        Logger::warn("cannot replace " + file_.string() + ": " + ec.message());
-        std::filesystem::remove(temp, ec);
-    }
-}
 
 std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const PluginDescriptor& descriptor)
 {
@@ -206,17 +86,18 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
-            return ProbeRun {{true, "did not answer in time (starting in a probe process)"}, false};
+            return ProbeRun {{true, "did not answer in time (starting in a probe process)", std::nullopt}, false};
         }
         std::this_thread::sleep_for(pause);
     }
     if (WIFSIGNALED(status)) {
         return ProbeRun {{true, "plugin crashed while starting (" + signalName(WTERMSIG(status)) +
-                                    "); the host does not load it. Replace or remove the plugin."},
+                                    "); the host does not load it. Replace or remove the plugin.",
+                          std::nullopt},
                          true};
     }
     if (WIFEXITED(status) && (WEXITSTATUS(status) == kProbeLoaded || WEXITSTATUS(status) == kProbeRefused)) {
-        return ProbeRun {{false, {}}, true};
+        return ProbeRun {{false, {}, std::nullopt}, true};
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == kProbeBadArguments) {
         return std::nullopt;  // a prober that cannot tell; load as without probing
@@ -224,7 +105,8 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
     // Any other exit (a plugin calling exit(), a sanitizer report): as unsafe as a crash.
     return ProbeRun {{true, "plugin ended the process while starting (exit status " +
                                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                                "); the host does not load it. Replace or remove the plugin."},
+                                "); the host does not load it. Replace or remove the plugin.",
+                      std::nullopt},
                      true};
 }
 

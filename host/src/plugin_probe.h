@@ -10,8 +10,7 @@
 #pragma once
 
 #include "plugin_descriptor.h"
-
-#include <nlohmann/json.hpp>
+#include "plugin_start_cache.h"
 
 #include <filesystem>
 #include <optional>
@@ -28,36 +27,6 @@ inline constexpr const char* kProbePluginFlag = "--probe-plugin";
 inline constexpr int kProbeLoaded = 0;    // the plugin started (and was destroyed again)
 inline constexpr int kProbeRefused = 70;  // it failed cleanly; the host reports the same reason itself
 inline constexpr int kProbeBadArguments = 71;
-
-struct ProbeVerdict {
-    bool crashed = false;  // false: safe to load in-process (it may still fail cleanly there)
-    std::string reason;    // for status and the log when crashed
-};
-
-// What identifies "this plugin build with this configuration": the library file (device,
-// inode, size, modification time), the descriptor's config, and every regular file the config
-// names by absolute path (a vendor's PKCS#11 middleware, updated separately, may be what
-// crashes). Empty when the library cannot be examined (the in-process load reports that).
-std::string pluginIdentity(const PluginDescriptor& descriptor);
-
-// Remembered verdicts, one small JSON file per user (beside the host log). A missing,
-// unreadable or malformed file is an empty cache; saving is atomic (write, then rename) and a
-// failure to save only means probing again next time.
-class ProbeCache {
-public:
-    explicit ProbeCache(std::filesystem::path file);
-
-    std::optional<ProbeVerdict> find(const std::string& identity);
-    void remember(const std::string& identity, const ProbeVerdict& verdict);
-    // Writes the verdicts looked up or made since construction, if that differs from what was
-    // read (so entries of plugins that were removed or rebuilt do not pile up).
-    void save() const;
-
-private:
-    std::filesystem::path file_;
-    nlohmann::json stored_ = nlohmann::json::object();
-    nlohmann::json used_ = nlohmann::json::object();
-};
 
 // Runs `prober --probe-plugin <id> <library> <enumerate ms> <config JSON>` for `descriptor` (the
 // child needs no file but the library, so a descriptor not yet installed can be probed too)

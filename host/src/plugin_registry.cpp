@@ -3,15 +3,9 @@
 #include "logger.h"
 #include "plugin_probe.h"
 
-#include <algorithm>
-#include <fstream>
-#include <set>
-#include <sstream>
 
 namespace cabridge {
 namespace {
-
-constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t {64} * 1024;
 
 // The reason not to load `descriptor` in this process, or nullopt when it started cleanly in a
 // probe (now or remembered from an earlier start) or cannot be probed.
@@ -44,66 +38,61 @@ std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, cons
     return std::nullopt;
 }
 
-std::unique_ptr<Plugin> loadFromDescriptorFile(const std::filesystem::path& file,
-                                               const std::vector<std::filesystem::path>& dirs,
-                                               const PluginProbing& probing, ProbeCache& cache)
+// What a loaded plugin says of itself, for the start record.
+PluginSummary describedBy(const Plugin& plugin)
 {
-    const std::string fileId = descriptorIdFromFile(file);
-    try {
-        std::error_code ec;
-        const auto size = std::filesystem::file_size(file, ec);
-        if (ec || size > kMaxDescriptorBytes) {
-            throw DescriptorError("descriptor cannot be read or is larger than 64 KiB");
-        }
-        std::ifstream in(file, std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        if (!in) {
-            throw DescriptorError("descriptor cannot be read");
-        }
-        auto descriptor = parsePluginDescriptor(file, text.str());
-        descriptor.library = resolvePluginLibrary(file, descriptor.library.string(), dirs);
-        if (auto refusal = probeRefusal(descriptor, probing, cache)) {
-            Logger::error("plugin " + descriptor.id + ": " + *refusal);
-            return Plugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
-        }
-        return Plugin::load(descriptor);
-    } catch (const DescriptorError& e) {
-        Logger::error("plugin descriptor " + file.string() + ": " + e.what());
-        return Plugin::failed(fileId, fileId, e.what());
+    return {plugin.id(), plugin.name(), plugin.version(), std::nullopt, plugin.origins(), plugin.legacyOrigins()};
+}
+
+std::unique_ptr<Plugin> loadDescriptor(const DiscoveredDescriptor& found, const PluginProbing& probing,
+                                       ProbeCache& cache)
+{
+    if (!found.usable) {
+        return Plugin::failed(found.fileId, found.fileId, found.error);
     }
+    const auto& descriptor = *found.usable;
+    if (auto refusal = probeRefusal(descriptor, probing, cache)) {
+        Logger::error("plugin " + descriptor.id + ": " + *refusal);
+        return Plugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
+    }
+    auto plugin = Plugin::load(descriptor);
+    if (plugin->ok() && !probing.prober.empty()) {
+        // Only clean starts are recorded: a plugin that failed is loaded again next time, so
+        // `status` shows its current reason, not a remembered one.
+        if (const auto identity = pluginIdentity(descriptor); !identity.empty()) {
+            cache.rememberStarted(identity, describedBy(*plugin));
+        }
+    }
+    return plugin;
 }
 
 }  // namespace
 
 PluginRegistry PluginRegistry::discover(const std::vector<std::filesystem::path>& dirs, const PluginProbing& probing)
 {
+    return load(discoverPluginDescriptors(dirs), probing);
+}
+
+PluginRegistry PluginRegistry::load(const std::vector<DiscoveredDescriptor>& descriptors, const PluginProbing& probing)
+{
     PluginRegistry registry;
     ProbeCache cache(probing.prober.empty() ? std::filesystem::path() : probing.cacheFile);
-    std::set<std::string> seen;
-    for (const auto& dir : dirs) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(dir, ec)) {
-            continue;
-        }
-        std::vector<std::filesystem::path> files;
-        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-            if (entry.path().extension() == ".json" && entry.is_regular_file(ec)) {
-                files.push_back(entry.path());
-            }
-        }
-        std::sort(files.begin(), files.end());
-        for (const auto& file : files) {
-            const std::string id = descriptorIdFromFile(file);
-            if (!seen.insert(id).second) {
-                Logger::info("plugin descriptor " + file.string() + " ignored: id \"" + id + "\" already found");
-                continue;
-            }
-            registry.plugins_.push_back(loadFromDescriptorFile(file, dirs, probing, cache));
-        }
+    for (const auto& found : descriptors) {
+        registry.plugins_.push_back(loadDescriptor(found, probing, cache));
     }
     cache.save();
     return registry;
+}
+
+std::vector<PluginSummary> PluginRegistry::summaries() const
+{
+    std::vector<PluginSummary> result;
+    for (const auto& plugin : plugins_) {
+        auto summary = describedBy(*plugin);
+        summary.error = plugin->error();
+        result.push_back(std::move(summary));
+    }
+    return result;
 }
 
 Plugin* PluginRegistry::find(std::string_view id) const

@@ -1,7 +1,9 @@
-// Finds plugin descriptors in the configured directories and loads each plugin.
+// Loads each plugin the configured directories describe (plugin_discovery.h finds them).
 #pragma once
 
 #include "plugin.h"
+#include "plugin_discovery.h"
+#include "plugin_summary.h"
 
 #include <filesystem>
 #include <memory>
@@ -26,6 +28,12 @@ public:
     // `probing.prober` set, a plugin build not yet seen to start is first started in a child
     // process; one that crashes there is an error-state Plugin and is never loaded here.
     static PluginRegistry discover(const std::vector<std::filesystem::path>& dirs, const PluginProbing& probing = {});
+    // The same for descriptors the caller has already found (plugin_discovery.h). A plugin that
+    // starts cleanly in this process is recorded in `probing.cacheFile` with what it described
+    // (plugin_start_cache.h), so a later host can answer `status` without loading it.
+    static PluginRegistry load(const std::vector<DiscoveredDescriptor>& descriptors, const PluginProbing& probing = {});
+
+    std::vector<PluginSummary> summaries() const;
 
     const std::vector<std::unique_ptr<Plugin>>& plugins() const noexcept { return plugins_; }
 

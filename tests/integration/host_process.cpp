@@ -44,7 +44,7 @@ std::string lengthPrefix(std::uint32_t length)
 }
 
 HostProcess::HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin,
-                         const std::vector<std::string>& extraEnv)
+                         const std::vector<std::string>& extraEnv, const std::filesystem::path& executable)
 {
     test_support::EnvironmentChanges changes {{"CABRIDGE_CONFIG", configFile.string()},
                                               {"CABRIDGE_PLUGIN_PATH", std::nullopt}};
@@ -52,7 +52,7 @@ HostProcess::HostProcess(const std::filesystem::path& configFile, const std::str
         const auto eq = entry.find('=');
         changes[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
-    child_ = bp::child(CABRIDGE_HOST_EXE, callerOrigin, test_support::childEnvironment(changes),
+    child_ = bp::child(executable.string(), callerOrigin, test_support::childEnvironment(changes),
                        bp::std_in<in_, bp::std_out> out_, bp::std_err > (scratch_.path() / "host.stderr").string());
     // Boost closed the child's ends in this process; forget them so they are not closed twice.
     in_.assign_source(-1);

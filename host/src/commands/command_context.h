@@ -1,7 +1,9 @@
-// What a command handler may use, and the handlers themselves (one file each).
+// What a token command handler may use, and those handlers (one file each). `status` and
+// `quit` are the host front's (host_commands.h).
 #pragma once
 
 #include "certificate_finder.h"
+#include "origin_check.h"
 #include "origin_policy.h"
 #include "plugin_registry.h"
 #include "request.h"
@@ -18,17 +20,17 @@ struct CommandContext {
     const AdminPolicyLoad& adminPolicy;
     std::chrono::system_clock::time_point now;
     CertificateFinder& certificates;  // lives as long as the connection
-    bool quitRequested = false;
 };
 
 // Throws ORIGIN_NOT_ALLOWED or INSECURE_ORIGIN unless the policy allows `origin`.
-void requireAllowedOrigin(const CommandContext& context, const std::string& origin);
+inline void requireAllowedOrigin(const CommandContext& context, const std::string& origin)
+{
+    requireAllowedOrigin(context.policy, context.adminPolicy, origin);
+}
 
 // Each returns the "result" object or throws HostError. `request` is mutable so
 // authenticate can wipe the PIN inside it.
-nlohmann::json runStatus(CommandContext& context, Request& request);
 nlohmann::json runListCertificates(CommandContext& context, Request& request);
 nlohmann::json runAuthenticate(CommandContext& context, Request& request);
-nlohmann::json runQuit(CommandContext& context, Request& request);
 
 }  // namespace cabridge

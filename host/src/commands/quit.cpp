@@ -1,13 +1,11 @@
 // `quit`: reply {} and let the controller end the loop.
-#include "command_context.h"
+#include "host_commands.h"
 
 namespace cabridge {
 
-nlohmann::json runQuit(CommandContext& context, Request& request)
+void runQuit(const Request& request)
 {
     requireOnlyKeys(request.arguments, {});
-    context.quitRequested = true;
-    return nlohmann::json::object();
 }
 
 }  // namespace cabridge

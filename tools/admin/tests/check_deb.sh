@@ -24,7 +24,7 @@ done
 
 # Contents.
 dpkg-deb -c "$deb" | awk '{print $NF}' >"$work/contents"
-for f in ./usr/bin/cabridge ./usr/bin/cabridge-host \
+for f in ./usr/bin/cabridge ./usr/bin/cabridge-host ./usr/lib/cabridge/cabridge-host-engine.so \
          ./usr/lib/cabridge/plugins/libcabridge-hebca.so ./usr/lib/cabridge/plugins/hebca.json \
          ./usr/share/cabridge/policies/linux/chrome/cabridge.json \
          ./usr/share/cabridge/policies/windows/native-host.reg; do
@@ -59,6 +59,16 @@ python3 - "$manifest" "$work/x/usr/bin/cabridge-host" <<'PY' || fail "manifest w
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["name"] == "org.cabridge.host" and m["path"] == sys.argv[2] and m["type"] == "stdio", m
+PY
+# The packaged host finds its packaged token engine (lib/cabridge/cabridge-host-engine.so): a
+# fresh host has no start records, so `status` loads the engine and the HeBCA plugin.
+HOME="$work/home" CABRIDGE_CONFIG= python3 - "$work/x/usr/bin/cabridge-host" <<'PY' || fail "packaged host cannot load its engine"
+import json, struct, subprocess, sys
+body = json.dumps({"id": 1, "command": "status", "origin": "https://example.com"}).encode()
+out = subprocess.run([sys.argv[1], "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/"],
+                     input=struct.pack("=I", len(body)) + body, capture_output=True, timeout=30).stdout
+reply = json.loads(out[4:4 + struct.unpack("=I", out[:4])[0]])
+assert "hebca" in [p["id"] for p in reply["result"]["plugins"]], reply
 PY
 "$work/x/usr/bin/cabridge" uninstall --system --browser all --root "$work/root" >/dev/null
 [ -z "$(find "$work/root" -type f)" ] || fail "uninstall left files: $(find "$work/root" -type f)"

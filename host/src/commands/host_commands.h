@@ -1,0 +1,21 @@
+// The commands the host front answers itself, without the token engine (controller.h).
+#pragma once
+
+#include "origin_policy.h"
+#include "plugin_summary.h"
+#include "request.h"
+
+#include <nlohmann/json.hpp>
+
+#include <vector>
+
+namespace cabridge {
+
+// `status`: version, protocol, whether the request's origin may use certificates, the plugins.
+nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const OriginPolicy& policy,
+                         const AdminPolicyLoad& adminPolicy, const Request& request);
+
+// `quit`: checks the (empty) arguments; the controller replies {} and ends the loop.
+void runQuit(const Request& request);
+
+}  // namespace cabridge

@@ -1,0 +1,54 @@
+#include "file_text.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace cabridge {
+
+std::optional<std::string> readSmallFile(const std::filesystem::path& file, std::size_t maxBytes)
+{
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    struct stat st {};
+    std::optional<std::string> text;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) <= maxBytes) {
+        // Sized by fstat, plus one byte to see end of file; a file that grew meanwhile gets the
+        // rest of the limit, never more.
+        std::string buffer(static_cast<std::size_t>(st.st_size) + 1, '\0');
+        std::size_t used = 0;
+        bool failed = false;
+        for (;;) {
+            if (used == buffer.size()) {
+                if (buffer.size() > maxBytes) {
+                    break;
+                }
+                buffer.resize(maxBytes + 1);
+            }
+            const ssize_t n = ::read(fd, buffer.data() + used, buffer.size() - used);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                failed = true;
+                break;
+            }
+            if (n == 0) {
+                break;
+            }
+            used += static_cast<std::size_t>(n);
+        }
+        if (!failed && used <= maxBytes) {
+            buffer.resize(used);
+            text = std::move(buffer);
+        }
+    }
+    ::close(fd);
+    return text;
+}
+
+}  // namespace cabridge

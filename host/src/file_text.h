@@ -1,0 +1,17 @@
+// Reading the host's small configuration files (host.json, descriptors, the policy, probe
+// records) with plain POSIX calls. Not iostreams: the first file stream of a process builds
+// the C++ locale (every facet, the time zone), a measurable part of a cold `status`.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace cabridge {
+
+// The whole content of `file`, or nullopt when it cannot be opened or read, is not a regular
+// file, or holds more than `maxBytes` (then nothing beyond maxBytes + 1 is read).
+std::optional<std::string> readSmallFile(const std::filesystem::path& file, std::size_t maxBytes);
+
+}  // namespace cabridge

@@ -1,0 +1,66 @@
+// The token engine: everything that touches plugins, tokens and certificates
+// (`list-certificates`, `authenticate`). The host front (controller.h) answers `status` and
+// `quit` itself and creates the engine on the first request that needs it.
+//
+// Why a separate piece: the engine needs OpenSSL's libcrypto, and plugins pull in libp11 and a
+// vendor's PKCS#11 middleware. Loading those costs a cold start about 2 ms, as long as the
+// whole minimal host (docs/performance.md). In the installed host the engine is the module
+// lib/cabridge/cabridge-host-engine.so (token_engine_module.cpp), loaded on first use
+// (token_engine_loader.h); unit tests link it directly (createTokenEngine).
+#pragma once
+
+#include "host_config.h"
+#include "origin_policy.h"
+#include "plugin_discovery.h"
+#include "plugin_summary.h"
+#include "request.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace cabridge {
+
+// What the front has decided for the request at hand.
+struct TokenRequestPolicy {
+    const OriginPolicy& policy;
+    const AdminPolicyLoad& adminPolicy;
+};
+
+class TokenEngine {
+public:
+    TokenEngine() = default;
+    TokenEngine(const TokenEngine&) = delete;
+    TokenEngine& operator=(const TokenEngine&) = delete;
+    TokenEngine(TokenEngine&&) = delete;
+    TokenEngine& operator=(TokenEngine&&) = delete;
+    virtual ~TokenEngine() = default;
+
+    // The loaded plugins, as `status` shows them and the origin policy reads their origins.
+    virtual std::vector<PluginSummary> plugins() const = 0;
+
+    // Serves a token command ("list-certificates" or "authenticate"): returns the result
+    // object or throws HostError. Refuses an origin `policy` does not allow.
+    virtual nlohmann::json run(std::string_view command, Request& request, const TokenRequestPolicy& policy,
+                               std::chrono::system_clock::time_point now) = 0;
+};
+
+struct TokenEngineSetup {
+    const HostConfig& config;
+    const std::vector<DiscoveredDescriptor>& descriptors;  // the plugins to load
+    // Called (then the process exits) when a token call passes its deadline: must write the
+    // TOKEN_NOT_RESPONDING reply for the request being served.
+    std::function<void()> replyTokenNotResponding;
+};
+
+// Loads every plugin in `setup.descriptors` (probing new builds first, deadline.h for each
+// call). Never throws for a plugin that cannot be used: that plugin is in the error state.
+std::unique_ptr<TokenEngine> createTokenEngine(const TokenEngineSetup& setup);
+
+using TokenEngineFactory = std::function<std::unique_ptr<TokenEngine>(const TokenEngineSetup&)>;
+
+}  // namespace cabridge
