@@ -44,7 +44,6 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
 {
     if (config.pluginProber.empty()) {
         return std::nullopt;  // records are only written by hosts that probe
-
     }
     ProbeCache cache(config.logFile.parent_path() / "plugin-probes.json");
     std::vector<PluginSummary> plugins;
@@ -92,12 +91,8 @@ std::string serializeReply(const nlohmann::json& reply)
     return text;
 }
 
-Controller::Controller(HostConfig config, bool extensionAllowed, int inFd, int outFd,
-                       TokenEngineFactory engineFactory)
-    : config_(std::move(config)),
-      extensionAllowed_(extensionAllowed),
-      inFd_(inFd),
-      outFd_(outFd),
+Controller::Controller(HostConfig config, bool extensionAllowed, int inFd, int outFd, TokenEngineFactory engineFactory)
+    : config_(std::move(config)), extensionAllowed_(extensionAllowed), inFd_(inFd), outFd_(outFd),
       engineFactory_(std::move(engineFactory))
 {
 }

@@ -46,7 +46,7 @@ public:
 
 private:
     nlohmann::json dispatch(Request& request);
-    void ensurePlugins();  // descriptors, admin policy and plugin summaries, once
+    void ensurePlugins();   // descriptors, admin policy and plugin summaries, once
     TokenEngine& engine();  // created on first use
     void startEngine();
     void usePlugins(std::vector<PluginSummary> plugins);

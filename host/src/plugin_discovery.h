@@ -13,9 +13,9 @@
 namespace cabridge {
 
 struct DiscoveredDescriptor {
-    std::string fileId;                     // the id the file name gives (names an unusable descriptor)
-    std::optional<PluginDescriptor> usable; // parsed, library resolved inside a plugin dir
-    std::string error;                      // why it cannot be used, when `usable` is empty
+    std::string fileId;                      // the id the file name gives (names an unusable descriptor)
+    std::optional<PluginDescriptor> usable;  // parsed, library resolved inside a plugin dir
+    std::string error;                       // why it cannot be used, when `usable` is empty
 };
 
 // Scans `dirs` in order (missing directories are skipped), taking every "*.json" file in name

@@ -91,8 +91,9 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
         std::this_thread::sleep_for(pause);
     }
     if (WIFSIGNALED(status)) {
-        return ProbeRun {{true, "plugin crashed while starting (" + signalName(WTERMSIG(status)) +
-                                    "); the host does not load it. Replace or remove the plugin.",
+        return ProbeRun {{true,
+                          "plugin crashed while starting (" + signalName(WTERMSIG(status)) +
+                              "); the host does not load it. Replace or remove the plugin.",
                           std::nullopt},
                          true};
     }
@@ -103,9 +104,10 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
         return std::nullopt;  // a prober that cannot tell; load as without probing
     }
     // Any other exit (a plugin calling exit(), a sanitizer report): as unsafe as a crash.
-    return ProbeRun {{true, "plugin ended the process while starting (exit status " +
-                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                                "); the host does not load it. Replace or remove the plugin.",
+    return ProbeRun {{true,
+                      "plugin ended the process while starting (exit status " +
+                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                          "); the host does not load it. Replace or remove the plugin.",
                       std::nullopt},
                      true};
 }

@@ -3,7 +3,6 @@
 #include "logger.h"
 #include "plugin_probe.h"
 
-
 namespace cabridge {
 namespace {
 

@@ -55,10 +55,9 @@ std::optional<PluginSummary> startedFromJson(const nlohmann::json& record)
     const auto isStringArray = [](const nlohmann::json& value) {
         return value.is_array() && std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); });
     };
-    if (!record.is_object() || !record.contains("name") || !record["name"].is_string() ||
-        !record.contains("version") || !record["version"].is_string() || !record.contains("origins") ||
-        !isStringArray(record["origins"]) || !record.contains("legacyOrigins") ||
-        !isStringArray(record["legacyOrigins"])) {
+    if (!record.is_object() || !record.contains("name") || !record["name"].is_string() || !record.contains("version") ||
+        !record["version"].is_string() || !record.contains("origins") || !isStringArray(record["origins"]) ||
+        !record.contains("legacyOrigins") || !isStringArray(record["legacyOrigins"])) {
         return std::nullopt;
     }
     PluginSummary summary;

@@ -104,7 +104,7 @@ TEST_F(HostLazyEngine, StatusFromStartRecordsLoadsNeitherPluginNorOpenSslUntilAT
     HostProcess second(config_);
     const auto reply = status(second);
     ASSERT_EQ(reply["result"]["plugins"].size(), 1u) << reply.dump();
-    EXPECT_EQ(reply["result"]["plugins"][0], loaded);  // id, name, version, state as loaded
+    EXPECT_EQ(reply["result"]["plugins"][0], loaded);   // id, name, version, state as loaded
     EXPECT_EQ(reply["result"]["originAllowed"], true);  // the recorded origins count
     EXPECT_EQ(status(second, "https://elsewhere.example.com")["result"]["originAllowed"], false);
     auto mapped = mappedFiles(second);

@@ -12,8 +12,10 @@ nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const Origin
     requireOnlyKeys(request.arguments, {});
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& plugin : plugins) {
-        nlohmann::json entry = {
-            {"id", plugin.id}, {"name", plugin.name}, {"version", plugin.version}, {"state", plugin.ok() ? "ok" : "error"}};
+        nlohmann::json entry = {{"id", plugin.id},
+                                {"name", plugin.name},
+                                {"version", plugin.version},
+                                {"state", plugin.ok() ? "ok" : "error"}};
         if (plugin.error) {
             entry["error"] = *plugin.error;
         }
