@@ -2,9 +2,39 @@
 
 #include "logger.h"
 
+#include <cabridge/common/encoding.h>
+
+#include <algorithm>
 #include <thread>
 
 namespace cabridge {
+
+void CertificateFinder::remember(const CertificateEntry& entry)
+{
+    if (entry.plugin == nullptr || !entry.plugin->signsCertificate()) {
+        return;
+    }
+    const auto sha256 = hexDecode(entry.facts.sha256Hex);
+    if (!sha256 || sha256->size() != 32) {
+        return;
+    }
+    Remembered kept;
+    std::copy(sha256->begin(), sha256->end(), kept.sha256.begin());
+    kept.entry.plugin = entry.plugin;
+    kept.entry.tokenRef = entry.tokenRef;
+    kept.entry.tokenSerial = entry.tokenSerial;
+    kept.entry.certRef = entry.certRef;
+    kept.entry.token = entry.token;
+    // authenticate reads the key type, curve and validity of the facts, and the
+    // certificate of the CertInfo; the rest (subject, identity) is not kept.
+    kept.entry.facts = entry.facts;
+    kept.entry.facts.info = nlohmann::json::object();
+    kept.entry.certInfo = {{"id", entry.certInfo["id"]}, {"certificate", entry.certInfo["certificate"]}};
+    if (remembered_.size() >= kMaxRemembered) {
+        remembered_.clear();
+    }
+    remembered_[entry.certInfo["id"].get<std::string>()] = std::move(kept);
+}
 
 void CertificateFinder::note(const TokenInventory& inventory)
 {
@@ -13,7 +43,26 @@ void CertificateFinder::note(const TokenInventory& inventory)
             places_.clear();
         }
         places_[entry.certInfo["id"].get<std::string>()] = Place {entry.plugin, entry.tokenRef};
+        remember(entry);
     }
+}
+
+std::optional<CertificateFinder::Remembered> CertificateFinder::remembered(
+    const std::string& id, std::chrono::system_clock::time_point now) const
+{
+    const auto it = remembered_.find(id);
+    if (it == remembered_.end()) {
+        return std::nullopt;
+    }
+    Remembered kept = it->second;
+    updateValidity(kept.entry.facts, now);
+    return kept;
+}
+
+void CertificateFinder::forget(const std::string& id)
+{
+    places_.erase(id);
+    remembered_.erase(id);
 }
 
 TokenInventory CertificateFinder::inventory(Plugin& plugin, std::chrono::system_clock::time_point now)
@@ -33,6 +82,7 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
         }
         auto inventory = inventoryFrom(*place.plugin, *tokens, now, facts_, {.onlyId = id, .identify = false});
         if (!inventory.certificates.empty()) {
+            remember(inventory.certificates.front());
             CertificateEntry found = std::move(inventory.certificates.front());
             return found;
         }
@@ -52,6 +102,7 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
         }
         remembered = it->second;
         places_.erase(it);  // noted again below if another listing finds it
+        remembered_.erase(id);
     }
     for (const auto& plugin : registry.plugins()) {
         if (!plugin->ok()) {

@@ -361,6 +361,28 @@ std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::s
     return {result->out.begin(), result->out.end()};
 }
 
+std::vector<std::uint8_t> Plugin::signCertificate(const std::string& tokenRef, const std::string& certRef,
+                                                  const std::array<std::uint8_t, 32>& certSha256,
+                                                  const std::string& algorithm, std::span<const std::uint8_t> data)
+{
+    if (!signsCertificate()) {
+        throw std::logic_error(id_ + ": sign_certificate is not offered");
+    }
+    auto api = api_;
+    auto instance = instance_;
+    auto bytes = std::make_shared<std::vector<std::uint8_t>>(data.begin(), data.end());
+    auto result = runPluginCall(deadlines_.sign, [api, instance, tokenRef, certRef, certSha256, algorithm, bytes](
+                                                     cabridge_sink sink, cabridge_error* err) {
+        return api->sign_certificate(instance, tokenRef.c_str(), certRef.c_str(), certSha256.data(), algorithm.c_str(),
+                                     bytes->data(), bytes->size(), sink, err);
+    });
+    if (!result) {
+        exitAfterTokenTimeout(id_ + ": sign_certificate");
+    }
+    throwIfFailed("sign_certificate", *result);
+    return {result->out.begin(), result->out.end()};
+}
+
 void Plugin::logout(const std::string& tokenRef)
 {
     auto api = api_;

@@ -9,6 +9,7 @@
 #include <cabridge/plugin.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -82,6 +83,15 @@ public:
     void login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin);
     std::vector<std::uint8_t> sign(const std::string& tokenRef, const std::string& certRef,
                                    const std::string& algorithm, std::span<const std::uint8_t> data);
+    // Whether the plugin offers the optional sign_certificate call.
+    bool signsCertificate() const noexcept { return api_ != nullptr && api_->sign_certificate != nullptr; }
+    // sign_certificate: sign() on the logged-in token after the plugin has checked that
+    // `certRef` still names a certificate whose DER hashes to `certSha256`
+    // (PluginCallError CABRIDGE_ERR_CERTIFICATE_NOT_FOUND otherwise). Only when
+    // signsCertificate().
+    std::vector<std::uint8_t> signCertificate(const std::string& tokenRef, const std::string& certRef,
+                                              const std::array<std::uint8_t, 32>& certSha256,
+                                              const std::string& algorithm, std::span<const std::uint8_t> data);
     void logout(const std::string& tokenRef);
 
 private:

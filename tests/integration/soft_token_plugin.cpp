@@ -242,6 +242,7 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      login,
                                      sign,
                                      logout,
+                                     nullptr,
                                      nullptr};
 
 }  // namespace

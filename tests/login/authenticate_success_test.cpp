@@ -103,6 +103,55 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
     EXPECT_TRUE(back.contains("result")) << back.dump();
 }
 
+// The warm path (sign_certificate) checks the certificate's DER hash in the logged-in
+// session: another certificate under the same CKA_ID is not the one the id names.
+TEST(WarmConnection, CertificateReplacedUnderItsIdIsNotFound)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+
+    auto tool = [&](const std::vector<std::string>& action) {
+        std::vector<std::string> argv = {"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label",
+                                         "LOGIN-KEY",             "--login",  "--pin",        kTokenPin};
+        argv.insert(argv.end(), action.begin(), action.end());
+        return runCommand(argv, scenario.dir(), scenario.environment());
+    };
+    const auto objects = tool({"--list-objects", "--type", "privkey"});
+    ASSERT_EQ(objects.exitCode, 0) << objects.err;
+    const auto at = objects.out.find("ID:");
+    ASSERT_NE(at, std::string::npos) << objects.out;
+    std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
+    std::erase_if(keyId, [](char c) { return c == ' '; });
+    const auto removed = tool({"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    ASSERT_EQ(removed.exitCode, 0) << removed.err;
+    const auto written = tool({"--write-object",
+                               (sharedPkiDir() / pkiEntry("org-ec")["der"].get<std::string>()).string(), "--type",
+                               "cert", "--id", keyId, "--label", "org-rsa"});
+    ASSERT_EQ(written.exitCode, 0) << written.err;
+    const auto replaced = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_EQ(errorCodeOf(replaced), "CERTIFICATE_NOT_FOUND") << replaced.dump();
+    // Forgotten: the next request searches again and still does not find it.
+    const auto again = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_EQ(errorCodeOf(again), "CERTIFICATE_NOT_FOUND") << again.dump();
+}
+
+// A remembered token that is gone at login is searched for, as on the cold path:
+// CERTIFICATE_NOT_FOUND, not NO_TOKEN.
+TEST(WarmConnection, TokenGoneBetweenLoginsIsCertificateNotFound)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+    const auto deleted = runCommand({"/usr/bin/softhsm2-util", "--delete-token", "--token", "LOGIN-KEY"},
+                                    scenario.dir(), scenario.environment());
+    ASSERT_EQ(deleted.exitCode, 0) << deleted.err;
+    const auto gone = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_EQ(errorCodeOf(gone), "CERTIFICATE_NOT_FOUND") << gone.dump();
+}
+
 INSTANTIATE_TEST_SUITE_P(Keys, AuthenticateSuccess,
                          ::testing::Values(KeyCase {"org-rsa", "RS256", "91130100MA07RK3C2F"},
                                            KeyCase {"org-ec", "ES256", "91130102MA0CX8NW8P"},

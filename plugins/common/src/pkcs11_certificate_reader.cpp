@@ -4,6 +4,8 @@
 #include <cabridge/support/pkcs11_slot_list.h>
 #include <cabridge/support/plugin_error.h>
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <array>
 
@@ -128,6 +130,38 @@ std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, 
             out.push_back(std::move(cert));
     }
     return out;
+}
+
+bool tokenHoldsCertificate(const Pkcs11Module &module, unsigned long slotId, std::span<const std::uint8_t> id,
+                           std::span<const std::uint8_t, 32> sha256) {
+    const CK_FUNCTION_LIST *f = module.functions();
+    if (f == nullptr)
+        throw PluginError(CABRIDGE_ERR_PLUGIN, "PKCS#11 module " + module.path() + " has no function table");
+    if (id.empty())
+        return false;
+    ReadOnlySession session(*f, slotId);
+    CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
+    CK_CERTIFICATE_TYPE x509 = CKC_X_509;
+    std::vector<std::uint8_t> idCopy(id.begin(), id.end()); // CK_ATTRIBUTE takes a non-const pointer
+    std::array<CK_ATTRIBUTE, 3> templ{{{CKA_CLASS, &certClass, sizeof certClass},
+                                       {CKA_CERTIFICATE_TYPE, &x509, sizeof x509},
+                                       {CKA_ID, idCopy.data(), static_cast<CK_ULONG>(idCopy.size())}}};
+    std::vector<CK_OBJECT_HANDLE> objects;
+    {
+        ObjectSearch search(*f, session.handle(), templ.data(), templ.size());
+        objects = search.all();
+    }
+    for (const CK_OBJECT_HANDLE object : objects) {
+        const TokenCertificate cert = readCertificateObject(*f, session.handle(), object);
+        if (cert.der.empty() || cert.id.size() != id.size() || !std::equal(cert.id.begin(), cert.id.end(), id.begin()))
+            continue;
+        std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+        if (SHA256(cert.der.data(), cert.der.size(), digest.data()) == nullptr)
+            throw PluginError(CABRIDGE_ERR_PLUGIN, "SHA-256 failed");
+        if (std::equal(digest.begin(), digest.end(), sha256.begin()))
+            return true;
+    }
+    return false;
 }
 
 std::string certificateRefOf(const TokenCertificate &certificate) {

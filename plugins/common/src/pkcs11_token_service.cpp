@@ -272,6 +272,23 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     return signature;
 }
 
+std::vector<std::uint8_t> Pkcs11TokenService::signCertificate(std::string_view tokenRef, std::string_view certRef,
+                                                              std::span<const std::uint8_t, 32> certSha256,
+                                                              std::string_view algorithmName,
+                                                              std::span<const std::uint8_t> data) {
+    (void)parseSignatureAlgorithm(algorithmName); // UNSUPPORTED before the token is read, as in sign()
+    if (!session_ || session_->tokenRef != tokenRef)
+        throw PluginError(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
+    if (session_->slot->token == nullptr)
+        throw PluginError(CABRIDGE_ERR_TOKEN_REMOVED, "token is gone");
+    const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
+    if (!certId || certId->empty() ||
+        !tokenHoldsCertificate(module(), PKCS11_get_slotid_from_slot(session_->slot), *certId, certSha256))
+        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+                          "the token holds no certificate with that CKA_ID and SHA-256; nothing signed");
+    return sign(tokenRef, certRef, algorithmName, data);
+}
+
 void Pkcs11TokenService::logout(std::string_view tokenRef) {
     if (!session_ || session_->tokenRef != tokenRef)
         return;

@@ -171,6 +171,20 @@ typedef struct cabridge_plugin_api_v1 {
      * certificate it has seen without reading every other token.
      */
     cabridge_status (*list_token)(cabridge_plugin *self, const char *token_ref, cabridge_sink out, cabridge_error *err);
+
+    /*
+     * Like sign, for a certificate the host has seen before, without the host
+     * reading the token again first: on the token logged in by `login`, the
+     * plugin first checks that the token still holds, under `cert_ref`, a
+     * certificate whose DER hashes (SHA-256) to the 32 bytes `cert_sha256`.
+     * When it does not, nothing is signed and the call returns
+     * CABRIDGE_ERR_CERTIFICATE_NOT_FOUND. Otherwise it signs exactly like sign
+     * (same algorithms, same results). Read live from the token (nothing cached).
+     * Requires a prior successful login, like sign.
+     */
+    cabridge_status (*sign_certificate)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
+                                        const uint8_t *cert_sha256, const char *algorithm, const uint8_t *data,
+                                        size_t data_len, cabridge_sink out, cabridge_error *err);
 } cabridge_plugin_api_v1;
 
 /* Size of the table up to and including `logout`: the calls every v1 plugin has. */

@@ -110,6 +110,14 @@ std::vector<std::uint8_t> GenericPlugin::sign(std::string_view tokenRef, std::st
     return service.sign(tokenRef, certRef, algorithm, data);
 }
 
+std::vector<std::uint8_t> GenericPlugin::signCertificate(std::string_view tokenRef, std::string_view certRef,
+                                                         std::span<const std::uint8_t, 32> certSha256,
+                                                         std::string_view algorithm, std::span<const std::uint8_t> data) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, false);
+    return service.signCertificate(tokenRef, certRef, certSha256, algorithm, data);
+}
+
 void GenericPlugin::logout(std::string_view tokenRef) {
     if (tokens_)
         tokens_->logout(tokenRef);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstddef>
 #include <stdexcept>
 
@@ -44,6 +45,30 @@ public:
     void logout(std::string_view) override { throw 42; }
 
     static constexpr std::uint32_t CKR_PIN_INCORRECT_VALUE = 0xA0;
+};
+
+// A plugin that offers sign_certificate: signs only for the hash {7, 7, ...}.
+class CheckingProbe final : public PluginInstance {
+public:
+    static constexpr bool kSignsCertificate = true;
+    static std::unique_ptr<CheckingProbe> create(const nlohmann::json &) { return std::make_unique<CheckingProbe>(); }
+    nlohmann::json describe() override { return nlohmann::json::object(); }
+    nlohmann::json listTokens() override { return nlohmann::json::array(); }
+    nlohmann::json identify(std::span<const std::uint8_t>) override { return nlohmann::json::object(); }
+    void login(std::string_view, std::string_view) override {}
+    std::vector<std::uint8_t> sign(std::string_view, std::string_view, std::string_view,
+                                   std::span<const std::uint8_t>) override {
+        return {1, 2, 3};
+    }
+    std::vector<std::uint8_t> signCertificate(std::string_view tokenRef, std::string_view certRef,
+                                              std::span<const std::uint8_t, 32> certSha256, std::string_view algorithm,
+                                              std::span<const std::uint8_t> data) override {
+        for (const std::uint8_t b : certSha256)
+            if (b != 7)
+                throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "not that certificate");
+        return sign(tokenRef, certRef, algorithm, data);
+    }
+    void logout(std::string_view) override {}
 };
 
 void append(void *ctx, const uint8_t *data, size_t len) {
@@ -101,6 +126,33 @@ TEST_F(Glued, DefaultListTokenFiltersListTokensByRef) {
     ASSERT_EQ(api->list_token(self, "t3", sink, &err), CABRIDGE_OK);
     EXPECT_EQ(nlohmann::json::parse(out), nlohmann::json::array());
     EXPECT_EQ(api->list_token(self, nullptr, sink, &err), CABRIDGE_ERR_PLUGIN);
+}
+
+TEST_F(Glued, SignCertificateIsAbsentUnlessThePluginOffersIt) {
+    ASSERT_GE(api->struct_size, offsetof(cabridge_plugin_api_v1, sign_certificate) + sizeof api->sign_certificate);
+    EXPECT_EQ(api->sign_certificate, nullptr);
+}
+
+TEST(GluedSignCertificate, PassesTheHashAndTheResultThrough) {
+    const cabridge_plugin_api_v1 *api = pluginApiFor<CheckingProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
+    ASSERT_NE(api->sign_certificate, nullptr);
+    cabridge_plugin *self = nullptr;
+    cabridge_error err{};
+    ASSERT_EQ(api->create("{}", &self, &err), CABRIDGE_OK);
+    std::string out;
+    cabridge_sink sink{&out, &append};
+    std::array<std::uint8_t, 32> hash{};
+    hash.fill(7);
+    const std::uint8_t data[] = {9};
+    EXPECT_EQ(api->sign_certificate(self, "t", "01", hash.data(), "RS256", data, 1, sink, &err), CABRIDGE_OK);
+    EXPECT_EQ(out, std::string("\x01\x02\x03", 3));
+    out.clear();
+    hash[31] = 8;
+    EXPECT_EQ(api->sign_certificate(self, "t", "01", hash.data(), "RS256", data, 1, sink, &err),
+              CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(api->sign_certificate(self, "t", "01", nullptr, "RS256", data, 1, sink, &err), CABRIDGE_ERR_PLUGIN);
+    api->destroy(self);
 }
 
 TEST_F(Glued, PluginErrorFieldsReachTheHost) {

@@ -48,6 +48,13 @@ public:
     std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef, std::string_view algorithm,
                                    std::span<const std::uint8_t> data);
 
+    // sign() after checking, on the logged-in token, that it holds under `certRef`
+    // (hex CKA_ID) a certificate whose DER hashes to `certSha256`; otherwise
+    // PluginError CERTIFICATE_NOT_FOUND and nothing is signed. Reads no slot list.
+    std::vector<std::uint8_t> signCertificate(std::string_view tokenRef, std::string_view certRef,
+                                              std::span<const std::uint8_t, 32> certSha256,
+                                              std::string_view algorithm, std::span<const std::uint8_t> data);
+
     // Logs out and drops the session. Safe without a login.
     void logout(std::string_view tokenRef);
 
