@@ -3,17 +3,25 @@
 //   baseline-libp11 list MODULE              load, list slots and certificates, print count
 //   baseline-libp11 auth MODULE TOKEN PIN CERT N
 //       load once, then N x (open session, login, sign 64 bytes with the key of
-//       certificate CERT (by label), logout), printing each iteration's microseconds
+//       certificate CERT (by label), logout), printing each iteration's wall-clock
+//       and CPU (this process) microseconds on one line
 #include <libp11.h>
 #include <openssl/evp.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 namespace {
+long long cpuMicroseconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
 int list(const char *module) {
     PKCS11_CTX *ctx = PKCS11_CTX_new();
     if (PKCS11_CTX_load(ctx, module) != 0) return 2;
@@ -57,6 +65,7 @@ int auth(const char *module, const char *label, const char *pin, const char *cer
     std::memset(msg, 7, sizeof msg);
     for (int it = 0; it < n; ++it) {
         auto t0 = std::chrono::steady_clock::now();
+        const long long c0 = cpuMicroseconds();
         if (PKCS11_open_session(slot, 0) != 0) return 6;
         if (PKCS11_login(slot, 0, pin) != 0) return 7;
         // The private key is found after login by the certificate's CKA_ID, as any
@@ -83,8 +92,9 @@ int auth(const char *module, const char *label, const char *pin, const char *cer
         EVP_PKEY_free(pkey);
         PKCS11_logout(slot);
         auto t1 = std::chrono::steady_clock::now();
-        std::printf("%lld\n",
-                    static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+        std::printf("%lld %lld\n",
+                    static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()),
+                    cpuMicroseconds() - c0);
     }
     return 0;
 }

@@ -5,6 +5,10 @@
 //   bench-driver cold   N  -- HOST_CMD... -- BASELINE_CMD...   request file via $BENCH_REQUEST
 //   bench-driver warm   N  REQUEST_FILE -- HOST_CMD...          per-request latency on one host
 //
+// "warm" also reports the host's CPU time per request (all its threads, from
+// /proc/PID/task/*/schedstat, between the end of the warm-up request and the last
+// reply): on a shared machine wall time mostly measures the other work.
+//
 // "cold": spawn, send one framed request (baseline programs that read no stdin
 // just ignore it), read until the first reply (or EOF for the baseline), time
 // spawn->reply; peak RSS of the child from wait4().
@@ -16,6 +20,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -163,10 +168,23 @@ int cold(int n, const std::vector<std::string> &host, const std::vector<std::str
     return 0;
 }
 
+// Nanoseconds process `pid` has spent on a CPU, summed over its live threads.
+std::uint64_t cpu_ns(pid_t pid) {
+    std::uint64_t total = 0;
+    for (const auto &task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream f(task.path() / "schedstat");
+        std::uint64_t on_cpu = 0;
+        if (f >> on_cpu) total += on_cpu;
+    }
+    return total;
+}
+
 int warm(int n, const std::string &request_file, const std::vector<std::string> &host) {
     std::string request = slurp(request_file);
     Child c = spawn(host);
     std::vector<double> h;
+    std::uint64_t cpu0 = 0;
+    std::uint64_t cpu1 = 0;
     for (int i = 0; i < n + 1; ++i) {
         auto t0 = Clock::now();
         write_frame(c.in, request);
@@ -174,14 +192,17 @@ int warm(int n, const std::string &request_file, const std::vector<std::string> 
         auto t1 = Clock::now();
         if (reply.find("\"error\"") != std::string::npos) throw std::runtime_error("error reply: " + reply);
         if (i > 0) h.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());  // first = warm-up
+        (i == 0 ? cpu0 : cpu1) = cpu_ns(c.pid);
     }
     close(c.in);
     read_to_eof(c.out);
     int status = 0;
     rusage ru{};
     wait4(c.pid, &status, 0, &ru);
-    std::printf("{\"runs\":%d,\"host\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"peak_rss_kb\":%ld}}\n", n, median(h),
-                percentile(h, 0.9), ru.ru_maxrss);
+    std::printf("{\"runs\":%d,\"host\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"cpu_ms_per_request\":%.3f,"
+                "\"peak_rss_kb\":%ld}}\n",
+                n, median(h), percentile(h, 0.9), n > 0 ? static_cast<double>(cpu1 - cpu0) / 1e6 / n : 0.0,
+                ru.ru_maxrss);
     return 0;
 }
 }  // namespace

@@ -7,6 +7,7 @@ same software token, so the numbers compare like with like on any machine:
   - cold listing:       cabridge-host spawn -> list-certificates reply  vs  raw libp11 listing
   - cold authenticate:  cabridge-host spawn -> authenticate reply (informational)
   - warm authenticate:  authenticate on an open host connection  vs  raw libp11 login+sign+logout
+                        (wall time, medians; and CPU time per request, means: load-independent-ish)
 Usage: bench/run.py [--build DIR] [--runs N] [--out docs/benchmarks.md]
 """
 import argparse
@@ -109,12 +110,17 @@ def main():
             raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
                                   "123456", cert_name, str(n_auth + 1)], env=env, capture_output=True,
                                  text=True, check=True)
-            raw_ms = [int(x) / 1000.0 for x in raw.stdout.split()][1:]
+            raw_lines = [line.split() for line in raw.stdout.splitlines()][1:]
+            raw_ms = [int(wall) / 1000.0 for wall, _ in raw_lines]
+            raw_cpu_ms = statistics.mean(int(cpu) / 1000.0 for _, cpu in raw_lines) if raw_lines else None
             cold = driver(build, ["cold", str(max(20, a.runs // 4)), "--", *host_cmd, "--",
                                   os.path.join(build, "bench", "baseline-echo-host")], dict(env, BENCH_REQUEST=auth_path))
             raw_median = statistics.median(raw_ms) if raw_ms else None
+            host_cpu = warm["host"]["cpu_ms_per_request"]
             results[f"auth_{label}"] = {"warm": warm, "raw_libp11_median_ms": raw_median,
                                         "ratio": warm["host"]["median_ms"] / raw_median if raw_median else None,
+                                        "raw_libp11_cpu_ms": raw_cpu_ms,
+                                        "cpu_ratio": host_cpu / raw_cpu_ms if raw_cpu_ms else None,
                                         "cold": cold["host"]}
         write_report(a.out, a.runs, results)
         print(json.dumps(results, indent=1))
@@ -150,6 +156,10 @@ def write_report(path, runs, r):
         ratio = f"{a['ratio']:.2f}x" if a["ratio"] else "-"
         lines.append(f"| warm `authenticate` {name} (open connection) | {a['warm']['host']['median_ms']:.2f} ms | "
                      f"{base} | {ratio} | <= 1.2x |")
+        if a.get("cpu_ratio"):
+            lines.append(f"| warm `authenticate` {name}, CPU per request (host: all threads; raw: its process) | "
+                         f"{a['warm']['host']['cpu_ms_per_request']:.2f} ms | {a['raw_libp11_cpu_ms']:.2f} ms | "
+                         f"{a['cpu_ratio']:.2f}x | - |")
         lines.append(f"| cold start -> `authenticate` {name} | {a['cold']['median_ms']:.2f} ms | - | - | - |")
     lines += [
         "",

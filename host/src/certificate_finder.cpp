@@ -11,7 +11,7 @@ namespace cabridge {
 
 void CertificateFinder::remember(const CertificateEntry& entry)
 {
-    if (entry.plugin == nullptr || !entry.plugin->signsCertificate()) {
+    if (entry.plugin == nullptr || !entry.plugin->checksCertificates()) {
         return;
     }
     const auto sha256 = hexDecode(entry.facts.sha256Hex);
@@ -47,22 +47,25 @@ void CertificateFinder::note(const TokenInventory& inventory)
     }
 }
 
-std::optional<CertificateFinder::Remembered> CertificateFinder::remembered(
-    const std::string& id, std::chrono::system_clock::time_point now) const
+std::optional<CertificateEntry> CertificateFinder::findChecked(const std::string& id,
+                                                               std::chrono::system_clock::time_point now)
 {
     const auto it = remembered_.find(id);
     if (it == remembered_.end()) {
         return std::nullopt;
     }
-    Remembered kept = it->second;
-    updateValidity(kept.entry.facts, now);
-    return kept;
-}
-
-void CertificateFinder::forget(const std::string& id)
-{
-    places_.erase(id);
-    remembered_.erase(id);
+    const Remembered& kept = it->second;
+    try {
+        if (kept.entry.plugin->checkCertificate(kept.entry.tokenRef, kept.entry.certRef, kept.sha256)) {
+            CertificateEntry entry = kept.entry;
+            updateValidity(entry.facts, now);
+            return entry;
+        }
+    } catch (const PluginCallError& e) {
+        Logger::warn(kept.entry.plugin->id() + ": check_certificate failed: " + e.what());
+    }
+    remembered_.erase(it);  // read from the token again below, and kept again if found
+    return std::nullopt;
 }
 
 TokenInventory CertificateFinder::inventory(Plugin& plugin, std::chrono::system_clock::time_point now)
@@ -95,6 +98,9 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
 std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry, const std::string& id,
                                                         std::chrono::system_clock::time_point now)
 {
+    if (auto entry = findChecked(id, now)) {
+        return entry;
+    }
     std::optional<Place> remembered;
     if (const auto it = places_.find(id); it != places_.end()) {
         if (auto entry = findAt(it->second, id, now)) {
@@ -102,7 +108,6 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
         }
         remembered = it->second;
         places_.erase(it);  // noted again below if another listing finds it
-        remembered_.erase(id);
     }
     for (const auto& plugin : registry.plugins()) {
         if (!plugin->ok()) {

@@ -7,11 +7,14 @@
 // remembered certificate found nowhere is looked for once more at its place after a short
 // pause (a token being rewritten by another process looks empty for a moment).
 //
-// For `authenticate` with a plugin that offers sign_certificate (plugin.h) the finder
-// also keeps what it learned about the certificate (the facts `authenticate` needs,
-// validity recomputed from the clock), so that request need not read the token
-// before logging in: the plugin checks in the logged-in session that the token still
-// holds the certificate (same CKA_ID, same DER hash) before it signs.
+// For a plugin that offers check_certificate (plugin.h) the finder also keeps, per
+// connection, the entry it last read for each certificate (the facts `authenticate`
+// needs; validity recomputed from the clock on every use) and the SHA-256 of its DER.
+// find() then asks the plugin to check live, before any login, that the token is
+// present and still holds that exact certificate under the same reference, instead of
+// reading the whole token again (list_token) and parsing its JSON. Anything but "it is
+// there" drops the kept entry and falls back to the search above, vanished-certificate
+// retry included.
 #pragma once
 
 #include "plugin_registry.h"
@@ -33,22 +36,11 @@ public:
     TokenInventory inventory(Plugin& plugin, std::chrono::system_clock::time_point now);
 
     // The certificate with CertInfo.id `id` on a loaded plugin, without identity,
-    // or nullopt. Plugins whose listing fails are logged and skipped.
+    // or nullopt. Plugins whose listing fails are logged and skipped. A certificate
+    // found through check_certificate carries a CertInfo reduced to id and certificate
+    // (all `authenticate` reads), and its entry's `token` is the one last listed.
     std::optional<CertificateEntry> find(PluginRegistry& registry, const std::string& id,
                                          std::chrono::system_clock::time_point now);
-
-    // A certificate seen on this connection whose plugin offers sign_certificate: the
-    // entry as last read from its token (CertInfo reduced to id and certificate,
-    // validity recomputed for `now`) and the SHA-256 of its DER. Reads no token.
-    struct Remembered {
-        CertificateEntry entry;
-        std::array<std::uint8_t, 32> sha256 {};
-    };
-    std::optional<Remembered> remembered(const std::string& id, std::chrono::system_clock::time_point now) const;
-
-    // Drops everything noted about `id` (its place and its remembered entry): the next
-    // find() searches every plugin.
-    void forget(const std::string& id);
 
 private:
     struct Place {
@@ -59,7 +51,16 @@ private:
     std::optional<CertificateEntry> findAt(const Place& place, const std::string& id,
                                            std::chrono::system_clock::time_point now);
 
+    // A certificate seen on this connection whose plugin offers check_certificate: the
+    // entry as last read from its token and the SHA-256 of its DER.
+    struct Remembered {
+        CertificateEntry entry;
+        std::array<std::uint8_t, 32> sha256 {};
+    };
     void remember(const CertificateEntry& entry);
+    // The kept entry of `id` (validity for `now`) when its plugin checks live that the
+    // token still holds it; nullopt (and the entry dropped) otherwise.
+    std::optional<CertificateEntry> findChecked(const std::string& id, std::chrono::system_clock::time_point now);
 
     static constexpr std::size_t kMaxPlaces = 1024;
     static constexpr std::chrono::milliseconds kVanishedRetryPause {50};

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace cabridge {
 namespace {
@@ -361,26 +362,26 @@ std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::s
     return {result->out.begin(), result->out.end()};
 }
 
-std::vector<std::uint8_t> Plugin::signCertificate(const std::string& tokenRef, const std::string& certRef,
-                                                  const std::array<std::uint8_t, 32>& certSha256,
-                                                  const std::string& algorithm, std::span<const std::uint8_t> data)
+bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& certRef,
+                              const std::array<std::uint8_t, 32>& certSha256)
 {
-    if (!signsCertificate()) {
-        throw std::logic_error(id_ + ": sign_certificate is not offered");
+    if (!checksCertificates()) {
+        throw std::logic_error(id_ + ": check_certificate is not offered");
     }
     auto api = api_;
     auto instance = instance_;
-    auto bytes = std::make_shared<std::vector<std::uint8_t>>(data.begin(), data.end());
-    auto result = runPluginCall(deadlines_.sign, [api, instance, tokenRef, certRef, certSha256, algorithm, bytes](
-                                                     cabridge_sink sink, cabridge_error* err) {
-        return api->sign_certificate(instance, tokenRef.c_str(), certRef.c_str(), certSha256.data(), algorithm.c_str(),
-                                     bytes->data(), bytes->size(), sink, err);
+    auto result = runPluginCall(deadlines_.enumerate, [api, instance, tokenRef, certRef, certSha256](
+                                                          cabridge_sink, cabridge_error* err) {
+        return api->check_certificate(instance, tokenRef.c_str(), certRef.c_str(), certSha256.data(), err);
     });
     if (!result) {
-        exitAfterTokenTimeout(id_ + ": sign_certificate");
+        exitAfterTokenTimeout(id_ + ": check_certificate");
     }
-    throwIfFailed("sign_certificate", *result);
-    return {result->out.begin(), result->out.end()};
+    if (result->status == CABRIDGE_ERR_NO_TOKEN || result->status == CABRIDGE_ERR_CERTIFICATE_NOT_FOUND) {
+        return false;
+    }
+    throwIfFailed("check_certificate", *result);
+    return true;
 }
 
 void Plugin::logout(const std::string& tokenRef)

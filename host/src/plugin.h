@@ -83,15 +83,14 @@ public:
     void login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin);
     std::vector<std::uint8_t> sign(const std::string& tokenRef, const std::string& certRef,
                                    const std::string& algorithm, std::span<const std::uint8_t> data);
-    // Whether the plugin offers the optional sign_certificate call.
-    bool signsCertificate() const noexcept { return api_ != nullptr && api_->sign_certificate != nullptr; }
-    // sign_certificate: sign() on the logged-in token after the plugin has checked that
-    // `certRef` still names a certificate whose DER hashes to `certSha256`
-    // (PluginCallError CABRIDGE_ERR_CERTIFICATE_NOT_FOUND otherwise). Only when
-    // signsCertificate().
-    std::vector<std::uint8_t> signCertificate(const std::string& tokenRef, const std::string& certRef,
-                                              const std::array<std::uint8_t, 32>& certSha256,
-                                              const std::string& algorithm, std::span<const std::uint8_t> data);
+    // Whether the plugin offers the optional check_certificate call.
+    bool checksCertificates() const noexcept { return api_ != nullptr && api_->check_certificate != nullptr; }
+    // check_certificate (plugin.h): true when the token `tokenRef` is present now and
+    // holds under `certRef` a certificate whose DER hashes to `certSha256`; false when
+    // the token or that certificate is not there (NO_TOKEN, CERTIFICATE_NOT_FOUND).
+    // Never logs in. Other failures throw PluginCallError. Only when checksCertificates().
+    bool checkCertificate(const std::string& tokenRef, const std::string& certRef,
+                          const std::array<std::uint8_t, 32>& certSha256);
     void logout(const std::string& tokenRef);
 
 private:

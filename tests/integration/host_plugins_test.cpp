@@ -360,6 +360,27 @@ TEST_F(HostPlugins, AuthenticateSignsOriginBoundMessage)
     }
 }
 
+// Plugins built before check_certificate (one before list_token too) keep working on a warm
+// connection: the host finds the certificate again through list_token / list_tokens.
+TEST_F(HostPlugins, PluginsWithoutCheckCertificateAuthenticateRepeatedlyOnOneConnection)
+{
+    for (const char* library : {CABRIDGE_TEST_SOFT_PLUGIN, CABRIDGE_TEST_SOFTLISTTOKEN_PLUGIN}) {
+        std::filesystem::remove_all(plugins_);
+        std::filesystem::create_directories(plugins_);
+        addPlugin("soft", library, softConfig());
+        HostProcess host(config_);
+        const auto cert = certificateNamed(host, "EC 测试");
+        for (int i = 0; i < 3; ++i) {
+            const auto reply = authenticate(host, cert["id"], "123456");
+            ASSERT_TRUE(reply.contains("result")) << library << " request " << i << ": " << reply.dump();
+            EXPECT_TRUE(verifyToken(reply["result"]["token"], challenge(), false)) << library;
+        }
+        // A wrong PIN still reaches the plugin (no check call to stop it) and counts down.
+        const auto wrong = authenticate(host, cert["id"], "999999");
+        EXPECT_EQ(wrong["error"]["code"], "PIN_INCORRECT") << library << ": " << wrong.dump();
+    }
+}
+
 TEST_F(HostPlugins, AuthenticateLegacyModeOnlyWhereAllowed)
 {
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());

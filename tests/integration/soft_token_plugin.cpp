@@ -4,9 +4,11 @@
 // files, signing with OpenSSL. Config switches make it misbehave the ways real
 // vendor code does: fail create, hang in a named call, count down PIN tries.
 //
-// Built five times: the normal plugin, one that announces ABI 99 (TEST_ABI_VERSION), one
-// that exports no entry point (TEST_NO_ENTRY), and two that crash while starting: in create
-// (TEST_CRASH_IN_CREATE) and in a static constructor when loaded (TEST_CRASH_AT_LOAD).
+// Built six times: the normal plugin, one that announces ABI 99 (TEST_ABI_VERSION), one
+// that exports no entry point (TEST_NO_ENTRY), two that crash while starting: in create
+// (TEST_CRASH_IN_CREATE) and in a static constructor when loaded (TEST_CRASH_AT_LOAD), and
+// one built against the header before check_certificate existed: it has list_token and its
+// table ends there (TEST_WITH_LIST_TOKEN).
 #include <cabridge/plugin.h>
 
 #include <nlohmann/json.hpp>
@@ -153,6 +155,24 @@ cabridge_status list_tokens(cabridge_plugin* self, cabridge_sink out, cabridge_e
     return CABRIDGE_OK;
 }
 
+#ifdef TEST_WITH_LIST_TOKEN
+cabridge_status list_token(cabridge_plugin* self, const char* token_ref, cabridge_sink out, cabridge_error* err)
+{
+    std::string all;
+    cabridge_sink collect {&all, [](void* ctx, const std::uint8_t* data, std::size_t len) {
+                               static_cast<std::string*>(ctx)->append(reinterpret_cast<const char*>(data), len);
+                           }};
+    const cabridge_status status = list_tokens(self, collect, err);
+    if (status != CABRIDGE_OK) return status;
+    nlohmann::json one = nlohmann::json::array();
+    for (const auto& token : nlohmann::json::parse(all)) {
+        if (token.value("ref", "") == token_ref) one.push_back(token);
+    }
+    writeJson(out, one);
+    return CABRIDGE_OK;
+}
+#endif
+
 cabridge_status identify(cabridge_plugin* self, const std::uint8_t*, std::size_t len, cabridge_sink out,
                          cabridge_error*)
 {
@@ -230,6 +250,7 @@ cabridge_status logout(cabridge_plugin* self, const char*, cabridge_error*)
     return CABRIDGE_OK;
 }
 
+#ifndef TEST_WITH_LIST_TOKEN
 // Written like a plugin built before list_token existed: the table ends at logout and
 // says so, so the host must find certificates through list_tokens alone.
 const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
@@ -244,6 +265,21 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      logout,
                                      nullptr,
                                      nullptr};
+#else
+// Written like a plugin built before check_certificate existed: the table ends at list_token.
+const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
+                                     offsetof(cabridge_plugin_api_v1, check_certificate),
+                                     create,
+                                     destroy,
+                                     describe,
+                                     list_tokens,
+                                     identify,
+                                     login,
+                                     sign,
+                                     logout,
+                                     list_token,
+                                     nullptr};
+#endif
 
 }  // namespace
 

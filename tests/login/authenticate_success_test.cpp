@@ -103,42 +103,114 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
     EXPECT_TRUE(back.contains("result")) << back.dump();
 }
 
-// The warm path (sign_certificate) checks the certificate's DER hash in the logged-in
-// session: another certificate under the same CKA_ID is not the one the id names.
-TEST(WarmConnection, CertificateReplacedUnderItsIdIsNotFound)
+// pkcs11-tool on a scenario's token straight through SoftHSM (past the fault module),
+// logged in; returns its result for the caller to check.
+CommandResult tokenTool(LoginScenario& scenario, const std::vector<std::string>& action)
 {
-    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
+    std::vector<std::string> argv = {"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label",
+                                     "LOGIN-KEY",             "--login",  "--pin",        kTokenPin};
+    argv.insert(argv.end(), action.begin(), action.end());
+    return runCommand(argv, scenario.dir(), scenario.environment());
+}
+
+// The CKA_ID (hex) of the token's private key.
+std::string privateKeyId(LoginScenario& scenario)
+{
+    const auto objects = tokenTool(scenario, {"--list-objects", "--type", "privkey"});
+    EXPECT_EQ(objects.exitCode, 0) << objects.err;
+    const auto at = objects.out.find("ID:");
+    if (at == std::string::npos) {
+        ADD_FAILURE() << objects.out;
+        return "";
+    }
+    std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
+    std::erase_if(keyId, [](char c) { return c == ' '; });
+    return keyId;
+}
+
+// Warm requests (check_certificate instead of list_token) keep signing, each token valid.
+TEST(WarmConnection, RepeatedAuthenticateSucceeds)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-ec");
+    for (int i = 0; i < 6; ++i) {
+        const auto challenge = randomBytes(32);
+        const auto reply = scenario.authenticate(*host, id, challenge, kTokenPin);
+        ASSERT_TRUE(reply.contains("result")) << "request " << i << ": " << reply.dump();
+        EXPECT_TRUE(opensslVerifies(reply["result"]["token"], kPortalOrigin, challenge)) << "request " << i;
+    }
+}
+
+// A certificate deleted between two logins on one connection is found missing before
+// C_Login: CERTIFICATE_NOT_FOUND, and a wrong PIN sent with it costs no try.
+TEST(WarmConnection, CertificateDeletedBetweenLoginsIsNotFoundBeforeThePinIsTried)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule(3));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+
+    const auto removed = tokenTool(scenario, {"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    ASSERT_EQ(removed.exitCode, 0) << removed.err;
+    const auto wrongPin = scenario.authenticate(*host, id, randomBytes(32), "Wr0ngPin01");
+    EXPECT_EQ(errorCodeOf(wrongPin), "CERTIFICATE_NOT_FOUND") << wrongPin.dump();
+    const auto state = scenario.faultState();
+    EXPECT_TRUE(!state.contains("retries_left") || state.at("retries_left") == "3") << state.at("retries_left");
+    // Also a PIN the vendor's rules refuse: the missing certificate is reported first.
+    EXPECT_EQ(errorCodeOf(scenario.authenticate(*host, id, randomBytes(32), "1")), "CERTIFICATE_NOT_FOUND");
+}
+
+// Another certificate written under the same CKA_ID is not the one the id names: the live
+// check compares the DER's SHA-256, before C_Login.
+TEST(WarmConnection, CertificateReplacedUnderItsIdIsNotFoundBeforeThePinIsTried)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule(3));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
 
-    auto tool = [&](const std::vector<std::string>& action) {
-        std::vector<std::string> argv = {"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label",
-                                         "LOGIN-KEY",             "--login",  "--pin",        kTokenPin};
-        argv.insert(argv.end(), action.begin(), action.end());
-        return runCommand(argv, scenario.dir(), scenario.environment());
-    };
-    const auto objects = tool({"--list-objects", "--type", "privkey"});
-    ASSERT_EQ(objects.exitCode, 0) << objects.err;
-    const auto at = objects.out.find("ID:");
-    ASSERT_NE(at, std::string::npos) << objects.out;
-    std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
-    std::erase_if(keyId, [](char c) { return c == ' '; });
-    const auto removed = tool({"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    const std::string keyId = privateKeyId(scenario);
+    ASSERT_FALSE(keyId.empty());
+    const auto removed = tokenTool(scenario, {"--delete-object", "--type", "cert", "--label", "org-rsa"});
     ASSERT_EQ(removed.exitCode, 0) << removed.err;
-    const auto written = tool({"--write-object",
-                               (sharedPkiDir() / pkiEntry("org-ec")["der"].get<std::string>()).string(), "--type",
-                               "cert", "--id", keyId, "--label", "org-rsa"});
+    const auto written = tokenTool(scenario, {"--write-object",
+                                              (sharedPkiDir() / pkiEntry("org-ec")["der"].get<std::string>()).string(),
+                                              "--type", "cert", "--id", keyId, "--label", "org-rsa"});
     ASSERT_EQ(written.exitCode, 0) << written.err;
-    const auto replaced = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    const auto replaced = scenario.authenticate(*host, id, randomBytes(32), "Wr0ngPin01");
     EXPECT_EQ(errorCodeOf(replaced), "CERTIFICATE_NOT_FOUND") << replaced.dump();
-    // Forgotten: the next request searches again and still does not find it.
+    const auto state = scenario.faultState();
+    EXPECT_TRUE(!state.contains("retries_left") || state.at("retries_left") == "3") << state.at("retries_left");
     const auto again = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
     EXPECT_EQ(errorCodeOf(again), "CERTIFICATE_NOT_FOUND") << again.dump();
 }
 
-// A remembered token that is gone at login is searched for, as on the cold path:
-// CERTIFICATE_NOT_FOUND, not NO_TOKEN.
+// The key pulled out between the listing (and a first login) and the next authenticate:
+// CERTIFICATE_NOT_FOUND without any C_Login; back in, the same connection signs again.
+TEST(WarmConnection, KeyPulledBetweenListAndAuthenticateIsNotFoundThenWorksAgain)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}).withFaultModule(3));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-ec");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+
+    scenario.setFaults("remove_before=C_GetSlotList\n");
+    const auto gone = scenario.authenticate(*host, id, randomBytes(32), "Wr0ngPin01");
+    EXPECT_EQ(errorCodeOf(gone), "CERTIFICATE_NOT_FOUND") << gone.dump();
+    EXPECT_EQ(scenario.faultState()["retries_left"], "3");
+    EXPECT_EQ(scenario.faultState()["removed"], "1");
+
+    scenario.setFaults("");
+    scenario.writeFaultState("retries_left=3\nremoved=0\n");
+    const auto challenge = randomBytes(32);
+    const auto back = scenario.authenticate(*host, id, challenge, kTokenPin);
+    ASSERT_TRUE(back.contains("result")) << back.dump();
+    EXPECT_TRUE(opensslVerifies(back["result"]["token"], kPortalOrigin, challenge));
+}
+
+// A token deleted between two logins (SoftHSM: its slot goes) is CERTIFICATE_NOT_FOUND.
 TEST(WarmConnection, TokenGoneBetweenLoginsIsCertificateNotFound)
 {
     LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));

@@ -4,15 +4,6 @@
 // arguments -> origin allowed -> certificate found -> certificate valid now ->
 // challenge well-formed -> PIN form -> legacy mode allowed -> login -> sign ->
 // logout (always after a successful login, even when sign fails).
-//
-// Warm path: a certificate already seen on this connection, whose plugin offers
-// sign_certificate, is not read from its token before the login. Its remembered
-// facts (validity recomputed now) are checked as above, and the plugin checks in
-// the logged-in session that the token still holds the certificate before it signs
-// (CERTIFICATE_NOT_FOUND after the login otherwise; the host then forgets it). When
-// the login finds no token (NO_TOKEN, PLUGIN_ERROR), the host forgets the certificate
-// and searches every plugin as the cold path would have before the login: not found
-// is CERTIFICATE_NOT_FOUND, found leaves the login's own error (no second login).
 #include "command_context.h"
 
 #include "base64.h"
@@ -122,19 +113,6 @@ HostError pinIncorrectWithLiveFlags(const PluginCallError& failure, const Certif
                      {{"retriesLeft", retries}, {"finalTry", finalTry}});
 }
 
-// One login; a wrong PIN is reported with the token's live flags.
-void logIn(const CertificateEntry& entry, const std::shared_ptr<const SecretBuffer>& pin)
-{
-    try {
-        entry.plugin->login(entry.tokenRef, pin);
-    } catch (const PluginCallError& e) {
-        if (e.status() == CABRIDGE_ERR_PIN_INCORRECT) {
-            throw pinIncorrectWithLiveFlags(e, entry);
-        }
-        throw toHostError(e, *entry.plugin);
-    }
-}
-
 }  // namespace
 
 nlohmann::json runAuthenticate(CommandContext& context, Request& request)
@@ -157,9 +135,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     }
 
     requireAllowedOrigin(context, request.origin);
-    auto remembered = context.certificates.remembered(certificateIdArg, context.now);
-    const bool warm = remembered.has_value();
-    const CertificateEntry entry = warm ? std::move(remembered->entry) : findCertificate(context, certificateIdArg);
+    const CertificateEntry entry = findCertificate(context, certificateIdArg);
     Plugin& plugin = *entry.plugin;
     if (entry.facts.expired) {
         throw HostError(ErrorCode::CertificateExpired, "certificate expired", helpDetails(plugin, "renew"));
@@ -187,45 +163,21 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     }
     const auto message = mode == "legacy" ? *challenge : originBoundMessage(algorithm, request.origin, *challenge);
 
-    if (!warm) {
-        logIn(entry, pin);
-    } else {
-        try {
-            plugin.login(entry.tokenRef, pin);
-        } catch (const PluginCallError& e) {
-            if (e.status() == CABRIDGE_ERR_PIN_INCORRECT) {
-                throw pinIncorrectWithLiveFlags(e, entry);
-            }
-            // The cold path would have read the token before the login: a token that is
-            // not there (NO_TOKEN) or that the module cannot enumerate (PLUGIN_ERROR, e.g.
-            // SoftHSM after its token was deleted) is CERTIFICATE_NOT_FOUND there. Search
-            // as it does; when the certificate is found this failure stands (a login is
-            // never repeated). A key pulled or failing during C_Login itself
-            // (TOKEN_REMOVED, DEVICE_ERROR) is reported as it is, as on the cold path.
-            context.certificates.forget(certificateIdArg);
-            if (e.status() == CABRIDGE_ERR_NO_TOKEN || e.status() == CABRIDGE_ERR_PLUGIN) {
-                (void)findCertificate(context, certificateIdArg);
-            }
-            throw toHostError(e, plugin);
+    try {
+        plugin.login(entry.tokenRef, pin);
+    } catch (const PluginCallError& e) {
+        if (e.status() == CABRIDGE_ERR_PIN_INCORRECT) {
+            throw pinIncorrectWithLiveFlags(e, entry);
         }
+        throw toHostError(e, plugin);
     }
     pin.reset();  // wiped now; the login was the only use
 
     std::vector<std::uint8_t> signature;
     std::optional<HostError> signFailure;
     try {
-        if (warm) {
-            signature =
-                plugin.signCertificate(entry.tokenRef, entry.certRef, remembered->sha256, algorithm, message);
-        } else {
-            signature = plugin.sign(entry.tokenRef, entry.certRef, algorithm, message);
-        }
+        signature = plugin.sign(entry.tokenRef, entry.certRef, algorithm, message);
     } catch (const PluginCallError& e) {
-        if (warm) {
-            // CERTIFICATE_NOT_FOUND: nothing was signed. Whatever went wrong, the next
-            // request reads the token first, as the cold path does.
-            context.certificates.forget(certificateIdArg);
-        }
         signFailure = toHostError(e, plugin);
     }
     try {

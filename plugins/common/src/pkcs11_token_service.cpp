@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include <chrono>
 #include <cstring>
 #include <optional>
 
@@ -19,11 +20,14 @@ using nlohmann::json;
 // The token a user logged in to. Holds its own SlotList because libp11 ends
 // every session (and so the login) of a slot when the list is released, and
 // keeps a copy of the PIN (for re-login after fork) until then.
+// checkCertificate() leaves one behind, not yet logged in, for the login that
+// follows it (see preparedLogin_).
 struct Pkcs11TokenService::LoginSession {
     explicit LoginSession(Pkcs11Module &module) : slots(module) {}
     SlotList slots;
     PKCS11_SLOT *slot = nullptr;
     std::string tokenRef;
+    std::chrono::steady_clock::time_point enumeratedAt = std::chrono::steady_clock::now();
 };
 
 namespace {
@@ -109,6 +113,7 @@ void Pkcs11TokenService::endLoginBeforeListing() {
     // silently end a login; end it explicitly instead.
     if (session_)
         logout(session_->tokenRef);
+    preparedLogin_.reset();
 }
 
 json Pkcs11TokenService::tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot) {
@@ -166,11 +171,19 @@ void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) 
         logout(session_->tokenRef);
 
     Pkcs11Module &mod = module();
-    auto session = std::make_unique<LoginSession>(mod);
-    session->slot = session->slots.findToken(tokenRef);
-    if (session->slot == nullptr)
-        throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no token with reference " + std::string(tokenRef.substr(0, 64)));
-    session->tokenRef = std::string(tokenRef);
+    // The slots checkCertificate() just enumerated for this token, when this login
+    // follows it at once; otherwise a fresh enumeration.
+    std::unique_ptr<LoginSession> session = std::move(preparedLogin_);
+    if (!session || session->tokenRef != tokenRef ||
+        std::chrono::steady_clock::now() - session->enumeratedAt > kPreparedLoginLifetime) {
+        session.reset(); // released before enumerating again
+        session = std::make_unique<LoginSession>(mod);
+        session->slot = session->slots.findToken(tokenRef);
+        if (session->slot == nullptr)
+            throw PluginError(CABRIDGE_ERR_NO_TOKEN,
+                              "no token with reference " + std::string(tokenRef.substr(0, 64)));
+        session->tokenRef = std::string(tokenRef);
+    }
 
     // Opening the session is separate from C_Login so the SoftHSM start-up
     // race can be retried here without ever repeating C_Login.
@@ -212,6 +225,7 @@ void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) 
 std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, std::string_view certRef,
                                                    std::string_view algorithmName, std::span<const std::uint8_t> data) {
     const SignatureAlgorithm algorithm = parseSignatureAlgorithm(algorithmName);
+    preparedLogin_.reset();
     if (!session_ || session_->tokenRef != tokenRef)
         throw PluginError(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
     PKCS11_TOKEN *token = session_->slot->token;
@@ -272,24 +286,24 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     return signature;
 }
 
-std::vector<std::uint8_t> Pkcs11TokenService::signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                                              std::span<const std::uint8_t, 32> certSha256,
-                                                              std::string_view algorithmName,
-                                                              std::span<const std::uint8_t> data) {
-    (void)parseSignatureAlgorithm(algorithmName); // UNSUPPORTED before the token is read, as in sign()
-    if (!session_ || session_->tokenRef != tokenRef)
-        throw PluginError(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
-    if (session_->slot->token == nullptr)
-        throw PluginError(CABRIDGE_ERR_TOKEN_REMOVED, "token is gone");
+void Pkcs11TokenService::checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                                          std::span<const std::uint8_t, 32> certSha256) {
+    endLoginBeforeListing();
+    auto prepared = std::make_unique<LoginSession>(module());
+    prepared->slot = prepared->slots.findToken(tokenRef);
+    if (prepared->slot == nullptr)
+        throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no token with reference " + std::string(tokenRef.substr(0, 64)));
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty() ||
-        !tokenHoldsCertificate(module(), PKCS11_get_slotid_from_slot(session_->slot), *certId, certSha256))
+        !tokenHoldsCertificate(module(), PKCS11_get_slotid_from_slot(prepared->slot), *certId, certSha256))
         throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "the token holds no certificate with that CKA_ID and SHA-256; nothing signed");
-    return sign(tokenRef, certRef, algorithmName, data);
+                          "the token holds no certificate with that CKA_ID and SHA-256");
+    prepared->tokenRef = std::string(tokenRef);
+    preparedLogin_ = std::move(prepared);
 }
 
 void Pkcs11TokenService::logout(std::string_view tokenRef) {
+    preparedLogin_.reset();
     if (!session_ || session_->tokenRef != tokenRef)
         return;
     // Dropping the session releases the slots: libp11 then closes the

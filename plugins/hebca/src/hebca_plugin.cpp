@@ -62,13 +62,12 @@ std::vector<std::uint8_t> HebcaPlugin::sign(std::string_view tokenRef, std::stri
     return service->sign(tokenRef, certRef, algorithm, data);
 }
 
-std::vector<std::uint8_t> HebcaPlugin::signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                                       std::span<const std::uint8_t, 32> certSha256,
-                                                       std::string_view algorithm, std::span<const std::uint8_t> data) {
+void HebcaPlugin::checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                      std::span<const std::uint8_t, 32> certSha256) {
     Pkcs11TokenService *service = tokens();
     if (service == nullptr)
         throw PluginError(CABRIDGE_ERR_NO_TOKEN, noModuleMessage());
-    return service->signCertificate(tokenRef, certRef, certSha256, algorithm, data);
+    service->checkCertificate(tokenRef, certRef, certSha256);
 }
 
 void HebcaPlugin::logout(std::string_view tokenRef) {

@@ -25,11 +25,10 @@ public:
     void login(std::string_view tokenRef, std::string_view pin) override;
     std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef, std::string_view algorithm,
                                    std::span<const std::uint8_t> data) override;
-    // sign_certificate (plugin.h): the certificate check and the signature on the logged-in token.
-    static constexpr bool kSignsCertificate = true;
-    std::vector<std::uint8_t> signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                              std::span<const std::uint8_t, 32> certSha256, std::string_view algorithm,
-                                              std::span<const std::uint8_t> data) override;
+    // check_certificate (plugin.h): the token and the certificate, live, without a login.
+    static constexpr bool kChecksCertificates = true;
+    void checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                          std::span<const std::uint8_t, 32> certSha256) override;
     void logout(std::string_view tokenRef) override;
 
 private:

@@ -173,18 +173,31 @@ typedef struct cabridge_plugin_api_v1 {
     cabridge_status (*list_token)(cabridge_plugin *self, const char *token_ref, cabridge_sink out, cabridge_error *err);
 
     /*
-     * Like sign, for a certificate the host has seen before, without the host
-     * reading the token again first: on the token logged in by `login`, the
-     * plugin first checks that the token still holds, under `cert_ref`, a
-     * certificate whose DER hashes (SHA-256) to the 32 bytes `cert_sha256`.
-     * When it does not, nothing is signed and the call returns
-     * CABRIDGE_ERR_CERTIFICATE_NOT_FOUND. Otherwise it signs exactly like sign
-     * (same algorithms, same results). Read live from the token (nothing cached).
-     * Requires a prior successful login, like sign.
+     * Checks, live and without logging in, that the token whose "ref" is
+     * `token_ref` is present now and holds, under `cert_ref` (a certificate
+     * reference this plugin wrote in list_tokens/list_token), a certificate
+     * whose DER hashes (SHA-256) to the 32 bytes at `cert_sha256`.
+     * Returns:
+     *   CABRIDGE_OK                        the token is present and holds it;
+     *   CABRIDGE_ERR_NO_TOKEN              that token is not present;
+     *   CABRIDGE_ERR_CERTIFICATE_NOT_FOUND the token is present, the certificate
+     *                                      (or that exact DER) is not on it;
+     *   any other status                   the token could not be read.
+     * The plugin promises: the answer comes from the token during this call
+     * (nothing cached from an earlier call); it never calls C_Login, asks for a
+     * PIN, or changes anything on the token (a read-only session is enough:
+     * certificates are public objects); a login the plugin still holds may be
+     * ended, as list_tokens may. It may keep what it learned about the token's
+     * slot for a `login` on that same token that follows immediately, and must
+     * drop it on any other call.
+     * The host calls it on a warm `authenticate` (a certificate it has seen on
+     * this connection) instead of list_token, before its own checks and before
+     * `login`, so a certificate that is gone is reported before any PIN is
+     * tried. On anything but CABRIDGE_OK the host reads the tokens again as
+     * without this call.
      */
-    cabridge_status (*sign_certificate)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
-                                        const uint8_t *cert_sha256, const char *algorithm, const uint8_t *data,
-                                        size_t data_len, cabridge_sink out, cabridge_error *err);
+    cabridge_status (*check_certificate)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
+                                         const uint8_t *cert_sha256, cabridge_error *err);
 } cabridge_plugin_api_v1;
 
 /* Size of the table up to and including `logout`: the calls every v1 plugin has. */

@@ -110,12 +110,11 @@ std::vector<std::uint8_t> GenericPlugin::sign(std::string_view tokenRef, std::st
     return service.sign(tokenRef, certRef, algorithm, data);
 }
 
-std::vector<std::uint8_t> GenericPlugin::signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                                         std::span<const std::uint8_t, 32> certSha256,
-                                                         std::string_view algorithm, std::span<const std::uint8_t> data) {
+void GenericPlugin::checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                      std::span<const std::uint8_t, 32> certSha256) {
     Pkcs11TokenService &service = requireTokens();
     requireOwnToken(tokenRef, false);
-    return service.signCertificate(tokenRef, certRef, certSha256, algorithm, data);
+    service.checkCertificate(tokenRef, certRef, certSha256);
 }
 
 void GenericPlugin::logout(std::string_view tokenRef) {

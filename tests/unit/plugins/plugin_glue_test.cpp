@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <stdexcept>
@@ -47,10 +48,11 @@ public:
     static constexpr std::uint32_t CKR_PIN_INCORRECT_VALUE = 0xA0;
 };
 
-// A plugin that offers sign_certificate: signs only for the hash {7, 7, ...}.
+// A plugin that offers check_certificate: holds only the certificate "01" with hash {7, 7, ...}
+// on token "t".
 class CheckingProbe final : public PluginInstance {
 public:
-    static constexpr bool kSignsCertificate = true;
+    static constexpr bool kChecksCertificates = true;
     static std::unique_ptr<CheckingProbe> create(const nlohmann::json &) { return std::make_unique<CheckingProbe>(); }
     nlohmann::json describe() override { return nlohmann::json::object(); }
     nlohmann::json listTokens() override { return nlohmann::json::array(); }
@@ -60,13 +62,12 @@ public:
                                    std::span<const std::uint8_t>) override {
         return {1, 2, 3};
     }
-    std::vector<std::uint8_t> signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                              std::span<const std::uint8_t, 32> certSha256, std::string_view algorithm,
-                                              std::span<const std::uint8_t> data) override {
-        for (const std::uint8_t b : certSha256)
-            if (b != 7)
-                throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "not that certificate");
-        return sign(tokenRef, certRef, algorithm, data);
+    void checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                          std::span<const std::uint8_t, 32> certSha256) override {
+        if (tokenRef != "t")
+            throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no such token");
+        if (certRef != "01" || std::ranges::any_of(certSha256, [](std::uint8_t b) { return b != 7; }))
+            throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "not that certificate");
     }
     void logout(std::string_view) override {}
 };
@@ -128,30 +129,27 @@ TEST_F(Glued, DefaultListTokenFiltersListTokensByRef) {
     EXPECT_EQ(api->list_token(self, nullptr, sink, &err), CABRIDGE_ERR_PLUGIN);
 }
 
-TEST_F(Glued, SignCertificateIsAbsentUnlessThePluginOffersIt) {
-    ASSERT_GE(api->struct_size, offsetof(cabridge_plugin_api_v1, sign_certificate) + sizeof api->sign_certificate);
-    EXPECT_EQ(api->sign_certificate, nullptr);
+TEST_F(Glued, CheckCertificateIsAbsentUnlessThePluginOffersIt) {
+    ASSERT_GE(api->struct_size, offsetof(cabridge_plugin_api_v1, check_certificate) + sizeof api->check_certificate);
+    EXPECT_EQ(api->check_certificate, nullptr);
 }
 
-TEST(GluedSignCertificate, PassesTheHashAndTheResultThrough) {
+TEST(GluedCheckCertificate, PassesTheHashAndTheAnswerThrough) {
     const cabridge_plugin_api_v1 *api = pluginApiFor<CheckingProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
-    ASSERT_NE(api->sign_certificate, nullptr);
+    ASSERT_NE(api->check_certificate, nullptr);
     cabridge_plugin *self = nullptr;
     cabridge_error err{};
     ASSERT_EQ(api->create("{}", &self, &err), CABRIDGE_OK);
-    std::string out;
-    cabridge_sink sink{&out, &append};
     std::array<std::uint8_t, 32> hash{};
     hash.fill(7);
-    const std::uint8_t data[] = {9};
-    EXPECT_EQ(api->sign_certificate(self, "t", "01", hash.data(), "RS256", data, 1, sink, &err), CABRIDGE_OK);
-    EXPECT_EQ(out, std::string("\x01\x02\x03", 3));
-    out.clear();
+    EXPECT_EQ(api->check_certificate(self, "t", "01", hash.data(), &err), CABRIDGE_OK);
+    EXPECT_EQ(api->check_certificate(self, "gone", "01", hash.data(), &err), CABRIDGE_ERR_NO_TOKEN);
+    EXPECT_EQ(api->check_certificate(self, "t", "02", hash.data(), &err), CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
     hash[31] = 8;
-    EXPECT_EQ(api->sign_certificate(self, "t", "01", hash.data(), "RS256", data, 1, sink, &err),
-              CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
-    EXPECT_TRUE(out.empty());
-    EXPECT_EQ(api->sign_certificate(self, "t", "01", nullptr, "RS256", data, 1, sink, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(api->check_certificate(self, "t", "01", hash.data(), &err), CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
+    EXPECT_STREQ(err.message, "not that certificate");
+    EXPECT_EQ(api->check_certificate(self, "t", "01", nullptr, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(api->check_certificate(self, nullptr, "01", hash.data(), &err), CABRIDGE_ERR_PLUGIN);
     api->destroy(self);
 }
 

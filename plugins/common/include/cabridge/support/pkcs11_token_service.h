@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -48,12 +49,15 @@ public:
     std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef, std::string_view algorithm,
                                    std::span<const std::uint8_t> data);
 
-    // sign() after checking, on the logged-in token, that it holds under `certRef`
-    // (hex CKA_ID) a certificate whose DER hashes to `certSha256`; otherwise
-    // PluginError CERTIFICATE_NOT_FOUND and nothing is signed. Reads no slot list.
-    std::vector<std::uint8_t> signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                              std::span<const std::uint8_t, 32> certSha256,
-                                              std::string_view algorithm, std::span<const std::uint8_t> data);
+    // plugin.h check_certificate: returns when the token named `tokenRef` is present
+    // and holds under `certRef` (hex CKA_ID) a certificate whose DER hashes to
+    // `certSha256`; PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Reads the
+    // slot list and that certificate object in a read-only session; never logs in
+    // (ends a login still open, as listing does). The slot list it read is kept for a
+    // login() on the same token that comes next and within kPreparedLoginLifetime,
+    // which then enumerates no slots; any other call drops it.
+    void checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                          std::span<const std::uint8_t, 32> certSha256);
 
     // Logs out and drops the session. Safe without a login.
     void logout(std::string_view tokenRef);
@@ -69,6 +73,11 @@ private:
     std::string modulePath_;
     std::string retryCounterSymbol_;
     std::unique_ptr<LoginSession> session_;
+    // Left by checkCertificate() for the login that follows it (not logged in).
+    std::unique_ptr<LoginSession> preparedLogin_;
+    // A login reuses the checked slot list only this soon after the check: the host
+    // logs in right after it, within the same request.
+    static constexpr std::chrono::milliseconds kPreparedLoginLifetime{2000};
 };
 
 // Parses "RS256"/"ES256"/"ES384"; throws PluginError(UNSUPPORTED) otherwise.

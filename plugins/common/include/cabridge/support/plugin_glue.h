@@ -47,20 +47,18 @@ struct cabridge_plugin {
         }
         return one;
     }
-    // sign_certificate: sign() after checking, on the logged-in token, that `certRef`
-    // names a certificate whose DER hashes to `certSha256` (PluginError
-    // CERTIFICATE_NOT_FOUND, nothing signed, otherwise). Offered in the C table only
-    // by a plugin class that declares `static constexpr bool kSignsCertificate = true`
-    // and overrides this; the default is never reached through the table.
-    virtual std::vector<std::uint8_t> signCertificate(std::string_view tokenRef, std::string_view certRef,
-                                                      std::span<const std::uint8_t, 32> certSha256,
-                                                      std::string_view algorithm, std::span<const std::uint8_t> data) {
+    // check_certificate (plugin.h): returns when the token `tokenRef` is present and
+    // holds under `certRef` a certificate whose DER hashes to `certSha256`; throws
+    // PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND when it does not. Never logs in.
+    // Offered in the C table only by a plugin class that declares
+    // `static constexpr bool kChecksCertificates = true` and overrides this; the
+    // default is never reached through the table.
+    virtual void checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                                  std::span<const std::uint8_t, 32> certSha256) {
         (void)tokenRef;
         (void)certRef;
         (void)certSha256;
-        (void)algorithm;
-        (void)data;
-        throw cabridge::PluginError(CABRIDGE_ERR_UNSUPPORTED, "sign_certificate is not implemented");
+        throw cabridge::PluginError(CABRIDGE_ERR_UNSUPPORTED, "check_certificate is not implemented");
     }
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
@@ -130,9 +128,9 @@ inline void flushNotice(cabridge_plugin *self, cabridge_error *err) noexcept {
     }
 }
 
-// A glued plugin class that offers sign_certificate (see signCertificate above).
+// A glued plugin class that offers check_certificate (see checkCertificate above).
 template <class Plugin>
-concept SignsCertificate = requires { requires Plugin::kSignsCertificate; };
+concept ChecksCertificates = requires { requires Plugin::kChecksCertificates; };
 
 template <class Plugin>
 struct PluginGlue {
@@ -209,17 +207,12 @@ struct PluginGlue {
         });
     }
 
-    static cabridge_status signCertificate(cabridge_plugin *self, const char *tokenRef, const char *certRef,
-                                           const std::uint8_t *certSha256, const char *algorithm,
-                                           const std::uint8_t *data, std::size_t dataLen, cabridge_sink out,
-                                           cabridge_error *err) noexcept {
-        if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr ||
-            algorithm == nullptr || (data == nullptr && dataLen != 0))
+    static cabridge_status checkCertificate(cabridge_plugin *self, const char *tokenRef, const char *certRef,
+                                            const std::uint8_t *certSha256, cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr)
             return CABRIDGE_ERR_PLUGIN;
         return guarded(err, [&] {
-            const std::vector<std::uint8_t> signature = self->signCertificate(
-                tokenRef, certRef, std::span<const std::uint8_t, 32>(certSha256, 32), algorithm, {data, dataLen});
-            writeToSink(out, signature);
+            self->checkCertificate(tokenRef, certRef, std::span<const std::uint8_t, 32>(certSha256, 32));
         });
     }
 
@@ -240,7 +233,7 @@ struct PluginGlue {
                                                   &sign,
                                                   &logout,
                                                   &listToken,
-                                                  SignsCertificate<Plugin> ? &signCertificate : nullptr};
+                                                  ChecksCertificates<Plugin> ? &checkCertificate : nullptr};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
