@@ -370,10 +370,10 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
     }
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(deadlines_.enumerate, [api, instance, tokenRef, certRef, certSha256](
-                                                          cabridge_sink, cabridge_error* err) {
-        return api->check_certificate(instance, tokenRef.c_str(), certRef.c_str(), certSha256.data(), err);
-    });
+    auto result = runPluginCall(
+        deadlines_.enumerate, [api, instance, tokenRef, certRef, certSha256](cabridge_sink, cabridge_error* err) {
+            return api->check_certificate(instance, tokenRef.c_str(), certRef.c_str(), certSha256.data(), err);
+        });
     if (!result) {
         exitAfterTokenTimeout(id_ + ": check_certificate");
     }

@@ -107,8 +107,14 @@ TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
 // logged in; returns its result for the caller to check.
 CommandResult tokenTool(LoginScenario& scenario, const std::vector<std::string>& action)
 {
-    std::vector<std::string> argv = {"/usr/bin/pkcs11-tool", "--module", kSoftHsmModule, "--token-label",
-                                     "LOGIN-KEY",             "--login",  "--pin",        kTokenPin};
+    std::vector<std::string> argv = {"/usr/bin/pkcs11-tool",
+                                     "--module",
+                                     kSoftHsmModule,
+                                     "--token-label",
+                                     "LOGIN-KEY",
+                                     "--login",
+                                     "--pin",
+                                     kTokenPin};
     argv.insert(argv.end(), action.begin(), action.end());
     return runCommand(argv, scenario.dir(), scenario.environment());
 }
@@ -175,9 +181,9 @@ TEST(WarmConnection, CertificateReplacedUnderItsIdIsNotFoundBeforeThePinIsTried)
     ASSERT_FALSE(keyId.empty());
     const auto removed = tokenTool(scenario, {"--delete-object", "--type", "cert", "--label", "org-rsa"});
     ASSERT_EQ(removed.exitCode, 0) << removed.err;
-    const auto written = tokenTool(scenario, {"--write-object",
-                                              (sharedPkiDir() / pkiEntry("org-ec")["der"].get<std::string>()).string(),
-                                              "--type", "cert", "--id", keyId, "--label", "org-rsa"});
+    const auto written = tokenTool(
+        scenario, {"--write-object", (sharedPkiDir() / pkiEntry("org-ec")["der"].get<std::string>()).string(), "--type",
+                   "cert", "--id", keyId, "--label", "org-rsa"});
     ASSERT_EQ(written.exitCode, 0) << written.err;
     const auto replaced = scenario.authenticate(*host, id, randomBytes(32), "Wr0ngPin01");
     EXPECT_EQ(errorCodeOf(replaced), "CERTIFICATE_NOT_FOUND") << replaced.dump();

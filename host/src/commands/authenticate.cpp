@@ -4,6 +4,9 @@
 // arguments -> origin allowed -> certificate found -> certificate valid now ->
 // challenge well-formed -> PIN form -> legacy mode allowed -> login -> sign ->
 // logout (always after a successful login, even when sign fails).
+// "Certificate found" is read live from the token on every request; for a certificate
+// already seen on this connection through the plugin's check_certificate where it has
+// one (certificate_finder.h), still before any of the later checks and before C_Login.
 #include "command_context.h"
 
 #include "base64.h"

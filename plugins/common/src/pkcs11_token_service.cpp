@@ -180,8 +180,7 @@ void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) 
         session = std::make_unique<LoginSession>(mod);
         session->slot = session->slots.findToken(tokenRef);
         if (session->slot == nullptr)
-            throw PluginError(CABRIDGE_ERR_NO_TOKEN,
-                              "no token with reference " + std::string(tokenRef.substr(0, 64)));
+            throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no token with reference " + std::string(tokenRef.substr(0, 64)));
         session->tokenRef = std::string(tokenRef);
     }
 

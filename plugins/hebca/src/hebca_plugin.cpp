@@ -63,7 +63,7 @@ std::vector<std::uint8_t> HebcaPlugin::sign(std::string_view tokenRef, std::stri
 }
 
 void HebcaPlugin::checkCertificate(std::string_view tokenRef, std::string_view certRef,
-                      std::span<const std::uint8_t, 32> certSha256) {
+                                   std::span<const std::uint8_t, 32> certSha256) {
     Pkcs11TokenService *service = tokens();
     if (service == nullptr)
         throw PluginError(CABRIDGE_ERR_NO_TOKEN, noModuleMessage());

@@ -111,7 +111,7 @@ std::vector<std::uint8_t> GenericPlugin::sign(std::string_view tokenRef, std::st
 }
 
 void GenericPlugin::checkCertificate(std::string_view tokenRef, std::string_view certRef,
-                      std::span<const std::uint8_t, 32> certSha256) {
+                                     std::span<const std::uint8_t, 32> certSha256) {
     Pkcs11TokenService &service = requireTokens();
     requireOwnToken(tokenRef, false);
     service.checkCertificate(tokenRef, certRef, certSha256);

@@ -130,7 +130,9 @@ inline void flushNotice(cabridge_plugin *self, cabridge_error *err) noexcept {
 
 // A glued plugin class that offers check_certificate (see checkCertificate above).
 template <class Plugin>
-concept ChecksCertificates = requires { requires Plugin::kChecksCertificates; };
+concept ChecksCertificates = requires {
+    requires Plugin::kChecksCertificates;
+};
 
 template <class Plugin>
 struct PluginGlue {
@@ -211,9 +213,8 @@ struct PluginGlue {
                                             const std::uint8_t *certSha256, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr)
             return CABRIDGE_ERR_PLUGIN;
-        return guarded(err, [&] {
-            self->checkCertificate(tokenRef, certRef, std::span<const std::uint8_t, 32>(certSha256, 32));
-        });
+        return guarded(
+            err, [&] { self->checkCertificate(tokenRef, certRef, std::span<const std::uint8_t, 32>(certSha256, 32)); });
     }
 
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
