@@ -201,8 +201,10 @@ int warm(int n, const std::string &request_file, const std::vector<std::string> 
     wait4(c.pid, &status, 0, &ru);
     std::printf(
         "{\"runs\":%d,\"host\":{\"median_ms\":%.3f,\"p90_ms\":%.3f,\"cpu_ms_per_request\":%.3f,"
-        "\"peak_rss_kb\":%ld}}\n",
+        "\"peak_rss_kb\":%ld,\"samples_ms\":[",
         n, median(h), percentile(h, 0.9), n > 0 ? static_cast<double>(cpu1 - cpu0) / 1e6 / n : 0.0, ru.ru_maxrss);
+    for (std::size_t i = 0; i < h.size(); ++i) std::printf("%s%.3f", i == 0 ? "" : ",", h[i]);
+    std::printf("]}}\n");
     return 0;
 }
 }  // namespace

@@ -7,7 +7,8 @@ same software token, so the numbers compare like with like on any machine:
   - cold listing:       cabridge-host spawn -> list-certificates reply  vs  raw libp11 listing
   - cold authenticate:  cabridge-host spawn -> authenticate reply (informational)
   - warm authenticate:  authenticate on an open host connection  vs  raw libp11 login+sign+logout
-                        (wall time, medians; and CPU time per request, means: load-independent-ish)
+                        (wall time, medians; and CPU time per request, means, which a busy machine
+                        distorts less), the two alternating in 5 rounds
 Usage: bench/run.py [--build DIR] [--runs N] [--out docs/benchmarks.md]
 """
 import argparse
@@ -26,6 +27,7 @@ import datetime
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXT_ID = "nojnbkjmnolldjcnebneodoflnialbln"
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+ROUNDS = 5  # warm authenticate: host and raw libp11 alternate this many times
 
 
 def frame(obj):
@@ -104,15 +106,28 @@ def main():
                     "arguments": {"certificateId": cert["id"], "challenge": challenge, "pin": "123456"}}
             auth_path = req_file(f"auth-{label}.json", auth)
             n_auth = max(20, a.runs // 4)
-            warm = driver(build, ["warm", str(n_auth), auth_path, "--", *host_cmd], env)
-            # Raw libp11 on the same token: open session, login, find the key, sign, logout per
-            # iteration (the first iteration, which loads the key cache, is dropped).
-            raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
-                                  "123456", cert_name, str(n_auth + 1)], env=env, capture_output=True,
-                                 text=True, check=True)
-            raw_lines = [line.split() for line in raw.stdout.splitlines()][1:]
-            raw_ms = [int(wall) / 1000.0 for wall, _ in raw_lines]
-            raw_cpu_ms = statistics.mean(int(cpu) / 1000.0 for _, cpu in raw_lines) if raw_lines else None
+            # Host and raw libp11 alternate in ROUNDS rounds so that drift in machine load hits
+            # both alike; medians are over all requests / iterations of all rounds.
+            per_round = max(4, n_auth // ROUNDS)
+            host_ms, host_cpu, raw_ms, raw_cpu, rss = [], [], [], [], 0
+            for _ in range(ROUNDS):
+                run = driver(build, ["warm", str(per_round), auth_path, "--", *host_cmd], env)
+                host_ms += run["host"].pop("samples_ms")
+                host_cpu.append(run["host"]["cpu_ms_per_request"])
+                rss = max(rss, run["host"]["peak_rss_kb"])
+                # Raw libp11 on the same token: open session, login, find the key, sign, logout per
+                # iteration (the first iteration, which loads the key cache, is dropped).
+                raw = subprocess.run([os.path.join(build, "bench", "baseline-libp11"), "auth", SOFTHSM, token_label,
+                                      "123456", cert_name, str(per_round + 1)], env=env, capture_output=True,
+                                     text=True, check=True)
+                raw_lines = [line.split() for line in raw.stdout.splitlines()][1:]
+                raw_ms += [int(wall) / 1000.0 for wall, _ in raw_lines]
+                raw_cpu += [int(cpu) / 1000.0 for _, cpu in raw_lines]
+            warm = {"runs": len(host_ms), "rounds": ROUNDS,
+                    "host": {"median_ms": statistics.median(host_ms),
+                             "p90_ms": sorted(host_ms)[int(0.9 * len(host_ms))],
+                             "cpu_ms_per_request": statistics.mean(host_cpu), "peak_rss_kb": rss}}
+            raw_cpu_ms = statistics.mean(raw_cpu) if raw_cpu else None
             cold = driver(build, ["cold", str(max(20, a.runs // 4)), "--", *host_cmd, "--",
                                   os.path.join(build, "bench", "baseline-echo-host")], dict(env, BENCH_REQUEST=auth_path))
             raw_median = statistics.median(raw_ms) if raw_ms else None

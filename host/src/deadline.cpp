@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unistd.h>
 
@@ -73,6 +74,81 @@ std::shared_ptr<Worker>& idleWorker()
     return worker;
 }
 
+// The watchdog of runUnderWatchdog. Its thread holds a shared_ptr to it, so it outlives
+// the statics at exit (its thread is never joined).
+class Watchdog {
+public:
+    static Watchdog& instance()
+    {
+        static const std::shared_ptr<Watchdog> watchdog = start();
+        return *watchdog;
+    }
+
+    void arm(std::chrono::milliseconds limit, std::string_view what)
+    {
+        std::lock_guard lock(mutex_);
+        deadline_ = Clock::now() + limit;
+        what_.assign(what);
+        armed_ = true;
+        if (deadline_ < sleepingUntil_) {
+            wake_.notify_one();
+        }
+    }
+
+    void disarm()
+    {
+        std::unique_lock lock(mutex_);
+        armed_ = false;
+        if (fired_) {
+            // The call returned just as its deadline passed: the watchdog is replying and
+            // ending the process; nothing may be written after its reply.
+            lock.unlock();
+            for (;;) {
+                ::pause();
+            }
+        }
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    static std::shared_ptr<Watchdog> start()
+    {
+        auto watchdog = std::make_shared<Watchdog>();
+        std::thread([watchdog] { watchdog->loop(); }).detach();
+        return watchdog;
+    }
+
+    [[noreturn]] void loop()
+    {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            if (armed_ && Clock::now() >= deadline_) {
+                fired_ = true;
+                const std::string what = what_;
+                lock.unlock();
+                exitAfterTokenTimeout(what);
+            }
+            sleepingUntil_ = armed_ ? deadline_ : Clock::time_point::max();
+            if (armed_) {
+                wake_.wait_until(lock, sleepingUntil_);
+            } else {
+                wake_.wait(lock);
+            }
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool armed_ = false;
+    bool fired_ = false;
+    Clock::time_point deadline_ {};
+    // Until when the watchdog sleeps (max while nothing is armed): an arm() with a later
+    // deadline need not wake it, it re-checks when it wakes.
+    Clock::time_point sleepingUntil_ = Clock::time_point::max();
+    std::string what_;
+};
+
 std::function<void(std::string_view)>& replyHook()
 {
     static std::function<void(std::string_view)> hook;
@@ -112,6 +188,19 @@ bool runWithDeadline(std::chrono::milliseconds limit, std::function<void()> work
         std::rethrow_exception(state->failure);
     }
     return true;
+}
+
+void runUnderWatchdog(std::chrono::milliseconds limit, std::string_view what, const std::function<void()>& work)
+{
+    static std::mutex serialize;
+    std::lock_guard serialized(serialize);
+    Watchdog& watchdog = Watchdog::instance();
+    watchdog.arm(limit, what);
+    struct Disarm {
+        Watchdog& watchdog;
+        ~Disarm() { watchdog.disarm(); }
+    } disarmAtEnd {watchdog};
+    work();
 }
 
 void setTokenTimeoutReplyHook(std::function<void(std::string_view)> hook)

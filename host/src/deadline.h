@@ -18,6 +18,16 @@ namespace cabridge {
 // used again) and the next call starts a new one. Calls are serialized.
 bool runWithDeadline(std::chrono::milliseconds limit, std::function<void()> work);
 
+// Runs `work` on the calling thread while a watchdog thread (started on first use, kept)
+// keeps the deadline: if `work` has not returned after `limit`, the watchdog calls
+// exitAfterTokenTimeout(what), which replies and ends the process while the call is still
+// stuck. For token calls, whose timeout ends the process anyway: unlike runWithDeadline
+// the call needs no hand-off to another thread (two context switches per call, and on a
+// busy machine a wait until the worker is scheduled). The watchdog is woken only when a
+// call's deadline is earlier than the one it already sleeps towards. An exception from
+// `work` propagates. Calls are serialized.
+void runUnderWatchdog(std::chrono::milliseconds limit, std::string_view what, const std::function<void()>& work);
+
 // What the process does after a token call passed its deadline: run the reply
 // hook (the controller sends TOKEN_NOT_RESPONDING for the current request), flush
 // the log, then _exit(3) without running destructors, so the plugin is never

@@ -49,6 +49,22 @@ std::shared_ptr<CallResult> runPluginCall(std::chrono::milliseconds limit, Call 
     return finished ? result : nullptr;
 }
 
+// A token call (list, identify, login, sign, logout) on the calling thread under the
+// watchdog (deadline.h): past its deadline the process replies TOKEN_NOT_RESPONDING and
+// exits, so there is nothing to return then.
+template <class Call>
+std::shared_ptr<CallResult> runTokenCall(std::chrono::milliseconds limit, const std::string& what, Call call)
+{
+    auto result = std::make_shared<CallResult>();
+    runUnderWatchdog(limit, what, [&result, &call] {
+        result->err.retries_left = -1;
+        const cabridge_sink sink {result.get(), &appendToResult};
+        result->status = call(sink, &result->err);
+        result->err.message[sizeof result->err.message - 1] = '\0';
+    });
+    return result;
+}
+
 std::string describeFailure(std::string_view call, const CallResult& r)
 {
     std::string text = std::string(call) + " returned status " + std::to_string(static_cast<int>(r.status));
@@ -289,12 +305,9 @@ nlohmann::json Plugin::listTokens()
 {
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(deadlines_.enumerate, [api, instance](cabridge_sink sink, cabridge_error* err) {
-        return api->list_tokens(instance, sink, err);
-    });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": list_tokens");
-    }
+    auto result = runTokenCall(
+        deadlines_.enumerate, id_ + ": list_tokens",
+        [api, instance](cabridge_sink sink, cabridge_error* err) { return api->list_tokens(instance, sink, err); });
     return jsonArrayResult("list_tokens", *result);
 }
 
@@ -305,13 +318,10 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     }
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(deadlines_.enumerate,
-                                [api, instance, tokenRef](cabridge_sink sink, cabridge_error* err) {
-                                    return api->list_token(instance, tokenRef.c_str(), sink, err);
-                                });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": list_token");
-    }
+    auto result = runTokenCall(deadlines_.enumerate, id_ + ": list_token",
+                               [api, instance, tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                   return api->list_token(instance, tokenRef.c_str(), sink, err);
+                               });
     return jsonArrayResult("list_token", *result);
 }
 
@@ -320,12 +330,10 @@ nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
     auto api = api_;
     auto instance = instance_;
     auto bytes = std::make_shared<std::vector<std::uint8_t>>(der.begin(), der.end());
-    auto result = runPluginCall(deadlines_.enumerate, [api, instance, bytes](cabridge_sink sink, cabridge_error* err) {
-        return api->identify(instance, bytes->data(), bytes->size(), sink, err);
-    });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": identify");
-    }
+    auto result = runTokenCall(deadlines_.enumerate, id_ + ": identify",
+                               [api, instance, bytes](cabridge_sink sink, cabridge_error* err) {
+                                   return api->identify(instance, bytes->data(), bytes->size(), sink, err);
+                               });
     throwIfFailed("identify", *result);
     auto json = parsePluginJson("identify", result->out);
     return json.is_object() ? json : nlohmann::json::object();
@@ -335,12 +343,10 @@ void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const Secr
 {
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(deadlines_.login, [api, instance, tokenRef, pin](cabridge_sink, cabridge_error* err) {
-        return api->login(instance, tokenRef.c_str(), pin->data(), pin->size(), err);
-    });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": login");
-    }
+    auto result = runTokenCall(deadlines_.login, id_ + ": login",
+                               [api, instance, tokenRef, pin](cabridge_sink, cabridge_error* err) {
+                                   return api->login(instance, tokenRef.c_str(), pin->data(), pin->size(), err);
+                               });
     throwIfFailed("login", *result);
 }
 
@@ -350,14 +356,12 @@ std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::s
     auto api = api_;
     auto instance = instance_;
     auto bytes = std::make_shared<std::vector<std::uint8_t>>(data.begin(), data.end());
-    auto result = runPluginCall(
-        deadlines_.sign, [api, instance, tokenRef, certRef, algorithm, bytes](cabridge_sink sink, cabridge_error* err) {
+    auto result = runTokenCall(
+        deadlines_.sign, id_ + ": sign",
+        [api, instance, tokenRef, certRef, algorithm, bytes](cabridge_sink sink, cabridge_error* err) {
             return api->sign(instance, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), bytes->data(),
                              bytes->size(), sink, err);
         });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": sign");
-    }
     throwIfFailed("sign", *result);
     return {result->out.begin(), result->out.end()};
 }
@@ -370,13 +374,11 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
     }
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(
-        deadlines_.enumerate, [api, instance, tokenRef, certRef, certSha256](cabridge_sink, cabridge_error* err) {
-            return api->check_certificate(instance, tokenRef.c_str(), certRef.c_str(), certSha256.data(), err);
-        });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": check_certificate");
-    }
+    auto result = runTokenCall(deadlines_.enumerate, id_ + ": check_certificate",
+                               [api, instance, tokenRef, certRef, certSha256](cabridge_sink, cabridge_error* err) {
+                                   return api->check_certificate(instance, tokenRef.c_str(), certRef.c_str(),
+                                                                 certSha256.data(), err);
+                               });
     if (result->status == CABRIDGE_ERR_NO_TOKEN || result->status == CABRIDGE_ERR_CERTIFICATE_NOT_FOUND) {
         return false;
     }
@@ -388,12 +390,10 @@ void Plugin::logout(const std::string& tokenRef)
 {
     auto api = api_;
     auto instance = instance_;
-    auto result = runPluginCall(deadlines_.login, [api, instance, tokenRef](cabridge_sink, cabridge_error* err) {
-        return api->logout(instance, tokenRef.c_str(), err);
-    });
-    if (!result) {
-        exitAfterTokenTimeout(id_ + ": logout");
-    }
+    auto result = runTokenCall(deadlines_.login, id_ + ": logout",
+                               [api, instance, tokenRef](cabridge_sink, cabridge_error* err) {
+                                   return api->logout(instance, tokenRef.c_str(), err);
+                               });
     throwIfFailed("logout", *result);
 }
 
