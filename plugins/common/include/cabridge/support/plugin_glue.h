@@ -213,8 +213,9 @@ struct PluginGlue {
                                             const std::uint8_t *certSha256, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr)
             return CABRIDGE_ERR_PLUGIN;
-        return guarded(
-            err, [&] { self->checkCertificate(tokenRef, certRef, std::span<const std::uint8_t, 32>(certSha256, 32)); });
+        const std::span<const std::uint8_t, 32> sha256(certSha256, 32);
+        // cppcheck-suppress throwInNoexceptFunction ; the throw (PluginInstance's default checkCertificate) is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] { self->checkCertificate(tokenRef, certRef, sha256); });
     }
 
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
