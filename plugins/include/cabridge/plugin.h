@@ -17,9 +17,10 @@
  * sink.write() any number of times during the call and never after it returns.
  *
  * Threads: the host calls a plugin from one thread at a time, but not always
- * the same thread (token calls run on a worker so the host can enforce a
- * deadline). A call that passes its deadline is abandoned: the host replies to
- * the browser and exits without calling the plugin again.
+ * the same thread (create/describe run on a worker thread, token calls on the
+ * host's main thread while a watchdog keeps their deadline). A call that passes
+ * its deadline is abandoned: the host replies to the browser and exits without
+ * calling the plugin again.
  *
  * Secrets: `login` receives the PIN as a pointer and a length. The buffer is
  * owned by the host and wiped after the call; a plugin must not keep, copy into
