@@ -186,7 +186,7 @@ nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)
         ::explicit_bzero(body.data(), body.size());
         currentId_ = id;
         reply = {{"id", id}, {"result", dispatch(request)}};
-        Logger::info("served " + request.command + " for " + request.origin);
+        servedLine_ = "served " + request.command + " for " + request.origin;
     } catch (const HostError& e) {
         Logger::warn(std::string(errorCodeName(e.code())) + ": " + e.what());
         reply = makeErrorReply(id, e.code(), e.details());
@@ -231,6 +231,11 @@ int Controller::run()
             const auto reply = handleMessage(frame.body);
             if (!writeReply(reply)) {
                 return 1;
+            }
+            if (!servedLine_.empty()) {
+                // After the reply, not before: the page waits for the reply, not for the log.
+                Logger::info(servedLine_);
+                servedLine_.clear();
             }
             if (quitRequested_) {
                 Logger::info("quit requested, exiting");

@@ -59,6 +59,7 @@ private:
     TokenEngineFactory engineFactory_;
     bool quitRequested_ = false;
     nlohmann::json currentId_;  // of the request being served, for the deadline reply
+    std::string servedLine_;    // logged once the reply is written
     std::optional<std::vector<DiscoveredDescriptor>> descriptors_;
     std::optional<AdminPolicyLoad> adminPolicy_;
     std::vector<PluginSummary> plugins_;

@@ -40,7 +40,11 @@ std::optional<std::string> readSmallFile(const std::filesystem::path& file, std:
             if (n == 0) {
                 break;
             }
+            const bool shortRead = static_cast<std::size_t>(n) < buffer.size() - used;
             used += static_cast<std::size_t>(n);
+            if (shortRead) {
+                break;  // a regular file reads short only at its end: no extra read() to see 0
+            }
         }
         if (!failed && used <= maxBytes) {
             buffer.resize(used);

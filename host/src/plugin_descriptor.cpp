@@ -1,5 +1,14 @@
 #include "plugin_descriptor.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <climits>
+#include <optional>
+#include <utility>
+
 namespace cabridge {
 namespace {
 
@@ -87,23 +96,57 @@ PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::s
     return d;
 }
 
+namespace {
+
+// The real path of an existing file and whether it is a regular file, in three system calls:
+// std::filesystem::canonical reads the link of every path component (a cold `status` resolves a
+// library and the plugin directories on every start). Falls back to canonical without /proc.
+std::optional<std::pair<std::filesystem::path, bool>> realPath(const std::filesystem::path& path)
+{
+    const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    struct stat st {};
+    const bool statted = ::fstat(fd, &st) == 0;
+    std::array<char, PATH_MAX> buffer {};
+    const std::string link = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t length = ::readlink(link.c_str(), buffer.data(), buffer.size());
+    ::close(fd);
+    if (!statted) {
+        return std::nullopt;
+    }
+    if (length > 0 && static_cast<std::size_t>(length) < buffer.size() && buffer[0] == '/') {
+        return std::pair {std::filesystem::path(std::string(buffer.data(), static_cast<std::size_t>(length))),
+                          S_ISREG(st.st_mode)};
+    }
+    std::error_code ec;
+    auto real = std::filesystem::canonical(path, ec);
+    if (ec) {
+        return std::nullopt;
+    }
+    return std::pair {std::move(real), S_ISREG(st.st_mode)};
+}
+
+}  // namespace
+
 std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
                                            const std::vector<std::filesystem::path>& pluginDirs)
 {
     const std::filesystem::path candidate = std::filesystem::path(library).is_absolute()
                                                 ? std::filesystem::path(library)
                                                 : descriptorFile.parent_path() / library;
-    std::error_code ec;
-    auto real = std::filesystem::canonical(candidate, ec);
-    if (ec || !std::filesystem::is_regular_file(real, ec)) {
+    const auto resolved = realPath(candidate);
+    if (!resolved || !resolved->second) {
         throw DescriptorError("plugin library not found: " + candidate.string());
     }
+    const auto& real = resolved->first;
     for (const auto& dir : pluginDirs) {
-        const auto realDir = std::filesystem::canonical(dir, ec);
-        if (ec) {
+        const auto realDir = realPath(dir);
+        if (!realDir) {
             continue;
         }
-        const auto rel = real.lexically_relative(realDir);
+        const auto rel = real.lexically_relative(realDir->first);
         if (!rel.empty() && *rel.begin() != ".." && rel.is_relative()) {
             return real;
         }
