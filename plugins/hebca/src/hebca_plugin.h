@@ -26,9 +26,8 @@ public:
     std::vector<std::uint8_t> sign(std::string_view tokenRef, std::string_view certRef, std::string_view algorithm,
                                    std::span<const std::uint8_t> data) override;
     // check_certificate (plugin.h): the token and the certificate, live, without a login.
-    static constexpr bool kChecksCertificates = true;
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
-                          std::span<const std::uint8_t, 32> certSha256) override;
+                          std::span<const std::uint8_t, 32> certSha256);
     void logout(std::string_view tokenRef) override;
 
 private:

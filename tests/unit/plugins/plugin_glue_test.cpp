@@ -52,7 +52,6 @@ public:
 // on token "t".
 class CheckingProbe final : public PluginInstance {
 public:
-    static constexpr bool kChecksCertificates = true;
     static std::unique_ptr<CheckingProbe> create(const nlohmann::json &) { return std::make_unique<CheckingProbe>(); }
     nlohmann::json describe() override { return nlohmann::json::object(); }
     nlohmann::json listTokens() override { return nlohmann::json::array(); }
@@ -63,7 +62,7 @@ public:
         return {1, 2, 3};
     }
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
-                          std::span<const std::uint8_t, 32> certSha256) override {
+                          std::span<const std::uint8_t, 32> certSha256) {
         if (tokenRef != "t")
             throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no such token");
         if (certRef != "01" || std::ranges::any_of(certSha256, [](std::uint8_t b) { return b != 7; }))

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -47,19 +48,13 @@ struct cabridge_plugin {
         }
         return one;
     }
-    // check_certificate (plugin.h): returns when the token `tokenRef` is present and
-    // holds under `certRef` a certificate whose DER hashes to `certSha256`; throws
-    // PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND when it does not. Never logs in.
-    // Offered in the C table only by a plugin class that declares
-    // `static constexpr bool kChecksCertificates = true` and overrides this; the
-    // default is never reached through the table.
-    virtual void checkCertificate(std::string_view tokenRef, std::string_view certRef,
-                                  std::span<const std::uint8_t, 32> certSha256) {
-        (void)tokenRef;
-        (void)certRef;
-        (void)certSha256;
-        throw cabridge::PluginError(CABRIDGE_ERR_UNSUPPORTED, "check_certificate is not implemented");
-    }
+    // check_certificate (plugin.h) has no member here: a plugin class offers it by declaring
+    //   void checkCertificate(std::string_view tokenRef, std::string_view certRef,
+    //                         std::span<const std::uint8_t, 32> certSha256);
+    // which returns when the token `tokenRef` is present and holds under `certRef` a
+    // certificate whose DER hashes to `certSha256`, throws PluginError NO_TOKEN /
+    // CERTIFICATE_NOT_FOUND when it does not, and never logs in. A class without it leaves
+    // the table entry null (ChecksCertificates below).
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -128,10 +123,11 @@ inline void flushNotice(cabridge_plugin *self, cabridge_error *err) noexcept {
     }
 }
 
-// A glued plugin class that offers check_certificate (see checkCertificate above).
+// A glued plugin class that offers check_certificate: it declares checkCertificate (see
+// cabridge_plugin above).
 template <class Plugin>
-concept ChecksCertificates = requires {
-    requires Plugin::kChecksCertificates;
+concept ChecksCertificates = requires(Plugin &plugin, std::string_view ref, std::span<const std::uint8_t, 32> sha256) {
+    { plugin.checkCertificate(ref, ref, sha256) } -> std::same_as<void>;
 };
 
 template <class Plugin>
@@ -214,8 +210,17 @@ struct PluginGlue {
         if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr)
             return CABRIDGE_ERR_PLUGIN;
         const std::span<const std::uint8_t, 32> sha256(certSha256, 32);
-        // cppcheck-suppress throwInNoexceptFunction ; the throw (PluginInstance's default checkCertificate) is in the lambda, which guarded() runs inside catch (...)
-        return guarded(err, [&] { self->checkCertificate(tokenRef, certRef, sha256); });
+        // Only instantiated for a Plugin with checkCertificate (checkCertificateEntry), whose
+        // instances are the only `self` this table is ever called with.
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] { static_cast<Plugin *>(self)->checkCertificate(tokenRef, certRef, sha256); });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::check_certificate) checkCertificateEntry() {
+        if constexpr (ChecksCertificates<Plugin>)
+            return &checkCertificate;
+        else
+            return nullptr;
     }
 
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
@@ -235,7 +240,7 @@ struct PluginGlue {
                                                   &sign,
                                                   &logout,
                                                   &listToken,
-                                                  ChecksCertificates<Plugin> ? &checkCertificate : nullptr};
+                                                  checkCertificateEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
