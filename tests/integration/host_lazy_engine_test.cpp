@@ -3,8 +3,7 @@
 // OpenSSL; the first token command loads them; anything the records cannot vouch for (a new or
 // changed build, a plugin that failed) is loaded for real; a missing engine module is an
 // installation error, not a crash.
-#include "host_process.h"
-#include "test_certificates.h"
+#include "plugin_dir_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -16,41 +15,9 @@ namespace {
 
 constexpr const char* kPortal = "https://si.example.gov.cn";
 
-class HostLazyEngine : public ::testing::Test {
+class HostLazyEngine : public PluginDirFixture {
 protected:
-    HostLazyEngine() : plugins_(dir_.path() / "plugins")
-    {
-        std::filesystem::create_directories(plugins_);
-        config_ = dir_.write("host.json", nlohmann::json {{"pluginDirs", {plugins_.string()}},
-                                                          {"policyFile", (dir_.path() / "policy.json").string()},
-                                                          {"logFile", (dir_.path() / "host.log").string()}}
-                                              .dump());
-    }
-
-    // Copies `library` into the plugin dir as lib<id>.so and writes <id>.json.
-    void addPlugin(const std::string& id, const char* library, const nlohmann::json& config)
-    {
-        const std::string name = "lib" + id + ".so";
-        std::filesystem::copy_file(library, plugins_ / name, std::filesystem::copy_options::overwrite_existing);
-        dir_.write("plugins/" + id + ".json",
-                   nlohmann::json {{"id", id}, {"name", id}, {"abi", 1}, {"library", name}, {"config", config}}.dump());
-    }
-
-    // The soft plugin with one token holding one certificate, for `kPortal`.
-    nlohmann::json softConfig()
-    {
-        CertificateSpec spec;
-        spec.subject = {{"CN", "河北测试科技有限公司"}};
-        const auto made = makeCertificateAndKey(spec);
-        const auto der = dir_.write("cert.der", std::string(made.der.begin(), made.der.end()));
-        const auto key = dir_.write("cert.key.pem", made.keyPem);
-        return {{"origins", {kPortal}},
-                {"tokens",
-                 {{{"serial", "SOFT-1"},
-                   {"label", "KEY-1"},
-                   {"pin", "123456"},
-                   {"certificates", {{{"label", "c"}, {"der", der.string()}, {"key", key.string()}}}}}}}};
-    }
+    nlohmann::json softConfig() { return PluginDirFixture::softConfig(kPortal); }
 
     static nlohmann::json status(HostProcess& host, const std::string& origin = kPortal)
     {
@@ -76,10 +43,6 @@ protected:
     {
         return mapped.find(file) != std::string::npos;
     }
-
-    TempDir dir_;
-    std::filesystem::path plugins_;
-    std::filesystem::path config_;
 };
 
 }  // namespace
@@ -124,13 +87,15 @@ TEST_F(HostLazyEngine, StatusFromStartRecordsLoadsNeitherPluginNorOpenSslUntilAT
 
 TEST_F(HostLazyEngine, AChangedPluginBuildIsLoadedForRealBeforeStatusAnswers)
 {
-    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    const auto config = softConfig();
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, config);
     {
         HostProcess first(config_);
         EXPECT_EQ(status(first)["result"]["plugins"][0]["state"], "ok");
     }
-    // The administrator drops in a different build under the same name: one that fails to start.
-    addPlugin("soft", CABRIDGE_TEST_ABI99_PLUGIN, softConfig());
+    // The administrator drops in a different build under the same name, same configuration:
+    // one that fails to start.
+    addPlugin("soft", CABRIDGE_TEST_ABI99_PLUGIN, config);
     for (int start = 0; start < 2; ++start) {
         // A plugin that failed is never recorded: every start loads it and says why, now.
         HostProcess host(config_);
@@ -157,7 +122,5 @@ TEST_F(HostLazyEngine, MissingEngineModuleIsAnInstallationErrorAndTheHostKeepsSe
     }
     EXPECT_EQ(host.request({{"id", 3}, {"command", "quit"}, {"origin", kPortal}})["result"], nlohmann::json::object());
     EXPECT_EQ(host.waitForExit(), 0);
-    std::ifstream in(dir_.path() / "host.log");
-    const std::string log(std::istreambuf_iterator<char>(in), {});
-    EXPECT_NE(log.find("cabridge-host-engine.so cannot be loaded"), std::string::npos) << log;
+    EXPECT_NE(log().find("cabridge-host-engine.so cannot be loaded"), std::string::npos) << log();
 }

@@ -1,8 +1,7 @@
 // Plugins that crash while starting (host/src/plugin_probe.h): in a static constructor when the
 // library is loaded, and in create. The real host must report them as broken plugins and keep
 // serving the others, instead of dying on every start.
-#include "host_process.h"
-#include "test_certificates.h"
+#include "plugin_dir_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -16,48 +15,15 @@ namespace {
 
 constexpr const char* kPortal = "https://si.example.gov.cn";
 
-class HostPluginCrash : public ::testing::Test {
+class HostPluginCrash : public PluginDirFixture {
 protected:
-    HostPluginCrash() : plugins_(dir_.path() / "plugins")
-    {
-        std::filesystem::create_directories(plugins_);
-        config_ = dir_.write("host.json", nlohmann::json {{"pluginDirs", {plugins_.string()}},
-                                                          {"policyFile", (dir_.path() / "policy.json").string()},
-                                                          {"logFile", (dir_.path() / "host.log").string()}}
-                                              .dump());
-    }
-
-    // Copies `library` into the plugin dir as lib<id>.so and writes <id>.json.
+    // Every plugin here gets a 5 s enumerate deadline, so a probe that hangs ends the test soon.
     void addPlugin(const std::string& id, const char* library, const nlohmann::json& config)
     {
-        const std::string name = "lib" + id + ".so";
-        std::filesystem::copy_file(library, plugins_ / name, std::filesystem::copy_options::overwrite_existing);
-        dir_.write("plugins/" + id + ".json", nlohmann::json {{"id", id},
-                                                              {"name", id},
-                                                              {"abi", 1},
-                                                              {"library", name},
-                                                              {"config", config},
-                                                              {"deadlines", {{"enumerateMs", 5000}}}}
-                                                  .dump());
+        PluginDirFixture::addPlugin(id, library, config, {{"deadlines", {{"enumerateMs", 5000}}}});
     }
 
-    // The soft plugin with one token holding one certificate, for `kPortal`.
-    nlohmann::json softConfig()
-    {
-        CertificateSpec spec;
-        spec.subject = {{"CN", "河北测试科技有限公司"}};
-        const auto made = makeCertificateAndKey(spec);
-        // Files of their own: a plugin's identity includes the files its config names.
-        const std::string name = "cert" + std::to_string(++certificates_);
-        const auto der = dir_.write(name + ".der", std::string(made.der.begin(), made.der.end()));
-        const auto key = dir_.write(name + ".key.pem", made.keyPem);
-        return {{"origins", {kPortal}},
-                {"tokens",
-                 {{{"serial", "SOFT-1"},
-                   {"label", "KEY-1"},
-                   {"pin", "123456"},
-                   {"certificates", {{{"label", "c"}, {"der", der.string()}, {"key", key.string()}}}}}}}};
-    }
+    nlohmann::json softConfig() { return PluginDirFixture::softConfig(kPortal); }
 
     std::map<std::string, nlohmann::json> pluginsById(HostProcess& host)
     {
@@ -74,12 +40,6 @@ protected:
                                          {"origin", kPortal},
                                          {"arguments", nlohmann::json::object()}});
         return reply["result"]["certificates"].size();
-    }
-
-    std::string log() const
-    {
-        std::ifstream in(dir_.path() / "host.log");
-        return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
     static std::size_t count(const std::string& text, const std::string& what)
@@ -100,11 +60,6 @@ protected:
         const bool byExit = error.find("ended the process while starting") != std::string::npos;
         EXPECT_TRUE(bySignal || byExit) << error;
     }
-
-    TempDir dir_;
-    std::filesystem::path plugins_;
-    std::filesystem::path config_;
-    int certificates_ = 0;
 };
 
 }  // namespace

@@ -60,49 +60,6 @@ TEST_P(AuthenticateSuccess, TokenVerifiesWithCliAndPlainOpenssl)
     EXPECT_FALSE(opensslVerifies(again["result"]["token"], kPortalOrigin, challenge));
 }
 
-// The host remembers on which token it saw a certificate id and looks there first on the
-// same connection; it must still read the token every time. A certificate removed between
-// two logins is not found, and found again once it is back.
-TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
-{
-    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
-    auto host = scenario.startHost();
-    const auto id = scenario.certificateId(*host, "org-rsa");
-    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
-
-    // pkcs11-tool on the scenario's token, logged in; returns its result for the caller to check.
-    auto tool = [&](const std::vector<std::string>& action) {
-        std::vector<std::string> argv = {"/usr/bin/pkcs11-tool",
-                                         "--module",
-                                         kSoftHsmModule,
-                                         "--token-label",
-                                         "LOGIN-KEY",
-                                         "--login",
-                                         "--pin",
-                                         kTokenPin};
-        argv.insert(argv.end(), action.begin(), action.end());
-        return runCommand(argv, scenario.dir(), scenario.environment());
-    };
-    const auto removed = tool({"--delete-object", "--type", "cert", "--label", "org-rsa"});
-    ASSERT_EQ(removed.exitCode, 0) << removed.err;
-    const auto gone = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
-    EXPECT_EQ(errorCodeOf(gone), "CERTIFICATE_NOT_FOUND") << gone.dump();
-
-    // Put the same certificate back under the key's CKA_ID (read from the key object).
-    const auto objects = tool({"--list-objects", "--type", "privkey"});
-    ASSERT_EQ(objects.exitCode, 0) << objects.err;
-    const auto at = objects.out.find("ID:");
-    ASSERT_NE(at, std::string::npos) << objects.out;
-    std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
-    std::erase_if(keyId, [](char c) { return c == ' '; });
-    const auto written = tool({"--write-object",
-                               (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(), "--type",
-                               "cert", "--id", keyId, "--label", "org-rsa"});
-    ASSERT_EQ(written.exitCode, 0) << written.err;
-    const auto back = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
-    EXPECT_TRUE(back.contains("result")) << back.dump();
-}
-
 // pkcs11-tool on a scenario's token straight through SoftHSM (past the fault module),
 // logged in; returns its result for the caller to check.
 CommandResult tokenTool(LoginScenario& scenario, const std::vector<std::string>& action)
@@ -132,6 +89,32 @@ std::string privateKeyId(LoginScenario& scenario)
     std::string keyId = objects.out.substr(at + 3, objects.out.find('\n', at) - at - 3);
     std::erase_if(keyId, [](char c) { return c == ' '; });
     return keyId;
+}
+
+// The host remembers on which token it saw a certificate id and looks there first on the
+// same connection; it must still read the token every time. A certificate removed between
+// two logins is not found, and found again once it is back.
+TEST(WarmConnection, CertificateRemovedBetweenLoginsIsNotFoundThenFoundAgain)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+
+    const auto removed = tokenTool(scenario, {"--delete-object", "--type", "cert", "--label", "org-rsa"});
+    ASSERT_EQ(removed.exitCode, 0) << removed.err;
+    const auto gone = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_EQ(errorCodeOf(gone), "CERTIFICATE_NOT_FOUND") << gone.dump();
+
+    // Put the same certificate back under the key's CKA_ID (read from the key object).
+    const std::string keyId = privateKeyId(scenario);
+    ASSERT_FALSE(keyId.empty());
+    const auto written = tokenTool(
+        scenario, {"--write-object", (sharedPkiDir() / pkiEntry("org-rsa")["der"].get<std::string>()).string(),
+                   "--type", "cert", "--id", keyId, "--label", "org-rsa"});
+    ASSERT_EQ(written.exitCode, 0) << written.err;
+    const auto back = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+    EXPECT_TRUE(back.contains("result")) << back.dump();
 }
 
 // Warm requests (check_certificate instead of list_token) keep signing, each token valid.
