@@ -214,8 +214,7 @@ void exitAfterTokenTimeout(std::string_view what)
     if (const auto& hook = replyHook()) {
         hook(what);
     }
-    Logger::flush();
-    ::_exit(kTokenTimeoutExitStatus);
+    ::_exit(kTokenTimeoutExitStatus);  // every log line is already written (logger.h)
 }
 
 }  // namespace cabridge

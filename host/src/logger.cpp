@@ -76,11 +76,6 @@ void Logger::error(std::string_view text)
     write("ERROR", text);
 }
 
-void Logger::flush()
-{
-    // Nothing is buffered: every line is written when logged (a deadline exit uses _exit).
-}
-
 void Logger::write(std::string_view level, std::string_view text)
 {
     auto& s = state();

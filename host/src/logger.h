@@ -1,4 +1,5 @@
-// Append-only log file with UTC timestamps. Never stdout (that is the wire) and
+// Append-only log file with UTC timestamps; each line is written when logged, nothing is
+// buffered, so a process may _exit at any time. Never stdout (that is the wire) and
 // never a PIN: callers pass only non-secret text.
 #pragma once
 
@@ -16,8 +17,6 @@ public:
     static void info(std::string_view text);
     static void warn(std::string_view text);
     static void error(std::string_view text);
-    // Kept for callers that end the process; lines are never buffered.
-    static void flush();
 
 private:
     static void write(std::string_view level, std::string_view text);

@@ -80,7 +80,6 @@ int main(int argc, char** argv)
                                         cabridge::moduleEngineFactory(cabridge::engineModulePath(exeDir)));
         status = controller.run();
     }
-    cabridge::Logger::flush();
 #ifdef CABRIDGE_HOST_ASAN
     // _Exit skips LeakSanitizer's exit-time check; sanitizer builds (scripts/sanitize.sh) run
     // it here instead, after the controller and every plugin are gone. A report ends the process.

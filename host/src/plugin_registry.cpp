@@ -6,18 +6,11 @@
 namespace cabridge {
 namespace {
 
-// The reason not to load `descriptor` in this process, or nullopt when it started cleanly in a
-// probe (now or remembered from an earlier start) or cannot be probed.
-std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, const PluginProbing& probing,
-                                        ProbeCache& cache)
+// The reason not to load `descriptor` (whose pluginIdentity is `identity`) in this process, or
+// nullopt when it started cleanly in a probe (now or remembered from an earlier start).
+std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, const std::string& identity,
+                                        const PluginProbing& probing, ProbeCache& cache)
 {
-    if (probing.prober.empty()) {
-        return std::nullopt;
-    }
-    const std::string identity = pluginIdentity(descriptor);
-    if (identity.empty()) {
-        return std::nullopt;
-    }
     auto verdict = cache.find(identity);
     if (!verdict) {
         const auto run = probeInChild(probing.prober, descriptor);
@@ -50,17 +43,19 @@ std::unique_ptr<Plugin> loadDescriptor(const DiscoveredDescriptor& found, const 
         return Plugin::failed(found.fileId, found.fileId, found.error);
     }
     const auto& descriptor = *found.usable;
-    if (auto refusal = probeRefusal(descriptor, probing, cache)) {
-        Logger::error("plugin " + descriptor.id + ": " + *refusal);
-        return Plugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
+    // Empty when not probing or when the library cannot be examined (the load reports that).
+    const std::string identity = probing.prober.empty() ? std::string() : pluginIdentity(descriptor);
+    if (!identity.empty()) {
+        if (auto refusal = probeRefusal(descriptor, identity, probing, cache)) {
+            Logger::error("plugin " + descriptor.id + ": " + *refusal);
+            return Plugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
+        }
     }
     auto plugin = Plugin::load(descriptor);
-    if (plugin->ok() && !probing.prober.empty()) {
+    if (plugin->ok() && !identity.empty()) {
         // Only clean starts are recorded: a plugin that failed is loaded again next time, so
         // `status` shows its current reason, not a remembered one.
-        if (const auto identity = pluginIdentity(descriptor); !identity.empty()) {
-            cache.rememberStarted(identity, describedBy(*plugin));
-        }
+        cache.rememberStarted(identity, describedBy(*plugin));
     }
     return plugin;
 }
