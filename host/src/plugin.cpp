@@ -49,18 +49,19 @@ std::shared_ptr<CallResult> runPluginCall(std::chrono::milliseconds limit, Call 
     return finished ? result : nullptr;
 }
 
-// A token call (list, identify, login, sign, logout) on the calling thread under the
-// watchdog (deadline.h): past its deadline the process replies TOKEN_NOT_RESPONDING and
-// exits, so there is nothing to return then.
+// A token call (list, identify, login, sign, check_certificate, logout) on the calling thread
+// under the watchdog (deadline.h): past its deadline the process replies TOKEN_NOT_RESPONDING and
+// exits, so the call never outlives its caller and may use the caller's arguments as they are
+// (unlike runPluginCall's worker, which can be abandoned still running).
 template <class Call>
-std::shared_ptr<CallResult> runTokenCall(std::chrono::milliseconds limit, const std::string& what, Call call)
+CallResult runTokenCall(std::chrono::milliseconds limit, const std::string& what, Call call)
 {
-    auto result = std::make_shared<CallResult>();
+    CallResult result;
     runUnderWatchdog(limit, what, [&result, &call] {
-        result->err.retries_left = -1;
-        const cabridge_sink sink {result.get(), &appendToResult};
-        result->status = call(sink, &result->err);
-        result->err.message[sizeof result->err.message - 1] = '\0';
+        result.err.retries_left = -1;
+        const cabridge_sink sink {&result, &appendToResult};
+        result.status = call(sink, &result.err);
+        result.err.message[sizeof result.err.message - 1] = '\0';
     });
     return result;
 }
@@ -303,12 +304,10 @@ nlohmann::json Plugin::help(std::string_view kind) const
 
 nlohmann::json Plugin::listTokens()
 {
-    auto api = api_;
-    auto instance = instance_;
-    auto result = runTokenCall(
+    const auto result = runTokenCall(
         deadlines_.enumerate, id_ + ": list_tokens",
-        [api, instance](cabridge_sink sink, cabridge_error* err) { return api->list_tokens(instance, sink, err); });
-    return jsonArrayResult("list_tokens", *result);
+        [this](cabridge_sink sink, cabridge_error* err) { return api_->list_tokens(instance_, sink, err); });
+    return jsonArrayResult("list_tokens", result);
 }
 
 std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
@@ -316,54 +315,44 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     if (api_->list_token == nullptr) {
         return std::nullopt;
     }
-    auto api = api_;
-    auto instance = instance_;
-    auto result = runTokenCall(deadlines_.enumerate, id_ + ": list_token",
-                               [api, instance, tokenRef](cabridge_sink sink, cabridge_error* err) {
-                                   return api->list_token(instance, tokenRef.c_str(), sink, err);
-                               });
-    return jsonArrayResult("list_token", *result);
+    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": list_token",
+                                     [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                         return api_->list_token(instance_, tokenRef.c_str(), sink, err);
+                                     });
+    return jsonArrayResult("list_token", result);
 }
 
 nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
 {
-    auto api = api_;
-    auto instance = instance_;
-    auto bytes = std::make_shared<std::vector<std::uint8_t>>(der.begin(), der.end());
-    auto result = runTokenCall(deadlines_.enumerate, id_ + ": identify",
-                               [api, instance, bytes](cabridge_sink sink, cabridge_error* err) {
-                                   return api->identify(instance, bytes->data(), bytes->size(), sink, err);
-                               });
-    throwIfFailed("identify", *result);
-    auto json = parsePluginJson("identify", result->out);
+    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": identify",
+                                     [this, der](cabridge_sink sink, cabridge_error* err) {
+                                         return api_->identify(instance_, der.data(), der.size(), sink, err);
+                                     });
+    throwIfFailed("identify", result);
+    auto json = parsePluginJson("identify", result.out);
     return json.is_object() ? json : nlohmann::json::object();
 }
 
 void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin)
 {
-    auto api = api_;
-    auto instance = instance_;
-    auto result = runTokenCall(deadlines_.login, id_ + ": login",
-                               [api, instance, tokenRef, pin](cabridge_sink, cabridge_error* err) {
-                                   return api->login(instance, tokenRef.c_str(), pin->data(), pin->size(), err);
-                               });
-    throwIfFailed("login", *result);
+    const auto result = runTokenCall(deadlines_.login, id_ + ": login",
+                                     [this, &tokenRef, &pin](cabridge_sink, cabridge_error* err) {
+                                         return api_->login(instance_, tokenRef.c_str(), pin->data(), pin->size(), err);
+                                     });
+    throwIfFailed("login", result);
 }
 
 std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::string& certRef,
                                        const std::string& algorithm, std::span<const std::uint8_t> data)
 {
-    auto api = api_;
-    auto instance = instance_;
-    auto bytes = std::make_shared<std::vector<std::uint8_t>>(data.begin(), data.end());
-    auto result = runTokenCall(
+    const auto result = runTokenCall(
         deadlines_.sign, id_ + ": sign",
-        [api, instance, tokenRef, certRef, algorithm, bytes](cabridge_sink sink, cabridge_error* err) {
-            return api->sign(instance, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), bytes->data(),
-                             bytes->size(), sink, err);
+        [this, &tokenRef, &certRef, &algorithm, data](cabridge_sink sink, cabridge_error* err) {
+            return api_->sign(instance_, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), data.data(), data.size(),
+                              sink, err);
         });
-    throwIfFailed("sign", *result);
-    return {result->out.begin(), result->out.end()};
+    throwIfFailed("sign", result);
+    return {result.out.begin(), result.out.end()};
 }
 
 bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& certRef,
@@ -372,29 +361,25 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
     if (!checksCertificates()) {
         throw std::logic_error(id_ + ": check_certificate is not offered");
     }
-    auto api = api_;
-    auto instance = instance_;
-    auto result = runTokenCall(deadlines_.enumerate, id_ + ": check_certificate",
-                               [api, instance, tokenRef, certRef, certSha256](cabridge_sink, cabridge_error* err) {
-                                   return api->check_certificate(instance, tokenRef.c_str(), certRef.c_str(),
-                                                                 certSha256.data(), err);
-                               });
-    if (result->status == CABRIDGE_ERR_NO_TOKEN || result->status == CABRIDGE_ERR_CERTIFICATE_NOT_FOUND) {
+    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": check_certificate",
+                                     [this, &tokenRef, &certRef, &certSha256](cabridge_sink, cabridge_error* err) {
+                                         return api_->check_certificate(instance_, tokenRef.c_str(), certRef.c_str(),
+                                                                        certSha256.data(), err);
+                                     });
+    if (result.status == CABRIDGE_ERR_NO_TOKEN || result.status == CABRIDGE_ERR_CERTIFICATE_NOT_FOUND) {
         return false;
     }
-    throwIfFailed("check_certificate", *result);
+    throwIfFailed("check_certificate", result);
     return true;
 }
 
 void Plugin::logout(const std::string& tokenRef)
 {
-    auto api = api_;
-    auto instance = instance_;
-    auto result = runTokenCall(deadlines_.login, id_ + ": logout",
-                               [api, instance, tokenRef](cabridge_sink, cabridge_error* err) {
-                                   return api->logout(instance, tokenRef.c_str(), err);
-                               });
-    throwIfFailed("logout", *result);
+    const auto result = runTokenCall(deadlines_.login, id_ + ": logout",
+                                     [this, &tokenRef](cabridge_sink, cabridge_error* err) {
+                                         return api_->logout(instance_, tokenRef.c_str(), err);
+                                     });
+    throwIfFailed("logout", result);
 }
 
 }  // namespace cabridge
