@@ -131,6 +131,37 @@ TEST(WarmConnection, RepeatedAuthenticateSucceeds)
     }
 }
 
+// A warm authenticate asks the token only what a login needs: one session, one
+// C_Login, one search for the key, one signature. No slot enumeration (C_GetSlotInfo)
+// and no reading of every key's attributes, which on a USB key are rounds of APDUs
+// and on SoftHSM passes over its object files. Counted in the fault module's trace.
+TEST(WarmConnection, AuthenticateAsksTheTokenOnlyWhatTheLoginNeeds)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa", "org-ec", "person"}).withFaultModule(3));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+    const std::string before = scenario.hostStderr();
+    ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
+    const std::string trace = scenario.hostStderr().substr(before.size());
+    const auto calls = [&trace](const std::string& name) {
+        std::size_t n = 0;
+        const std::string line = "cabridge-faultp11: " + name + "\n";
+        for (auto at = trace.find(line); at != std::string::npos; at = trace.find(line, at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    EXPECT_EQ(calls("C_OpenSession"), 1u) << trace;
+    EXPECT_EQ(calls("C_Login"), 1u) << trace;
+    EXPECT_EQ(calls("C_SignInit"), 1u) << trace;
+    EXPECT_EQ(calls("C_Logout"), 1u) << trace;
+    EXPECT_EQ(calls("C_GetSlotInfo"), 0u) << trace;
+    // The certificate check reads its one certificate (sizes, then bytes); the key
+    // search reads the key's type and curve.
+    EXPECT_LE(calls("C_GetAttributeValue"), 3u) << trace;
+}
+
 // A certificate deleted between two logins on one connection is found missing before
 // C_Login: CERTIFICATE_NOT_FOUND, and a wrong PIN sent with it costs no try.
 TEST(WarmConnection, CertificateDeletedBetweenLoginsIsNotFoundBeforeThePinIsTried)

@@ -1,6 +1,7 @@
 #include <cabridge/support/encoding.h>
 #include <cabridge/support/pkcs11_certificate_reader.h>
 #include <cabridge/support/pkcs11_error.h>
+#include <cabridge/support/pkcs11_session.h>
 #include <cabridge/support/pkcs11_slot_list.h>
 #include <cabridge/support/plugin_error.h>
 
@@ -12,66 +13,8 @@
 namespace cabridge {
 namespace {
 
-// A token holding more than this many certificates is not a CA key; the bound
-// keeps a hostile module from growing the list without end.
-constexpr std::size_t kMaxCertificates = 4096;
 // Certificates on real keys are a few KiB; a module claiming more is broken.
 constexpr CK_ULONG kMaxAttributeBytes = CK_ULONG{1024} * 1024;
-
-[[noreturn]] void throwCkr(const char *call, CK_RV rv) {
-    throw PluginError(statusForCkr(rv), std::string(call) + " failed: " + ckrName(rv), static_cast<std::uint32_t>(rv));
-}
-
-class ReadOnlySession {
-public:
-    ReadOnlySession(const CK_FUNCTION_LIST &f, CK_SLOT_ID slot) : f_(f) {
-        const CK_RV rv = f_.C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &handle_);
-        if (rv != CKR_OK)
-            throwCkr("C_OpenSession", rv);
-    }
-    ~ReadOnlySession() { f_.C_CloseSession(handle_); }
-    ReadOnlySession(const ReadOnlySession &) = delete;
-    ReadOnlySession &operator=(const ReadOnlySession &) = delete;
-    CK_SESSION_HANDLE handle() const noexcept { return handle_; }
-
-private:
-    const CK_FUNCTION_LIST &f_;
-    CK_SESSION_HANDLE handle_ = CK_INVALID_HANDLE;
-};
-
-// Ends a search even when reading its results throws.
-class ObjectSearch {
-public:
-    ObjectSearch(const CK_FUNCTION_LIST &f, CK_SESSION_HANDLE session, CK_ATTRIBUTE *templ, CK_ULONG count)
-        : f_(f), session_(session) {
-        const CK_RV rv = f_.C_FindObjectsInit(session_, templ, count);
-        if (rv != CKR_OK)
-            throwCkr("C_FindObjectsInit (certificates)", rv);
-    }
-    ~ObjectSearch() { f_.C_FindObjectsFinal(session_); }
-    ObjectSearch(const ObjectSearch &) = delete;
-    ObjectSearch &operator=(const ObjectSearch &) = delete;
-
-    std::vector<CK_OBJECT_HANDLE> all() {
-        std::vector<CK_OBJECT_HANDLE> found;
-        std::array<CK_OBJECT_HANDLE, 32> batch{};
-        for (;;) {
-            CK_ULONG n = 0;
-            const CK_RV rv = f_.C_FindObjects(session_, batch.data(), batch.size(), &n);
-            if (rv != CKR_OK)
-                throwCkr("C_FindObjects (certificates)", rv);
-            if (n == 0 || n > batch.size())
-                return found;
-            found.insert(found.end(), batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
-            if (found.size() > kMaxCertificates)
-                throw PluginError(CABRIDGE_ERR_PLUGIN, "token holds more than 4096 certificates");
-        }
-    }
-
-private:
-    const CK_FUNCTION_LIST &f_;
-    CK_SESSION_HANDLE session_;
-};
 
 // CKA_VALUE, CKA_ID and CKA_LABEL of one object in two calls (sizes, then
 // bytes): SoftHSM's per-call cost, not the bytes, is what a listing pays for.
@@ -109,37 +52,31 @@ TokenCertificate readCertificateObject(const CK_FUNCTION_LIST &f, CK_SESSION_HAN
 } // namespace
 
 std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, unsigned long slotId) {
-    const CK_FUNCTION_LIST *f = module.functions();
-    if (f == nullptr)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "PKCS#11 module " + module.path() + " has no function table");
-    ReadOnlySession session(*f, slotId);
+    const CK_FUNCTION_LIST &f = functionsOf(module);
+    const Pkcs11Session session(f, slotId);
     CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE x509 = CKC_X_509;
     std::array<CK_ATTRIBUTE, 2> templ{
         {{CKA_CLASS, &certClass, sizeof certClass}, {CKA_CERTIFICATE_TYPE, &x509, sizeof x509}}};
     std::vector<CK_OBJECT_HANDLE> objects;
     {
-        ObjectSearch search(*f, session.handle(), templ.data(), templ.size());
+        ObjectSearch search(session, templ.data(), templ.size(), "certificates");
         objects = search.all();
     }
     std::vector<TokenCertificate> out;
     out.reserve(objects.size());
     for (const CK_OBJECT_HANDLE object : objects) {
-        TokenCertificate cert = readCertificateObject(*f, session.handle(), object);
+        TokenCertificate cert = readCertificateObject(f, session.handle(), object);
         if (!cert.der.empty()) // a certificate object without a value is nothing to show
             out.push_back(std::move(cert));
     }
     return out;
 }
 
-bool tokenHoldsCertificate(const Pkcs11Module &module, unsigned long slotId, std::span<const std::uint8_t> id,
-                           std::span<const std::uint8_t, 32> sha256) {
-    const CK_FUNCTION_LIST *f = module.functions();
-    if (f == nullptr)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "PKCS#11 module " + module.path() + " has no function table");
+bool sessionSeesCertificate(const Pkcs11Session &session, std::span<const std::uint8_t> id,
+                            std::span<const std::uint8_t, 32> sha256) {
     if (id.empty())
         return false;
-    ReadOnlySession session(*f, slotId);
     CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE x509 = CKC_X_509;
     std::vector<std::uint8_t> idCopy(id.begin(), id.end()); // CK_ATTRIBUTE takes a non-const pointer
@@ -148,11 +85,11 @@ bool tokenHoldsCertificate(const Pkcs11Module &module, unsigned long slotId, std
                                        {CKA_ID, idCopy.data(), static_cast<CK_ULONG>(idCopy.size())}}};
     std::vector<CK_OBJECT_HANDLE> objects;
     {
-        ObjectSearch search(*f, session.handle(), templ.data(), templ.size());
+        ObjectSearch search(session, templ.data(), templ.size(), "certificates");
         objects = search.all();
     }
     for (const CK_OBJECT_HANDLE object : objects) {
-        const TokenCertificate cert = readCertificateObject(*f, session.handle(), object);
+        const TokenCertificate cert = readCertificateObject(session.functions(), session.handle(), object);
         if (cert.der.empty() || cert.id.size() != id.size() || !std::equal(cert.id.begin(), cert.id.end(), id.begin()))
             continue;
         std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};

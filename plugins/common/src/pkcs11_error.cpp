@@ -90,4 +90,9 @@ void throwPkcs11Failure(std::string_view call) {
     throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
 }
 
+void throwCkr(std::string_view call, unsigned long ckr) {
+    throw PluginError(statusForCkr(ckr), std::string(call) + " failed: " + ckrName(ckr),
+                      static_cast<std::uint32_t>(ckr));
+}
+
 } // namespace cabridge

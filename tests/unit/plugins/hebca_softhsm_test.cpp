@@ -205,3 +205,86 @@ TEST_F(HebcaOnSoftHsm, PinWithNulCharacterIsInvalid) {
                   .status,
               CABRIDGE_ERR_PIN_INVALID);
 }
+
+namespace {
+
+// A P-384 key and an RSA-3072 key on a token of their own: the sizes the signing
+// path must tell apart from the P-256 and RSA-2048 keys above.
+class HebcaKeySizesOnSoftHsm : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        tokens_ = std::make_unique<SoftHsmTokens>();
+        serial_ = tokens_->initToken("cabridge-sizes", kPin);
+
+        const auto p384 = generateEcKey("P-384");
+        CertificateSpec p384Spec;
+        p384Spec.subject = {{"CN", "河北测试P384"}};
+        p384Cert_ = makeCertificate(p384Spec, p384.get());
+        tokens_->importCertificateAndKey("cabridge-sizes", kPin, "03", "p384", p384Cert_, pkcs8Der(p384.get()));
+
+        const auto rsa = generateRsaKey(3072);
+        CertificateSpec rsaSpec;
+        rsaSpec.subject = {{"CN", "河北测试RSA3072"}};
+        rsaCert_ = makeCertificate(rsaSpec, rsa.get());
+        tokens_->importCertificateAndKey("cabridge-sizes", kPin, "04", "rsa3072", rsaCert_, pkcs8Der(rsa.get()));
+
+        plugin_ = std::make_unique<PluginUnderTest>(CABRIDGE_HEBCA_PLUGIN_PATH,
+                                                    json{{"modules", {kSoftHsmModule}}}.dump());
+    }
+    static void TearDownTestSuite() {
+        plugin_.reset();
+        tokens_.reset();
+    }
+    void TearDown() override { plugin_->logout(serial_); }
+
+    static inline std::unique_ptr<SoftHsmTokens> tokens_;
+    static inline std::unique_ptr<PluginUnderTest> plugin_;
+    static inline std::string serial_;
+    static inline std::vector<std::uint8_t> p384Cert_, rsaCert_;
+    const std::vector<std::uint8_t> data_{'o', 'r', 'i', 'g', 'i', 'n', 9, 8, 7};
+};
+
+} // namespace
+
+TEST_F(HebcaKeySizesOnSoftHsm, SignsEs384AsDerVerifiableWithTheCertificate) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    const auto r = plugin_->sign(serial_, "03", "ES384", data_);
+    ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
+    ASSERT_GE(r.output.size(), 8u);
+    EXPECT_EQ(static_cast<unsigned char>(r.output[0]), 0x30);
+    EXPECT_TRUE(verifies(p384Cert_, EVP_sha384(), data_, r.output));
+    EXPECT_FALSE(verifies(p384Cert_, EVP_sha256(), data_, r.output));
+}
+
+TEST_F(HebcaKeySizesOnSoftHsm, Es256OnAP384KeyIsUnsupportedAndTheSessionGoesOn) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    const auto refused = plugin_->sign(serial_, "03", "ES256", data_);
+    EXPECT_EQ(refused.status, CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_NE(std::string(refused.error.message).find("prime256v1"), std::string::npos) << refused.error.message;
+    EXPECT_EQ(plugin_->sign(serial_, "04", "ES384", data_).status, CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_EQ(plugin_->sign(serial_, "03", "ES384", data_).status, CABRIDGE_OK);
+}
+
+TEST_F(HebcaKeySizesOnSoftHsm, SignsRs256WithA3072BitKey) {
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    const auto r = plugin_->sign(serial_, "04", "RS256", data_);
+    ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
+    EXPECT_EQ(r.output.size(), 384u);
+    EXPECT_TRUE(verifies(rsaCert_, EVP_sha256(), data_, r.output));
+}
+
+// Logging in, signing and logging out leave no session behind: the login goes when
+// its session closes, so a second login is a fresh C_Login, not "already logged in".
+TEST_F(HebcaKeySizesOnSoftHsm, LoginSignLogoutRepeatsCleanly) {
+    for (int i = 0; i < 3; ++i) {
+        const auto login = plugin_->login(serial_, kPin);
+        ASSERT_EQ(login.status, CABRIDGE_OK) << "round " << i << ": " << login.error.message;
+        ASSERT_EQ(plugin_->sign(serial_, "04", "RS256", data_).status, CABRIDGE_OK) << "round " << i;
+        ASSERT_EQ(plugin_->logout(serial_).status, CABRIDGE_OK) << "round " << i;
+        EXPECT_EQ(plugin_->sign(serial_, "04", "RS256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
+    }
+    // Logging in twice without a logout ends the first login first.
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
+    EXPECT_EQ(plugin_->sign(serial_, "03", "ES384", data_).status, CABRIDGE_OK);
+}

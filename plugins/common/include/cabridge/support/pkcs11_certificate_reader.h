@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cabridge/support/pkcs11_module.h>
+#include <cabridge/support/pkcs11_session.h>
 
 #include <cstdint>
 #include <span>
@@ -30,13 +31,12 @@ struct TokenCertificate {
 // (e.g. CKR_DEVICE_REMOVED -> token removed) when a call fails.
 std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, unsigned long slotId);
 
-// Whether the token in `slotId` holds a CKC_X_509 certificate object with CKA_ID
+// Whether the token of `session` holds a CKC_X_509 certificate object with CKA_ID
 // `id` whose CKA_VALUE hashes (SHA-256) to `sha256`. Searches by class and id, so
-// only the matching objects are read. Opens (and always closes) its own session;
-// on a token the application is logged in to, that session sees the login too.
+// only the matching objects are read; needs no login.
 // Throws PluginError like readTokenCertificates when a call fails.
-bool tokenHoldsCertificate(const Pkcs11Module &module, unsigned long slotId, std::span<const std::uint8_t> id,
-                           std::span<const std::uint8_t, 32> sha256);
+bool sessionSeesCertificate(const Pkcs11Session &session, std::span<const std::uint8_t> id,
+                            std::span<const std::uint8_t, 32> sha256);
 
 // The reference the plugin hands out for a certificate: lower-case hex CKA_ID,
 // or "label:" and the trimmed label for a certificate without an id (which has

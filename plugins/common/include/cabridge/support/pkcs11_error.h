@@ -20,6 +20,10 @@ unsigned long takeCkrFromErrorQueue() noexcept;
 // the CKR from the error queue (queue is drained), e.g. "C_Login failed: CKR_PIN_INCORRECT".
 [[noreturn]] void throwPkcs11Failure(std::string_view call);
 
+// Throws PluginError for the PKCS#11 call `call` that returned `ckr` (made
+// straight through a function table), e.g. "C_Sign failed: CKR_DEVICE_ERROR".
+[[noreturn]] void throwCkr(std::string_view call, unsigned long ckr);
+
 // Symbolic name of common CK_RV values, "CKR_0x..." for others.
 std::string ckrName(unsigned long ckr);
 

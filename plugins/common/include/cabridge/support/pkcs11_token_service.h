@@ -3,6 +3,7 @@
 // instance; the host calls it from one thread at a time.
 #pragma once
 
+#include <cabridge/support/pkcs11_key_signer.h>
 #include <cabridge/support/pkcs11_module.h>
 #include <cabridge/support/pkcs11_slot_list.h>
 
@@ -17,9 +18,6 @@
 #include <vector>
 
 namespace cabridge {
-
-// Signature algorithms of plugin.h's sign().
-enum class SignatureAlgorithm { RS256, ES256, ES384 };
 
 class Pkcs11TokenService {
 public:
@@ -51,11 +49,12 @@ public:
 
     // plugin.h check_certificate: returns when the token named `tokenRef` is present
     // and holds under `certRef` (hex CKA_ID) a certificate whose DER hashes to
-    // `certSha256`; PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Reads the
-    // slot list and that certificate object in a read-only session; never logs in
-    // (ends a login still open, as listing does). The slot list it read is kept for a
+    // `certSha256`; PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Finds the
+    // slot and reads that certificate object in a read-only session of its own; never
+    // logs in (ends a login still open, as listing does). The session is kept for a
     // login() on the same token that comes next and within kPreparedLoginLifetime,
-    // which then enumerates no slots; any other call drops it.
+    // which then logs in on it without looking for the slot again; any other call
+    // drops it.
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
                           std::span<const std::uint8_t, 32> certSha256);
 
@@ -65,6 +64,8 @@ public:
 private:
     struct LoginSession;
     Pkcs11Module &module();
+    // A session on the token named `tokenRef`, not logged in; NO_TOKEN when absent.
+    std::unique_ptr<LoginSession> openSession(std::string_view tokenRef);
     // The list_tokens entry of the initialised token in `slot`.
     nlohmann::json tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot);
     // Ends a login first: releasing a slot list ends every session of its slots.
@@ -75,17 +76,9 @@ private:
     std::unique_ptr<LoginSession> session_;
     // Left by checkCertificate() for the login that follows it (not logged in).
     std::unique_ptr<LoginSession> preparedLogin_;
-    // A login reuses the checked slot list only this soon after the check: the host
+    // A login reuses the checked session only this soon after the check: the host
     // logs in right after it, within the same request.
     static constexpr std::chrono::milliseconds kPreparedLoginLifetime{2000};
 };
-
-// Parses "RS256"/"ES256"/"ES384"; throws PluginError(UNSUPPORTED) otherwise.
-SignatureAlgorithm parseSignatureAlgorithm(std::string_view name);
-
-// Throws PluginError(UNSUPPORTED) unless `key` (a public key, or a token's
-// private key as libp11 presents it) can make `algorithm` signatures (RSA for
-// RS256, P-256 for ES256, P-384 for ES384).
-void requireAlgorithmFitsKey(SignatureAlgorithm algorithm, EVP_PKEY *key);
 
 } // namespace cabridge
