@@ -17,19 +17,18 @@ using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)>;
 
 // DER of DigestInfo { sha256, NULL } up to the digest (RFC 8017, 9.2 note 1):
 // CKM_RSA_PKCS pads and signs exactly what it is given.
-constexpr std::array<std::uint8_t, 19> kSha256DigestInfo{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                                         0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                                         0x01, 0x05, 0x00, 0x04, 0x20};
+constexpr std::array<std::uint8_t, 19> kSha256DigestInfo{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                                         0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 // Signatures of RSA-8192 fit; a module asking for more is broken.
 constexpr CK_ULONG kInitialSignatureBytes = 1024;
-constexpr CK_ULONG kMaxSignatureBytes = 64 * 1024;
+constexpr CK_ULONG kMaxSignatureBytes = CK_ULONG{64} * 1024;
 
 CK_OBJECT_HANDLE findPrivateKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId) {
     CK_OBJECT_CLASS keyClass = CKO_PRIVATE_KEY;
     std::vector<std::uint8_t> id(keyId.begin(), keyId.end()); // CK_ATTRIBUTE takes a non-const pointer
-    std::array<CK_ATTRIBUTE, 2> templ{{{CKA_CLASS, &keyClass, sizeof keyClass},
-                                       {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())}}};
+    std::array<CK_ATTRIBUTE, 2> templ{
+        {{CKA_CLASS, &keyClass, sizeof keyClass}, {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())}}};
     ObjectSearch search(session, templ.data(), templ.size(), "private keys");
     const std::optional<CK_OBJECT_HANDLE> key = search.first();
     if (!key)
@@ -95,7 +94,7 @@ std::vector<std::uint8_t> digestOf(SignatureAlgorithm algorithm, std::span<const
 
 // r || s, as CKM_ECDSA returns it, to the DER ECDSA-Sig-Value plugin.h promises.
 std::vector<std::uint8_t> ecdsaDer(std::span<const std::uint8_t> raw) {
-    if (raw.empty() || raw.size() % 2 != 0 || raw.size() > 2 * 66)
+    if (raw.empty() || raw.size() % 2 != 0 || raw.size() > std::size_t{2} * 66)
         throw PluginError(CABRIDGE_ERR_PLUGIN, "the token returned a malformed ECDSA signature");
     const auto half = static_cast<int>(raw.size() / 2);
     EcdsaSigPtr sig(ECDSA_SIG_new(), &ECDSA_SIG_free);
