@@ -8,14 +8,18 @@
 
 namespace cabridge {
 
-std::optional<std::string> readSmallFile(const std::filesystem::path& file, std::size_t maxBytes)
+SmallFile openSmallFile(const std::filesystem::path& file, std::size_t maxBytes)
 {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    SmallFile result;
+    // O_NONBLOCK: opening a FIFO put where a file belongs must not wait for a writer (it is
+    // then refused as not regular); regular files ignore the flag.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        return std::nullopt;
+        result.openError = errno;
+        return result;
     }
-    struct stat st {};
-    std::optional<std::string> text;
+    struct stat& st = result.status;
+    std::optional<std::string>& text = result.text;
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) <= maxBytes) {
         // Sized by fstat, plus one byte to see end of file; a file that grew meanwhile gets the
         // rest of the limit, never more.
@@ -52,7 +56,12 @@ std::optional<std::string> readSmallFile(const std::filesystem::path& file, std:
         }
     }
     ::close(fd);
-    return text;
+    return result;
+}
+
+std::optional<std::string> readSmallFile(const std::filesystem::path& file, std::size_t maxBytes)
+{
+    return openSmallFile(file, maxBytes).text;
 }
 
 }  // namespace cabridge

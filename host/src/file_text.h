@@ -3,12 +3,23 @@
 // the C++ locale (every facet, the time zone), a measurable part of a cold `status`.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
 
 namespace cabridge {
+
+// A small file read in one go: the open error (errno, 0 when it opened), what fstat said of
+// it, and its content as readSmallFile gives it.
+struct SmallFile {
+    int openError = 0;
+    struct stat status {};
+    std::optional<std::string> text;
+};
+SmallFile openSmallFile(const std::filesystem::path& file, std::size_t maxBytes);
 
 // The whole content of `file`, or nullopt when it cannot be opened or read, is not a regular
 // file, or holds more than `maxBytes` (then nothing beyond maxBytes + 1 is read).

@@ -52,14 +52,17 @@ void Logger::open(const std::filesystem::path& file)
 {
     auto& s = state();
     std::lock_guard lock(s.mutex);
-    std::error_code ec;
-    if (file.has_parent_path()) {
-        std::filesystem::create_directories(file.parent_path(), ec);
-    }
     if (s.fd >= 0) {
         ::close(s.fd);
     }
-    s.fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+    s.fd = ::open(file.c_str(), kFlags, 0666);
+    if (s.fd < 0 && errno == ENOENT && file.has_parent_path()) {
+        // First start for this user: the directory is made then, not checked on every start.
+        std::error_code ec;
+        std::filesystem::create_directories(file.parent_path(), ec);
+        s.fd = ::open(file.c_str(), kFlags, 0666);
+    }
     s.pid = " [" + std::to_string(::getpid()) + "] ";
 }
 

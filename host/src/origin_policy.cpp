@@ -81,14 +81,16 @@ bool isValidOriginPattern(std::string_view entry)
 AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
 {
     AdminPolicyLoad result;
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) {
-        if (errno == ENOENT) {
-            return result;  // no policy file: nothing added, nothing removed
-        }
+    // One open: its error says whether there is a policy, fstat the rest.
+    const SmallFile read = openSmallFile(file, kMaxPolicyBytes);
+    if (read.openError == ENOENT) {
+        return result;  // no policy file: nothing added, nothing removed
+    }
+    if (read.openError != 0) {
         result.error = "cannot read policy file " + file.string();
         return result;
     }
+    const struct stat& st = read.status;
     if (!S_ISREG(st.st_mode)) {
         result.error = "policy file is not a regular file: " + file.string();
         return result;
@@ -97,7 +99,7 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
         result.error = "policy file is world-writable, ignored: " + file.string();
         return result;
     }
-    const auto text = readSmallFile(file, kMaxPolicyBytes);
+    const auto& text = read.text;
     if (!text) {
         result.error = "cannot read policy file (or it is over 1 MiB) " + file.string();
         return result;

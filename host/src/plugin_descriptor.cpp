@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <optional>
@@ -130,28 +131,65 @@ std::optional<std::pair<std::filesystem::path, bool>> realPath(const std::filesy
 
 }  // namespace
 
+std::optional<DirIdentity> dirIdentity(const std::filesystem::path& dir)
+{
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return std::nullopt;
+    }
+    return DirIdentity {st.st_dev, st.st_ino};
+}
+
+std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
+                                           const std::vector<DirIdentity>& pluginDirs)
+{
+    std::filesystem::path candidate = std::filesystem::path(library).is_absolute()
+                                          ? std::filesystem::path(library)
+                                          : descriptorFile.parent_path() / library;
+    struct stat st {};
+    if (::lstat(candidate.c_str(), &st) != 0) {
+        throw DescriptorError("plugin library not found: " + candidate.string());
+    }
+    if (S_ISLNK(st.st_mode)) {
+        // Where a symlinked library points is what must lie inside; rare enough for the
+        // general resolution.
+        const auto resolved = realPath(candidate);
+        if (!resolved || !resolved->second) {
+            throw DescriptorError("plugin library not found: " + candidate.string());
+        }
+        candidate = resolved->first;
+    } else if (!S_ISREG(st.st_mode)) {
+        throw DescriptorError("plugin library not found: " + candidate.string());
+    }
+    // Up from the library's directory by "..", which the kernel resolves through the real
+    // parent of each symlinked directory on the way: the chain of directories that a
+    // canonical path would name, compared by identity, without a round through /proc.
+    std::string up = candidate.parent_path().string();
+    std::optional<DirIdentity> below;
+    for (int depth = 0; depth < 256; ++depth) {
+        const auto here = dirIdentity(up);
+        if (!here || here == below) {
+            break;  // unreadable, or "/" (its own parent)
+        }
+        if (std::find(pluginDirs.begin(), pluginDirs.end(), *here) != pluginDirs.end()) {
+            return candidate;
+        }
+        below = here;
+        up += "/..";
+    }
+    throw DescriptorError("plugin library lies outside the plugin directories: " + candidate.string());
+}
+
 std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
                                            const std::vector<std::filesystem::path>& pluginDirs)
 {
-    const std::filesystem::path candidate = std::filesystem::path(library).is_absolute()
-                                                ? std::filesystem::path(library)
-                                                : descriptorFile.parent_path() / library;
-    const auto resolved = realPath(candidate);
-    if (!resolved || !resolved->second) {
-        throw DescriptorError("plugin library not found: " + candidate.string());
-    }
-    const auto& real = resolved->first;
+    std::vector<DirIdentity> identities;
     for (const auto& dir : pluginDirs) {
-        const auto realDir = realPath(dir);
-        if (!realDir) {
-            continue;
-        }
-        const auto rel = real.lexically_relative(realDir->first);
-        if (!rel.empty() && *rel.begin() != ".." && rel.is_relative()) {
-            return real;
+        if (auto identity = dirIdentity(dir)) {
+            identities.push_back(*identity);
         }
     }
-    throw DescriptorError("plugin library lies outside the plugin directories: " + real.string());
+    return resolvePluginLibrary(descriptorFile, library, identities);
 }
 
 }  // namespace cabridge

@@ -3,8 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +23,7 @@ struct PluginDescriptor {
     std::string id;  // equals the file name without ".json"
     std::string name;
     std::filesystem::path file;     // the descriptor itself
-    std::filesystem::path library;  // resolved real path, inside a plugin dir
+    std::filesystem::path library;  // resolved (resolvePluginLibrary), physically inside a plugin dir
     nlohmann::json config = nlohmann::json::object();
     PluginDeadlines deadlines;
 };
@@ -37,9 +40,25 @@ public:
 // positive integers <= 600000 with known keys. Does not touch the library.
 PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::string_view text);
 
+// A directory as the file system knows it (device and inode): the same directory whatever
+// path, symlink or bind mount leads to it.
+struct DirIdentity {
+    dev_t device = 0;
+    ino_t inode = 0;
+    bool operator==(const DirIdentity&) const = default;
+};
+
+// The identity of `dir`, or nullopt when it is not a directory that can be stat'ed.
+std::optional<DirIdentity> dirIdentity(const std::filesystem::path& dir);
+
 // Resolves descriptor.library against the descriptor's directory (absolute paths
-// stay as they are), follows symlinks, and requires the result to exist and lie
-// inside one of `pluginDirs`. Returns the real path or throws DescriptorError.
+// stay as they are) and requires it to be a regular file that lies, physically (every
+// symlink on the way followed, as a canonical path would), inside one of the directories
+// `pluginDirs` identifies. A library that is itself a symlink is replaced by its target.
+// Returns the path to load or throws DescriptorError.
+std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
+                                           const std::vector<DirIdentity>& pluginDirs);
+// The same for plugin directories given by path (each is stat'ed).
 std::filesystem::path resolvePluginLibrary(const std::filesystem::path& descriptorFile, const std::string& library,
                                            const std::vector<std::filesystem::path>& pluginDirs);
 

@@ -9,7 +9,9 @@ namespace cabridge {
 
 std::filesystem::path engineModulePath(const std::filesystem::path& exeDir)
 {
-    return exeDir.parent_path() / "lib" / "cabridge" / "cabridge-host-engine.so";
+    // "..", not parent_path(): resolved by the kernel, so a symlinked bin directory leads to
+    // the lib directory beside its target.
+    return exeDir / ".." / "lib" / "cabridge" / "cabridge-host-engine.so";
 }
 
 std::variant<EngineModule, std::string> loadEngineModule(const std::filesystem::path& module)

@@ -124,3 +124,21 @@ TEST_F(HostLazyEngine, MissingEngineModuleIsAnInstallationErrorAndTheHostKeepsSe
     EXPECT_EQ(host.waitForExit(), 0);
     EXPECT_NE(log().find("cabridge-host-engine.so cannot be loaded"), std::string::npos) << log();
 }
+
+// The host finds its engine from where its executable really is: started through a symlink to
+// the executable (as from /usr/local/bin) or through a symlinked bin directory.
+TEST_F(HostLazyEngine, StartedThroughSymlinksFindsTheEngineBesideTheRealExecutable)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    const auto links = dir_.path() / "links";
+    std::filesystem::create_directories(links);
+    std::filesystem::create_symlink(CABRIDGE_HOST_EXE, links / "cabridge-host");
+    std::filesystem::create_directory_symlink(std::filesystem::path(CABRIDGE_HOST_EXE).parent_path(),
+                                              dir_.path() / "linked-bin");
+    for (const auto& exe : {links / "cabridge-host", dir_.path() / "linked-bin" / "cabridge-host"}) {
+        HostProcess host(config_, kTestExtensionOrigin, {}, exe);
+        const auto reply = list(host);
+        ASSERT_TRUE(reply.contains("result")) << exe << ": " << reply.dump();
+        EXPECT_EQ(reply["result"]["certificates"].size(), 1u) << exe << ": " << reply.dump();
+    }
+}

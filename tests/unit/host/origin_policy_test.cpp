@@ -131,3 +131,14 @@ TEST(AdminPolicyFile, RefusesMalformedOrWorldWritableFiles)
     EXPECT_NE(load.error->find("world-writable"), std::string::npos);
     EXPECT_TRUE(load.policy.allowOrigins.empty());
 }
+
+// A FIFO where the policy belongs is refused at once: reading it would wait for a writer.
+TEST(AdminPolicyFile, FifoIsRefusedWithoutWaiting)
+{
+    TempDir dir;
+    const auto fifo = dir.write("placeholder", "").parent_path() / "fifo.json";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+    const auto load = loadAdminPolicy(fifo);
+    ASSERT_TRUE(load.error);
+    EXPECT_NE(load.error->find("not a regular file"), std::string::npos) << *load.error;
+}

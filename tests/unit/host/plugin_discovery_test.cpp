@@ -45,9 +45,9 @@ TEST_F(PluginDirs, TakesJsonFilesAndSymlinksToThemInNameOrder)
     write(plugins_ / "b.json", descriptor("b", "libb.so"));
     write(outside_ / "a-real.json", descriptor("a", "libb.so"));
     fs::create_symlink(outside_ / "a-real.json", plugins_ / "a.json");  // a symlinked descriptor counts
-    fs::create_directories(plugins_ / "dir.json");                       // a directory does not
-    ASSERT_EQ(::mkfifo((plugins_ / "fifo.json").c_str(), 0644), 0);      // nor a FIFO (never opened)
-    write(plugins_ / ".json", descriptor("x", "libb.so"));               // nor a bare suffix
+    fs::create_directories(plugins_ / "dir.json");                      // a directory does not
+    ASSERT_EQ(::mkfifo((plugins_ / "fifo.json").c_str(), 0644), 0);     // nor a FIFO (never opened)
+    write(plugins_ / ".json", descriptor("x", "libb.so"));              // nor a bare suffix
     write(plugins_ / "c.json.bak", descriptor("c", "libb.so"));
 
     const auto found = discoverPluginDescriptors({plugins_});
