@@ -63,8 +63,8 @@ const CK_FUNCTION_LIST &functionsOf(const Pkcs11Module &module) {
 }
 
 std::string tokenRefOf(const CK_TOKEN_INFO &info) {
-    std::string serial = fieldText(info.serialNumber, sizeof info.serialNumber);
-    return serial.empty() ? fieldText(info.label, sizeof info.label) : serial;
+    return tokenRefFrom(fieldText(info.serialNumber, sizeof info.serialNumber),
+                        fieldText(info.label, sizeof info.label));
 }
 
 std::optional<CK_SLOT_ID> findTokenSlot(const Pkcs11Module &module, std::string_view tokenRef) {

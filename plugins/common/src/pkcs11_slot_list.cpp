@@ -17,9 +17,12 @@ std::string trimmed(const char *text) {
     return std::string(s.substr(first, last - first + 1));
 }
 
+std::string tokenRefFrom(const std::string &trimmedSerial, const std::string &trimmedLabel) {
+    return trimmedSerial.empty() ? trimmedLabel : trimmedSerial;
+}
+
 std::string tokenRefOf(const PKCS11_TOKEN &token) {
-    std::string serial = trimmed(token.serialnr);
-    return serial.empty() ? trimmed(token.label) : serial;
+    return tokenRefFrom(trimmed(token.serialnr), trimmed(token.label));
 }
 
 SlotList::SlotList(Pkcs11Module &module) : module_(&module) {

@@ -1,28 +1,27 @@
 #include <cabridge/support/encoding.h>
-#include <cabridge/support/openssl_ptr.h>
 #include <cabridge/support/pkcs11_certificate_reader.h>
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_session.h>
 #include <cabridge/support/pkcs11_token_service.h>
 #include <cabridge/support/plugin_error.h>
 
+#include <algorithm>
 #include <chrono>
-#include <climits>
+#include <cstdint>
 #include <optional>
 
 namespace cabridge {
 
 using nlohmann::json;
 
-// The session of a login, or of the certificate check that precedes one.
-// Closing it (when this goes) ends the login too: it is the application's only
-// session on the token.
+// The session of a login (session_), or of the certificate check that precedes
+// one (preparedLogin_, not logged in). Closing it (when this goes) ends the login
+// too: it is the application's only session on the token.
 struct Pkcs11TokenService::LoginSession {
     LoginSession(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId, std::string_view ref)
         : session(functions, slotId), tokenRef(ref) {}
     Pkcs11Session session;
     std::string tokenRef;
-    bool loggedIn = false;
     std::chrono::steady_clock::time_point openedAt = std::chrono::steady_clock::now();
 };
 
@@ -30,7 +29,7 @@ Pkcs11TokenService::Pkcs11TokenService(std::string modulePath, std::string retry
     : modulePath_(std::move(modulePath)), retryCounterSymbol_(std::move(retryCounterSymbol)) {}
 
 Pkcs11TokenService::~Pkcs11TokenService() {
-    if (session_ && session_->loggedIn)
+    if (session_)
         session_->session.functions().C_Logout(session_->session.handle());
 }
 
@@ -121,7 +120,6 @@ void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) 
     const CK_RV rv = session->session.functions().C_Login(session->session.handle(), CKU_USER, pinBytes,
                                                           static_cast<CK_ULONG>(pin.size()));
     if (rv == CKR_OK) {
-        session->loggedIn = true;
         session_ = std::move(session);
         return;
     }

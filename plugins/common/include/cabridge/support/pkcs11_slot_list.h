@@ -39,7 +39,10 @@ private:
 };
 
 // The token reference the plugin hands out: the trimmed serial, or the
-// trimmed label for a token without a serial.
+// trimmed label for a token without a serial. The one rule for listing (libp11's
+// token) and login (CK_TOKEN_INFO, pkcs11_session.h): a reference listed must find
+// its token again.
+std::string tokenRefFrom(const std::string &trimmedSerial, const std::string &trimmedLabel);
 std::string tokenRefOf(const PKCS11_TOKEN &token);
 
 // Trims ASCII spaces/NULs (PKCS#11 pads fixed-width fields with blanks).
