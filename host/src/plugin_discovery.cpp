@@ -20,9 +20,10 @@ namespace {
 constexpr std::size_t kMaxDescriptorBytes = std::size_t {64} * 1024;
 constexpr std::string_view kDescriptorSuffix = ".json";
 
-DiscoveredDescriptor readDescriptorFile(const std::filesystem::path& file, const std::vector<DirIdentity>& dirs)
+DiscoveredDescriptor readDescriptorFile(const std::filesystem::path& file, std::string id,
+                                        const std::vector<DirIdentity>& dirs)
 {
-    DiscoveredDescriptor found {descriptorIdFromFile(file), std::nullopt, {}};
+    DiscoveredDescriptor found {std::move(id), std::nullopt, {}};
     try {
         const auto text = readSmallFile(file, kMaxDescriptorBytes);
         if (!text) {
@@ -38,7 +39,8 @@ DiscoveredDescriptor readDescriptorFile(const std::filesystem::path& file, const
     return found;
 }
 
-// The "*.json" regular files of one plugin directory, sorted, and the directory's identity.
+// The "*.json" regular files of one plugin directory, sorted (its identity goes to the list
+// every library is checked against).
 struct ScannedDir {
     std::filesystem::path path;
     std::vector<std::string> descriptors;
@@ -105,17 +107,16 @@ std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<st
         }
     }
     std::vector<DiscoveredDescriptor> found;
-    std::set<std::string, std::less<>> seen;
+    std::set<std::string> seen;
     for (const auto& dir : scanned) {
         for (const auto& name : dir.descriptors) {
-            const std::string_view id = std::string_view(name).substr(0, name.size() - kDescriptorSuffix.size());
             const auto file = dir.path / name;
-            if (!seen.emplace(id).second) {
-                Logger::info("plugin descriptor " + file.string() + " ignored: id \"" + std::string(id) +
-                             "\" already found");
+            std::string id = descriptorIdFromFile(file);
+            if (!seen.insert(id).second) {
+                Logger::info("plugin descriptor " + file.string() + " ignored: id \"" + id + "\" already found");
                 continue;
             }
-            found.push_back(readDescriptorFile(file, identities));
+            found.push_back(readDescriptorFile(file, std::move(id), identities));
         }
     }
     return found;
