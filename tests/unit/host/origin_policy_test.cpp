@@ -1,4 +1,5 @@
 #include "origin_policy.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -9,29 +10,7 @@
 using namespace cabridge;
 using Verdict = OriginPolicy::Verdict;
 
-namespace {
-
-class TempDir {
-public:
-    TempDir()
-    {
-        char tmpl[] = "/tmp/cabridge-policy-XXXXXX";
-        path_ = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    std::filesystem::path write(const std::string& name, const std::string& text, mode_t mode = 0644) const
-    {
-        auto file = path_ / name;
-        std::ofstream(file) << text;
-        ::chmod(file.c_str(), mode);
-        return file;
-    }
-
-private:
-    std::filesystem::path path_;
-};
-
-}  // namespace
+using cabridge::test::TempDir;
 
 TEST(OriginPolicy, PluginOriginsPlusAllowMinusDeny)
 {
@@ -136,7 +115,7 @@ TEST(AdminPolicyFile, RefusesMalformedOrWorldWritableFiles)
 TEST(AdminPolicyFile, FifoIsRefusedWithoutWaiting)
 {
     TempDir dir;
-    const auto fifo = dir.write("placeholder", "").parent_path() / "fifo.json";
+    const auto fifo = dir.path() / "fifo.json";
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
     const auto load = loadAdminPolicy(fifo);
     ASSERT_TRUE(load.error);

@@ -1,4 +1,5 @@
 #include "plugin_descriptor.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -58,8 +59,8 @@ TEST(PluginDescriptor, RefusesMalformedDescriptors)
 
 TEST(PluginDescriptor, LibraryMustResolveInsideAPluginDir)
 {
-    char tmpl[] = "/tmp/cabridge-desc-XXXXXX";
-    const std::filesystem::path root = ::mkdtemp(tmpl);
+    const cabridge::test::TempDir dir;
+    const std::filesystem::path& root = dir.path();
     const auto plugins = root / "plugins";
     const auto outside = root / "outside";
     std::filesystem::create_directories(plugins / "sub");
@@ -78,5 +79,4 @@ TEST(PluginDescriptor, LibraryMustResolveInsideAPluginDir)
     EXPECT_THROW(resolvePluginLibrary(descriptor, "../outside/libevil.so", dirs), DescriptorError);
     EXPECT_THROW(resolvePluginLibrary(descriptor, (outside / "libevil.so").string(), dirs), DescriptorError);
     EXPECT_THROW(resolvePluginLibrary(descriptor, "liblink.so", dirs), DescriptorError);  // symlink escapes
-    std::filesystem::remove_all(root);
 }

@@ -2,13 +2,13 @@
 // as a descriptor, and when a library lies inside a plugin directory (by identity, so
 // symlinked paths to the same directory agree and symlinks out of it do not).
 #include "plugin_discovery.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 using namespace cabridge;
 namespace fs = std::filesystem;
@@ -19,36 +19,33 @@ class PluginDirs : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        char tmpl[] = "/tmp/cabridge-discovery-XXXXXX";
-        root_ = ::mkdtemp(tmpl);
-        plugins_ = root_ / "plugins";
-        outside_ = root_ / "outside";
         fs::create_directories(plugins_);
         fs::create_directories(outside_);
     }
-    void TearDown() override { fs::remove_all(root_); }
 
-    static void write(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
     static std::string descriptor(const std::string& id, const std::string& library)
     {
         return R"({"id":")" + id + R"(","abi":1,"library":")" + library + R"("})";
     }
 
-    fs::path root_, plugins_, outside_;
+    cabridge::test::TempDir dir_;
+    const fs::path root_ = dir_.path();
+    const fs::path plugins_ = root_ / "plugins";
+    const fs::path outside_ = root_ / "outside";
 };
 
 }  // namespace
 
 TEST_F(PluginDirs, TakesJsonFilesAndSymlinksToThemInNameOrder)
 {
-    write(plugins_ / "libb.so", "x");
-    write(plugins_ / "b.json", descriptor("b", "libb.so"));
-    write(outside_ / "a-real.json", descriptor("a", "libb.so"));
+    dir_.write("plugins/libb.so", "x");
+    dir_.write("plugins/b.json", descriptor("b", "libb.so"));
+    dir_.write("outside/a-real.json", descriptor("a", "libb.so"));
     fs::create_symlink(outside_ / "a-real.json", plugins_ / "a.json");  // a symlinked descriptor counts
     fs::create_directories(plugins_ / "dir.json");                      // a directory does not
     ASSERT_EQ(::mkfifo((plugins_ / "fifo.json").c_str(), 0644), 0);     // nor a FIFO (never opened)
-    write(plugins_ / ".json", descriptor("x", "libb.so"));              // nor a bare suffix
-    write(plugins_ / "c.json.bak", descriptor("c", "libb.so"));
+    dir_.write("plugins/.json", descriptor("x", "libb.so"));            // nor a bare suffix
+    dir_.write("plugins/c.json.bak", descriptor("c", "libb.so"));
 
     const auto found = discoverPluginDescriptors({plugins_});
     ASSERT_EQ(found.size(), 2u);
@@ -65,9 +62,9 @@ TEST_F(PluginDirs, FirstDirectoryWinsAndALibraryMayLieInAnotherPluginDirectory)
 {
     const auto second = root_ / "second";
     fs::create_directories(second);
-    write(second / "libv.so", "x");
-    write(plugins_ / "v.json", descriptor("v", (second / "libv.so").string()));
-    write(second / "v.json", descriptor("v", "libv.so"));
+    dir_.write("second/libv.so", "x");
+    dir_.write("plugins/v.json", descriptor("v", (second / "libv.so").string()));
+    dir_.write("second/v.json", descriptor("v", "libv.so"));
 
     const auto found = discoverPluginDescriptors({root_ / "missing", plugins_, second});
     ASSERT_EQ(found.size(), 1u);
@@ -78,7 +75,7 @@ TEST_F(PluginDirs, FirstDirectoryWinsAndALibraryMayLieInAnotherPluginDirectory)
 
 TEST_F(PluginDirs, ADirectoryReachedThroughASymlinkIsTheSameDirectory)
 {
-    write(plugins_ / "libgood.so", "x");
+    dir_.write("plugins/libgood.so", "x");
     fs::create_directory_symlink(plugins_, root_ / "via-link");
     const auto descriptorFile = plugins_ / "g.json";
     // Configured by one path, named by the other: the same directory.
@@ -91,12 +88,12 @@ TEST_F(PluginDirs, ADirectoryReachedThroughASymlinkIsTheSameDirectory)
 
 TEST_F(PluginDirs, ASymlinkedSubdirectoryPointingOutsideIsOutside)
 {
-    write(outside_ / "libevil.so", "x");
+    dir_.write("outside/libevil.so", "x");
     fs::create_directory_symlink(outside_, plugins_ / "sub");
     EXPECT_THROW(resolvePluginLibrary(plugins_ / "e.json", "sub/libevil.so", std::vector<fs::path> {plugins_}),
                  DescriptorError);
     // ".." through the symlink is resolved where it points: root_, not plugins_.
-    write(root_ / "libroot.so", "x");
+    dir_.write("libroot.so", "x");
     EXPECT_THROW(resolvePluginLibrary(plugins_ / "e.json", "sub/../libroot.so", std::vector<fs::path> {plugins_}),
                  DescriptorError);
     // A plugin directory above the library's real place does contain it.
