@@ -34,6 +34,16 @@ bool verifies(const std::vector<std::uint8_t> &certDer, const EVP_MD *md, const 
                             data.data(), data.size()) == 1;
 }
 
+// Makes a certificate for `key` with the subject `spec` names, imports both onto the token
+// `tokenLabel` under CKA_ID `idHex` and `label`, and returns the certificate's DER.
+std::vector<std::uint8_t> importNewCertificate(SoftHsmTokens &tokens, const std::string &tokenLabel,
+                                               const std::string &idHex, const std::string &label, EVP_PKEY *key,
+                                               const CertificateSpec &spec) {
+    auto der = makeCertificate(spec, key);
+    tokens.importCertificateAndKey(tokenLabel, kPin, idHex, label, der, pkcs8Der(key));
+    return der;
+}
+
 class HebcaOnSoftHsm : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -41,17 +51,12 @@ protected:
         serial_ = tokens_->initToken("cabridge-a", kPin);
         emptySerial_ = tokens_->initToken("cabridge-empty", kPin);
 
-        const auto rsa = generateRsaKey(2048);
         CertificateSpec rsaSpec;
         rsaSpec.subject = {{"CN", "河北测试RSA"}, {"OU", "91110000600037341L"}};
-        rsaCert_ = makeCertificate(rsaSpec, rsa.get());
-        tokens_->importCertificateAndKey("cabridge-a", kPin, "01", "rsa", rsaCert_, pkcs8Der(rsa.get()));
-
-        const auto ec = generateEcKey("P-256");
+        rsaCert_ = importNewCertificate(*tokens_, "cabridge-a", "01", "rsa", generateRsaKey(2048).get(), rsaSpec);
         CertificateSpec ecSpec;
         ecSpec.subject = {{"CN", "河北测试EC"}};
-        ecCert_ = makeCertificate(ecSpec, ec.get());
-        tokens_->importCertificateAndKey("cabridge-a", kPin, "02", "ec", ecCert_, pkcs8Der(ec.get()));
+        ecCert_ = importNewCertificate(*tokens_, "cabridge-a", "02", "ec", generateEcKey("P-256").get(), ecSpec);
 
         plugin_ = std::make_unique<PluginUnderTest>(
             CABRIDGE_HEBCA_PLUGIN_PATH, json{{"modules", {"/nonexistent/hebca.so", kSoftHsmModule}}}.dump());
@@ -216,17 +221,14 @@ protected:
         tokens_ = std::make_unique<SoftHsmTokens>();
         serial_ = tokens_->initToken("cabridge-sizes", kPin);
 
-        const auto p384 = generateEcKey("P-384");
         CertificateSpec p384Spec;
         p384Spec.subject = {{"CN", "河北测试P384"}};
-        p384Cert_ = makeCertificate(p384Spec, p384.get());
-        tokens_->importCertificateAndKey("cabridge-sizes", kPin, "03", "p384", p384Cert_, pkcs8Der(p384.get()));
-
-        const auto rsa = generateRsaKey(3072);
+        p384Cert_ = importNewCertificate(*tokens_, "cabridge-sizes", "03", "p384", generateEcKey("P-384").get(),
+                                         p384Spec);
         CertificateSpec rsaSpec;
         rsaSpec.subject = {{"CN", "河北测试RSA3072"}};
-        rsaCert_ = makeCertificate(rsaSpec, rsa.get());
-        tokens_->importCertificateAndKey("cabridge-sizes", kPin, "04", "rsa3072", rsaCert_, pkcs8Der(rsa.get()));
+        rsaCert_ = importNewCertificate(*tokens_, "cabridge-sizes", "04", "rsa3072", generateRsaKey(3072).get(),
+                                        rsaSpec);
 
         plugin_ = std::make_unique<PluginUnderTest>(CABRIDGE_HEBCA_PLUGIN_PATH,
                                                     json{{"modules", {kSoftHsmModule}}}.dump());
