@@ -145,12 +145,7 @@ TEST(WarmConnection, AuthenticateAsksTheTokenOnlyWhatTheLoginNeeds)
     ASSERT_TRUE(scenario.authenticate(*host, id, randomBytes(32), kTokenPin).contains("result"));
     const std::string trace = scenario.hostStderr().substr(before.size());
     const auto calls = [&trace](const std::string& name) {
-        std::size_t n = 0;
-        const std::string line = "cabridge-faultp11: " + name + "\n";
-        for (auto at = trace.find(line); at != std::string::npos; at = trace.find(line, at + 1)) {
-            ++n;
-        }
-        return n;
+        return countOf(trace, "cabridge-faultp11: " + name + "\n");
     };
     EXPECT_EQ(calls("C_OpenSession"), 1u) << trace;
     EXPECT_EQ(calls("C_Login"), 1u) << trace;

@@ -240,6 +240,13 @@ LoginScenario::~LoginScenario()
     }
 }
 
+std::size_t countOf(const std::string& text, const std::string& needle)
+{
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+    return count;
+}
+
 std::map<std::string, std::string> LoginScenario::environment() const
 {
     std::map<std::string, std::string> env = {{"CABRIDGE_CONFIG", (dir_ / "host.json").string()},

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -83,6 +84,9 @@ const std::filesystem::path& sharedPkiDir();
 const nlohmann::json& sharedPki();
 // The pki.json entry of `name` (throws if absent).
 const nlohmann::json& pkiEntry(const std::string& name);
+
+// How often `needle` occurs in `text` (non-overlapping), e.g. a call name in the fault trace.
+std::size_t countOf(const std::string& text, const std::string& needle);
 
 class LoginScenario {
 public:

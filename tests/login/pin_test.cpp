@@ -9,13 +9,6 @@
 namespace cabridge::logintest {
 namespace {
 
-std::size_t countOf(const std::string& text, const std::string& needle)
-{
-    std::size_t count = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
-    return count;
-}
-
 ScenarioOptions countedToken()
 {
     return ScenarioOptions::token({"org-rsa"}).withFaultModule(3);
