@@ -207,4 +207,119 @@ issue notyet EC P-256 "/C=CN/ST=河北省/L=廊坊市/O=廊坊示例网络有限
 
 python3 "$HERE/describe-pki.py" "$OUT" "$CA/entities.tsv" >"$OUT/pki.json.tmp"
 mv "$OUT/pki.json.tmp" "$OUT/pki.json"
+
+# ---- SM2 (national algorithm) PKI and SKF material ----------------------------------------------
+# Kept apart from the RSA/EC PKI above (its own CAs, files prefixed sm2-, its own sm2.json) so
+# nothing above changes. Chinese CAs sign SM2-with-SM3 with the signer ID 1234567812345678:
+# every signature here carries it, and a chain check needs `-vfyopt distid:1234567812345678`.
+make_sm2_pki() {
+  local distid=distid:1234567812345678
+  local uscc_sm2
+  uscc_sm2=$(python3 "$HERE/idcodes.py" uscc 91130100MA0F3T5X)
+  mkdir -p "$CA/sm2root/newcerts" "$CA/sm2int/newcerts"
+  : >"$CA/sm2root/index.txt"
+  : >"$CA/sm2int/index.txt"
+  echo "unique_subject = no" >"$CA/sm2root/index.txt.attr"
+  echo "unique_subject = no" >"$CA/sm2int/index.txt.attr"
+  cat >>"$CNF" <<SM2CNF
+
+# SM2 CAs (make_sm2_pki).
+[ sm2_root_ca ]
+dir = $CA/sm2root
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+certificate = $OUT/sm2-root.pem
+private_key = $CA/sm2-root.key.pem
+rand_serial = yes
+default_md = sm3
+policy = policy_any
+email_in_dn = no
+preserve = yes
+string_mask = utf8only
+copy_extensions = none
+
+[ sm2_int_ca ]
+dir = $CA/sm2int
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+certificate = $OUT/sm2-intermediate.pem
+private_key = $CA/sm2-intermediate.key.pem
+rand_serial = yes
+default_md = sm3
+policy = policy_any
+email_in_dn = no
+preserve = yes
+string_mask = utf8only
+copy_extensions = none
+
+[ ext_sm2-sign ]
+$EXT_EE_COMMON
+1.2.156.10260.4.1.4 = ASN1:UTF8String:$uscc_sm2
+
+[ ext_sm2-enc ]
+basicConstraints = critical, CA:false
+keyUsage = critical, keyEncipherment, dataEncipherment, keyAgreement
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+1.2.156.10260.4.1.4 = ASN1:UTF8String:$uscc_sm2
+
+[ ext_sm2-person ]
+$EXT_EE_COMMON
+1.2.156.10260.4.1.1 = ASN1:UTF8String:$ID_PERSON
+
+[ ext_skf-rsa ]
+$EXT_EE_COMMON
+1.2.156.10260.4.1.4 = ASN1:UTF8String:$uscc_sm2
+SM2CNF
+
+  local k
+  for k in "$CA/sm2-root" "$CA/sm2-intermediate" "$OUT/sm2-sign" "$OUT/sm2-enc" "$OUT/sm2-person"; do
+    openssl genpkey -algorithm SM2 -out "$k.key.pem"
+  done
+  genkey "$OUT/skf-rsa.key.pem" RSA 2048
+
+  openssl req -new -config "$CNF" -utf8 -key "$CA/sm2-root.key.pem" -sm3 -sigopt "$distid" \
+    -subj "/C=CN/O=cabridge Test/CN=cabridge Test SM2 Root CA" -out "$CA/sm2-root.csr"
+  openssl ca -batch -config "$CNF" -name sm2_root_ca -selfsign -notext -utf8 \
+    -keyfile "$CA/sm2-root.key.pem" -in "$CA/sm2-root.csr" -extensions ext_root \
+    -sigopt "$distid" -vfyopt "$distid" \
+    -startdate "$CA_START" -enddate "$CA_END" -out "$OUT/sm2-root.pem" 2>/dev/null
+  openssl req -new -config "$CNF" -utf8 -key "$CA/sm2-intermediate.key.pem" -sm3 -sigopt "$distid" \
+    -subj "/C=CN/ST=河北省/O=河北省电子认证有限公司 (test)/CN=HEBCA Test SM2 CA" -out "$CA/sm2-intermediate.csr"
+  openssl ca -batch -config "$CNF" -name sm2_root_ca -notext -utf8 \
+    -in "$CA/sm2-intermediate.csr" -extensions ext_int -sigopt "$distid" -vfyopt "$distid" \
+    -startdate "$CA_START" -enddate "$CA_END" -out "$OUT/sm2-intermediate.pem" 2>/dev/null
+  cat "$OUT/sm2-intermediate.pem" "$OUT/sm2-root.pem" >"$OUT/sm2-chain.pem"
+
+  : >"$CA/sm2-entities.tsv"
+  # sm2_issue NAME CA_SECTION SUBJECT USAGE (the key OUTDIR/NAME.key.pem was made above)
+  sm2_issue() {
+    local name=$1 ca=$2 subj=$3 usage=$4
+    local sm2opts=()
+    [ "$ca" = sm2_int_ca ] && sm2opts=(-sigopt "$distid" -vfyopt "$distid")
+    openssl pkcs8 -topk8 -nocrypt -in "$OUT/$name.key.pem" -outform DER -out "$OUT/$name.key.p8.der"
+    if [ "$ca" = sm2_int_ca ]; then
+      openssl req -new -config "$CNF" -utf8 -key "$OUT/$name.key.pem" -sm3 -sigopt "$distid" \
+        -subj "$subj" -out "$CA/$name.csr"
+    else
+      openssl req -new -config "$CNF" -utf8 -key "$OUT/$name.key.pem" -subj "$subj" -out "$CA/$name.csr"
+    fi
+    openssl ca -batch -config "$CNF" -name "$ca" -notext -utf8 -in "$CA/$name.csr" -extensions "ext_$name" \
+      "${sm2opts[@]}" -startdate "$NOW_MINUS_1H" -enddate "$IN_2_YEARS" -out "$OUT/$name.pem" 2>/dev/null
+    openssl x509 -in "$OUT/$name.pem" -outform DER -out "$OUT/$name.der"
+    printf '%s\t%s\t%s\n' "$name" "$ca" "$usage" >>"$CA/sm2-entities.tsv"
+  }
+  local org_dn="/C=CN/ST=河北省/L=石家庄市/O=河北国密测试有限公司/CN=河北国密测试有限公司"
+  # The dual pair ("双证书"): one subject, a signing and an encryption certificate.
+  sm2_issue sm2-sign sm2_int_ca "$org_dn" sign
+  sm2_issue sm2-enc sm2_int_ca "$org_dn" enc
+  sm2_issue sm2-person sm2_int_ca "/C=CN/ST=河北省/L=石家庄市/CN=李四" sign
+  # RSA-2048 for an SKF RSA container, from the RSA/EC PKI's intermediate (a CA issues RSA
+  # certificates from a chain of its own, not from its SM2 chain).
+  sm2_issue skf-rsa int_ca "$org_dn" sign
+
+  python3 "$HERE/describe-sm2.py" "$OUT" "$CA/sm2-entities.tsv" "$uscc_sm2" "$ID_PERSON" >"$OUT/sm2.json.tmp"
+  mv "$OUT/sm2.json.tmp" "$OUT/sm2.json"
+}
+make_sm2_pki
 echo "$OUT/pki.json"
