@@ -139,7 +139,10 @@ std::optional<std::vector<fs::path>> deviceDirs()
     return out;
 }
 
-std::optional<Json> loadDevice(const fs::path& devDir) { return readJson(devDir / "device.json"); }
+std::optional<Json> loadDevice(const fs::path& devDir)
+{
+    return readJson(devDir / "device.json");
+}
 
 // ---- faults ----------------------------------------------------------------------------------
 
@@ -211,7 +214,8 @@ std::vector<std::string> allDeviceNames()
     std::vector<std::string> out;
     if (auto dirs = deviceDirs()) {
         for (const auto& d : *dirs) {
-            if (auto dev = loadDevice(d); dev && dev->contains("name")) out.push_back((*dev)["name"].get<std::string>());
+            if (auto dev = loadDevice(d); dev && dev->contains("name"))
+                out.push_back((*dev)["name"].get<std::string>());
         }
     }
     return out;

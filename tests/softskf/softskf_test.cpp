@@ -69,14 +69,34 @@ char kEmptyContainer[] = "empty";
 
 // ---- the library, bound by name --------------------------------------------------------------
 
-#define SKF_CALLS(X)                                                                                                   \
-    X(SKF_EnumDev)                                                                                                     \
-    X(SKF_ConnectDev) X(SKF_DisConnectDev) X(SKF_GetDevState) X(SKF_GetDevInfo) X(SKF_GenRandom)                       \
-        X(SKF_EnumApplication) X(SKF_OpenApplication) X(SKF_CloseApplication) X(SKF_GetPINInfo) X(SKF_VerifyPIN)       \
-            X(SKF_ChangePIN) X(SKF_UnblockPIN) X(SKF_ClearSecureState) X(SKF_EnumContainer) X(SKF_OpenContainer)       \
-                X(SKF_CloseContainer) X(SKF_GetContainerType) X(SKF_ImportCertificate) X(SKF_ExportCertificate)        \
-                    X(SKF_ExportPublicKey) X(SKF_GenRSAKeyPair) X(SKF_RSASignData) X(SKF_GenECCKeyPair)                \
-                        X(SKF_ECCSignData)
+// clang-format off
+#define SKF_CALLS(X) \
+    X(SKF_EnumDev) \
+    X(SKF_ConnectDev) \
+    X(SKF_DisConnectDev) \
+    X(SKF_GetDevState) \
+    X(SKF_GetDevInfo) \
+    X(SKF_GenRandom) \
+    X(SKF_EnumApplication) \
+    X(SKF_OpenApplication) \
+    X(SKF_CloseApplication) \
+    X(SKF_GetPINInfo) \
+    X(SKF_VerifyPIN) \
+    X(SKF_ChangePIN) \
+    X(SKF_UnblockPIN) \
+    X(SKF_ClearSecureState) \
+    X(SKF_EnumContainer) \
+    X(SKF_OpenContainer) \
+    X(SKF_CloseContainer) \
+    X(SKF_GetContainerType) \
+    X(SKF_ImportCertificate) \
+    X(SKF_ExportCertificate) \
+    X(SKF_ExportPublicKey) \
+    X(SKF_GenRSAKeyPair) \
+    X(SKF_RSASignData) \
+    X(SKF_GenECCKeyPair) \
+    X(SKF_ECCSignData)
+// clang-format on
 
 struct Skf {
 #define SKF_MEMBER(name) decltype(&::name) name = nullptr;
@@ -94,8 +114,8 @@ const Skf& skf()
             std::fprintf(stderr, "dlopen: %s\n", dlerror());
             std::abort();
         }
-#define SKF_BIND(name)                                                                                                 \
-    t.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));                                                   \
+#define SKF_BIND(name)                                               \
+    t.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name)); \
     if (t.name == nullptr) std::abort();
         SKF_CALLS(SKF_BIND)
 #undef SKF_BIND
@@ -159,9 +179,9 @@ Bytes sm2Digest(const ECCPUBLICKEYBLOB& pub, const Bytes& message)
     BnPtr p(BN_new()), a(BN_new()), b(BN_new()), x(BN_new()), y(BN_new());
     BnCtxPtr ctx(BN_CTX_new());
     EXPECT_EQ(EC_GROUP_get_curve(group.get(), p.get(), a.get(), b.get(), ctx.get()), 1);
-    EXPECT_EQ(EC_POINT_get_affine_coordinates(group.get(), EC_GROUP_get0_generator(group.get()), x.get(), y.get(),
-                                              ctx.get()),
-              1);
+    EXPECT_EQ(
+        EC_POINT_get_affine_coordinates(group.get(), EC_GROUP_get0_generator(group.get()), x.get(), y.get(), ctx.get()),
+        1);
     Bytes z;
     const size_t idBits = (sizeof(kDistId) - 1) * 8;
     z.push_back(static_cast<unsigned char>(idBits >> 8));
@@ -210,7 +230,10 @@ bool sm2Verify(EVP_PKEY* key, const Bytes& message, const Bytes& derSig)
     return EVP_DigestVerify(md.get(), derSig.data(), derSig.size(), message.data(), message.size()) == 1;
 }
 
-int runShell(const std::string& cmd) { return std::system(cmd.c_str()); }  // NOLINT(cert-env33-c)
+int runShell(const std::string& cmd)
+{
+    return std::system(cmd.c_str());
+}  // NOLINT(cert-env33-c)
 
 void writeBytes(const fs::path& p, const Bytes& b)
 {
@@ -373,7 +396,8 @@ TEST_F(SoftSkf, EnumApplicationAndEnumContainerAreMultiStrings)
     EXPECT_EQ(skf().SKF_OpenApplication(dev, missing, &app), SAR_APPLICATION_NOT_EXISTS);
     ASSERT_EQ(skf().SKF_OpenApplication(dev, kApp, &app), SAR_OK);
     ASSERT_EQ(skf().SKF_EnumContainer(app, nullptr, &size), SAR_OK);
-    EXPECT_EQ(size, std::string("sm2-org\0rsa-org\0empty\0\0", 23).size()) << "three names, each NUL-terminated, and a NUL";
+    EXPECT_EQ(size, std::string("sm2-org\0rsa-org\0empty\0\0", 23).size())
+        << "three names, each NUL-terminated, and a NUL";
     std::vector<char> cons(size);
     ULONG tooSmall = 3;
     EXPECT_EQ(skf().SKF_EnumContainer(app, cons.data(), &tooSmall), SAR_BUFFER_TOO_SMALL);
@@ -583,8 +607,8 @@ TEST_F(SoftSkf, EccSignDataSignsTheGivenDigestAndOpenSslVerifiesIt)
     writeBytes(work_ / "msg", message);
     writeBytes(work_ / "sig.der", der);
     const std::string verify = "openssl dgst -sm3 -verify '" + (work_ / "pub.pem").string() +
-                               "' -sigopt distid:1234567812345678 -signature '" + (work_ / "sig.der").string() +
-                               "' '" + (work_ / "msg").string() + "' >/dev/null 2>&1";
+                               "' -sigopt distid:1234567812345678 -signature '" + (work_ / "sig.der").string() + "' '" +
+                               (work_ / "msg").string() + "' >/dev/null 2>&1";
     EXPECT_EQ(runShell(verify), 0);
     writeBytes(work_ / "msg", other);
     EXPECT_NE(runShell(verify), 0);
@@ -747,7 +771,8 @@ PkeyPtr sm2KeyFromBlob(const ECCPUBLICKEYBLOB& blob)
                            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
                            OSSL_PARAM_construct_end()};
     EVP_PKEY* key = nullptr;
-    if (EVP_PKEY_fromdata_init(ctx.get()) != 1 || EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
         return nullptr;
     }
     return PkeyPtr(key);

@@ -183,6 +183,88 @@ for pair in HEBCA-KEY-1:org-rsa:SHA256-RSA-PKCS:sha256 HEBCA-KEY-1:org-ec:ECDSA:
     openssl dgst "$dgst" -verify "$WORK/$name.pub" -signature "$WORK/sig" "$WORK/data"
 done
 
+# ---- SM2 PKI and SKF material (make_sm2_pki) ------------------------------------------------------
+DISTID=distid:1234567812345678
+SM2_NAMES=$(json "$FX/sm2.json" "' '.join(c['name'] for c in d['certificates'])")
+[ "$SM2_NAMES" = "sm2-sign sm2-enc sm2-person skf-rsa" ] \
+  && pass "sm2.json lists sm2-sign sm2-enc sm2-person skf-rsa" || fail "sm2.json names: $SM2_NAMES"
+check "sm2.json: signer ID" test "$(json "$FX/sm2.json" "d['distinguishingId']")" = 1234567812345678
+for f in sm2-root.pem sm2-intermediate.pem sm2-chain.pem; do check "$f exists" test -s "$FX/$f"; done
+check "sm2-chain.pem = intermediate + root" cmp "$FX/sm2-chain.pem" <(cat "$FX/sm2-intermediate.pem" "$FX/sm2-root.pem")
+for ca in sm2-root sm2-intermediate; do
+  text=$(openssl x509 -in "$FX/$ca.pem" -noout -text)
+  check "$ca: SM2 key" grep -q "ASN1 OID: SM2" <<<"$text"
+  check "$ca: signed SM2-with-SM3" grep -q "Signature Algorithm: SM2-with-SM3" <<<"$text"
+  check "$ca: a CA" grep -q "CA:TRUE" <<<"$text"
+done
+check "sm2-intermediate: HeBCA-like subject" sh -c \
+  "openssl x509 -in '$FX/sm2-intermediate.pem' -noout -subject -nameopt RFC2253,utf8,-esc_msb |
+   grep -q 'CN=HEBCA Test SM2 CA,O=河北省电子认证有限公司 (test),ST=河北省,C=CN'"
+check "sm2-root is self-signed" openssl verify -vfyopt "$DISTID" -CAfile "$FX/sm2-root.pem" "$FX/sm2-root.pem"
+# The CLI puts the signer ID on the certificate it checks only, not on the intermediates it
+# finds: each link is checked on its own (-partial_chain trusts the intermediate for the leaf).
+check "sm2-intermediate: root's signature verifies with the signer ID" \
+  openssl verify -vfyopt "$DISTID" -CAfile "$FX/sm2-root.pem" "$FX/sm2-intermediate.pem"
+check_not "sm2-intermediate: and not without it" \
+  openssl verify -CAfile "$FX/sm2-root.pem" "$FX/sm2-intermediate.pem"
+python3 -c "import json,sys
+for c in json.load(open(sys.argv[1]))['certificates']:
+    print(*(str(c[k]) for k in ('name','keyType','keyBits','usage','issuer','uscc','idNumber','sha256')))" \
+  "$FX/sm2.json" >"$WORK/sm2-entities.txt"
+while read -r name key_type key_bits usage issuer uscc idnum sha; do
+  pem="$FX/$name.pem"
+  for f in "$name.pem" "$name.der" "$name.key.pem" "$name.key.p8.der"; do check "$name: $f exists" test -s "$FX/$f"; done
+  check "$name: sha256 in sm2.json is the DER's" test "$(sha256sum "$FX/$name.der" | cut -d' ' -f1)" = "$sha"
+  check "$name: .der and .pem are the same certificate" cmp "$FX/$name.der" <(openssl x509 -in "$pem" -outform DER)
+  check "$name: PKCS#8 DER key matches the certificate" cmp \
+    <(openssl pkey -inform DER -in "$FX/$name.key.p8.der" -pubout) <(openssl x509 -in "$pem" -noout -pubkey)
+  text=$(openssl x509 -in "$pem" -noout -text)
+  if [ "$key_type" = SM2 ]; then
+    check "$name: SM2 key" grep -q "ASN1 OID: SM2" <<<"$text"
+    check "$name: signed SM2-with-SM3" grep -q "Signature Algorithm: SM2-with-SM3" <<<"$text"
+    check "$name: issued by sm2-intermediate" test "$issuer" = sm2-intermediate
+    check "$name: intermediate's signature verifies with the signer ID" \
+      openssl verify -vfyopt "$DISTID" -partial_chain -CAfile "$FX/sm2-intermediate.pem" "$pem"
+    check_not "$name: and not without it" openssl verify -partial_chain -CAfile "$FX/sm2-intermediate.pem" "$pem"
+    # The key signs SM2-with-SM3 with the signer ID and the certificate verifies it.
+    openssl dgst -sm3 -sign "$FX/$name.key.pem" -sigopt "$DISTID" -out "$WORK/$name.sig" "$WORK/data"
+    openssl x509 -in "$pem" -noout -pubkey >"$WORK/$name.pub"
+    check "$name: key's SM2 signature verifies with the certificate" \
+      openssl dgst -sm3 -verify "$WORK/$name.pub" -sigopt "$DISTID" -signature "$WORK/$name.sig" "$WORK/data"
+  else
+    check "$name: RSA-$key_bits" grep -q "Public-Key: ($key_bits bit)" <<<"$text"
+    check "$name: chains to the RSA/EC root" verify_now "$pem"
+  fi
+  if [ "$usage" = enc ]; then
+    check "$name: keyUsage keyEncipherment, dataEncipherment, keyAgreement" \
+      grep -q "Key Encipherment, Data Encipherment, Key Agreement" <<<"$text"
+  else
+    check "$name: keyUsage digitalSignature, nonRepudiation" grep -q "Digital Signature, Non Repudiation" <<<"$text"
+    check "$name: EKU clientAuth" grep -q "TLS Web Client Authentication" <<<"$text"
+  fi
+  if [ "$uscc" != None ]; then
+    check "$name: 1.2.156.10260.4.1.4 carries $uscc" python3 "$HERE/tests/ext_value.py" "$FX/$name.der" 1.2.156.10260.4.1.4 "$uscc"
+    check "$name: credit code check character is right" python3 "$HERE/idcodes.py" uscc-check "$uscc"
+  fi
+  if [ "$idnum" != None ]; then
+    check "$name: ID number in 1.2.156.10260.4.1.1" python3 "$HERE/tests/ext_value.py" "$FX/$name.der" 1.2.156.10260.4.1.1 "$idnum"
+  fi
+done <"$WORK/sm2-entities.txt"
+check "sm2-sign and sm2-enc are a dual pair: one subject, two keys" sh -c \
+  "test \"\$(openssl x509 -in '$FX/sm2-sign.pem' -noout -subject)\" = \"\$(openssl x509 -in '$FX/sm2-enc.pem' -noout -subject)\" &&
+   ! cmp -s '$FX/sm2-sign.key.p8.der' '$FX/sm2-enc.key.p8.der'"
+
+# provision-skf.py: the standard SKF state from this PKI.
+SKF="$WORK/skf"
+check "provision-skf.py writes a state directory" "$HERE/provision-skf.py" --pki "$FX" --out "$SKF"
+check "softskf.json lists two devices" test "$(json "$SKF/softskf.json" "' '.join(d['devices'])")" = "dev0 dev1"
+check "HEBCA-SKF-1 holds sm2-org, rsa-org, empty" test \
+  "$(json "$SKF/dev0/device.json" "d['name'] + ':' + ' '.join(c['name'] for c in d['applications'][0]['containers'])")" \
+  = "HEBCA-SKF-1:sm2-org rsa-org empty"
+check "sm2-org's signing certificate is sm2-sign's" cmp "$SKF/dev0/sm2-sign.sign.der" "$FX/sm2-sign.der"
+check "sm2-org's encryption certificate is sm2-enc's" cmp "$SKF/dev0/sm2-enc.enc.der" "$FX/sm2-enc.der"
+check_not "provision-skf.py: a PKI without the SM2 files is refused" "$HERE/provision-skf.py" --pki "$WORK/none" --out "$WORK/skf2"
+
 # provision-token.sh refuses what it cannot do.
 P="$HERE/provision-token.sh"
 check_not "provision: duplicate label refused" "$P" --dir "$FX/softhsm" --label HEBCA-KEY-1

@@ -133,50 +133,50 @@ typedef HANDLE HCONTAINER;
 #pragma pack(push, 1)
 
 typedef struct Struct_Version {
-  BYTE major;
-  BYTE minor;
+    BYTE major;
+    BYTE minor;
 } VERSION;
 
 /* SKF_GetDevInfo. Strings are NUL-terminated inside their fields. 294 bytes. */
 typedef struct Struct_DEVINFO {
-  VERSION Version;
-  CHAR Manufacturer[64];
-  CHAR Issuer[64];
-  CHAR Label[32];
-  CHAR SerialNumber[32];
-  VERSION HWVersion;
-  VERSION FirmwareVersion;
-  ULONG AlgSymCap;
-  ULONG AlgAsymCap;
-  ULONG AlgHashCap;
-  ULONG DevAuthAlgId;
-  ULONG TotalSpace;
-  ULONG FreeSpace;
-  ULONG MaxECCBufferSize;
-  ULONG MaxBufferSize;
-  BYTE Reserved[64];
+    VERSION Version;
+    CHAR Manufacturer[64];
+    CHAR Issuer[64];
+    CHAR Label[32];
+    CHAR SerialNumber[32];
+    VERSION HWVersion;
+    VERSION FirmwareVersion;
+    ULONG AlgSymCap;
+    ULONG AlgAsymCap;
+    ULONG AlgHashCap;
+    ULONG DevAuthAlgId;
+    ULONG TotalSpace;
+    ULONG FreeSpace;
+    ULONG MaxECCBufferSize;
+    ULONG MaxBufferSize;
+    BYTE Reserved[64];
 } DEVINFO, *PDEVINFO;
 
 /* RSA public key: modulus big-endian, right-aligned in Modulus (a 2048-bit key fills it);
  * PublicExponent big-endian (65537 = 00 01 00 01). 268 bytes. */
 typedef struct Struct_RSAPUBLICKEYBLOB {
-  ULONG AlgID;
-  ULONG BitLen;
-  BYTE Modulus[MAX_RSA_MODULUS_LEN];
-  BYTE PublicExponent[MAX_RSA_EXPONENT_LEN];
+    ULONG AlgID;
+    ULONG BitLen;
+    BYTE Modulus[MAX_RSA_MODULUS_LEN];
+    BYTE PublicExponent[MAX_RSA_EXPONENT_LEN];
 } RSAPUBLICKEYBLOB, *PRSAPUBLICKEYBLOB;
 
 /* ECC (SM2) public key: BitLen 256, X and Y right-aligned. 132 bytes. */
 typedef struct Struct_ECCPUBLICKEYBLOB {
-  ULONG BitLen;
-  BYTE XCoordinate[ECC_MAX_XCOORDINATE_BITS_LEN / 8];
-  BYTE YCoordinate[ECC_MAX_YCOORDINATE_BITS_LEN / 8];
+    ULONG BitLen;
+    BYTE XCoordinate[ECC_MAX_XCOORDINATE_BITS_LEN / 8];
+    BYTE YCoordinate[ECC_MAX_YCOORDINATE_BITS_LEN / 8];
 } ECCPUBLICKEYBLOB, *PECCPUBLICKEYBLOB;
 
 /* ECC (SM2) signature (r, s), each right-aligned. 128 bytes. */
 typedef struct Struct_ECCSIGNATUREBLOB {
-  BYTE r[ECC_MAX_XCOORDINATE_BITS_LEN / 8];
-  BYTE s[ECC_MAX_XCOORDINATE_BITS_LEN / 8];
+    BYTE r[ECC_MAX_XCOORDINATE_BITS_LEN / 8];
+    BYTE s[ECC_MAX_XCOORDINATE_BITS_LEN / 8];
 } ECCSIGNATUREBLOB, *PECCSIGNATUREBLOB;
 
 #pragma pack(pop)
@@ -201,37 +201,30 @@ ULONG SKF_API SKF_CloseApplication(HAPPLICATION hApplication);
  * SKF_UnblockPIN: the administrator PIN's). */
 ULONG SKF_API SKF_GetPINInfo(HAPPLICATION hApplication, ULONG ulPINType, ULONG *pulMaxRetryCount,
                              ULONG *pulRemainRetryCount, BOOL *pbDefaultPin);
-ULONG SKF_API SKF_VerifyPIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR szPIN,
+ULONG SKF_API SKF_VerifyPIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR szPIN, ULONG *pulRetryCount);
+ULONG SKF_API SKF_ChangePIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR szOldPin, LPSTR szNewPin,
                             ULONG *pulRetryCount);
-ULONG SKF_API SKF_ChangePIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR szOldPin,
-                            LPSTR szNewPin, ULONG *pulRetryCount);
-ULONG SKF_API SKF_UnblockPIN(HAPPLICATION hApplication, LPSTR szAdminPIN, LPSTR szNewUserPIN,
-                             ULONG *pulRetryCount);
+ULONG SKF_API SKF_UnblockPIN(HAPPLICATION hApplication, LPSTR szAdminPIN, LPSTR szNewUserPIN, ULONG *pulRetryCount);
 ULONG SKF_API SKF_ClearSecureState(HAPPLICATION hApplication);
 
 ULONG SKF_API SKF_EnumContainer(HAPPLICATION hApplication, LPSTR szContainerName, ULONG *pulSize);
-ULONG SKF_API SKF_OpenContainer(HAPPLICATION hApplication, LPSTR szContainerName,
-                                HCONTAINER *phContainer);
+ULONG SKF_API SKF_OpenContainer(HAPPLICATION hApplication, LPSTR szContainerName, HCONTAINER *phContainer);
 ULONG SKF_API SKF_CloseContainer(HCONTAINER hContainer);
 ULONG SKF_API SKF_GetContainerType(HCONTAINER hContainer, ULONG *pulContainerType);
 
 /* bSignFlag TRUE: the signing certificate / key; FALSE: the encryption one. */
-ULONG SKF_API SKF_ImportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE *pbCert,
-                                    ULONG ulCertLen);
-ULONG SKF_API SKF_ExportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE *pbCert,
-                                    ULONG *pulCertLen);
-ULONG SKF_API SKF_ExportPublicKey(HCONTAINER hContainer, BOOL bSignFlag, BYTE *pbBlob,
-                                  ULONG *pulBlobLen);
+ULONG SKF_API SKF_ImportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE *pbCert, ULONG ulCertLen);
+ULONG SKF_API SKF_ExportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE *pbCert, ULONG *pulCertLen);
+ULONG SKF_API SKF_ExportPublicKey(HCONTAINER hContainer, BOOL bSignFlag, BYTE *pbBlob, ULONG *pulBlobLen);
 
 ULONG SKF_API SKF_GenRSAKeyPair(HCONTAINER hContainer, ULONG ulBitsLen, RSAPUBLICKEYBLOB *pBlob);
 /* PKCS#1 v1.5 signature (block type 1) over pbData as given: the caller passes the DigestInfo
  * (or whatever the relying party expects); the key does not hash. */
-ULONG SKF_API SKF_RSASignData(HCONTAINER hContainer, BYTE *pbData, ULONG ulDataLen,
-                              BYTE *pbSignature, ULONG *pulSignLen);
+ULONG SKF_API SKF_RSASignData(HCONTAINER hContainer, BYTE *pbData, ULONG ulDataLen, BYTE *pbSignature,
+                              ULONG *pulSignLen);
 ULONG SKF_API SKF_GenECCKeyPair(HCONTAINER hContainer, ULONG ulAlgId, ECCPUBLICKEYBLOB *pBlob);
 /* SM2 signature over the 32-byte digest e = SM3(Z || M) as given; the key does not hash. */
-ULONG SKF_API SKF_ECCSignData(HCONTAINER hContainer, BYTE *pbDigest, ULONG ulDigestLen,
-                              PECCSIGNATUREBLOB pSignature);
+ULONG SKF_API SKF_ECCSignData(HCONTAINER hContainer, BYTE *pbDigest, ULONG ulDigestLen, PECCSIGNATUREBLOB pSignature);
 
 #ifdef __cplusplus
 }
