@@ -337,7 +337,7 @@ ULONG putNameList(const std::vector<std::string>& names, LPSTR out, ULONG* size)
         *size = needed;
         return SAR_BUFFER_TOO_SMALL;
     }
-    std::memcpy(out, list.data(), list.size());
+    std::copy(list.begin(), list.end(), out);  // a multi-string: NULs inside and at the end
     *size = needed;
     return SAR_OK;
 }
@@ -576,7 +576,7 @@ ULONG storeNewSigningKey(const Container& c, EVP_PKEY* key, const char* type)
 void copyField(CHAR* field, size_t width, const std::string& value)
 {
     std::memset(field, 0, width);
-    std::memcpy(field, value.data(), std::min(value.size(), width - 1));
+    std::copy_n(value.begin(), std::min(value.size(), width - 1), field);  // the memset left the NUL
 }
 
 }  // namespace
@@ -878,9 +878,11 @@ ULONG SKF_API SKF_ExportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE*
     if (!con) return SAR_FILEERR;
     const char* field = bSignFlag != FALSE ? "signCert" : "encCert";
     if (!con->contains(field) || !(*con)[field].is_string()) return SAR_CERTNOTFOUNTERR;
-    auto der = readFile(c.con->app->dev->dir / (*con)[field].get<std::string>());
+    const fs::path path = c.con->app->dev->dir / con->at(field).get<std::string>();
+    const std::optional<std::string> der = readFile(path);
     if (!der) return SAR_READFILEERR;
-    return putBytes(der->data(), der->size(), pbCert, pulCertLen);
+    const std::string& bytes = *der;
+    return putBytes(bytes.data(), bytes.size(), pbCert, pulCertLen);
 }
 
 ULONG SKF_API SKF_ImportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE* pbCert, ULONG ulCertLen)

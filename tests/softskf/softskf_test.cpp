@@ -99,7 +99,8 @@ char kEmptyContainer[] = "empty";
 // clang-format on
 
 struct Skf {
-#define SKF_MEMBER(name) decltype(&::name) name = nullptr;
+// The name is a declarator here: it cannot be parenthesised.
+#define SKF_MEMBER(name) decltype(&::name) name = nullptr;  // NOLINT(bugprone-macro-parentheses)
     SKF_CALLS(SKF_MEMBER)
 #undef SKF_MEMBER
 };
