@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -579,6 +580,21 @@ void copyField(CHAR* field, size_t width, const std::string& value)
     std::copy_n(value.begin(), std::min(value.size(), width - 1), field);  // the memset left the NUL
 }
 
+// The calls are C: no exception may leave them. A state file of the wrong shape (a test edited
+// it) is SAR_FILEERR, not a crash.
+ULONG exceptionCode() noexcept
+{
+    try {
+        throw;
+    } catch (const Json::exception&) {
+        return SAR_FILEERR;
+    } catch (const std::bad_alloc&) {
+        return SAR_MEMORYERR;
+    } catch (...) {
+        return SAR_FAIL;
+    }
+}
+
 }  // namespace
 
 // ---- exported calls --------------------------------------------------------------------------
@@ -586,7 +602,7 @@ void copyField(CHAR* field, size_t width, const std::string& value)
 extern "C" {
 
 ULONG SKF_API SKF_EnumDev(BOOL bPresent, LPSTR szNameList, ULONG* pulSize)
-{
+try {
     if (pulSize == nullptr) return SAR_INVALIDPARAMERR;
     if (ULONG rv = faultGate("SKF_EnumDev", ""); rv != SAR_OK) return rv;
     auto dirs = deviceDirs();
@@ -600,19 +616,23 @@ ULONG SKF_API SKF_EnumDev(BOOL bPresent, LPSTR szNameList, ULONG* pulSize)
         names.push_back(std::move(name));
     }
     return putNameList(names, szNameList, pulSize);
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GetDevState(LPSTR szDevName, ULONG* pulDevState)
-{
+try {
     if (szDevName == nullptr || pulDevState == nullptr) return SAR_INVALIDPARAMERR;
     const std::string name(szDevName);
     if (ULONG rv = faultGate("SKF_GetDevState", name); rv != SAR_OK && rv != SAR_DEVICE_REMOVED) return rv;
     *pulDevState = findDeviceDir(name) && !isRemoved(name) ? DEV_PRESENT_STATE : DEV_ABSENT_STATE;
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ConnectDev(LPSTR szName, DEVHANDLE* phDev)
-{
+try {
     if (szName == nullptr || phDev == nullptr) return SAR_INVALIDPARAMERR;
     const std::string name(szName);
     if (ULONG rv = faultGate("SKF_ConnectDev", name); rv != SAR_OK) return rv;
@@ -623,10 +643,12 @@ ULONG SKF_API SKF_ConnectDev(LPSTR szName, DEVHANDLE* phDev)
     registry().devices.emplace(dev.get(), dev);
     *phDev = dev.get();
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_DisConnectDev(DEVHANDLE hDev)
-{
+try {
     auto dev = lookup(registry().devices, hDev);
     if (!dev) return SAR_INVALIDHANDLEERR;
     // Disconnecting frees the handle even when the device is gone, as a real library must.
@@ -636,10 +658,12 @@ ULONG SKF_API SKF_DisConnectDev(DEVHANDLE hDev)
     std::erase_if(registry().apps, [&](const auto& kv) { return kv.second->dev == dev; });
     registry().devices.erase(hDev);
     return rv == SAR_DEVICE_REMOVED ? SAR_OK : rv;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GetDevInfo(DEVHANDLE hDev, DEVINFO* pDevInfo)
-{
+try {
     auto dev = lookup(registry().devices, hDev);
     if (!dev) return SAR_INVALIDHANDLEERR;
     if (pDevInfo == nullptr) return SAR_INVALIDPARAMERR;
@@ -663,19 +687,23 @@ ULONG SKF_API SKF_GetDevInfo(DEVHANDLE hDev, DEVINFO* pDevInfo)
     pDevInfo->MaxECCBufferSize = 1024;
     pDevInfo->MaxBufferSize = 2048;
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GenRandom(DEVHANDLE hDev, BYTE* pbRandom, ULONG ulRandomLen)
-{
+try {
     auto dev = lookup(registry().devices, hDev);
     if (!dev) return SAR_INVALIDHANDLEERR;
     if (pbRandom == nullptr || ulRandomLen == 0) return SAR_INVALIDPARAMERR;
     if (ULONG rv = faultGate("SKF_GenRandom", dev->name); rv != SAR_OK) return rv;
     return RAND_bytes(pbRandom, static_cast<int>(ulRandomLen)) == 1 ? SAR_OK : SAR_GENRANDERR;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_EnumApplication(DEVHANDLE hDev, LPSTR szAppName, ULONG* pulSize)
-{
+try {
     auto dev = lookup(registry().devices, hDev);
     if (!dev) return SAR_INVALIDHANDLEERR;
     if (pulSize == nullptr) return SAR_INVALIDPARAMERR;
@@ -685,10 +713,12 @@ ULONG SKF_API SKF_EnumApplication(DEVHANDLE hDev, LPSTR szAppName, ULONG* pulSiz
     std::vector<std::string> names;
     for (const auto& app : j->value("applications", Json::array())) names.push_back(app.value("name", ""));
     return putNameList(names, szAppName, pulSize);
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_OpenApplication(DEVHANDLE hDev, LPSTR szAppName, HAPPLICATION* phApplication)
-{
+try {
     auto dev = lookup(registry().devices, hDev);
     if (!dev) return SAR_INVALIDHANDLEERR;
     if (szAppName == nullptr || phApplication == nullptr) return SAR_INVALIDPARAMERR;
@@ -703,10 +733,12 @@ ULONG SKF_API SKF_OpenApplication(DEVHANDLE hDev, LPSTR szAppName, HAPPLICATION*
     registry().apps.emplace(app.get(), app);
     *phApplication = app.get();
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_CloseApplication(HAPPLICATION hApplication)
-{
+try {
     auto app = lookup(registry().apps, hApplication);
     if (!app) return SAR_INVALIDHANDLEERR;
     const ULONG rv = faultGate("SKF_CloseApplication", app->dev->name);
@@ -714,11 +746,13 @@ ULONG SKF_API SKF_CloseApplication(HAPPLICATION hApplication)
     std::erase_if(registry().containers, [&](const auto& kv) { return kv.second->app == app; });
     registry().apps.erase(hApplication);
     return rv == SAR_DEVICE_REMOVED ? SAR_OK : rv;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GetPINInfo(HAPPLICATION hApplication, ULONG ulPINType, ULONG* pulMaxRetryCount,
                              ULONG* pulRemainRetryCount, BOOL* pbDefaultPin)
-{
+try {
     auto c = enterApp("SKF_GetPINInfo", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     if (pulMaxRetryCount == nullptr || pulRemainRetryCount == nullptr || pbDefaultPin == nullptr) {
@@ -735,10 +769,12 @@ ULONG SKF_API SKF_GetPINInfo(HAPPLICATION hApplication, ULONG ulPINType, ULONG* 
     *pulRemainRetryCount = pin["remaining"].get<ULONG>();
     *pbDefaultPin = pin.value("default", false) ? TRUE : FALSE;
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_VerifyPIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR szPIN, ULONG* pulRetryCount)
-{
+try {
     auto c = enterApp("SKF_VerifyPIN", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     if (szPIN == nullptr || *szPIN == '\0' || pulRetryCount == nullptr) return SAR_INVALIDPARAMERR;
@@ -754,11 +790,13 @@ ULONG SKF_API SKF_VerifyPIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR sz
     bool& flag = ulPINType == USER_TYPE ? c.app->userLoggedIn : c.app->adminLoggedIn;
     flag = rv == SAR_OK;
     return rv;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ChangePIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR szOldPin, LPSTR szNewPin,
                             ULONG* pulRetryCount)
-{
+try {
     auto c = enterApp("SKF_ChangePIN", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     if (szOldPin == nullptr || szNewPin == nullptr || *szOldPin == '\0' || pulRetryCount == nullptr) {
@@ -781,10 +819,12 @@ ULONG SKF_API SKF_ChangePIN(HAPPLICATION hApplication, ULONG ulPINType, LPSTR sz
     }
     if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
     return rv;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_UnblockPIN(HAPPLICATION hApplication, LPSTR szAdminPIN, LPSTR szNewUserPIN, ULONG* pulRetryCount)
-{
+try {
     auto c = enterApp("SKF_UnblockPIN", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     if (szAdminPIN == nullptr || szNewUserPIN == nullptr || *szAdminPIN == '\0' || pulRetryCount == nullptr) {
@@ -805,20 +845,24 @@ ULONG SKF_API SKF_UnblockPIN(HAPPLICATION hApplication, LPSTR szAdminPIN, LPSTR 
     }
     if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
     return rv;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ClearSecureState(HAPPLICATION hApplication)
-{
+try {
     auto c = enterApp("SKF_ClearSecureState", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     std::lock_guard lock(c.app->m);
     c.app->userLoggedIn = false;
     c.app->adminLoggedIn = false;
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_EnumContainer(HAPPLICATION hApplication, LPSTR szContainerName, ULONG* pulSize)
-{
+try {
     auto c = enterApp("SKF_EnumContainer", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     if (pulSize == nullptr) return SAR_INVALIDPARAMERR;
@@ -829,10 +873,12 @@ ULONG SKF_API SKF_EnumContainer(HAPPLICATION hApplication, LPSTR szContainerName
     std::vector<std::string> names;
     for (const auto& con : app->value("containers", Json::array())) names.push_back(con.value("name", ""));
     return putNameList(names, szContainerName, pulSize);
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_OpenContainer(HAPPLICATION hApplication, LPSTR szContainerName, HCONTAINER* phContainer)
-{
+try {
     auto c = enterApp("SKF_OpenContainer", hApplication);
     if (c.rv != SAR_OK) return c.rv;
     if (szContainerName == nullptr || phContainer == nullptr) return SAR_INVALIDPARAMERR;
@@ -846,20 +892,24 @@ ULONG SKF_API SKF_OpenContainer(HAPPLICATION hApplication, LPSTR szContainerName
     registry().containers.emplace(con.get(), con);
     *phContainer = con.get();
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_CloseContainer(HCONTAINER hContainer)
-{
+try {
     auto con = lookup(registry().containers, hContainer);
     if (!con) return SAR_INVALIDHANDLEERR;
     const ULONG rv = faultGate("SKF_CloseContainer", con->app->dev->name);
     std::lock_guard lock(registry().m);
     registry().containers.erase(hContainer);
     return rv == SAR_DEVICE_REMOVED ? SAR_OK : rv;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GetContainerType(HCONTAINER hContainer, ULONG* pulContainerType)
-{
+try {
     auto c = enterContainer("SKF_GetContainerType", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pulContainerType == nullptr) return SAR_INVALIDPARAMERR;
@@ -867,10 +917,12 @@ ULONG SKF_API SKF_GetContainerType(HCONTAINER hContainer, ULONG* pulContainerTyp
     if (!con) return SAR_FILEERR;
     *pulContainerType = containerType(*con);
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ExportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE* pbCert, ULONG* pulCertLen)
-{
+try {
     auto c = enterContainer("SKF_ExportCertificate", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pulCertLen == nullptr) return SAR_INVALIDPARAMERR;
@@ -883,10 +935,12 @@ ULONG SKF_API SKF_ExportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE*
     if (!der) return SAR_READFILEERR;
     const std::string& bytes = *der;
     return putBytes(bytes.data(), bytes.size(), pbCert, pulCertLen);
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ImportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE* pbCert, ULONG ulCertLen)
-{
+try {
     auto c = enterContainer("SKF_ImportCertificate", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pbCert == nullptr || ulCertLen == 0) return SAR_INVALIDPARAMERR;
@@ -914,10 +968,12 @@ ULONG SKF_API SKF_ImportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE*
     }
     (*con)[sign ? "signCert" : "encCert"] = file;
     return writeJson(dir / "device.json", locked->dev) ? SAR_OK : SAR_WRITEFILEERR;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ExportPublicKey(HCONTAINER hContainer, BOOL bSignFlag, BYTE* pbBlob, ULONG* pulBlobLen)
-{
+try {
     auto c = enterContainer("SKF_ExportPublicKey", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pulBlobLen == nullptr) return SAR_INVALIDPARAMERR;
@@ -935,10 +991,12 @@ ULONG SKF_API SKF_ExportPublicKey(HCONTAINER hContainer, BOOL bSignFlag, BYTE* p
     RSAPUBLICKEYBLOB blob;
     if (!rsaBlob(key.get(), &blob)) return SAR_FAIL;
     return putBytes(&blob, sizeof(blob), pbBlob, pulBlobLen);
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_ECCSignData(HCONTAINER hContainer, BYTE* pbDigest, ULONG ulDigestLen, PECCSIGNATUREBLOB pSignature)
-{
+try {
     auto c = enterContainer("SKF_ECCSignData", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pbDigest == nullptr || pSignature == nullptr) return SAR_INVALIDPARAMERR;
@@ -964,11 +1022,13 @@ ULONG SKF_API SKF_ECCSignData(HCONTAINER hContainer, BYTE* pbDigest, ULONG ulDig
         return SAR_FAIL;
     }
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_RSASignData(HCONTAINER hContainer, BYTE* pbData, ULONG ulDataLen, BYTE* pbSignature,
                               ULONG* pulSignLen)
-{
+try {
     auto c = enterContainer("SKF_RSASignData", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pbData == nullptr || ulDataLen == 0 || pulSignLen == nullptr) return SAR_INVALIDPARAMERR;
@@ -997,10 +1057,12 @@ ULONG SKF_API SKF_RSASignData(HCONTAINER hContainer, BYTE* pbData, ULONG ulDataL
     if (EVP_PKEY_sign(ctx.get(), pbSignature, &len, pbData, ulDataLen) != 1) return SAR_FAIL;
     *pulSignLen = static_cast<ULONG>(len);
     return SAR_OK;
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GenECCKeyPair(HCONTAINER hContainer, ULONG ulAlgId, ECCPUBLICKEYBLOB* pBlob)
-{
+try {
     auto c = enterContainer("SKF_GenECCKeyPair", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pBlob == nullptr) return SAR_INVALIDPARAMERR;
@@ -1010,10 +1072,12 @@ ULONG SKF_API SKF_GenECCKeyPair(HCONTAINER hContainer, ULONG ulAlgId, ECCPUBLICK
     PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2"));
     if (!key || !eccBlob(key.get(), pBlob)) return SAR_FAIL;
     return storeNewSigningKey(*c.con, key.get(), "ECC");
+} catch (...) {
+    return exceptionCode();
 }
 
 ULONG SKF_API SKF_GenRSAKeyPair(HCONTAINER hContainer, ULONG ulBitsLen, RSAPUBLICKEYBLOB* pBlob)
-{
+try {
     auto c = enterContainer("SKF_GenRSAKeyPair", hContainer);
     if (c.rv != SAR_OK) return c.rv;
     if (pBlob == nullptr) return SAR_INVALIDPARAMERR;
@@ -1023,6 +1087,8 @@ ULONG SKF_API SKF_GenRSAKeyPair(HCONTAINER hContainer, ULONG ulBitsLen, RSAPUBLI
     if (!key) return SAR_GENRSAKEYERR;
     if (!rsaBlob(key.get(), pBlob)) return SAR_FAIL;
     return storeNewSigningKey(*c.con, key.get(), "RSA");
+} catch (...) {
+    return exceptionCode();
 }
 
 }  // extern "C"

@@ -1017,6 +1017,20 @@ TEST_F(SoftSkf, HangMaxMsBoundsAHang)
     EXPECT_EQ(remaining(app, USER_TYPE), 6U) << "the hung call never reached the PIN";
 }
 
+TEST_F(SoftSkf, MalformedStateIsAFileErrorNotACrash)
+{
+    HAPPLICATION app = openApp(kDev1);
+    Json dev = deviceState(0);
+    dev["applications"][0]["user"]["remaining"] = "six";
+    writeText(state_ / "dev0" / "device.json", dev.dump());
+    ULONG max = 0, left = 0, retry = 0;
+    BOOL def = 0;
+    EXPECT_EQ(skf().SKF_GetPINInfo(app, USER_TYPE, &max, &left, &def), SAR_FILEERR);
+    EXPECT_EQ(skf().SKF_VerifyPIN(app, USER_TYPE, kWrongPin, &retry), SAR_FILEERR);
+    writeText(state_ / "dev0" / "device.json", "[]");
+    EXPECT_EQ(skf().SKF_GetPINInfo(app, USER_TYPE, &max, &left, &def), SAR_APPLICATION_NOT_EXISTS);
+}
+
 TEST_F(SoftSkf, BadHandlesAndArgumentsGetSpecificErrors)
 {
     int bogus = 0;
