@@ -235,6 +235,30 @@ TEST_F(HostPlugins, FirstDescriptorWithAnIdWins)
     EXPECT_EQ(reply["result"]["plugins"][0]["state"], "ok");
 }
 
+// One host process has one environment: a plugin whose "environment" would change a variable
+// another loaded plugin set is refused with a reason; the other keeps working.
+TEST_F(HostPlugins, ConflictingPluginEnvironmentsRefuseTheLaterPlugin)
+{
+    addPlugin("soft-a", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(),
+              {{"environment", {{"CABRIDGE_TEST_MIDDLEWARE", "a"}}}});
+    addPlugin("soft-b", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(),
+              {{"environment", {{"CABRIDGE_TEST_MIDDLEWARE", "b"}}}});
+    addPlugin("soft-c", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(),
+              {{"environment", {{"CABRIDGE_TEST_MIDDLEWARE", "a"}}}});
+    HostProcess host(config_);
+    const auto reply = host.request({{"id", 1}, {"command", "status"}, {"origin", kPortal}});
+    std::map<std::string, nlohmann::json> byId;
+    for (const auto& plugin : reply["result"]["plugins"]) byId[plugin["id"]] = plugin;
+    ASSERT_EQ(byId.size(), 3u) << reply.dump();
+    // Loaded in name order: soft-a sets the variable, soft-b would change it, soft-c agrees.
+    EXPECT_EQ(byId["soft-a"]["state"], "ok") << reply.dump();
+    EXPECT_EQ(byId["soft-c"]["state"], "ok") << reply.dump();
+    EXPECT_EQ(byId["soft-b"]["state"], "error") << reply.dump();
+    EXPECT_NE(byId["soft-b"].value("error", "").find("environment CABRIDGE_TEST_MIDDLEWARE is already set"),
+              std::string::npos)
+        << reply.dump();
+}
+
 TEST_F(HostPlugins, ListCertificatesGivesFullCertInfo)
 {
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
