@@ -56,9 +56,11 @@ test('chooser draws rare CJK characters and rings only the focused radio', { tim
           tag: radio.tagName,
           radio: getComputedStyle(radio).outlineStyle,
           row: getComputedStyle(radio.closest('label')).outlineStyle,
+          // The ring follows the radio's box, which stays radio-sized, not the row's height.
+          small: radio.getBoundingClientRect().height < radio.closest('label').getBoundingClientRect().height / 3,
         };
       });
-      assert.deepEqual(rings, { tag: 'INPUT', radio: 'solid', row: 'none' });
+      assert.deepEqual(rings, { tag: 'INPUT', radio: 'solid', row: 'none', small: true });
       await chooser.screenshot({ path: path.join(artifactsDir('chooser'), 'chooser-rare-cjk.png') });
       await pressClosing(chooser, 'Escape');
       assert.equal((await call).error?.code, 'USER_CANCELLED');
