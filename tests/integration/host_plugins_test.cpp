@@ -7,6 +7,8 @@
 #include "base64.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
@@ -239,12 +241,12 @@ TEST_F(HostPlugins, FirstDescriptorWithAnIdWins)
 // another loaded plugin set is refused with a reason; the other keeps working.
 TEST_F(HostPlugins, ConflictingPluginEnvironmentsRefuseTheLaterPlugin)
 {
-    addPlugin("soft-a", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(),
-              {{"environment", {{"CABRIDGE_TEST_MIDDLEWARE", "a"}}}});
-    addPlugin("soft-b", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(),
-              {{"environment", {{"CABRIDGE_TEST_MIDDLEWARE", "b"}}}});
-    addPlugin("soft-c", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(),
-              {{"environment", {{"CABRIDGE_TEST_MIDDLEWARE", "a"}}}});
+    for (const auto& [id, value] : {std::pair {"soft-a", "a"}, std::pair {"soft-b", "b"}, std::pair {"soft-c", "a"}}) {
+        addPlugin(id, CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+        auto descriptor = nlohmann::json::parse(std::ifstream(plugins_ / (std::string(id) + ".json")));
+        descriptor["environment"] = {{"CABRIDGE_TEST_MIDDLEWARE", value}};
+        dir_.write("plugins/" + std::string(id) + ".json", descriptor.dump());
+    }
     HostProcess host(config_);
     const auto reply = host.request({{"id", 1}, {"command", "status"}, {"origin", kPortal}});
     std::map<std::string, nlohmann::json> byId;
