@@ -11,7 +11,7 @@ PACKAGES=(
   softhsm2 opensc
   clang clang-tidy clang-format cppcheck libclang-rt-14-dev
   python3
-  chromium chromium-driver chromium-l10n fonts-wqy-microhei xvfb
+  chromium chromium-driver chromium-l10n fonts-wqy-microhei fonts-hanazono xvfb
   sqlite3 dpkg-dev file procps
 )
 

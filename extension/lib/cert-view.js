@@ -11,6 +11,19 @@ export function shortened(text) {
   return chars.length <= MAX_FIELD_CHARS ? chars.join('') : `${chars.slice(0, MAX_FIELD_CHARS - 1).join('')}…`;
 }
 
+/**
+ * "2028-12-06": the day an ISO 8601 UTC time falls on in the person's own time zone (a key that
+ * expires at 20:00 UTC is still valid that evening in Beijing, and no longer the next day).
+ * Empty for text that is not a date.
+ */
+export function localDate(iso) {
+  const ms = typeof iso === 'string' ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(ms)) return '';
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 /** @param cert CertInfo from the host; @param vendorNames Map plugin id -> display name */
 export function certView(cert, vendorNames) {
   const notBefore = Date.parse(cert.notBefore);
@@ -23,6 +36,7 @@ export function certView(cert, vendorNames) {
     vendor: shortened(vendorNames.get(cert.vendor) ?? cert.vendor),
     tokenLabel: shortened(cert.token?.label),
     notAfter: cert.notAfter,
+    notAfterDate: localDate(cert.notAfter),
     daysLeft: cert.daysLeft,
     expired: cert.expired === true,
     notYetValid: Number.isFinite(notBefore) && notBefore > Date.now(),

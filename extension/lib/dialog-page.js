@@ -38,9 +38,9 @@ function row(labelKey, value, className = '') {
     el('dd', { textContent: value || t('no_uscc') }));
 }
 
-/** "有效期至 2026-05-01" plus the expiry warning or badge. */
+/** "有效期至 2026-05-01" (the person's time zone) plus the expiry warning or badge. */
 export function expiryText(cert) {
-  const date = (cert.notAfter || '').slice(0, 10);
+  const date = cert.notAfterDate || '';
   if (cert.expired) return `${date}（${t('expired_badge')}）`;
   if (cert.notYetValid) return `${date}（${t('notyet_badge')}）`;
   return date;

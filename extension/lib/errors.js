@@ -1,4 +1,5 @@
-// Errors as the page sees them: {code, message, details} with PROTOCOL.md codes.
+// Errors as the page sees them: {code, message, details} with the codes of
+// docs/protocol.md section 6.
 // Host errors pass through unchanged; the codes the extension adds get their
 // Chinese text from _locales so the page can show it to the person as is.
 
@@ -34,7 +35,7 @@ export function hostError(error) {
 
 /**
  * Chromium reports native-messaging failures only as these English strings
- * (FACTS.md). Each maps to HOST_UNAVAILABLE with a reason, so the page can tell
+ * (as measured with Chromium 156). Each maps to HOST_UNAVAILABLE with a reason, so the page can tell
  * "not installed" from "crashed".
  */
 const NATIVE_ERRORS = [

@@ -103,8 +103,9 @@ async function login(session, flow, openDialog) {
   }
 
   await dialog.show('pin.html', { origin: flow.origin, cert: view, state: 'enter' });
+  const wrong = { triesMade: 0, retriesLeft: null }; // wrong PINs typed in this window
   for (;;) {
-    const answer = await dialog.next();
+    const answer = await dialog.next().catch((e) => { throw withWrongPins(e, wrong); });
     if (answer.type !== 'submit') continue;
     let pin = typeof answer.pin === 'string' ? answer.pin : '';
     answer.pin = undefined;
@@ -118,6 +119,10 @@ async function login(session, flow, openDialog) {
     } catch (error) {
       if (!(error instanceof CabridgeError)) throw error;
       if (DIALOG_ERRORS_IN_PLACE.has(error.code)) {
+        if (error.code === 'PIN_INCORRECT') {
+          wrong.triesMade += 1;
+          wrong.retriesLeft = Number.isInteger(error.details.retriesLeft) ? error.details.retriesLeft : null;
+        }
         dialog.update({
           origin: flow.origin, cert: view,
           state: error.code === 'PIN_INCORRECT' ? 'pinIncorrect' : 'pinInvalid',
@@ -134,9 +139,24 @@ async function login(session, flow, openDialog) {
           help: error.details.help ?? null, message: error.message,
         }, true);
       }
-      throw error;
+      throw error.code === 'PIN_LOCKED' ? withWrongPins(error, { ...wrong, retriesLeft: 0 }) : error;
     }
   }
+}
+
+/**
+ * The page never sees PIN_INCORRECT (the window handles it in place), so when the person gives
+ * up after wrong PINs, the error says how it went: {triesMade, retriesLeft, locked}
+ * (docs/protocol.md section 7). Unchanged when no wrong PIN was typed.
+ */
+function withWrongPins(error, wrong) {
+  if (wrong.triesMade === 0 || !(error instanceof CabridgeError)) return error;
+  return new CabridgeError(error.code, error.message, {
+    ...error.details,
+    triesMade: wrong.triesMade,
+    retriesLeft: wrong.retriesLeft,
+    locked: wrong.retriesLeft === 0,
+  });
 }
 
 /** Shows an information-only state; returns when the person closes it (or time runs out). */

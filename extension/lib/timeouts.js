@@ -1,5 +1,5 @@
 // How long the extension waits. A host that never answers gets no error from
-// Chromium at all (FACTS.md), so every wait has a deadline of our own. The host
+// Chromium at all (measured with Chromium 156), so every wait has a deadline of our own. The host
 // enforces its own token deadlines (enumerate 10 s, login 20 s, sign 20 s by
 // default), so ours sit just above them: the host's specific error wins when
 // it can still answer.

@@ -280,4 +280,21 @@ std::string signatureAlgorithmFor(const CertificateFacts& facts)
     return "";
 }
 
+nlohmann::json certInfoIdentity(const nlohmann::json& fromPlugin)
+{
+    const auto stringOrNull = [&](const char* key) {
+        const auto it = fromPlugin.is_object() ? fromPlugin.find(key) : fromPlugin.end();
+        return it != fromPlugin.end() && it->is_string() ? *it : nlohmann::json(nullptr);
+    };
+    nlohmann::json identity = {{"unifiedSocialCreditCode", stringOrNull("unifiedSocialCreditCode")},
+                               {"uscValid", nullptr},
+                               {"idNumber", stringOrNull("idNumber")},
+                               {"vendorUniqueId", stringOrNull("vendorUniqueId")}};
+    if (!identity["unifiedSocialCreditCode"].is_null()) {
+        const auto it = fromPlugin.find("uscValid");
+        identity["uscValid"] = it != fromPlugin.end() && it->is_boolean() && it->get<bool>();
+    }
+    return identity;
+}
+
 }  // namespace cabridge

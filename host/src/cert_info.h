@@ -1,5 +1,5 @@
 // Everything CertInfo says that follows from the certificate's DER alone,
-// computed with OpenSSL (PROTOCOL.md "CertInfo").
+// computed with OpenSSL (docs/protocol.md section 3.3).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -44,6 +44,13 @@ CertificateFacts describeCertificate(std::span<const std::uint8_t> der, std::chr
 // Recomputes the fields that depend on the clock (daysLeft, expired,
 // notYetValid) for `now`, e.g. for facts kept from an earlier request.
 void updateValidity(CertificateFacts& facts, std::chrono::system_clock::time_point now);
+
+// CertInfo.identity in its one shape, whatever the plugin's identify() wrote: always the four
+// keys "unifiedSocialCreditCode", "uscValid", "idNumber", "vendorUniqueId", each null when the
+// certificate does not carry it (uscValid is a bool only beside a credit code). The verifier's
+// result has the same shape (docs/protocol.md section 3.3), so a portal can test `=== null`
+// on either. Values of the wrong type and keys beyond these four are dropped.
+nlohmann::json certInfoIdentity(const nlohmann::json& fromPlugin);
 
 // CertInfo.id: first 32 hex digits of SHA-256 over vendor "\0" tokenSerial "\0" sha256Hex.
 std::string certificateId(const std::string& vendor, const std::string& tokenSerial, const std::string& sha256Hex);

@@ -1,4 +1,4 @@
-// Wire error codes (PROTOCOL.md section 5), their Chinese messages, and the
+// Wire error codes (docs/protocol.md section 6), their Chinese messages, and the
 // exception type that carries one from wherever it is detected to the reply.
 #pragma once
 

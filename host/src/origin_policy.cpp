@@ -78,6 +78,43 @@ bool isValidOriginPattern(std::string_view entry)
     return parseOrigin(entry).has_value() || parseWildcard(entry).has_value();
 }
 
+std::string originPatternProblem(std::string_view entry)
+{
+    if (isValidOriginPattern(entry)) {
+        return {};
+    }
+    if (entry.size() > 255) {
+        return "an origin has at most 255 characters";
+    }
+    const bool https = entry.starts_with("https://");
+    if (!https && !entry.starts_with("http://")) {
+        return "an origin starts with http:// or https:// (lowercase)";
+    }
+    const std::string_view rest = entry.substr(https ? 8 : 7);
+    if (rest.find_first_of("/?#") != std::string_view::npos) {
+        return "an origin has no path, query or fragment, not even a trailing \"/\"";
+    }
+    if (rest.find('@') != std::string_view::npos) {
+        return "an origin has no user name or password";
+    }
+    if (rest.find('*') != std::string_view::npos) {
+        return "a wildcard is only \"https://*.<domain>[:port]\": https, \"*.\" as the first label only, and a "
+               "fixed port (wildcards never cover plain http or a port)";
+    }
+    for (const char c : rest) {
+        if (c >= 'A' && c <= 'Z') {
+            return "an origin is written in lowercase, as the browser reports it";
+        }
+    }
+    const std::size_t close = rest.rfind(']');
+    const std::size_t colon = rest.rfind(':');
+    if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close) &&
+        !parseOrigin(std::string(https ? "https://" : "http://") + "x" + std::string(rest.substr(colon)))) {
+        return "a port is a number from 1 to 65535 without leading zeros";
+    }
+    return "the host is a DNS name, an IPv4 address or a bracketed IPv6 address";
+}
+
 AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
 {
     AdminPolicyLoad result;
@@ -124,12 +161,21 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
             return result;
         }
         for (const auto& entry : value) {
-            if (!entry.is_string() || !isValidOriginPattern(entry.get<std::string>())) {
-                result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump();
-                return result;
+            const std::string rule = entry.is_string() ? originPatternProblem(entry.get<std::string>())
+                                                       : "an entry is a JSON string";
+            if (!rule.empty()) {
+                if (!result.error) {
+                    result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump();
+                }
+                result.entryProblems.push_back(
+                    {key, entry.is_string() ? entry.get<std::string>() : entry.dump(), rule});
+                continue;
             }
             target->push_back(entry.get<std::string>());
         }
+    }
+    if (result.error) {
+        return result;  // refused whole; entryProblems lists every bad entry
     }
     result.policy = std::move(policy);
     return result;

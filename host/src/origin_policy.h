@@ -1,4 +1,4 @@
-// Which page origins may use certificates (PROTOCOL.md section 6).
+// Which page origins may use certificates (docs/protocol.md section 5).
 //
 // allowed = (origins the plugins declare) + policy "allowOrigins" - policy "denyOrigins"
 // legacy  = (plugins' "legacyOrigins") + policy "legacyOrigins", and only if allowed.
@@ -25,9 +25,19 @@ struct AdminPolicy {
     std::vector<std::string> legacyOrigins;
 };
 
+// One entry of a policy file that is not valid, and the rule it breaks (for `cabridge doctor`).
+struct PolicyEntryProblem {
+    std::string key;    // "allowOrigins", "denyOrigins" or "legacyOrigins"
+    std::string entry;  // the entry as written (JSON text when it is not a string)
+    std::string rule;   // the rule it breaks, in English
+};
+
 struct AdminPolicyLoad {
     AdminPolicy policy;                // empty when `error` is set
     std::optional<std::string> error;  // why the file was refused; nullopt when ok or absent
+    // Every invalid entry (not only the first, which `error` names), so an administrator can
+    // fix them all in one go. Empty unless the file was refused for its entries.
+    std::vector<PolicyEntryProblem> entryProblems;
 };
 
 // Reads a policy file. A missing file is fine (empty policy). A file that is
@@ -39,6 +49,10 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file);
 
 // True if `entry` is an origin or a wildcard pattern this policy understands.
 bool isValidOriginPattern(std::string_view entry);
+
+// Why `entry` is not a valid pattern: the rule it breaks, in English ("an origin has no path,
+// not even a trailing /"). Empty when it is valid.
+std::string originPatternProblem(std::string_view entry);
 
 class OriginPolicy {
 public:

@@ -6,7 +6,10 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace cabridge {
@@ -117,6 +120,29 @@ nlohmann::json jsonArrayResult(std::string_view call, const CallResult& result)
     return json;
 }
 
+// Sets the descriptor's "environment" in this process before its library is loaded: a vendor's
+// middleware reads such variables when it is loaded or initialised, and the host has only the
+// browser's environment otherwise. One process, one environment: a variable another plugin
+// already set to a different value refuses this plugin (with a reason) rather than changing
+// what the other plugin's middleware sees.
+std::optional<std::string> applyPluginEnvironment(const PluginDescriptor& descriptor)
+{
+    static std::map<std::string, std::pair<std::string, std::string>> setBy;  // name -> (plugin, value)
+    for (const auto& [name, value] : descriptor.environment) {
+        const auto it = setBy.find(name);
+        if (it != setBy.end() && it->second.first != descriptor.id && it->second.second != value) {
+            return "environment " + name + " is already set to another value by plugin " + it->second.first;
+        }
+    }
+    for (const auto& [name, value] : descriptor.environment) {
+        if (::setenv(name.c_str(), value.c_str(), 1) != 0) {
+            return "cannot set environment " + name;
+        }
+        setBy[name] = {descriptor.id, value};
+    }
+    return std::nullopt;
+}
+
 std::vector<std::string> originList(const nlohmann::json& description, const char* key)
 {
     std::vector<std::string> out;
@@ -197,6 +223,10 @@ std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
         Logger::error("plugin " + descriptor.id + ": " + reason);
         return failed(descriptor.id, descriptor.name, std::move(reason));
     };
+
+    if (auto clash = applyPluginEnvironment(descriptor)) {
+        return fail(std::move(*clash));
+    }
 
     void* library = ::dlopen(descriptor.library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
@@ -307,7 +337,9 @@ nlohmann::json Plugin::listTokens()
     const auto result = runTokenCall(
         deadlines_.enumerate, id_ + ": list_tokens",
         [this](cabridge_sink sink, cabridge_error* err) { return api_->list_tokens(instance_, sink, err); });
-    return jsonArrayResult("list_tokens", result);
+    auto tokens = jsonArrayResult("list_tokens", result);
+    listNotice_ = result.err.message;  // NUL-terminated by the call wrapper
+    return tokens;
 }
 
 std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)

@@ -76,6 +76,9 @@ public:
     // process replies TOKEN_NOT_RESPONDING and exits (exitAfterTokenTimeout).
     // Failures throw PluginCallError. Only valid when ok().
     nlohmann::json listTokens();
+    // The note the plugin attached to its last successful list_tokens (e.g. which PKCS#11
+    // module answered, or which paths it tried); empty for none. For `cabridge plugins check`.
+    const std::string& listNotice() const noexcept { return listNotice_; }
     // list_token for one token (a zero- or one-element array), or nullopt when the
     // plugin does not offer that optional call.
     std::optional<nlohmann::json> listToken(const std::string& tokenRef);
@@ -105,6 +108,7 @@ private:
     PinRules pinRules_;
     nlohmann::json help_ = nlohmann::json::object();
     PluginDeadlines deadlines_;
+    std::string listNotice_;
 
     // The library handle is never dlclose'd: a vendor module may own threads
     // or a PKCS#11 context that must not be finalized while the process lives.

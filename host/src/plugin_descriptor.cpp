@@ -34,6 +34,39 @@ std::chrono::milliseconds deadlineValue(const nlohmann::json& value, const std::
     return std::chrono::milliseconds(value.get<long long>());
 }
 
+bool isValidEnvironmentName(std::string_view name)
+{
+    if (name.empty() || name.size() > 128 || (name.front() >= '0' && name.front() <= '9')) {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+std::vector<std::pair<std::string, std::string>> environmentValue(const nlohmann::json& value)
+{
+    if (!value.is_object() || value.size() > 32) {
+        throw DescriptorError("\"environment\" must be an object of at most 32 variables");
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, text] : value.items()) {
+        if (!isValidEnvironmentName(name)) {
+            throw DescriptorError("\"environment\" name \"" + name + "\" must match [A-Za-z_][A-Za-z0-9_]{0,127}");
+        }
+        if (name.starts_with("LD_")) {
+            throw DescriptorError("\"environment." + name +
+                                  "\" cannot work: the dynamic loader reads LD_ variables only when a process starts");
+        }
+        if (!text.is_string() || text.get<std::string>().size() > 4096 ||
+            text.get<std::string>().find('\0') != std::string::npos) {
+            throw DescriptorError("\"environment." + name + "\" must be a string of at most 4096 bytes without NUL");
+        }
+        out.emplace_back(name, text.get<std::string>());
+    }
+    return out;  // nlohmann's object keeps its keys sorted
+}
+
 }  // namespace
 
 std::string descriptorIdFromFile(const std::filesystem::path& file)
@@ -93,6 +126,9 @@ PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::s
             else if (key == "signMs") d.deadlines.sign = deadlineValue(value, key);
             else throw DescriptorError("unknown key \"deadlines." + key + "\"");
         }
+    }
+    if (json.contains("environment")) {
+        d.environment = environmentValue(json["environment"]);
     }
     return d;
 }

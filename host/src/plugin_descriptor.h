@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cabridge {
@@ -26,6 +27,10 @@ struct PluginDescriptor {
     std::filesystem::path library;  // resolved (resolvePluginLibrary), physically inside a plugin dir
     nlohmann::json config = nlohmann::json::object();
     PluginDeadlines deadlines;
+    // "environment": variables the vendor's middleware needs (SOFTHSM2_CONF, a vendor's log
+    // switch), set in the host process before the plugin library is loaded (Plugin::load),
+    // sorted by name. The host otherwise has only the browser's environment.
+    std::vector<std::pair<std::string, std::string>> environment;
 };
 
 // Thrown for a descriptor that cannot be used; what() says why (for status and log).
@@ -37,7 +42,10 @@ public:
 // Parses `text` read from `file`. Checks: JSON object; "id" matches
 // [a-z0-9_-]{1,64} and the file name; "abi" == 1; "library" a non-empty string;
 // "name" string if present; "config" object if present; "deadlines" object of
-// positive integers <= 600000 with known keys. Does not touch the library.
+// positive integers <= 600000 with known keys; "environment" an object of at most 32 names
+// matching [A-Za-z_][A-Za-z0-9_]{0,127}, none starting with "LD_" (the dynamic loader reads
+// those only when a process starts), each a string of at most 4096 bytes without NUL.
+// Does not touch the library.
 PluginDescriptor parsePluginDescriptor(const std::filesystem::path& file, std::string_view text);
 
 // A directory as the file system knows it (device and inode): the same directory whatever

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,6 +44,26 @@ bool addNullStdio(posix_spawn_file_actions_t& actions)
            ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0) == 0;
 }
 
+// The child's environment: this process's, with the descriptor's "environment" on top (the
+// child loads the plugin from its arguments and knows nothing of the descriptor).
+std::vector<std::string> childEnvironment(const PluginDescriptor& descriptor)
+{
+    std::vector<std::string> out;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const auto name = text.substr(0, text.find('='));
+        const bool replaced = std::any_of(descriptor.environment.begin(), descriptor.environment.end(),
+                                          [&](const auto& variable) { return variable.first == name; });
+        if (!replaced) {
+            out.emplace_back(text);
+        }
+    }
+    for (const auto& [name, value] : descriptor.environment) {
+        out.push_back(name + "=" + value);
+    }
+    return out;
+}
+
 }  // namespace
 
 std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const PluginDescriptor& descriptor)
@@ -59,8 +81,15 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
     std::string configArg = descriptor.config.dump();
     std::vector<char*> argv {proberArg.data(),    flag.data(),      idArg.data(), libraryArg.data(),
                              enumerateArg.data(), configArg.data(), nullptr};
+    std::vector<std::string> environment = childEnvironment(descriptor);
+    std::vector<char*> envp;
+    envp.reserve(environment.size() + 1);
+    for (auto& entry : environment) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
     pid_t pid = -1;
-    const int spawned = stdioReady ? ::posix_spawn(&pid, prober.c_str(), &actions, nullptr, argv.data(), environ)
+    const int spawned = stdioReady ? ::posix_spawn(&pid, prober.c_str(), &actions, nullptr, argv.data(), envp.data())
                                    : EINVAL;
     ::posix_spawn_file_actions_destroy(&actions);
     if (spawned != 0) {

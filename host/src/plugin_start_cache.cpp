@@ -79,6 +79,16 @@ std::string pluginIdentity(const PluginDescriptor& descriptor)
     std::string identity = std::string(kVersion) + '\n' + descriptor.library.string() + '=' + *libraryStamp + '\n' +
                            descriptor.config.dump();
     addNamedFiles(descriptor.config, identity, 0);
+    // The middleware's environment is part of the build being vouched for (SOFTHSM2_CONF names
+    // a file whose changes matter as much as the config's).
+    nlohmann::json environment = nlohmann::json::object();
+    for (const auto& [name, value] : descriptor.environment) {
+        environment[name] = value;
+    }
+    if (!environment.empty()) {
+        identity += '\n' + environment.dump();
+        addNamedFiles(environment, identity, 0);
+    }
     // FNV-1a, not SHA-256: the first libcrypto call of a process initialises OpenSSL (config
     // file, CPU features), which cost every cold `status` 1-2 ms (bench: 3.65x -> 2.8x of the
     // minimal host); `status` otherwise never calls libcrypto. The verdict file is the user's

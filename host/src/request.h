@@ -1,4 +1,4 @@
-// Request validation (PROTOCOL.md section 3): turns the raw bytes of one frame
+// Request validation (docs/protocol.md section 2): turns the raw bytes of one frame
 // into a Request, or throws HostError with the right code.
 #pragma once
 

@@ -118,7 +118,7 @@ TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::
             entry.certInfo["id"] = id;
             entry.certInfo["vendor"] = plugin.id();
             entry.certInfo["token"] = info;
-            entry.certInfo["identity"] = identity;
+            entry.certInfo["identity"] = certInfoIdentity(identity);
             inventory.certificates.push_back(std::move(entry));
         }
     }

@@ -1,5 +1,5 @@
 // The certificates on the tokens a plugin sees now, each with its CertInfo
-// (PROTOCOL.md) and the plugin's references needed to sign with it.
+// (docs/protocol.md section 3.3) and the plugin's references needed to sign with it.
 #pragma once
 
 #include "cert_info.h"

@@ -33,6 +33,40 @@ test('chooser lists several certificates, warns of expiry, and returns the one p
   });
 });
 
+// A name with a character of CJK Extension B (U+20000) is drawn with a real glyph, not an empty
+// box: the windows' font stack names a face for those planes (dialog.css; Debian: fonts-hanazono).
+// The focus ring sits on the radio button, not on the whole row.
+test('chooser draws rare CJK characters and rings only the focused radio', { timeout: 120_000 }, async () => {
+  const rareName = '\u{20000}\u{20001}测试有限公司';
+  await withRealHost({ certs: ['org-rsa'], selfSigned: [{ name: 'rare-name', subject: `/C=CN/O=${rareName}/CN=${rareName}` }] },
+    async ({ page, browser }) => {
+      const call = startCall(page, 'readCertificate', { vendor: 'hebca' });
+      const chooser = await waitForDialog(browser.context, 'chooser.html');
+      await chooser.locator('li.choice').nth(1).waitFor();
+      assert.ok((await chooser.locator('#choices').textContent()).includes(rareName));
+      const faces = await chooser.evaluate(async () => {
+        const loaded = await document.fonts.load('14px "cabridge-cjk-ext"', '\u{20000}');
+        return loaded.map((f) => ({ family: f.family, status: f.status }));
+      });
+      assert.deepEqual(faces, [{ family: 'cabridge-cjk-ext', status: 'loaded' }], 'a local font draws U+20000');
+      await chooser.keyboard.press('ArrowDown');
+      const rings = await chooser.evaluate(() => {
+        const radio = document.activeElement;
+        return {
+          tag: radio.tagName,
+          radio: getComputedStyle(radio).outlineStyle,
+          row: getComputedStyle(radio.closest('label')).outlineStyle,
+          // The ring follows the radio's box, which stays radio-sized, not the row's height.
+          small: radio.getBoundingClientRect().height < radio.closest('label').getBoundingClientRect().height / 3,
+        };
+      });
+      assert.deepEqual(rings, { tag: 'INPUT', radio: 'solid', row: 'none', small: true });
+      await chooser.screenshot({ path: path.join(artifactsDir('chooser'), 'chooser-rare-cjk.png') });
+      await pressClosing(chooser, 'Escape');
+      assert.equal((await call).error?.code, 'USER_CANCELLED');
+    });
+});
+
 test('wrong PIN shows retries left in the same dialog; the right PIN then gives a verifiable token', { timeout: 120_000 }, async () => {
   await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 3 } }, async ({ page, browser, setup, origin }) => {
     const challenge = randomChallenge();
@@ -91,6 +125,39 @@ test('cancel button, Esc and closing the window all give USER_CANCELLED', { time
       assert.equal(error?.code, 'USER_CANCELLED', how);
       await dialog.waitForEvent('close', { timeout: 5000 }).catch(() => {});
     }
+  });
+});
+
+// The page never sees PIN_INCORRECT; when the person gives up after wrong PINs, the
+// cancellation says how it went (docs/protocol.md section 7).
+test('cancel after wrong PINs gives USER_CANCELLED with the tries made and retries left', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 3 } }, async ({ page, browser }) => {
+    const call = startCall(page, 'login', { challenge: randomChallenge(), vendor: 'hebca' });
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('#cert .holder').waitFor();
+    for (const [wrongPin, left] of [['000000', 2], ['111111', 1]]) {
+      await dialog.locator('#pin').fill(wrongPin);
+      await dialog.keyboard.press('Enter');
+      await dialog.locator('.pin-incorrect').filter({ hasText: new RegExp(`还可以再试 ${left} 次`) }).waitFor({ timeout: 30_000 });
+    }
+    await pressClosing(dialog, 'Escape');
+    const { error } = await call;
+    assert.equal(error?.code, 'USER_CANCELLED', JSON.stringify(error));
+    assert.equal(error.details.triesMade, 2);
+    assert.equal(error.details.retriesLeft, 1);
+    assert.equal(error.details.locked, false);
+  });
+});
+
+test('cancel without a wrong PIN adds no tries to USER_CANCELLED', { timeout: 120_000 }, async () => {
+  await withRealHost({ certs: ['org-rsa'] }, async ({ page, browser }) => {
+    const call = startCall(page, 'login', { challenge: randomChallenge() });
+    const dialog = await waitForDialog(browser.context, 'pin.html');
+    await dialog.locator('#cert .holder').waitFor();
+    await pressClosing(dialog, 'Escape');
+    const { error } = await call;
+    assert.equal(error?.code, 'USER_CANCELLED');
+    assert.equal('triesMade' in error.details, false, JSON.stringify(error.details));
   });
 });
 

@@ -13,7 +13,7 @@ globalThis.chrome = {
 };
 const { parsePageRequest, senderOrigin } = await import('../../extension/lib/page-request.js');
 const { nativeDisconnectError, toWireError } = await import('../../extension/lib/errors.js');
-const { certView } = await import('../../extension/lib/cert-view.js');
+const { certView, localDate } = await import('../../extension/lib/cert-view.js');
 
 const challenge = Buffer.alloc(32, 7).toString('base64');
 const code = (fn) => { try { fn(); return 'none'; } catch (e) { return `${e.code}:${e.details.argument ?? ''}`; } };
@@ -71,6 +71,24 @@ test('certificate view: holder, organisation, credit code, vendor name, expiry f
   assert.equal(view.creditCode, '91130100MA07RK3C2F');
   assert.equal(view.notYetValid, true);
   assert.equal(view.certificate, undefined, 'no DER in the dialog view');
+});
+
+test('expiry dates are shown as YYYY-MM-DD in the person\'s time zone', () => {
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = 'Asia/Shanghai';
+    assert.equal(localDate('2028-12-06T13:09:20Z'), '2028-12-06');
+    assert.equal(localDate('2028-12-06T20:00:00Z'), '2028-12-07');
+    process.env.TZ = 'UTC';
+    assert.equal(localDate('2028-12-06T20:00:00Z'), '2028-12-06');
+    process.env.TZ = 'America/New_York';
+    assert.equal(localDate('2028-12-06T03:00:00Z'), '2028-12-05');
+    assert.equal(certView({ notAfter: '2028-12-06T03:00:00Z' }, new Map()).notAfterDate, '2028-12-05');
+    assert.equal(localDate('not a date'), '');
+    assert.equal(localDate(undefined), '');
+  } finally {
+    if (saved === undefined) delete process.env.TZ; else process.env.TZ = saved;
+  }
 });
 
 test('certificate view: hostile 30 KB names are cut for the dialog, whole characters kept', () => {

@@ -55,6 +55,9 @@ test('demo portal: bind a certificate, then CA login; the PIN never reaches the 
     await page.click('#bind');
     await page.locator('#message[data-code=BIND_OK]').waitFor();
     assert.equal(await page.textContent('#bound-uscc'), cert.uscc);
+    // Dates as 2028-12-06, never openssl's "Dec  6 13:09:20 2028 GMT".
+    assert.match(await page.textContent('#bound-expiry'), /^\d{4}-\d\d-\d\d$/);
+    assert.match(await page.textContent('#cert-expiry'), /^\d{4}-\d\d-\d\d/);
     await page.screenshot({ path: path.join(artifactsDir('portal'), 'bound.png') });
     await page.click('#logout');
     await page.locator('#logged-out').waitFor();

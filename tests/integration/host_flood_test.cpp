@@ -149,7 +149,7 @@ protected:
 
 }  // namespace
 
-// PROTOCOL.md 2: a larger announced length gets MESSAGE_TOO_LARGE and the host exits without
+// docs/protocol.md section 1: a larger announced length gets MESSAGE_TOO_LARGE and the host exits without
 // reading the body. A challenge of 1 MiB is the natural way a portal bug makes such a frame.
 TEST_F(HostFlood, ChallengeOfOneMebibyteIsTooLargeAndTheBodyIsNeverRead)
 {
@@ -323,7 +323,7 @@ TEST_F(HostFlood, PipelinedRequestFloodIsAnsweredInOrderWithFlatMemory)
     EXPECT_LT(rssAtEnd - rssAtFirst, 512) << "KiB of growth";
 }
 
-// PROTOCOL.md 2: host -> browser never more than 1 MiB (Chrome drops the connection above
+// docs/protocol.md section 1: host -> browser never more than 1 MiB (Chrome drops the connection above
 // it). A frame under 1 MiB can still earn a larger reply, because errors echo the request's
 // command or id next to a Chinese message. The host must answer INTERNAL_ERROR, not stop.
 TEST_F(HostFlood, ReplyOverOneMebibyteBecomesInternalErrorAndTheHostKeepsServing)
@@ -347,7 +347,7 @@ TEST_F(HostFlood, ReplyOverOneMebibyteBecomesInternalErrorAndTheHostKeepsServing
     expectAlive(host, 42);
 
     // An id of nearly 1 MiB cannot be echoed even in INTERNAL_ERROR: the reply goes out with
-    // id null (PROTOCOL.md 3 allows it) rather than not at all.
+    // id null (docs/protocol.md section 2 allows it) rather than not at all.
     nlohmann::json longId = {{"id", ""}, {"command", "format-disk"}, {"origin", kPortal}};
     const std::string id(kMaxMessageSize - longId.dump().size(), 'i');
     longId["id"] = id;

@@ -7,6 +7,8 @@
 #include "base64.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
@@ -233,6 +235,30 @@ TEST_F(HostPlugins, FirstDescriptorWithAnIdWins)
     const auto reply = host.request({{"id", 1}, {"command", "status"}, {"origin", kPortal}});
     ASSERT_EQ(reply["result"]["plugins"].size(), 1u);
     EXPECT_EQ(reply["result"]["plugins"][0]["state"], "ok");
+}
+
+// One host process has one environment: a plugin whose "environment" would change a variable
+// another loaded plugin set is refused with a reason; the other keeps working.
+TEST_F(HostPlugins, ConflictingPluginEnvironmentsRefuseTheLaterPlugin)
+{
+    for (const auto& [id, value] : {std::pair {"soft-a", "a"}, std::pair {"soft-b", "b"}, std::pair {"soft-c", "a"}}) {
+        addPlugin(id, CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+        auto descriptor = nlohmann::json::parse(std::ifstream(plugins_ / (std::string(id) + ".json")));
+        descriptor["environment"] = {{"CABRIDGE_TEST_MIDDLEWARE", value}};
+        dir_.write("plugins/" + std::string(id) + ".json", descriptor.dump());
+    }
+    HostProcess host(config_);
+    const auto reply = host.request({{"id", 1}, {"command", "status"}, {"origin", kPortal}});
+    std::map<std::string, nlohmann::json> byId;
+    for (const auto& plugin : reply["result"]["plugins"]) byId[plugin["id"]] = plugin;
+    ASSERT_EQ(byId.size(), 3u) << reply.dump();
+    // Loaded in name order: soft-a sets the variable, soft-b would change it, soft-c agrees.
+    EXPECT_EQ(byId["soft-a"]["state"], "ok") << reply.dump();
+    EXPECT_EQ(byId["soft-c"]["state"], "ok") << reply.dump();
+    EXPECT_EQ(byId["soft-b"]["state"], "error") << reply.dump();
+    EXPECT_NE(byId["soft-b"].value("error", "").find("environment CABRIDGE_TEST_MIDDLEWARE is already set"),
+              std::string::npos)
+        << reply.dump();
 }
 
 TEST_F(HostPlugins, ListCertificatesGivesFullCertInfo)

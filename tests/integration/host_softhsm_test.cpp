@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 
 using namespace cabridge::test;
@@ -169,4 +170,72 @@ TEST_F(HostSoftHsm, NoTokenOnlyWhenAVendorWasNamed)
     const auto named = list(host, nlohmann::json::object({{"vendor", "hebca"}}));
     EXPECT_EQ(named["error"]["code"], "NO_TOKEN");
     EXPECT_TRUE(named["error"]["details"]["help"].contains("text")) << named.dump();
+}
+
+// A middleware that needs an environment variable works when only the descriptor names it:
+// the browser (so the host) was started without SOFTHSM2_CONF, and the descriptor's
+// "environment" sets it before the plugin loads SoftHSM, in the probing child as well.
+TEST_F(HostSoftHsm, DescriptorEnvironmentReachesTheMiddleware)
+{
+    struct RestoreSoftHsmConf {
+        std::optional<std::string> saved;
+        ~RestoreSoftHsmConf()
+        {
+            if (saved) ::setenv("SOFTHSM2_CONF", saved->c_str(), 1);
+        }
+    };
+    const char* inherited = std::getenv("SOFTHSM2_CONF");
+    const RestoreSoftHsmConf restore {inherited ? std::optional<std::string>(inherited) : std::nullopt};
+    ::unsetenv("SOFTHSM2_CONF");
+    const auto descriptor = [&](const nlohmann::json& environment) {
+        nlohmann::json d = {{"id", "hebca"},
+                            {"name", "河北 CA"},
+                            {"abi", 1},
+                            {"library", "libcabridge-hebca.so"},
+                            {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}};
+        if (!environment.is_null()) d["environment"] = environment;
+        dir_.write("plugins/hebca.json", d.dump());
+    };
+    const auto fixtureSerials = [&](const nlohmann::json& reply) {
+        std::set<std::string> found;
+        for (const auto& cert : reply["result"]["certificates"]) {
+            for (const auto& token : fixture_["tokens"]) {
+                if (cert["token"]["serial"] == token["serial"]) found.insert(cert["token"]["serial"]);
+            }
+        }
+        return found;
+    };
+
+    descriptor(nullptr);  // control: without the setting, SoftHSM never sees the fixture's tokens
+    {
+        HostProcess host(config_);
+        const auto reply = list(host);
+        ASSERT_TRUE(reply.contains("result")) << reply.dump();
+        EXPECT_TRUE(fixtureSerials(reply).empty()) << reply.dump();
+    }
+    descriptor({{"SOFTHSM2_CONF", fixture_["softhsm2Conf"]}});
+    {
+        HostProcess host(config_);
+        const auto reply = list(host);
+        ASSERT_TRUE(reply.contains("result")) << reply.dump();
+        EXPECT_EQ(reply["result"]["certificates"].size(), 6u) << reply.dump();
+        EXPECT_EQ(fixtureSerials(reply).size(), 2u) << reply.dump();
+    }
+}
+
+// CertInfo.identity always has its four keys, null where the certificate carries nothing.
+TEST_F(HostSoftHsm, IdentityHasOneShape)
+{
+    auto host = start(fixture_["softhsm2Conf"]);
+    const auto reply = list(host);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    ASSERT_FALSE(reply["result"]["certificates"].empty());
+    for (const auto& cert : reply["result"]["certificates"]) {
+        const auto& identity = cert.at("identity");
+        EXPECT_EQ(identity.size(), 4u) << identity.dump();
+        for (const char* key : {"unifiedSocialCreditCode", "uscValid", "idNumber", "vendorUniqueId"}) {
+            EXPECT_TRUE(identity.contains(key)) << key << " in " << identity.dump();
+        }
+        EXPECT_TRUE(identity.at("idNumber").is_null()) << identity.dump();  // organisations' keys only
+    }
 }

@@ -1,4 +1,4 @@
-// Which page origins may log in (PROTOCOL.md section 6), through the real host.
+// Which page origins may log in (docs/protocol.md section 5), through the real host.
 #include "login_scenario.h"
 #include "reply_matchers.h"
 #include "token_check.h"

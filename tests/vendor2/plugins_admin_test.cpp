@@ -195,11 +195,14 @@ TEST_F(PluginsAdmin, CheckListsOnlyTheVendorsTokensWithSubjects)
     const auto byId = inst.cabridge({"plugins", "check", "demo-ca", "--root", inst.root().string()});
     ASSERT_EQ(byId.exitCode, 0) << byId.err;
     EXPECT_NE(byId.out.find("DEMO-CA-KEY"), std::string::npos) << byId.out;
+    // It says which middleware it found, so an administrator can confirm a "modules" setting.
+    EXPECT_NE(byId.out.find("PKCS#11 module /usr/lib/softhsm/libsofthsm2.so"), std::string::npos) << byId.out;
     EXPECT_EQ(byId.out.find(cabridge::vendor2::kHebcaLabel + std::string("\"")), std::string::npos) << byId.out;
 
     // HeBCA, without a token filter, sees both tokens of the shared SoftHSM.
     report = parseOut(inst.cabridge({"plugins", "check", "hebca", "--root", inst.root().string(), "--json"}));
     EXPECT_EQ(report["tokens"].size(), 2u) << report.dump(2);
+    EXPECT_EQ(report["notice"], "PKCS#11 module /usr/lib/softhsm/libsofthsm2.so") << report.dump(2);
 
     const auto unknown = inst.cabridge({"plugins", "check", "nobody", "--root", inst.root().string()});
     EXPECT_EQ(unknown.exitCode, 1);

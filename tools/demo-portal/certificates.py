@@ -62,8 +62,24 @@ def _unescape_rfc2253(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
+_MONTHS = {name: i for i, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+
+
+def iso_time(openssl_time: str) -> str:
+    """openssl's "Dec  6 13:09:20 2028 GMT" as "2028-12-06T13:09:20Z" (what the host's CertInfo
+    uses; the page shows the date in the person's time zone). Text already in that form is kept,
+    anything else comes back unchanged (older bindings, hand-edited rows)."""
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", openssl_time):
+        return openssl_time
+    m = re.fullmatch(r"([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4}) GMT", openssl_time.strip())
+    if not m or m.group(1) not in _MONTHS:
+        return openssl_time
+    return f"{m.group(4)}-{_MONTHS[m.group(1)]:02d}-{int(m.group(2)):02d}T{m.group(3)}Z"
+
+
 def subject_fields(der: bytes) -> dict[str, str]:
-    """CN and O of the subject, read by openssl (UTF-8, RFC 2253)."""
+    """CN and O of the subject, read by openssl (UTF-8, RFC 2253), and notAfter in ISO 8601 UTC."""
     def run(path):
         return subprocess.run(["openssl", "x509", "-in", path, "-noout", "-subject", "-enddate",
                                "-nameopt", "RFC2253,-esc_msb"],
@@ -79,7 +95,7 @@ def subject_fields(der: bytes) -> dict[str, str]:
                 key, _, value = part.strip().partition("=")
                 fields.setdefault(key, _unescape_rfc2253(value))
         elif line.startswith("notAfter="):
-            fields["notAfter"] = line[len("notAfter="):]
+            fields["notAfter"] = iso_time(line[len("notAfter="):])
     return fields
 
 

@@ -43,7 +43,7 @@ def binding_json(binding):
     if not binding:
         return None
     return {"holder": binding.holder, "organisation": binding.organisation, "creditCode": binding.credit_code,
-            "notAfter": binding.not_after, "sha256": binding.cert_sha256}
+            "notAfter": certificates.iso_time(binding.not_after), "sha256": binding.cert_sha256}
 
 
 class PortalHandler(BaseHTTPRequestHandler):

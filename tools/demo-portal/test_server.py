@@ -13,6 +13,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+import certificates
 import server
 
 
@@ -38,6 +39,15 @@ def make_pki(d):
             "-out", "stranger.der", "-outform", "DER", "-days", "10", "-subj", "/CN=Stranger", cwd=d)
     read = lambda name: base64.b64encode(open(os.path.join(d, name), "rb").read()).decode()
     return read("leaf.pem"), read("stranger.der")
+
+
+class DateTest(unittest.TestCase):
+    def test_openssl_dates_become_iso_8601(self):
+        self.assertEqual(certificates.iso_time("Dec  6 13:09:20 2028 GMT"), "2028-12-06T13:09:20Z")
+        self.assertEqual(certificates.iso_time("Jan 31 00:00:00 2030 GMT"), "2030-01-31T00:00:00Z")
+        self.assertEqual(certificates.iso_time("2028-12-06T13:09:20Z"), "2028-12-06T13:09:20Z")
+        self.assertEqual(certificates.iso_time("Foo  6 13:09:20 2028 GMT"), "Foo  6 13:09:20 2028 GMT")
+        self.assertEqual(certificates.iso_time(""), "")
 
 
 class ServerTest(unittest.TestCase):
@@ -95,6 +105,8 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(body["binding"]["organisation"], "河北测试科技有限公司")
         self.assertEqual(body["binding"]["creditCode"], "91130100MA0D1Y2X3E")
+        # ISO 8601 UTC, as in CertInfo; the page shows its date part in the person's time zone.
+        self.assertRegex(body["binding"]["notAfter"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         status, body, _ = self.call("/api/bind", {"certificate": self.leaf}, b)
         self.assertEqual(body["code"], "CERTIFICATE_BOUND_ELSEWHERE")
         status, body, _ = self.call("/api/bind", {"certificate": self.leaf}, a)

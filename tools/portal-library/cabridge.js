@@ -3,13 +3,14 @@
  * certificate through the cabridge browser extension.
  *
  *   <script src="/cabridge.js"></script>           -> window.cabridge
- *   import cabridge from './cabridge.mjs';          -> the same object as an ES module
+ *   import cabridge from './cabridge.mjs';          -> the same API as an ES module
+ *   (cabridge.mjs is this file made a module by make-module.mjs; it needs nothing beside it)
  *
  * cabridge.detect({timeout})                 -> {extension, host, plugins}
  * cabridge.readCertificate({vendor})         -> CertInfo
  * cabridge.login({challenge, vendor, mode})  -> AuthToken (verify it on the server)
  *
- * Failures reject with a CabridgeError: .code (PROTOCOL.md section 5),
+ * Failures reject with a CabridgeError: .code (docs/protocol.md section 6),
  * .message (Chinese, for the person), .details. One action at a time per page:
  * a second call while one is pending rejects with ACTION_PENDING.
  */

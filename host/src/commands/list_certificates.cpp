@@ -13,7 +13,7 @@
 namespace cabridge {
 namespace {
 
-// Keeps the reply within one native-messaging frame (PROTOCOL.md section 2: the
+// Keeps the reply within one native-messaging frame (docs/protocol.md section 1: the
 // browser drops a connection whose host writes more than 1 MiB). When everything
 // fits, the list is the listing order unchanged. When it does not, certificates are
 // taken smallest first until the next would not fit, and shown in listing order: a

@@ -1,4 +1,4 @@
-// The origin check every certificate command makes (PROTOCOL.md section 6).
+// The origin check every certificate command makes (docs/protocol.md section 5).
 #pragma once
 
 #include "origin_policy.h"

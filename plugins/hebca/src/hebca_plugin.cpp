@@ -12,8 +12,10 @@ std::unique_ptr<HebcaPlugin> HebcaPlugin::create(const nlohmann::json &config) {
 
 Pkcs11TokenService *HebcaPlugin::tokens() {
     if (!tokens_) {
-        if (auto path = firstExistingModule(config_.modules))
+        if (auto path = firstExistingModule(config_.modules)) {
             tokens_ = std::make_unique<Pkcs11TokenService>(*path, config_.retryCounterSymbol);
+            modulePath_ = *path;
+        }
     }
     return tokens_.get();
 }
@@ -31,6 +33,8 @@ nlohmann::json HebcaPlugin::listTokens() {
         notice = noModuleMessage();
         return nlohmann::json::array();
     }
+    // Which middleware answered, for `cabridge plugins check`.
+    notice = "PKCS#11 module " + modulePath_;
     return service->listTokens();
 }
 

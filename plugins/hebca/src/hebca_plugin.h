@@ -39,6 +39,7 @@ private:
 
     HebcaConfig config_;
     std::unique_ptr<Pkcs11TokenService> tokens_;
+    std::string modulePath_; // the module tokens_ runs on, for the administrator's notice
 };
 
 } // namespace cabridge::hebca

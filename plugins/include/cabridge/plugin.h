@@ -48,7 +48,8 @@ extern "C" {
 #endif
 
 /*
- * Result codes. Each maps one-to-one to a wire error code of PROTOCOL.md
+ * Result codes. Each maps one-to-one to a wire error code of docs/protocol.md
+ * section 6
  * (named in the comment). New codes may be added; the host treats an unknown
  * code as CABRIDGE_ERR_PLUGIN.
  */
@@ -135,10 +136,11 @@ typedef struct cabridge_plugin_api_v1 {
 
     /*
      * Writes a JSON object with the identity the vendor's certificate profile
-     * carries (PROTOCOL.md CertInfo.identity): any of
+     * carries (docs/protocol.md section 3.3, CertInfo.identity): any of
      *   {"unifiedSocialCreditCode", "uscValid", "idNumber", "vendorUniqueId"}.
      * Pure function of the DER; must not touch a token. A certificate the
-     * profile does not understand yields "{}", not an error.
+     * profile does not understand yields "{}", not an error. The host gives
+     * CertInfo.identity all four keys, null for those left out.
      */
     cabridge_status (*identify)(cabridge_plugin *self, const uint8_t *der, size_t der_len, cabridge_sink out,
                                 cabridge_error *err);

@@ -17,8 +17,10 @@ GenericPlugin::GenericPlugin(GenericConfig config) : config_(std::move(config)),
 
 Pkcs11TokenService *GenericPlugin::tokens() {
     if (!tokens_) {
-        if (auto path = firstExistingModule(config_.modules))
+        if (auto path = firstExistingModule(config_.modules)) {
             tokens_ = std::make_unique<Pkcs11TokenService>(*path, config_.retryCounterSymbol);
+            modulePath_ = *path;
+        }
     }
     return tokens_.get();
 }
@@ -62,6 +64,8 @@ nlohmann::json GenericPlugin::listTokens() {
         notice = noModuleMessage();
         return nlohmann::json::array();
     }
+    // Which middleware answered, for `cabridge plugins check`.
+    notice = config_.id + ": PKCS#11 module " + modulePath_;
     return listOwnTokens(*service);
 }
 

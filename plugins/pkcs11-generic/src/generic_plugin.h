@@ -52,6 +52,7 @@ private:
     GenericConfig config_;
     TokenFilter filter_;
     std::unique_ptr<Pkcs11TokenService> tokens_;
+    std::string modulePath_;                          // the module tokens_ runs on, for the administrator's notice
     std::set<std::string, std::less<>> ownTokenRefs_; // refs seen in the last filtered listing
 };
 

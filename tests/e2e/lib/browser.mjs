@@ -1,5 +1,6 @@
 // Launches Debian's Chromium with the cabridge extension loaded and a native
-// host manifest of the test's choosing, in a throw-away profile (FACTS.md).
+// host manifest of the test's choosing, in a throw-away profile: Chromium finds a host
+// manifest in <user-data-dir>/NativeMessagingHosts/ first, so nothing is written to /etc or $HOME.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';

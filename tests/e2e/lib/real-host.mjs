@@ -78,13 +78,28 @@ export function hebcaDescriptor(dir, { module = SOFTHSM, retryCounter = false, o
 }
 
 /**
+ * A self-signed P-256 certificate `name` with `subject` (openssl -subj form, UTF-8) beside the
+ * test PKI's own, in the files provision-token.sh imports (for names the PKI does not have).
+ */
+export function selfSignedCertificate(pkiDir, name, subject) {
+  const key = path.join(pkiDir, `${name}.key.pem`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-utf8', '-subj', subject, '-days', '365', '-outform', 'DER', '-out', path.join(pkiDir, `${name}.der`)],
+  { stdio: 'pipe' });
+  execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', key, '-outform', 'DER', '-out', path.join(pkiDir, `${name}.key.p8.der`)],
+    { stdio: 'pipe' });
+}
+
+/**
  * Everything a real-host test needs: PKI, one token with `certs`, host config
  * allowing `allowOrigins`. Options: fault = {pinMaxRetries} to put the fault
- * module in front of SoftHSM.
+ * module in front of SoftHSM; selfSigned = [{name, subject}] for extra certificates.
  */
-export function realHostSetup(dir, { certs, pin = '739164', allowOrigins, fault = null, label = 'HEBCA-E2E' }) {
+export function realHostSetup(dir, { certs, pin = '739164', allowOrigins, fault = null, label = 'HEBCA-E2E', selfSigned = [] }) {
   const pkiDir = path.join(dir, 'pki');
   const pki = makePki(pkiDir);
+  for (const { name, subject } of selfSigned) selfSignedCertificate(pkiDir, name, subject);
+  certs = [...certs, ...selfSigned.map((c) => c.name)];
   const softhsmConf = provisionToken(pkiDir, path.join(dir, 'softhsm'), label, certs, pin);
   const env = { SOFTHSM2_CONF: softhsmConf };
   let module = SOFTHSM;

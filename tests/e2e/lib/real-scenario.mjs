@@ -8,14 +8,14 @@ import { REAL_HOST, realHostSetup } from './real-host.mjs';
 export const randomChallenge = () => crypto.randomBytes(32).toString('base64');
 
 /**
- * opts: {certs, fault?, allowOrigins?(origin) -> [..], timeouts?}
+ * opts: {certs, fault?, allowOrigins?(origin) -> [..], timeouts?, selfSigned?}
  * body({page, browser, setup, origin})
  */
 export async function withRealHost(opts, body) {
   const srv = await startPageServer();
   const dir = tempDir('real');
   const allowOrigins = opts.allowOrigins ? opts.allowOrigins(srv.origin) : [srv.origin];
-  const setup = realHostSetup(dir, { certs: opts.certs, fault: opts.fault, allowOrigins });
+  const setup = realHostSetup(dir, { certs: opts.certs, fault: opts.fault, allowOrigins, selfSigned: opts.selfSigned });
   const browser = await launchBrowser({ hostPath: REAL_HOST, env: setup.env });
   try {
     if (opts.timeouts) await browser.setTimeouts(opts.timeouts);

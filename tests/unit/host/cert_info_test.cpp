@@ -138,3 +138,31 @@ TEST(CertInfo, CertificateIdIsFirst32HexOfSha256OverVendorSerialFingerprint)
     EXPECT_EQ(certificateId("hebca", "SN1", "abcd"), hexEncode(digest).substr(0, 32));
     EXPECT_NE(certificateId("hebca", "SN2", "abcd"), certificateId("hebca", "SN1", "abcd"));
 }
+
+// CertInfo.identity has one shape: all four keys, null when absent, as cabridge-verify's result.
+TEST(CertInfo, IdentityAlwaysHasAllFourKeys)
+{
+    const nlohmann::json empty = certInfoIdentity(nlohmann::json::object());
+    EXPECT_EQ(empty, (nlohmann::json {{"unifiedSocialCreditCode", nullptr},
+                                      {"uscValid", nullptr},
+                                      {"idNumber", nullptr},
+                                      {"vendorUniqueId", nullptr}}));
+    EXPECT_EQ(certInfoIdentity(nlohmann::json::array()), empty);
+
+    const nlohmann::json withCode = certInfoIdentity(
+        {{"unifiedSocialCreditCode", "91130100MA07RK3C2F"}, {"uscValid", true}});
+    EXPECT_EQ(withCode, (nlohmann::json {{"unifiedSocialCreditCode", "91130100MA07RK3C2F"},
+                                         {"uscValid", true},
+                                         {"idNumber", nullptr},
+                                         {"vendorUniqueId", nullptr}}));
+    // A credit code without a (boolean) verdict is not taken as valid.
+    EXPECT_EQ(certInfoIdentity({{"unifiedSocialCreditCode", "X"}, {"uscValid", "yes"}})["uscValid"], false);
+    // A verdict without a code means nothing.
+    EXPECT_TRUE(certInfoIdentity({{"uscValid", true}})["uscValid"].is_null());
+    // Wrong types and extra keys from a plugin are dropped.
+    const nlohmann::json odd = certInfoIdentity({{"idNumber", 130102}, {"vendorUniqueId", "v1"}, {"extra", "x"}});
+    EXPECT_TRUE(odd["idNumber"].is_null());
+    EXPECT_EQ(odd["vendorUniqueId"], "v1");
+    EXPECT_EQ(odd.size(), 4U);
+    EXPECT_FALSE(odd.contains("extra"));
+}

@@ -111,6 +111,49 @@ TEST(AdminPolicyFile, RefusesMalformedOrWorldWritableFiles)
     EXPECT_TRUE(load.policy.allowOrigins.empty());
 }
 
+// Every bad entry is listed with the rule it breaks, so `cabridge doctor` can name them all.
+TEST(AdminPolicyFile, ListsEveryInvalidEntryWithItsRule)
+{
+    TempDir dir;
+    const auto load = loadAdminPolicy(
+        dir.write("p.json", R"({"allowOrigins":["http://localhost","http://127.0.0.1:8080/",
+        "http://127.0.0.1:*"],"denyOrigins":[7]})"));
+    ASSERT_TRUE(load.error);
+    EXPECT_NE(load.error->find("http://127.0.0.1:8080/"), std::string::npos) << *load.error;
+    ASSERT_EQ(load.entryProblems.size(), 3U);
+    EXPECT_EQ(load.entryProblems[0].key, "allowOrigins");
+    EXPECT_EQ(load.entryProblems[0].entry, "http://127.0.0.1:8080/");
+    EXPECT_EQ(load.entryProblems[0].rule, originPatternProblem("http://127.0.0.1:8080/"));
+    EXPECT_EQ(load.entryProblems[1].entry, "http://127.0.0.1:*");
+    EXPECT_EQ(load.entryProblems[2].key, "denyOrigins");
+    EXPECT_EQ(load.entryProblems[2].entry, "7");
+    EXPECT_EQ(load.entryProblems[2].rule, "an entry is a JSON string");
+    EXPECT_TRUE(load.policy.allowOrigins.empty());
+}
+
+TEST(AdminPolicyFile, NamesTheRuleAnEntryBreaks)
+{
+    const std::pair<const char*, const char*> cases[] = {
+        {"http://127.0.0.1:8080/", "no path"},
+        {"https://a.cn/x?y", "no path"},
+        {"ftp://a.cn", "starts with http:// or https://"},
+        {"http://127.0.0.1:*", "wildcard"},
+        {"https://a.*.cn", "wildcard"},
+        {"http://*.a.cn", "wildcard"},
+        {"https://user@a.cn", "user name"},
+        {"https://A.cn", "lowercase"},
+        {"https://a.cn:0", "port"},
+        {"https://a.cn:08080", "port"},
+        {"https://a..cn", "host"},
+    };
+    for (const auto& [entry, words] : cases) {
+        EXPECT_NE(originPatternProblem(entry).find(words), std::string::npos)
+            << entry << ": " << originPatternProblem(entry);
+    }
+    EXPECT_EQ(originPatternProblem("https://*.a.gov.cn:8443"), "");
+    EXPECT_EQ(originPatternProblem("http://10.0.0.5:8080"), "");
+}
+
 // A FIFO where the policy belongs is refused at once: reading it would wait for a writer.
 TEST(AdminPolicyFile, FifoIsRefusedWithoutWaiting)
 {

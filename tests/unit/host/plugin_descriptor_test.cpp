@@ -80,3 +80,39 @@ TEST(PluginDescriptor, LibraryMustResolveInsideAPluginDir)
     EXPECT_THROW(resolvePluginLibrary(descriptor, (outside / "libevil.so").string(), dirs), DescriptorError);
     EXPECT_THROW(resolvePluginLibrary(descriptor, "liblink.so", dirs), DescriptorError);  // symlink escapes
 }
+
+TEST(PluginDescriptor, EnvironmentForTheMiddleware)
+{
+    const auto d = parsePluginDescriptor("/x/v.json", R"({"id":"v","abi":1,"library":"l.so",
+        "environment":{"SOFTHSM2_CONF":"/etc/softhsm/v.conf","VENDOR_LOG":"1"}})");
+    using Variables = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(d.environment, (Variables {{"SOFTHSM2_CONF", "/etc/softhsm/v.conf"}, {"VENDOR_LOG", "1"}}));
+    EXPECT_TRUE(parsePluginDescriptor("/x/v.json", R"({"id":"v","abi":1,"library":"l.so"})").environment.empty());
+
+    const std::pair<const char*, const char*> bad[] = {
+        {R"({"environment":[]})", "must be an object"},
+        {R"({"environment":{"1ABC":"x"}})", "must match"},
+        {R"({"environment":{"A-B":"x"}})", "must match"},
+        {R"({"environment":{"":"x"}})", "must match"},
+        {R"({"environment":{"LD_PRELOAD":"/tmp/x.so"}})", "dynamic loader"},
+        {R"({"environment":{"LD_LIBRARY_PATH":"/opt/v"}})", "dynamic loader"},
+        {R"({"environment":{"V":1}})", "must be a string"},
+        {R"({"environment":{"V":"a\u0000b"}})", "without NUL"},
+    };
+    for (const auto& [extra, why] : bad) {
+        auto text = nlohmann::json::parse(extra);
+        text.update({{"id", "v"}, {"abi", 1}, {"library", "l.so"}});
+        try {
+            parsePluginDescriptor("/x/v.json", text.dump());
+            ADD_FAILURE() << extra << " accepted";
+        } catch (const DescriptorError& e) {
+            EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << extra << ": " << e.what();
+        }
+    }
+    nlohmann::json many = nlohmann::json::object();
+    for (int i = 0; i < 33; ++i) many["V" + std::to_string(i)] = "x";
+    EXPECT_THROW(
+        parsePluginDescriptor(
+            "/x/v.json", nlohmann::json {{"id", "v"}, {"abi", 1}, {"library", "l.so"}, {"environment", many}}.dump()),
+        DescriptorError);
+}

@@ -45,7 +45,8 @@ PluginUnderTest::~PluginUnderTest() {
     if (api_ != nullptr)
         api_->destroy(self_);
     // The library stays mapped: a loaded PKCS#11 module must not be unloaded
-    // under libp11 (FACTS.md), exactly as in the host.
+    // under libp11 0.4.12 (unloading one context finalizes it under the others,
+    // which then hang), exactly as in the host.
 }
 
 CallResult PluginUnderTest::tryCreate(const std::string &libraryPath, const std::string &configJson) {

@@ -294,6 +294,23 @@ TEST_F(Verifier, ResultJsonHasTheDocumentedShape) {
   EXPECT_TRUE(bad["message"].get<std::string>().find("JSON") != std::string::npos);
 }
 
+// identity has one shape, the host's CertInfo.identity too: all four keys, null when absent.
+TEST_F(Verifier, ResultIdentityAlwaysHasAllFourKeys) {
+  const json full = json::parse(result_to_json(verify(make_token(entity("rsa"), "RS256", kOriginA, challenge_))));
+  const json& identity = full.at("identity");
+  EXPECT_EQ(identity.size(), 4u) << identity.dump();
+  for (const char* key : {"unifiedSocialCreditCode", "uscValid", "idNumber", "vendorUniqueId"})
+    EXPECT_TRUE(identity.contains(key)) << key;
+  EXPECT_TRUE(identity.at("idNumber").is_null());
+
+  VerifiedToken bare;  // a certificate that carries no identity at all
+  const json none = json::parse(result_to_json(VerifyResult(bare))).at("identity");
+  EXPECT_EQ(none, (json{{"unifiedSocialCreditCode", nullptr},
+                        {"uscValid", nullptr},
+                        {"idNumber", nullptr},
+                        {"vendorUniqueId", nullptr}}));
+}
+
 TEST_F(Verifier, ErrorCodesHaveDistinctNamesAndExitCodes) {
   std::set<std::string_view> names;
   std::set<int> exits;

@@ -18,6 +18,35 @@ std::string string_field(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The host refused its policy file (`why` is the host's reason). Names the file the host reads
+// and, when the entries are at fault, each one with the rule it breaks; the fix follows the
+// cause instead of guessing at JSON syntax or permissions.
+Finding policy_finding(const DoctorOptions& options, const std::string& why) {
+  const std::string file = options.policy ? options.policy->file.string() : std::string("/etc/cabridge/policy.json");
+  if (options.policy && !options.policy->problems.empty()) {
+    std::string list;
+    for (const auto& problem : options.policy->problems) list += "\n  " + problem;
+    return {Severity::warning,
+            "policy-error",
+            file,
+            "管理员策略文件 " + file + " 未被采用，其中有无效条目:" + list,
+            "The administrator's policy file " + file + " is not used; invalid entries:" + list,
+            "按上面说明修正或删除这些条目(来源形如 https://portal.example.gov.cn 或 http://10.0.0.5:8080，"
+            "不带路径和末尾的 /；通配符只能写成 https://*.example.gov.cn)。",
+            "Correct or remove these entries (an origin looks like https://portal.example.gov.cn or "
+            "http://10.0.0.5:8080, with no path or trailing /; a wildcard only as https://*.example.gov.cn)."};
+  }
+  return {Severity::warning,
+          "policy-error",
+          file,
+          "管理员策略文件 " + file + " 未被采用: " + why,
+          "The administrator's policy file " + file + " is not used: " + why,
+          "按原因修正该文件: 它须是一个 JSON 对象，只含 allowOrigins、denyOrigins、legacyOrigins，"
+          "且不能所有人可写(chmod 644)。",
+          "Fix the file as the reason says: a JSON object with only allowOrigins, denyOrigins and "
+          "legacyOrigins, not world-writable (chmod 644)."};
+}
+
 // Findings from the reply to `status`; false when the host is unusable.
 bool report_status(const DoctorOptions& options, const nlohmann::json& reply, std::vector<Finding>& out) {
   const std::string host = options.host.string();
@@ -79,11 +108,7 @@ bool report_status(const DoctorOptions& options, const nlohmann::json& reply, st
   }
   if (const auto* policy = find_object(*result, "policy");
       policy != nullptr && string_field(*policy, "state") == "error") {
-    out.push_back({Severity::warning, "policy-error", "/etc/cabridge/policy.json",
-                   "管理员策略文件未被采用: " + string_field(*policy, "error"),
-                   "The administrator's policy file is not used: " + string_field(*policy, "error"),
-                   "修正策略文件的 JSON 格式，并确保它不是所有人可写(chmod 644)。",
-                   "Fix the policy file's JSON and make sure it is not world-writable (chmod 644)."});
+    out.push_back(policy_finding(options, string_field(*policy, "error")));
   }
   return true;
 }

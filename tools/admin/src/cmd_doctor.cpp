@@ -1,12 +1,31 @@
 // `cabridge doctor`: report what is wrong; exit 0 when nothing is an error, else 1.
+#include <origin_policy.h>
+
 #include <iostream>
 #include <span>
 #include <string>
 
+#include "plugins_locations.h"
 #include "subcommand.h"
 #include "target_from_options.h"
 
 namespace cabridge::admin {
+
+namespace {
+
+// The policy file the host reads, checked with the host's own loader: the host's `status`
+// says only that it refused the file and names the first bad entry.
+std::optional<PolicyFileReport> policy_report(const std::filesystem::path& root) {
+  const auto file = hostPolicyFile(root);
+  if (!file) return std::nullopt;
+  PolicyFileReport report{*file, {}};
+  for (const auto& problem : loadAdminPolicy(*file).entryProblems) {
+    report.problems.push_back(problem.key + " entry \"" + problem.entry + "\": " + problem.rule);
+  }
+  return report;
+}
+
+}  // namespace
 
 int run_doctor(std::span<const std::string> args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
@@ -21,7 +40,9 @@ int run_doctor(std::span<const std::string> args) {
   accepted.system = false;
   accepted.json = true;
   const TargetOptions options = parse_target_options(args, accepted);
-  const std::vector<Finding> findings = diagnose(doctor_options_from(options));
+  DoctorOptions doctor = doctor_options_from(options);
+  doctor.policy = policy_report(options.root);
+  const std::vector<Finding> findings = diagnose(doctor);
   if (options.json) {
     std::cout << to_json(findings).dump(2) << "\n";
   } else {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,13 @@
 #include "finding.h"
 
 namespace cabridge::admin {
+
+// The policy file the host reads and what is wrong in it, worked out with the host's own code
+// (cmd_doctor.cpp), so a policy-error finding names the real file and the broken entries.
+struct PolicyFileReport {
+  std::filesystem::path file;
+  std::vector<std::string> problems;  // one line per invalid entry: key, entry, the rule it breaks
+};
 
 struct DoctorOptions {
   std::filesystem::path root;              // every inspected file lies under it (if set)
@@ -20,6 +28,8 @@ struct DoctorOptions {
   std::chrono::milliseconds status_timeout{5000};
   // list-certificates may wait for the plugin's enumerate deadline (10 s by default).
   std::chrono::milliseconds token_timeout{15000};
+  // Unset: the finding falls back to the host's own one-line reason.
+  std::optional<PolicyFileReport> policy;
 };
 
 // Runs every check, in a fixed order: host binary, manifests, sandboxed browsers, host answer.

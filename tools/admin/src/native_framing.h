@@ -1,5 +1,5 @@
 // Native messaging framing as the browser speaks it to the host: a 4-byte length in native
-// byte order, then that many bytes of UTF-8 JSON (PROTOCOL.md section 2).
+// byte order, then that many bytes of UTF-8 JSON (docs/protocol.md section 1).
 #pragma once
 
 #include <chrono>

@@ -50,12 +50,15 @@ int run_plugins_check(const PluginsOptions &options) {
                                    {"version", plugin->version()},
                                    {"state", "ok"},
                                    {"descriptor", descriptor.string()},
+                                   {"notice", plugin->listNotice()},
                                    {"tokens", tokens}};
     std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   std::cout << "plugin " << plugin->id() << " (" << plugin->name() << " " << plugin->version() << "): ok, "
             << descriptor.string() << "\n";
+  // What the plugin found: the middleware it loaded, or the paths it tried in vain.
+  if (!plugin->listNotice().empty()) std::cout << plugin->listNotice() << "\n";
   if (tokens.empty()) std::cout << "no token present\n";
   for (const auto &token : tokens) {
     std::cout << "token \"" << token["label"].get<std::string>() << "\" serial " << token["serial"].get<std::string>()

@@ -39,19 +39,30 @@ bool PluginLocations::hostReads(const fs::path &dir) const {
   return std::any_of(hostDirs.begin(), hostDirs.end(), [&](const fs::path &d) { return comparable(d) == wanted; });
 }
 
-PluginLocations locatePlugins(const fs::path &root, const std::optional<fs::path> &installDir) {
+namespace {
+
+// The host's configuration as cabridge-host next to this program would read it.
+HostConfig hostConfigUnder(const fs::path &root) {
   const fs::path hostExeDir = default_host_path().parent_path();
-  HostConfig config;
   const char *explicitConfig = std::getenv("CABRIDGE_CONFIG");
   const fs::path rootConfig = underRoot(root, "/etc/cabridge/host.json");
   std::error_code ec;
-  if (explicitConfig != nullptr && *explicitConfig != '\0') {
-    config = loadHostConfigFile(explicitConfig, hostExeDir);
-  } else if (fs::exists(rootConfig, ec)) {
-    config = loadHostConfigFile(rootConfig, hostExeDir);
-  } else {
-    config = defaultHostConfig(hostExeDir);
-  }
+  if (explicitConfig != nullptr && *explicitConfig != '\0') return loadHostConfigFile(explicitConfig, hostExeDir);
+  if (fs::exists(rootConfig, ec)) return loadHostConfigFile(rootConfig, hostExeDir);
+  return defaultHostConfig(hostExeDir);
+}
+
+}  // namespace
+
+std::optional<fs::path> hostPolicyFile(const fs::path &root) {
+  const HostConfig config = hostConfigUnder(root);
+  if (config.error) return std::nullopt;
+  return config.policyFile == fs::path("/etc/cabridge/policy.json") ? underRoot(root, config.policyFile)
+                                                                    : config.policyFile;
+}
+
+PluginLocations locatePlugins(const fs::path &root, const std::optional<fs::path> &installDir) {
+  const HostConfig config = hostConfigUnder(root);
   if (config.error) {
     // The host would ignore the file and use its defaults; an administrator
     // editing plugins needs to know that first.

@@ -32,4 +32,9 @@ struct PluginLocations {
 PluginLocations locatePlugins(const std::filesystem::path &root,
                               const std::optional<std::filesystem::path> &installDir);
 
+// The policy file that host reads (host.json "policyFile", default /etc/cabridge/policy.json
+// under `root`), or nullopt when its configuration file is refused (the host then uses defaults,
+// which `cabridge doctor` reports separately).
+std::optional<std::filesystem::path> hostPolicyFile(const std::filesystem::path &root);
+
 }  // namespace cabridge::admin

@@ -93,6 +93,28 @@ TEST_F(DoctorWithRealHost, NamesABrokenPlugin) {
   expectHostExitedCleanly(report);
 }
 
+// host.json names a policy file elsewhere than /etc/cabridge: the finding names that file,
+// each invalid entry and the rule it breaks, not a guess at JSON syntax or permissions.
+TEST_F(DoctorWithRealHost, NamesThePolicyFileTheHostReadsAndItsBadEntries) {
+  write_text(dir_.path() / "policy.json",
+             R"({"allowOrigins": ["http://localhost", "http://127.0.0.1:8080/", "http://127.0.0.1:*"]})");
+  const json report = doctor();
+  const json* finding = nullptr;
+  for (const auto& f : report.at("findings")) {
+    if (f.at("code") == "policy-error") finding = &f;
+  }
+  ASSERT_NE(finding, nullptr) << report.dump(2);
+  const std::string file = (dir_.path() / "policy.json").string();
+  EXPECT_EQ(finding->at("subject"), file);
+  const std::string text = finding->dump();
+  EXPECT_EQ(text.find("/etc/cabridge/policy.json"), std::string::npos) << text;
+  EXPECT_EQ(text.find("chmod"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(allowOrigins entry \"http://127.0.0.1:8080/\": an origin has no path)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(allowOrigins entry \"http://127.0.0.1:*\": a wildcard is only)"), std::string::npos) << text;
+  EXPECT_EQ(text.find(R"(entry \"http://localhost\")"), std::string::npos) << text;
+}
+
 TEST_F(DoctorWithRealHost, ReportsAnExtensionTheHostRefuses) {
   const std::string other = "abcdefghijklmnopabcdefghijklmnop";
   ASSERT_EQ(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Stand-in for cabridge-host in doctor tests that need a host to misbehave on purpose.
 
-Speaks PROTOCOL.md framing. Behaviour from $CABRIDGE_STAND_IN_MODE:
+Speaks the host's framing (docs/protocol.md section 1). Behaviour from $CABRIDGE_STAND_IN_MODE:
   answer  (default) status: one working plugin and one broken one; list-certificates: [].
   silent  reads requests and never answers (a hung host).
   crash   exits with status 5 before reading anything.

@@ -26,6 +26,15 @@
     return data;
   }
 
+  // "2028-12-06": the day an ISO 8601 UTC time falls on in the person's time zone; other text as is.
+  function localDate(iso) {
+    const ms = Date.parse(iso);
+    if (typeof iso !== 'string' || !/^\d{4}-\d\d-\d\dT/.test(iso) || !Number.isFinite(ms)) return iso || '';
+    const d = new Date(ms);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+
   function render(me) {
     $('logged-out').hidden = Boolean(me.account);
     $('logged-in').hidden = !me.account;
@@ -42,7 +51,7 @@
       $('bound-holder').textContent = me.binding.holder;
       $('bound-org').textContent = me.binding.organisation;
       $('bound-uscc').textContent = me.binding.creditCode || '（无）';
-      $('bound-expiry').textContent = me.binding.notAfter;
+      $('bound-expiry').textContent = localDate(me.binding.notAfter);
     }
   }
 
@@ -86,7 +95,7 @@
       $('cert-holder').textContent = readCert.subject.CN || '';
       $('cert-org').textContent = readCert.subject.O || '';
       $('cert-uscc').textContent = readCert.identity?.unifiedSocialCreditCode || '（无）';
-      $('cert-expiry').textContent = readCert.notAfter.slice(0, 10)
+      $('cert-expiry').textContent = localDate(readCert.notAfter)
         + (readCert.expired ? '（已过期）' : readCert.daysLeft <= 30 ? `（${readCert.daysLeft} 天后到期）` : '');
       $('cert-info').hidden = false;
       show('ok', '已读取证书，请核对后点击“绑定此证书”。', 'CERT_READ');

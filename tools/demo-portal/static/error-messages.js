@@ -1,5 +1,5 @@
-// What the portal tells a person for each cabridge error code (PROTOCOL.md
-// section 5) and each of its own refusals. HeBCA's service facts: renewal and
+// What the portal tells a person for each cabridge error code (docs/protocol.md
+// section 6) and each of its own refusals. HeBCA's service facts: renewal and
 // PIN reset at www.hebca.com, hotline 400-707-3355.
 window.portalMessages = (() => {
   const HOTLINE = '如有疑问请拨打河北CA服务热线 400-707-3355。';
@@ -34,6 +34,13 @@ window.portalMessages = (() => {
     let text = cabridge[error.code] || error.message || '操作失败，请重试。';
     const retries = error.details?.retriesLeft;
     if (error.code === 'PIN_INCORRECT' && Number.isInteger(retries)) text += `还可以尝试 ${retries} 次。`;
+    // The extension's window handles wrong PINs itself; a person who gives up after some says
+    // so in details (docs/protocol.md section 7), and gets the PIN help here.
+    if ((error.code === 'USER_CANCELLED' || error.code === 'USER_TIMEOUT') && error.details?.triesMade > 0) {
+      text += `您输错了 ${error.details.triesMade} 次证书密码`
+        + (Number.isInteger(retries) ? `，还可以尝试 ${retries} 次` : '')
+        + '。忘记密码请到河北CA网上服务大厅 www.hebca.com 或服务网点办理“重置证书密码”。' + HOTLINE;
+    }
     return text;
   }
   return { describe, cabridge };

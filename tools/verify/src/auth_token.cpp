@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kRequiredFields = {"format",    "certificate", "algorithm",
                                                              "signature", "origin",      "appVersion"};
-constexpr std::size_t kMaxOriginChars = 255;  // PROTOCOL.md section 3
+constexpr std::size_t kMaxOriginChars = 255;  // docs/protocol.md section 2
 constexpr std::size_t kMaxShortFieldChars = 64;
 
 [[noreturn]] void fail(const std::string& english, const std::string& chinese) {

@@ -1,4 +1,4 @@
-// Parsing the AuthToken JSON (PROTOCOL.md section 4, plus our optional "mode").
+// Parsing the AuthToken JSON (docs/protocol.md section 3.4, plus our optional "mode").
 #pragma once
 
 #include <cstdint>

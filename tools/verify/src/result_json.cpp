@@ -13,7 +13,7 @@ nlohmann::json optional_value(const std::optional<T>& value) {
 
 nlohmann::json name_json(const DistinguishedName& name) {
   nlohmann::json out = {{"dn", name.dn}};
-  // Absent attributes are left out, as in PROTOCOL.md's CertInfo.
+  // Absent attributes are left out, as in CertInfo's subject (docs/protocol.md section 3.3).
   const std::pair<const char*, const std::optional<std::string>*> fields[] = {
       {"CN", &name.CN}, {"O", &name.O}, {"OU", &name.OU}, {"C", &name.C}, {"ST", &name.ST}, {"L", &name.L}};
   for (const auto& [key, value] : fields)
@@ -41,6 +41,7 @@ std::string result_to_json(const VerifyResult& result) {
            {"sha256", token.sha256},
            {"notBefore", token.not_before},
            {"notAfter", token.not_after},
+           // Always all four keys, null when absent: the same shape as CertInfo.identity.
            {"identity",
             {{"unifiedSocialCreditCode", optional_value(token.identity.unified_social_credit_code)},
              {"uscValid", optional_value(token.identity.usc_valid)},

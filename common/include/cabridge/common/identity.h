@@ -1,4 +1,4 @@
-// The identity a Chinese certificate carries (PROTOCOL.md CertInfo.identity),
+// The identity a Chinese certificate carries (docs/protocol.md section 3.3, CertInfo.identity),
 // read from a DER certificate. Pure functions; hostile input (truncated DER,
 // huge or mistyped values) yields an empty or partial identity, never a crash.
 #pragma once

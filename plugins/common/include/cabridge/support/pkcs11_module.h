@@ -1,7 +1,8 @@
 // A PKCS#11 module loaded through libp11, one per module path per process.
 //
 // libp11 0.4.12 finalizes the module under every other context when one
-// context on it is unloaded, and then hangs (FACTS.md). So a module, once
+// context on it is unloaded, and then hangs (seen with Debian's libp11 0.4.12).
+// So a module, once
 // loaded, stays loaded until the process ends: Pkcs11Module objects live in a
 // process-wide registry and are never destroyed.
 #pragma once
