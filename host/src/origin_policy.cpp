@@ -115,6 +115,7 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
         if (key == "allowOrigins") target = &policy.allowOrigins;
         else if (key == "denyOrigins") target = &policy.denyOrigins;
         else if (key == "legacyOrigins") target = &policy.legacyOrigins;
+        else if (key == "trustedOrigins") target = &policy.trustedOrigins;
         else {
             result.error = "policy file has unknown key \"" + key + "\"";
             return result;
@@ -124,7 +125,11 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
             return result;
         }
         for (const auto& entry : value) {
-            if (!entry.is_string() || !isValidOriginPattern(entry.get<std::string>())) {
+            // Trust is given to exact origins only, never to a wildcard.
+            const bool exactOnly = key == "trustedOrigins";
+            const bool valid = entry.is_string() && (exactOnly ? parseOrigin(entry.get<std::string>()).has_value()
+                                                               : isValidOriginPattern(entry.get<std::string>()));
+            if (!valid) {
                 result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump();
                 return result;
             }
