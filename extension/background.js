@@ -7,6 +7,7 @@ import { attachDialogPort, closeOrphanedDialogs, onWindowRemoved } from './lib/d
 import { extensionError, toWireError } from './lib/errors.js';
 import { runFlow } from './lib/flows.js';
 import { parsePageRequest, senderOrigin } from './lib/page-request.js';
+import { checkMayOpenWindow, forgetTab, noteCancelled } from './lib/prompt-guard.js';
 import { loadTimeouts } from './lib/timeouts.js';
 
 const busyTabs = new Set();
@@ -19,6 +20,11 @@ chrome.runtime.onConnect.addListener((port) => {
 });
 
 chrome.windows.onRemoved.addListener(onWindowRemoved);
+chrome.tabs.onRemoved.addListener((tabId) => { forgetTab(tabId); });
+
+// Cancels by the person start (or lengthen) the tab's backoff; a cancel the guard
+// itself answered, or a flow ended by the page going away, does not.
+const PERSON_CANCELLED = new Set(['cancel-button', 'window-closed']);
 
 closeOrphanedDialogs();
 
@@ -44,11 +50,21 @@ function servePagePort(port) {
       busyTabs.add(tabId);
       ownsTab = true;
       const timeouts = await loadTimeouts();
-      const result = await runFlow(action, {
-        id: crypto.randomUUID(), origin, params, timeouts,
-        onAbort: (fn) => { abort = fn; if (done) fn(); },
-      });
-      reply({ result });
+      let windowOpened = false;
+      try {
+        const result = await runFlow(action, {
+          id: crypto.randomUUID(), origin, params, timeouts,
+          onAbort: (fn) => { abort = fn; if (done) fn(); },
+          beforeWindow: async () => { await checkMayOpenWindow(tabId); windowOpened = true; },
+        });
+        if (windowOpened) await forgetTab(tabId);
+        reply({ result });
+      } catch (error) {
+        if (windowOpened && error?.code === 'USER_CANCELLED' && PERSON_CANCELLED.has(error.details?.reason)) {
+          await noteCancelled(tabId, timeouts.cancelBackoffMs);
+        }
+        throw error;
+      }
     } catch (error) {
       reply({ error: toWireError(error) });
     } finally {

@@ -56,19 +56,24 @@ export class DialogWindow {
   #answers = [];
   #waiter = null; // {resolve, reject, timer}
   #endError = null;
+  #beforeOpen;
 
-  constructor(flowId, userMs) {
+  /** `beforeOpen`: async check run before the window is created; it throws to refuse. */
+  constructor(flowId, userMs, beforeOpen = async () => {}) {
     this.#flowId = flowId;
     this.#userMs = userMs;
+    this.#beforeOpen = beforeOpen;
     byFlow.set(flowId, this);
   }
 
-  /** Shows `page` (chooser.html or pin.html) with `view`, opening the window the first time. */
+  /** Shows `page` (consent, chooser or pin .html) with `view`, opening the window the first time. */
   async show(page, view, size = { width: 460, height: 560 }) {
     this.#throwIfEnded();
     this.#view = view;
     const url = chrome.runtime.getURL(`${page}#${encodeURIComponent(this.#flowId)}`);
     if (this.windowId === null) {
+      await this.#beforeOpen();
+      this.#throwIfEnded();
       await orphansClosed; // never let start-up cleanup close a window of ours
       const win = await chrome.windows.create({ url, type: 'popup', focused: true, ...size });
       this.windowId = win.id;

@@ -4,17 +4,22 @@ import { CabridgeError, extensionError } from './errors.js';
 import { NativeSession } from './native-session.js';
 import { DialogWindow } from './dialog-window.js';
 import { certView } from './cert-view.js';
+import { consentedCertInfo, obtainConsent } from './consent.js';
 
 const DIALOG_ERRORS_IN_PLACE = new Set(['PIN_INCORRECT', 'PIN_INVALID']);
+// Listing failures that tell whether the person has a key or certificate: a
+// site hears them only after the person allowed it (others pass at once).
+const ABOUT_THE_PERSON = new Set(['NO_TOKEN', 'CERTIFICATE_NOT_FOUND']);
 
 /**
- * Runs one page action. `flow` = {id, origin, params, timeouts, onAbort(fn)}.
+ * Runs one page action. `flow` = {id, origin, params, timeouts, onAbort(fn),
+ * beforeWindow()}: beforeWindow runs before a window opens and throws to refuse.
  * Resolves with the result for the page or rejects with a CabridgeError.
  */
 export async function runFlow(action, flow) {
   const session = new NativeSession();
   let dialog = null;
-  const openDialog = () => (dialog ??= new DialogWindow(flow.id, flow.timeouts.userMs));
+  const openDialog = () => (dialog ??= new DialogWindow(flow.id, flow.timeouts.userMs, flow.beforeWindow));
   flow.onAbort(() => { dialog?.close(); session.close(); });
   try {
     switch (action) {
@@ -31,12 +36,16 @@ export async function runFlow(action, flow) {
 
 async function detect(session, { origin, timeouts }) {
   const status = await session.request('status', origin, {}, timeouts.statusMs);
-  const host = { version: status.version, protocol: status.protocol, originAllowed: status.originAllowed };
-  if (status.policy !== undefined) host.policy = status.policy;
+  const allowed = status.originAllowed === true;
+  const host = { version: status.version, protocol: status.protocol, originAllowed: allowed };
+  // A site that may not use certificates learns nothing about the installation,
+  // even from a host that still sends more than the reduced reply.
+  if (allowed && status.policy !== undefined) host.policy = status.policy;
+  if (allowed && typeof status.originTrusted === 'boolean') host.originTrusted = status.originTrusted;
   return {
     extension: { id: chrome.runtime.id, version: chrome.runtime.getManifest().version },
     host,
-    plugins: Array.isArray(status.plugins) ? status.plugins : [],
+    plugins: allowed && Array.isArray(status.plugins) ? status.plugins : [],
   };
 }
 
@@ -51,9 +60,14 @@ async function listCertificates(session, { origin, params, timeouts }, purpose) 
   return certificates;
 }
 
-async function vendorNames(session, { origin, timeouts }) {
+/** The host's status for an origin that listed certificates: vendor names and whether the policy trusts it. */
+async function siteStatus(session, { origin, timeouts }) {
   const status = await session.request('status', origin, {}, timeouts.statusMs);
-  return new Map((status.plugins ?? []).map((p) => [p.id, p.name || p.id]));
+  const plugins = Array.isArray(status.plugins) ? status.plugins : [];
+  return {
+    names: new Map(plugins.map((p) => [p.id, p.name || p.id])),
+    trusted: status.originTrusted === true,
+  };
 }
 
 /** One certificate: the only one, or the one the person picks in the chooser. */
@@ -71,15 +85,34 @@ async function chooseCertificate(certificates, names, flow, openDialog) {
   }
 }
 
+/**
+ * Lists the certificates, then asks the person's consent. Listing first means a
+ * site the host refuses gets the host's error and never a consent window;
+ * "no key"/"no certificate" waits until the person has allowed the site.
+ * Resolves {certificates, names, consent}.
+ */
+async function listWithConsent(session, flow, openDialog, action, purpose) {
+  let certificates;
+  let listError = null;
+  try {
+    certificates = await listCertificates(session, flow, purpose);
+  } catch (error) {
+    if (!ABOUT_THE_PERSON.has(error?.code)) throw error;
+    listError = error;
+  }
+  const { names, trusted } = await siteStatus(session, flow);
+  const consent = await obtainConsent(flow, openDialog, { action, trusted });
+  if (listError) throw listError;
+  return { certificates, names, consent };
+}
+
 async function readCertificate(session, flow, openDialog) {
-  const certificates = await listCertificates(session, flow);
-  const names = certificates.length > 1 ? await vendorNames(session, flow) : new Map();
-  return chooseCertificate(certificates, names, flow, openDialog);
+  const { certificates, names, consent } = await listWithConsent(session, flow, openDialog, 'readCertificate');
+  return consentedCertInfo(await chooseCertificate(certificates, names, flow, openDialog), consent);
 }
 
 async function login(session, flow, openDialog) {
-  const certificates = await listCertificates(session, flow, 'login');
-  const names = await vendorNames(session, flow);
+  const { certificates, names } = await listWithConsent(session, flow, openDialog, 'login', 'login');
   const cert = await chooseCertificate(certificates, names, flow, openDialog);
   const view = certView(cert, names);
   const dialog = openDialog();

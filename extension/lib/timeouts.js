@@ -8,6 +8,7 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
   listMs: 15_000,
   authenticateMs: 50_000,
   userMs: 120_000, // the person's time to act on one dialog step
+  cancelBackoffMs: 3_000, // first pause after a cancel before the tab may open a window again (prompt-guard.js)
 });
 
 /**

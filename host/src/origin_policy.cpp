@@ -152,6 +152,7 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
         if (key == "allowOrigins") target = &policy.allowOrigins;
         else if (key == "denyOrigins") target = &policy.denyOrigins;
         else if (key == "legacyOrigins") target = &policy.legacyOrigins;
+        else if (key == "trustedOrigins") target = &policy.trustedOrigins;
         else {
             result.error = "policy file has unknown key \"" + key + "\"";
             return result;
@@ -161,8 +162,12 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
             return result;
         }
         for (const auto& entry : value) {
-            const std::string rule = entry.is_string() ? originPatternProblem(entry.get<std::string>())
-                                                       : "an entry is a JSON string";
+            std::string rule = entry.is_string() ? originPatternProblem(entry.get<std::string>())
+                                                 : "an entry is a JSON string";
+            // Trust is given to exact origins only, never to a wildcard.
+            if (rule.empty() && key == "trustedOrigins" && !parseOrigin(entry.get<std::string>())) {
+                rule = "a trusted origin is one exact origin, not a wildcard";
+            }
             if (!rule.empty()) {
                 if (!result.error) {
                     result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump();

@@ -23,6 +23,9 @@ struct AdminPolicy {
     std::vector<std::string> allowOrigins;
     std::vector<std::string> denyOrigins;
     std::vector<std::string> legacyOrigins;
+    // Exact origins whose consent the extension may remember even over plain
+    // http (the extension asks a plain-http site every time otherwise).
+    std::vector<std::string> trustedOrigins;
 };
 
 // One entry of a policy file that is not valid, and the rule it breaks (for `cabridge doctor`).

@@ -31,6 +31,7 @@ if (!Number.isInteger(runs) || runs < 10) throw new Error('--runs must be an int
 
 const { EXTENSION_ID, REPO, launchBrowser, tempDir } = await import('./lib/browser.mjs');
 const { startPageServer } = await import('./lib/page-server.mjs');
+const { acceptConsent } = await import('./lib/consent.mjs');
 const { BUILD, PLUGIN_DIR, REAL_HOST, hebcaDescriptor, hostEnvironment, makePki, provisionToken } =
   await import('./lib/real-host.mjs');
 
@@ -63,6 +64,10 @@ const add = (host, kind, ms) => { ((samples[host] ??= {})[kind] ??= []).push(ms)
 try {
   const page = await browser.context.newPage();
   await page.goto(`${srv.origin}/`);
+  // The first readCertificate on this origin asks the person's consent; it is remembered after.
+  const first = page.evaluate(() => window.cabridge.readCertificate({ vendor: 'hebca' }));
+  await acceptConsent(browser.context, { origin: srv.origin });
+  await first;
 
   /** n page actions; each is a new port and host process, as in the product. */
   const pageCalls = (fn, arg, n) => page.evaluate(async ([f, a, count]) => {
@@ -169,7 +174,7 @@ const section = [
   + '(`extension/lib/flows.js`: `runFlow` makes a `NativeSession`, closes it when the action ends), so every page '
   + 'call starts a host process: the "page" rows are what a portal really sees, page -> content script -> '
   + 'service worker -> new host -> reply -> page. Inside one action later requests reuse the open port (`login` '
-  + 'asks `status` after `list-certificates`; `readCertificate` does too when several certificates match); the '
+  + 'and `readCertificate` ask `status` after `list-certificates`); the '
   + '"open port" rows time such requests, service worker -> host -> service worker on one port after a warm-up '
   + 'request. There is no port kept open across page actions, so no warm page -> reply path exists to measure. '
   + 'Goal: within 1.2x of the echo host.',

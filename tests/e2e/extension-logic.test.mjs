@@ -1,5 +1,6 @@
 // The extension's pure logic under node (no browser): page request checks,
-// sender origin, Chromium error mapping, certificate view. chrome.i18n is
+// sender origin, Chromium error mapping, certificate view, which consents are
+// remembered, the ID number filter, the backoff after a cancel. chrome.i18n is
 // replaced by the real zh_CN message file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,8 @@ globalThis.chrome = {
 const { parsePageRequest, senderOrigin } = await import('../../extension/lib/page-request.js');
 const { nativeDisconnectError, toWireError } = await import('../../extension/lib/errors.js');
 const { certView, localDate } = await import('../../extension/lib/cert-view.js');
+const { consentedCertInfo, mayRemember } = await import('../../extension/lib/consent.js');
+const { afterCancel, backoffLeft, FIRST_BACKOFF_MS, MAX_BACKOFF_MS } = await import('../../extension/lib/prompt-guard.js');
 
 const challenge = Buffer.alloc(32, 7).toString('base64');
 const code = (fn) => { try { fn(); return 'none'; } catch (e) { return `${e.code}:${e.details.argument ?? ''}`; } };
@@ -101,4 +104,45 @@ test('certificate view: hostile 30 KB names are cut for the dialog, whole charac
   assert.equal(view.organisation, `${'😀'.repeat(119)}…`, 'whole code points, no half surrogate pair');
   assert.equal(view.tokenLabel, '', 'a non-string label shows as empty');
   assert.equal(view.vendor, 'hebca');
+});
+
+test('consent is remembered for https and loopback http, for other plain http only when the policy trusts it', () => {
+  assert.equal(mayRemember('https://portal.example.gov.cn', false), true);
+  assert.equal(mayRemember('http://127.0.0.1:8080', false), true);
+  assert.equal(mayRemember('http://localhost:8080', false), true);
+  assert.equal(mayRemember('http://222.222.31.183:25688', false), false);
+  assert.equal(mayRemember('http://222.222.31.183:25688', undefined), false);
+  assert.equal(mayRemember('http://222.222.31.183:25688', true), true);
+  assert.equal(mayRemember('http://127.0.0.2:80', false), false);
+  assert.equal(mayRemember('not an origin', true), false);
+});
+
+test('the CertInfo for the page: idNumber null unless consented, always present, nothing else changed', () => {
+  const cert = { id: 'a', certificate: 'MIIB', identity: { unifiedSocialCreditCode: '91130100MA07RK3C2F', idNumber: '130102199003071233' } };
+  const withheld = consentedCertInfo(cert, { idNumber: false });
+  assert.equal(withheld.identity.idNumber, null);
+  assert.equal(withheld.identity.unifiedSocialCreditCode, '91130100MA07RK3C2F');
+  assert.equal(withheld.certificate, 'MIIB');
+  assert.equal(cert.identity.idNumber, '130102199003071233', 'the host reply is not changed in place');
+  assert.equal(consentedCertInfo(cert, { idNumber: true }).identity.idNumber, '130102199003071233');
+  assert.equal(consentedCertInfo(cert, null).identity.idNumber, null);
+  assert.deepEqual(consentedCertInfo({ id: 'b' }, { idNumber: true }).identity, { idNumber: null }, 'absent becomes null');
+  assert.equal(consentedCertInfo({ id: 'c', identity: { idNumber: 7 } }, { idNumber: true }).identity.idNumber, null);
+});
+
+test('backoff after a cancel: 3 s, doubling with every cancel, at most 60 s', () => {
+  let entry = null;
+  const seen = [];
+  for (let i = 0; i < 7; i += 1) {
+    entry = afterCancel(entry, 1000);
+    seen.push(backoffLeft(entry, 1000));
+  }
+  assert.deepEqual(seen, [3000, 6000, 12000, 24000, 48000, 60000, 60000]);
+  assert.equal(FIRST_BACKOFF_MS, 3000);
+  assert.equal(MAX_BACKOFF_MS, 60000);
+  assert.equal(backoffLeft(afterCancel(null, 1000), 4000), 0, 'free again once the time is up');
+  assert.equal(backoffLeft(afterCancel(null, 1000), 2500), 1500);
+  assert.equal(backoffLeft(undefined, 1000), 0);
+  assert.equal(backoffLeft(afterCancel(null, 0, 500), 0), 500, 'the first pause is configurable');
+  assert.equal(afterCancel(afterCancel(null, 0, 600_000), 0, 600_000).nextMs, 600_000, 'a first pause above the cap stays');
 });

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { artifactsDir, launchBrowser, pressClosing, REPO, tempDir, waitForDialog } from './lib/browser.mjs';
+import { acceptConsent } from './lib/consent.mjs';
 import { REAL_HOST, realHostSetup, VERIFY } from './lib/real-host.mjs';
 
 async function startPortal(dir, pkiDir) {
@@ -48,6 +49,9 @@ test('demo portal: bind a certificate, then CA login; the PIN never reaches the 
     await page.click('#account-login');
     await page.locator('#logged-in').waitFor();
     await page.click('#read-cert');
+    // First use of the certificate on this site: the person allows it (remembered for the login).
+    const consent = await acceptConsent(browser.context, { origin: portal.origin });
+    await consent.waitForEvent('close', { timeout: 10_000 }).catch(() => {});
     await page.locator('#cert-info').waitFor();
     const cert = setup.pki.certificates.find((c) => c.name === 'org-rsa');
     assert.equal(await page.textContent('#cert-org'), cert.O);

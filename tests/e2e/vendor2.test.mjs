@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { launchBrowser, pressClosing, REPO, tempDir, waitForDialog } from './lib/browser.mjs';
+import { acceptConsent } from './lib/consent.mjs';
 import { startPageServer } from './lib/page-server.mjs';
 import { BUILD, hostEnvironment, hebcaDescriptor, makePki, PLUGIN_DIR, provisionToken, REAL_HOST, SOFTHSM, VERIFY } from './lib/real-host.mjs';
 import { startCall } from './lib/real-scenario.mjs';
@@ -46,6 +47,7 @@ test('chooser offers certificates of both vendors after `cabridge plugins add`',
     const page = await browser.context.newPage();
     await page.goto(`${srv.origin}/`);
     const call = startCall(page, 'readCertificate', {});
+    await acceptConsent(browser.context, { origin: srv.origin });
     const chooser = await waitForDialog(browser.context, 'chooser.html');
     await chooser.locator('li.choice').nth(1).waitFor();
     const text = await chooser.locator('#choices').textContent();
@@ -98,6 +100,7 @@ test('demo portal: bind and CA login with the new vendor\'s key, verified by the
     await page.locator('#logged-in').waitFor();
     await page.evaluate(() => { document.getElementById('bind-vendor').value = 'demo-ca'; });
     await page.click('#read-cert');
+    await acceptConsent(browser.context, { origin });
     await page.locator('#cert-info').waitFor();
     const ec = pre.pki.certificates.find((c) => c.name === 'org-ec');
     assert.equal(await page.textContent('#cert-uscc'), ec.uscc);

@@ -188,6 +188,22 @@ TEST_F(HostProtocol, ConfiguredExtensionIdIsServed)
     EXPECT_EQ(defaultId.request(status(1))["error"]["code"], "EXTENSION_NOT_ALLOWED");
 }
 
+// originTrusted: only for an allowed origin, true only when the policy lists it under trustedOrigins.
+TEST_F(HostProtocol, StatusSaysWhetherThePolicyTrustsTheOrigin)
+{
+    dir_.write("policy.json", R"({"allowOrigins":["http://10.1.2.3:25688","http://10.1.2.4:25688"],
+        "trustedOrigins":["http://10.1.2.3:25688","http://10.9.9.9:80"]})");
+    HostProcess host(config_);
+    auto ask = [&](const char* origin) {
+        return host.request({{"id", 1}, {"command", "status"}, {"origin", origin}})["result"];
+    };
+    EXPECT_EQ(ask("http://10.1.2.3:25688")["originTrusted"], true);
+    EXPECT_EQ(ask("http://10.1.2.4:25688")["originTrusted"], false);
+    const auto notAllowed = ask("http://10.9.9.9:80");
+    EXPECT_EQ(notAllowed["originAllowed"], false);
+    EXPECT_FALSE(notAllowed.contains("originTrusted"));
+}
+
 TEST_F(HostProtocol, PolicyFileWorldWritableIsRefusedAndShown)
 {
     const auto policy = dir_.write("policy.json", R"({"allowOrigins":["https://a.example.cn"]})");

@@ -55,6 +55,7 @@ const { launchBrowser, pressClosing, waitForDialog } = await import('../../tests
 const { REAL_HOST, VERIFY, PLUGIN_DIR, makePki, provisionToken, hebcaDescriptor, hostEnvironment } =
   await import('../../tests/e2e/lib/real-host.mjs');
 const { startPortal } = await import('../../tests/e2e/lib/demo-portal.mjs');
+const { acceptConsent } = await import('../../tests/e2e/lib/consent.mjs');
 
 const out = path.resolve(options.out);
 const started = Date.now();
@@ -167,9 +168,15 @@ async function main() {
     await waitOnPortal(page, '#message[data-code=ACCOUNT_LOGIN_OK]');
   });
 
-  const read = await step('CA 绑定: 河北 CA, 读取证书', async () => {
+  const consentPng = path.join(out, 'consent-dialog.png');
+  const read = await step('CA 绑定: 河北 CA, 读取证书 (allow the portal in the consent window)', async () => {
     await page.selectOption('#bind-vendor', 'hebca');
     await page.click('#read-cert');
+    // The first time this portal asks, the person sees which site wants what and allows it.
+    const consent = await waitForDialog(browser.context, 'consent.html');
+    await consent.locator('#fields li').first().waitFor({ timeout: 15_000 });
+    await consent.screenshot({ path: consentPng });
+    await acceptConsent(browser.context, { origin: portal.origin });
     await waitOnPortal(page, '#cert-info');
     return { org: await page.textContent('#cert-org'), uscc: await page.textContent('#cert-uscc') };
   });
@@ -228,6 +235,7 @@ cabridge demo: CA 证书登录成功 (${((Date.now() - started) / 1000).toFixed(
   bound organisation     ${bound.org} (统一社会信用代码 ${bound.uscc})
   logged in as           ${loggedIn.org}
   统一社会信用代码        ${loggedIn.uscc}
+  consent screenshot     ${rel(consentPng)}
   PIN dialog screenshot  ${rel(pinDialogPng)}
   portal screenshot      ${rel(loggedInPng)}
   host log               ${rel(path.join(out, 'host.log'))}`);

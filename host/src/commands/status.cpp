@@ -4,6 +4,8 @@
 
 #include <cabridge/version.h>
 
+#include <algorithm>
+
 namespace cabridge {
 
 nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const OriginPolicy& policy,
@@ -25,11 +27,18 @@ nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const Origin
     if (adminPolicy.error) {
         policyState["error"] = *adminPolicy.error;
     }
-    return {{"version", kVersion},
-            {"protocol", kProtocolVersion},
-            {"originAllowed", policy.check(request.origin) == OriginPolicy::Verdict::Allowed},
-            {"plugins", std::move(entries)},
-            {"policy", std::move(policyState)}};
+    const bool allowed = policy.check(request.origin) == OriginPolicy::Verdict::Allowed;
+    nlohmann::json reply = {{"version", kVersion},
+                            {"protocol", kProtocolVersion},
+                            {"originAllowed", allowed},
+                            {"plugins", std::move(entries)},
+                            {"policy", std::move(policyState)}};
+    if (allowed) {
+        // Lets the extension remember a plain-http site's consent (docs/protocol.md).
+        const auto& trusted = adminPolicy.policy.trustedOrigins;
+        reply["originTrusted"] = std::find(trusted.begin(), trusted.end(), request.origin) != trusted.end();
+    }
+    return reply;
 }
 
 }  // namespace cabridge

@@ -29,9 +29,10 @@ export function writeHostWrapper(dir, command, env = {}) {
  * Starts the browser. `hostPath`: executable the manifest points to, or null
  * for "no host installed". `allowedOrigins` defaults to our extension.
  * `headless: false` opens real windows (needs $DISPLAY or $WAYLAND_DISPLAY).
+ * `args`: more Chromium switches (e.g. --host-resolver-rules for a non-loopback name).
  * Returns {context, serviceWorker, dir, close}.
  */
-export async function launchBrowser({ hostPath = null, allowedOrigins, env = {}, withExtension = true, headless = true } = {}) {
+export async function launchBrowser({ hostPath = null, allowedOrigins, env = {}, withExtension = true, headless = true, args = [] } = {}) {
   const dir = tempDir('browser');
   const userDataDir = path.join(dir, 'profile');
   const config = path.join(dir, 'xdg-config');
@@ -61,6 +62,7 @@ export async function launchBrowser({ hostPath = null, allowedOrigins, env = {},
       '--no-first-run',
       '--disable-quic',
       '--lang=zh-CN',
+      ...args,
     ],
     env: { ...process.env, XDG_CONFIG_HOME: config, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', ...env },
     timeout: 30_000,
@@ -88,13 +90,29 @@ export async function launchBrowser({ hostPath = null, allowedOrigins, env = {},
   };
 }
 
-/** Waits for the extension's dialog window showing `page` ("chooser.html" or "pin.html"). */
+/**
+ * Waits for the extension's dialog window showing `page` ("consent.html",
+ * "chooser.html" or "pin.html"): a new window, or the flow's window moving on
+ * to that page (consent -> chooser -> PIN share one window).
+ */
 export async function waitForDialog(context, page, timeout = 15_000) {
-  const matches = (p) => p.url().startsWith(`chrome-extension://${EXTENSION_ID}/${page}`);
-  const existing = context.pages().find(matches);
-  const dialog = existing ?? await context.waitForEvent('page', { predicate: matches, timeout });
-  await dialog.waitForLoadState('domcontentloaded');
-  return dialog;
+  const matches = (p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/${page}`);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const dialog = context.pages().find(matches);
+    if (dialog) {
+      await dialog.waitForLoadState('domcontentloaded');
+      return dialog;
+    }
+    if (Date.now() > deadline) throw new Error(`no ${page} window within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The extension's windows open now (consent, chooser, PIN). */
+export function openDialogs(context) {
+  return context.pages().filter((p) => !p.isClosed() && /\/(consent|chooser|pin)\.html/.test(p.url())
+    && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/`));
 }
 
 export function artifactsDir(testName) {

@@ -88,6 +88,18 @@ TEST(AdminPolicyFile, ReadsAllThreeLists)
     EXPECT_EQ(load.policy.legacyOrigins, std::vector<std::string> {"https://*.c.cn"});
 }
 
+TEST(AdminPolicyFile, TrustedOriginsAreExactOriginsOnly)
+{
+    TempDir dir;
+    const auto load = loadAdminPolicy(dir.write("policy.json", R"({"allowOrigins":["http://10.1.2.3:25688"],
+        "trustedOrigins":["http://10.1.2.3:25688"]})"));
+    ASSERT_FALSE(load.error) << *load.error;
+    EXPECT_EQ(load.policy.trustedOrigins, std::vector<std::string> {"http://10.1.2.3:25688"});
+    const auto wildcard = loadAdminPolicy(dir.write("wildcard.json", R"({"trustedOrigins":["https://*.c.cn"]})"));
+    ASSERT_TRUE(wildcard.error);
+    EXPECT_NE(wildcard.error->find("trustedOrigins"), std::string::npos);
+}
+
 TEST(AdminPolicyFile, RefusesMalformedOrWorldWritableFiles)
 {
     TempDir dir;
