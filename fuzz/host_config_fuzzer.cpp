@@ -16,12 +16,11 @@ namespace {
 
 using cabridge::fuzz::require;
 
-const std::filesystem::path kExeDir = "/nonexistent-cabridge-fuzz/bin";
-
 struct Fixture {
+    std::filesystem::path exeDir = "/nonexistent-cabridge-fuzz/bin";
     cabridge::fuzz::ScratchFile file {"cabridge-fuzz-host-config"};
     // The fallback does not depend on the input: computed once, not per input.
-    cabridge::HostConfig defaults = cabridge::defaultHostConfig(kExeDir);
+    cabridge::HostConfig defaults = cabridge::defaultHostConfig(exeDir);
 };
 
 Fixture& fixture()
@@ -36,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     auto& f = fixture();
     f.file.write(data, size);
-    const auto config = cabridge::loadHostConfigFile(f.file.path(), kExeDir);
+    const auto config = cabridge::loadHostConfigFile(f.file.path(), f.exeDir);
     if (config.error) {
         require(config.pluginDirs == f.defaults.pluginDirs &&
                     config.allowedExtensions == f.defaults.allowedExtensions &&

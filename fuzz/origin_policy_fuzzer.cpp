@@ -24,8 +24,17 @@ using cabridge::fuzz::require;
 using Verdict = cabridge::OriginPolicy::Verdict;
 
 // What the plugins would declare, so the policy's additions and removals meet a base list.
-const std::vector<std::string> kPluginOrigins = {"https://si.example.gov.cn", "https://www.hebca.com"};
-const std::vector<std::string> kPluginLegacy = {"https://www.hebca.com"};
+const std::vector<std::string>& pluginOrigins()
+{
+    static const std::vector<std::string> origins = {"https://si.example.gov.cn", "https://www.hebca.com"};
+    return origins;
+}
+
+const std::vector<std::string>& pluginLegacyOrigins()
+{
+    static const std::vector<std::string> origins = {"https://www.hebca.com"};
+    return origins;
+}
 
 bool listed(const std::vector<std::string>& list, std::string_view origin)
 {
@@ -45,9 +54,9 @@ void checkPolicy(const cabridge::AdminPolicyLoad& load)
             require(cabridge::isValidOriginPattern(entry), "accepted policy holds an invalid origin pattern");
         }
     }
-    const cabridge::OriginPolicy origins(kPluginOrigins, kPluginLegacy, policy);
+    const cabridge::OriginPolicy origins(pluginOrigins(), pluginLegacyOrigins(), policy);
     // Probe every entry, plus a subdomain for each wildcard, and the plugin origins.
-    std::vector<std::string> probes = kPluginOrigins;
+    std::vector<std::string> probes = pluginOrigins();
     for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins}) {
         for (const auto& entry : *list) {
             probes.push_back(entry);
@@ -71,7 +80,7 @@ void checkPolicy(const cabridge::AdminPolicyLoad& load)
             require(verdict == Verdict::Allowed, "legacy mode allowed for an origin that is not allowed");
         }
         if (origin->scheme == "http" && !cabridge::isLoopbackHost(*origin) && !listed(policy.allowOrigins, probe) &&
-            !listed(kPluginOrigins, probe)) {
+            !listed(pluginOrigins(), probe)) {
             require(verdict != Verdict::Allowed, "plain http allowed without an exact entry");
         }
     }
