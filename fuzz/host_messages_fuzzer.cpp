@@ -10,6 +10,7 @@
 #include "controller.h"
 #include "framing.h"
 #include "host_config.h"
+#include "origin_policy.h"
 #include "token_engine.h"
 
 #include <nlohmann/json.hpp>
@@ -32,7 +33,12 @@ struct Fixture {
     cabridge::fuzz::MemoryFile output {"cabridge-fuzz-stdout"};
     cabridge::fuzz::ScratchFile policy {"cabridge-fuzz-policy"};
 
-    Fixture() { policy.write(reinterpret_cast<const std::uint8_t*>(kPolicy.data()), kPolicy.size()); }
+    Fixture()
+    {
+        policy.write(reinterpret_cast<const std::uint8_t*>(kPolicy.data()), kPolicy.size());
+        // Otherwise every origin is refused and the fuzzer never gets past the policy.
+        require(!cabridge::loadAdminPolicy(policy.path()).error, "the fixed policy file is refused");
+    }
 
     cabridge::HostConfig config() const
     {

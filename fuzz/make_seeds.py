@@ -101,25 +101,43 @@ def main():
     write("host_messages", "truncated-body", struct.pack("=I", 100) + b'{"id":1}')
     write("host_messages", "id-object", frame({"id": {"x": 1}, "command": "status", "origin": ORIGIN}))
 
-    # config_files: plugin descriptors, policy files, host configurations.
-    write("config_files", "descriptor.json", json.dumps(
+    # descriptor: plugin descriptors (the id must be "hebca", the harness's file name).
+    write("descriptor", "descriptor.json", json.dumps(
         {"id": "hebca", "name": "河北 CA", "abi": 1, "library": "libcabridge-hebca.so",
          "config": {"modules": ["/usr/lib/libhebca_pkcs11.so"], "retryCounter": {"symbol": "x"}},
          "deadlines": {"enumerateMs": 10000, "loginMs": 20000, "signMs": 20000}}, ensure_ascii=False))
-    write("config_files", "descriptor-minimal.json", '{"id":"hebca","abi":1,"library":"/usr/lib/x.so"}')
-    write("config_files", "descriptor-bad-deadline.json",
+    write("descriptor", "descriptor-minimal.json", '{"id":"hebca","abi":1,"library":"/usr/lib/x.so"}')
+    write("descriptor", "descriptor-bad-deadline.json",
           '{"id":"hebca","abi":1,"library":"x.so","deadlines":{"loginMs":600001}}')
-    write("config_files", "policy.json", json.dumps(
+    # origin_policy: administrator policy files and origin strings.
+    write("origin_policy", "policy.json", json.dumps(
         {"allowOrigins": ["https://si.example.gov.cn", "https://*.hebei.gov.cn:8443", "http://121.28.48.13:8080",
                           "http://[::1]:8080"],
          "denyOrigins": ["https://bad.hebei.gov.cn:8443"], "legacyOrigins": ["http://121.28.48.13:8080"]}))
-    write("config_files", "policy-bad-entry.json", '{"allowOrigins":["https://a.cn/path"]}')
-    write("config_files", "host.json", json.dumps(
+    write("origin_policy", "policy-bad-entry.json", '{"allowOrigins":["https://a.cn/path"]}')
+    write("origin_policy", "origin.txt", "https://xn--fiqs8s.gov.cn:443")
+    # host_config: the host configuration file.
+    write("host_config", "host.json", json.dumps(
         {"pluginDirs": ["/usr/lib/cabridge/plugins", "/etc/cabridge/plugins.d"],
          "allowedExtensions": ["nojnbkjmnolldjcnebneodoflnialbln"],
          "policyFile": "/etc/cabridge/policy.json", "logFile": "/tmp/cabridge.log"}))
-    write("config_files", "origin.txt", "https://xn--fiqs8s.gov.cn:443")
-
+    # verify_cli: cabridge-verify command lines (NUL-separated), a --time value, a CA file.
+    argv = lambda *args: "\0".join(args)
+    write("verify_cli", "full", argv("--token", "-", "--origin", ORIGIN, "--challenge",
+                                     base64.b64encode(CHALLENGE).decode(), "--ca", "root.pem",
+                                     "--intermediate", "intermediate.pem", "--allow-legacy",
+                                     "--time", "2027-06-01T00:00:00Z"))
+    write("verify_cli", "challenge-file", argv("--token", "t.json", "--origin", ORIGIN, "--challenge-file",
+                                               "c.bin", "--ca", "a.pem", "--ca", "b.der", "--time",
+                                               "2027-06-01T08:00:00.5+08:00"))
+    write("verify_cli", "both-challenges", argv("--token", "-", "--origin", ORIGIN, "--challenge", "AA==",
+                                                "--challenge-file", "c", "--ca", "r.pem"))
+    write("verify_cli", "help", argv("--help"))
+    write("verify_cli", "time", "2024-02-29T23:59:60Z")
+    write("verify_cli", "root.pem", (HERE / "data" / "root.pem").read_bytes())
+    write("verify_cli", "intermediate.der", subprocess.run(
+        ["openssl", "x509", "-outform", "DER", "-in", str(HERE / "data" / "intermediate.pem")],
+        capture_output=True, check=True).stdout)
 
 if __name__ == "__main__":
     main()

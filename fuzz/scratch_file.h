@@ -1,13 +1,16 @@
-// A private temporary file (mode 0600, removed on destruction) for code under
-// test that insists on reading a path: policy files and host configuration.
-// A memfd does not work there: its /proc path looks world-writable, which the
-// policy loader rightly refuses.
+// A private in-memory file for code under test that insists on reading a path:
+// policy files and host configuration. A memfd chmod-ed to 0600 and named by its
+// /proc/self/fd path: no directory entry, no disk. (A file in /tmp cost a disk
+// flush per input: ext4 writes a file back when it is closed after truncation,
+// and the loaders open and close it every time. An unchmod-ed memfd looks
+// world-writable, which the policy loader rightly refuses.)
 #pragma once
 
 #include "fuzz_target.h"
 #include "unique_fd.h"
 
-#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -18,20 +21,12 @@ namespace cabridge::fuzz {
 
 class ScratchFile {
 public:
-    explicit ScratchFile(const std::string& stem)
+    explicit ScratchFile(const std::string& name) : fd_(::memfd_create(name.c_str(), MFD_CLOEXEC))
     {
-        std::string pattern = (std::filesystem::temp_directory_path() / (stem + "-XXXXXX")).string();
-        fd_ = UniqueFd(::mkstemp(pattern.data()));  // mkstemp creates it with mode 0600
-        require(fd_.get() >= 0, "mkstemp failed");
-        path_ = pattern;
+        require(fd_.get() >= 0, "memfd_create failed");
+        require(::fchmod(fd_.get(), 0600) == 0, "fchmod of the scratch memfd failed");
+        path_ = "/proc/self/fd/" + std::to_string(fd_.get());
     }
-    ~ScratchFile()
-    {
-        std::error_code ignored;
-        std::filesystem::remove(path_, ignored);
-    }
-    ScratchFile(const ScratchFile&) = delete;
-    ScratchFile& operator=(const ScratchFile&) = delete;
 
     const std::filesystem::path& path() const noexcept { return path_; }
 

@@ -5,8 +5,10 @@
 # $CABRIDGE_FUZZ_OUT/<target>/ (default build-fuzz/fuzz-out) and its path printed.
 #
 # usage: scripts/fuzz.sh [SECONDS] [TARGET ...]
-#   TARGET: host_messages certificate config_files auth_token (default: all)
+#   TARGET: host_messages certificate descriptor origin_policy host_config auth_token
+#           verify_cli (default: all)
 # env:  CABRIDGE_FUZZ_JOBS=N  run N fuzzing processes per target (-fork=N; default 1)
+#       CABRIDGE_FUZZ_BUILD_ONLY=1  build the targets and stop (for scripts/fuzz-campaign.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +16,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(host_messages certificate config_files auth_token)
+  targets=(host_messages certificate descriptor origin_policy host_config auth_token verify_cli)
 fi
 build="$root/build-fuzz"
 out=${CABRIDGE_FUZZ_OUT:-$build/fuzz-out}
@@ -26,17 +28,15 @@ sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -f
 clang_relax=""
 cmake -S "$root" -B "$build" \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
   -DCABRIDGE_FUZZ=ON \
   -DCMAKE_C_FLAGS="$sanitize $clang_relax" -DCMAKE_CXX_FLAGS="$sanitize $clang_relax" \
   >/dev/null
 cmake --build "$build" -j2 --target fuzz_targets
+[ "${CABRIDGE_FUZZ_BUILD_ONLY:-}" = 1 ] && exit 0
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/fuzz/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# The fuzz_config_files target calls defaultHostConfig(); keep it away from the real environment.
-unset CABRIDGE_PLUGIN_PATH CABRIDGE_CONFIG CABRIDGE_LOG
+# shellcheck source=scripts/fuzz-options.sh
+source "$root/scripts/fuzz-options.sh"
 
 failed=0
 for t in "${targets[@]}"; do
@@ -51,7 +51,8 @@ for t in "${targets[@]}"; do
     extra+=("-fork=$CABRIDGE_FUZZ_JOBS" -ignore_crashes=0 -ignore_timeouts=0 -ignore_ooms=0)
   fi
   echo "== fuzz_$t for ${seconds}s"
-  if "$exe" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
+  # shellcheck disable=SC2046  # the options are words
+  if "$exe" -max_total_time="$seconds" $(cabridge_fuzz_options "$t") \
         -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${extra[@]}" \
         "$work/corpus" >"$work/log" 2>&1; then
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+.*DONE" "$work/log" | sed "s/^/   /" || true

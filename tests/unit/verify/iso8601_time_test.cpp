@@ -28,5 +28,15 @@ TEST(Iso8601, RefusesMalformedOrImpossible) {
     EXPECT_FALSE(parse_iso8601(bad).has_value()) << bad;
 }
 
+// The fuzz target verify_cli found the overflow: 9999-... parsed, then the cast to
+// system_clock's nanoseconds overflowed (undefined behaviour, a wrong --time in release).
+TEST(Iso8601, RefusesInstantsTheClockCannotHold) {
+  for (const char* bad : {"9999-12-31T23:59:59Z", "2263-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
+                          "0000-01-01T00:00:00Z", "2262-04-11T23:47:17+00:00"})
+    EXPECT_FALSE(parse_iso8601(bad).has_value()) << bad;
+  EXPECT_EQ(epoch("2262-04-11T23:47:16Z"), 9223372036);
+  EXPECT_EQ(epoch("1678-01-01T00:00:00Z"), -9214560000);
+}
+
 }  // namespace
 }  // namespace cabridge::verify::detail

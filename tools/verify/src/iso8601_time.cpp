@@ -45,8 +45,13 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
   } else {
     return std::nullopt;
   }
-  const auto local = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s};
-  return time_point_cast<system_clock::duration>(local - offset);
+  const auto instant = sys_days{date} + hours{*h} + minutes{*mi} + seconds{*s} - offset;
+  // Years 0000..9999 parse, but system_clock counts nanoseconds in 64 bits (about 1677..2262):
+  // outside that the cast below would overflow (found by the verify_cli fuzz target).
+  if (instant < time_point_cast<seconds>(system_clock::time_point::min()) ||
+      instant > time_point_cast<seconds>(system_clock::time_point::max()))
+    return std::nullopt;
+  return time_point_cast<system_clock::duration>(instant);
 }
 
 }  // namespace cabridge::verify::detail

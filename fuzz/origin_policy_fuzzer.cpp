@@ -1,0 +1,111 @@
+// Fuzz target: the administrator's origin policy file (host/src/origin_policy.*) and
+// the origin parser it and every request rely on (host/src/origin.*). The input is
+// the policy file's text (loadAdminPolicy insists on a path: one private scratch
+// file, written in place per input) and, as is, a candidate origin string.
+// Checks: a refused file yields no entries; every accepted entry is a valid
+// pattern; the OriginPolicy built from it never allows or grants legacy mode to an
+// origin it denies, grants legacy mode only to allowed origins, and never lets a
+// wildcard admit plain http; an accepted origin is at most 255 characters with no
+// userinfo, path, query or fragment.
+#include "fuzz_target.h"
+#include "scratch_file.h"
+
+#include "origin.h"
+#include "origin_policy.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using cabridge::fuzz::require;
+using Verdict = cabridge::OriginPolicy::Verdict;
+
+// What the plugins would declare, so the policy's additions and removals meet a base list.
+const std::vector<std::string>& pluginOrigins()
+{
+    static const std::vector<std::string> origins = {"https://si.example.gov.cn", "https://www.hebca.com"};
+    return origins;
+}
+
+const std::vector<std::string>& pluginLegacyOrigins()
+{
+    static const std::vector<std::string> origins = {"https://www.hebca.com"};
+    return origins;
+}
+
+bool listed(const std::vector<std::string>& list, std::string_view origin)
+{
+    return std::find(list.begin(), list.end(), origin) != list.end();
+}
+
+void checkPolicy(const cabridge::AdminPolicyLoad& load)
+{
+    const auto& policy = load.policy;
+    if (load.error) {
+        require(policy.allowOrigins.empty() && policy.denyOrigins.empty() && policy.legacyOrigins.empty(),
+                "a refused policy file still yielded entries");
+        return;
+    }
+    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins}) {
+        for (const auto& entry : *list) {
+            require(cabridge::isValidOriginPattern(entry), "accepted policy holds an invalid origin pattern");
+        }
+    }
+    const cabridge::OriginPolicy origins(pluginOrigins(), pluginLegacyOrigins(), policy);
+    // Probe every entry, plus a subdomain for each wildcard, and the plugin origins.
+    std::vector<std::string> probes = pluginOrigins();
+    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins}) {
+        for (const auto& entry : *list) {
+            probes.push_back(entry);
+            if (const auto star = entry.find("://*."); star != std::string::npos) {
+                probes.push_back(entry.substr(0, star) + "://fuzz" + entry.substr(star + 4));
+            }
+        }
+    }
+    for (const auto& probe : probes) {
+        const auto origin = cabridge::parseOrigin(probe);
+        if (!origin) {
+            continue;  // a wildcard pattern itself is not an origin
+        }
+        const Verdict verdict = origins.check(probe);
+        const bool legacy = origins.legacyAllowed(probe);
+        if (listed(policy.denyOrigins, probe)) {
+            require(verdict != Verdict::Allowed, "a denied origin is allowed");
+            require(!legacy, "a denied origin may use legacy mode");
+        }
+        if (legacy) {
+            require(verdict == Verdict::Allowed, "legacy mode allowed for an origin that is not allowed");
+        }
+        if (origin->scheme == "http" && !cabridge::isLoopbackHost(*origin) && !listed(policy.allowOrigins, probe) &&
+            !listed(pluginOrigins(), probe)) {
+            require(verdict != Verdict::Allowed, "plain http allowed without an exact entry");
+        }
+    }
+}
+
+void checkOriginText(std::string_view text)
+{
+    const auto origin = cabridge::parseOrigin(text);
+    if (!origin) {
+        return;
+    }
+    require(text.size() <= 255, "origin over 255 characters accepted");
+    require(origin->scheme == "http" || origin->scheme == "https", "origin with another scheme accepted");
+    const auto rest = text.substr(text.find("://") + 3);
+    require(rest.find_first_of("/?#@") == std::string_view::npos, "origin with path, query, fragment or userinfo");
+    require(origin->toString() == text, "an accepted origin does not serialize back to itself");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    static cabridge::fuzz::ScratchFile file("cabridge-fuzz-policy");
+    file.write(data, size);
+    checkPolicy(cabridge::loadAdminPolicy(file.path()));
+    checkOriginText(std::string_view(reinterpret_cast<const char*>(data), size));
+    return 0;
+}
