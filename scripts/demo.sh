@@ -26,8 +26,8 @@ trap stop_driver EXIT
 trap 'stop_driver; exit 130' INT TERM HUP
 
 t0=$(date +%s)
-say "1/4 packages (scripts/install-deps.sh)"
-bash scripts/install-deps.sh || die "installing Debian packages failed"
+say "1/4 packages (scripts/install-deps.sh demo)"
+bash scripts/install-deps.sh demo || die "installing Debian packages failed"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 [ "$node_major" -ge 18 ] || die "Node.js 18 or newer is needed (Debian 12's nodejs is 18.20); found $(node --version 2>&1)"
