@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package cabridge needs to build, test and run its demo.
+# Installs the Debian 12 packages cabridge needs: every one the build, tests and lint need
+# (default, "all"), or only those the demo needs ("demo": scripts/demo.sh builds without the
+# test suites, so it needs no GoogleTest, clang, clang-tidy, cppcheck, Xvfb or packaging tools).
 # Idempotent: packages already present are skipped, so a second run costs only dpkg queries.
+# Usage: scripts/install-deps.sh [all|demo]
 set -euo pipefail
 
-PACKAGES=(
+set_name=${1:-all}
+DEMO_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libssl-dev openssl libp11-dev libp11-kit-dev
   nlohmann-json3-dev libboost-dev libboost-filesystem-dev
-  libgtest-dev libgmock-dev googletest
   softhsm2 opensc
-  clang clang-tidy clang-format cppcheck libclang-rt-14-dev
   python3
-  chromium chromium-driver chromium-l10n fonts-wqy-microhei fonts-hanazono xvfb
+  chromium chromium-l10n fonts-wqy-microhei fonts-hanazono
+)
+TEST_PACKAGES=(
+  libgtest-dev libgmock-dev googletest
+  clang clang-tidy clang-format cppcheck libclang-rt-14-dev
+  chromium-driver xvfb
   sqlite3 dpkg-dev file procps
 )
+case $set_name in
+  demo) PACKAGES=("${DEMO_PACKAGES[@]}") ;;
+  all) PACKAGES=("${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/install-deps.sh [all|demo]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,8 +34,9 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-# Node.js: any existing node with npm will do (some machines carry a newer build whose
-# package conflicts with Debian's separate npm package); otherwise Debian's.
+# Node.js: any existing node (18 or newer) with npm will do (some machines carry a newer build
+# whose package conflicts with Debian's separate npm package); otherwise Debian's own, 18.20 on
+# Debian 12, which the tests and the demo are made for (README.md, "Versions").
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   missing+=(nodejs npm)
 fi

@@ -10,6 +10,8 @@
 # unit (each parses nlohmann/json, the tests GoogleTest and Boost.Process too, and clang-tidy 14 matches
 # inside those headers as well). Measured full runs of the 151 units: 2741 s with an ASan build running
 # beside it, 3179 s beside builds and test runs; expect 20-30 min on an idle 2-core machine.
+# clang-tidy 19 (Debian 12 has it) was measured slower on the same files, not faster: docs/ci.md.
+# scripts/test.sh runs this beside the main phase's tests, at nice 19.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"

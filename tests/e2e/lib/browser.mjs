@@ -105,7 +105,7 @@ export async function waitForDialog(context, page, timeout = 15_000) {
       return dialog;
     }
     if (Date.now() > deadline) throw new Error(`no ${page} window within ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
