@@ -29,7 +29,7 @@ void set_sm2_signer_id_if_needed(X509* cert) {
 }
 
 void require_trusted_chain(X509* leaf, const CertificateSet* trusted, const CertificateSet* intermediates,
-                           std::time_t at) {
+                           const CrlSet* crls, std::time_t at) {
   if (trusted == nullptr || trusted->size() == 0) untrusted("no trusted CA certificate was given");
 
   X509StorePtr store(X509_STORE_new());
@@ -49,12 +49,23 @@ void require_trusted_chain(X509* leaf, const CertificateSet* trusted, const Cert
   X509_VERIFY_PARAM_set_time(param, at);
   // A portal may trust its CA's intermediate directly, without the root.
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+  if (crls != nullptr) {
+    if (crls->size() > 0)
+      for (const auto& crl : crls->impl().crls)
+        if (X509_STORE_add_crl(store.get(), crl.get()) != 1) ERR_clear_error();  // duplicates are harmless
+    // The leaf only: a portal fetches its issuing CA's CRL; an intermediate's revocation is
+    // the root's CRL, rarely published where a portal can fetch it.
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+  }
 
   const int verified = X509_verify_cert(ctx.get());
   const int error = X509_STORE_CTX_get_error(ctx.get());
   const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   ERR_clear_error();
   if (verified == 1) return;
+  if (error == X509_V_ERR_CERT_REVOKED)
+    throw VerifyError(ErrorCode::CertificateRevoked,
+                      "certificate is revoked (on its CA's CRL) / 证书已被吊销，不能使用");
   untrusted(std::string("certificate chain check failed at depth ") + std::to_string(depth) + ": " +
             X509_verify_cert_error_string(error));
 }
