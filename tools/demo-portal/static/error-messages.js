@@ -1,5 +1,5 @@
-// What the portal tells a person for each cabridge error code (PROTOCOL.md
-// section 5) and each of its own refusals. HeBCA's service facts: renewal and
+// What the portal tells a person for each cabridge error code (docs/protocol.md,
+// error codes) and each of its own refusals. HeBCA's service facts: renewal and
 // PIN reset at www.hebca.com, hotline 400-707-3355.
 window.portalMessages = (() => {
   const HOTLINE = '如有疑问请拨打河北CA服务热线 400-707-3355。';
