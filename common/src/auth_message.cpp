@@ -24,11 +24,17 @@ bool isStrictUtf8(std::span<const std::uint8_t> text) noexcept {
         std::uint32_t code = 0;
         std::uint32_t min = 0;
         if ((lead & 0xE0) == 0xC0) {
-            extra = 1, code = lead & 0x1Fu, min = 0x80;
+            extra = 1;
+            code = lead & 0x1Fu;
+            min = 0x80;
         } else if ((lead & 0xF0) == 0xE0) {
-            extra = 2, code = lead & 0x0Fu, min = 0x800;
+            extra = 2;
+            code = lead & 0x0Fu;
+            min = 0x800;
         } else if ((lead & 0xF8) == 0xF0) {
-            extra = 3, code = lead & 0x07u, min = 0x10000;
+            extra = 3;
+            code = lead & 0x07u;
+            min = 0x10000;
         } else {
             return false;
         }

@@ -198,7 +198,19 @@ std::string make_crl_pem(const X509* issuer, EVP_PKEY* issuer_key, const std::ve
       require(false, "CRL entry");
     }
   }
-  require(X509_CRL_sort(crl.get()) == 1 && X509_CRL_sign(crl.get(), issuer_key, EVP_sha256()) > 0, "CRL sign");
+  require(X509_CRL_sort(crl.get()) == 1, "CRL sort");
+  if (is_sm2(issuer_key)) {
+    // As Chinese CAs sign: SM3 with signer id 1234567812345678 (X509_CRL_sign cannot pass one).
+    detail::EvpPkeyCtxPtr pctx(EVP_PKEY_CTX_new(issuer_key, nullptr));
+    detail::EvpMdCtxPtr mctx(EVP_MD_CTX_new());
+    require(pctx && mctx && EVP_PKEY_CTX_set1_id(pctx.get(), "1234567812345678", 16) == 1, "SM2 CRL ctx");
+    EVP_MD_CTX_set_pkey_ctx(mctx.get(), pctx.get());
+    require(EVP_DigestSignInit(mctx.get(), nullptr, EVP_sm3(), nullptr, issuer_key) == 1 &&
+                X509_CRL_sign_ctx(crl.get(), mctx.get()) > 0,
+            "SM2 CRL sign");
+  } else {
+    require(X509_CRL_sign(crl.get(), issuer_key, EVP_sha256()) > 0, "CRL sign");
+  }
   detail::BioPtr bio(BIO_new(BIO_s_mem()));
   require(bio && PEM_write_bio_X509_CRL(bio.get(), crl.get()) == 1, "CRL PEM write");
   char* data = nullptr;

@@ -47,7 +47,8 @@ Bytes sign_message(EVP_PKEY* key, const char* algorithm, const Bytes& message,
 Bytes origin_bound_message(const char* algorithm, std::string_view origin, const Bytes& challenge);
 // H(origin) || H(challenge): what the retired format cabridge-auth:1 signed.
 Bytes format1_message(const char* algorithm, std::string_view origin, const Bytes& challenge);
-// A CRL of `issuer` (PEM) listing `revoked_serials`, signed with `issuer_key` (not SM2).
+// A CRL of `issuer` (PEM) listing `revoked_serials`, signed with `issuer_key` (SM2 keys: SM3
+// and signer id 1234567812345678).
 std::string make_crl_pem(const X509* issuer, EVP_PKEY* issuer_key, const std::vector<long>& revoked_serials,
                          std::time_t last_update, std::time_t next_update);
 Bytes random_bytes(std::size_t n);
