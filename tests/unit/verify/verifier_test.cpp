@@ -283,7 +283,7 @@ TEST_F(Verifier, CrlRevokesTheCertificate) {
   // Asked to check, but no current CRL of the issuer: refused, not waved through.
   const CrlSet empty;
   EXPECT_EQ(code_with(ec, &empty), "CHAIN_UNTRUSTED");
-  const CrlSet stale = crl_of({}, now - 7 * 86400, now - 86400);
+  const CrlSet stale = crl_of({}, now - std::time_t{7} * 86400, now - 86400);
   EXPECT_EQ(code_with(ec, &stale), "CHAIN_UNTRUSTED");
   CrlSet forged;  // names the intermediate as issuer but is signed by another key
   forged.add_pem(make_crl_pem(pki_.intermediate.get(), pki_.other_root_key.get(), {}, now - 3600, now + 86400));

@@ -41,7 +41,7 @@ int usage_error(const std::string& message) {
 // Reads at most `limit` bytes; throws cli::UsageError if the file cannot be opened.
 // Grows with the input, so a large limit costs nothing for a small file.
 std::string read_bounded(std::istream& in, std::size_t limit) {
-  constexpr std::size_t kChunk = 64 * 1024;
+  constexpr std::size_t kChunk = std::size_t{64} * 1024;
   std::string data;
   while (data.size() < limit && in) {
     const std::size_t old_size = data.size();
