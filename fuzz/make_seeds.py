@@ -41,9 +41,9 @@ def sign(key, hash_name, message):
 def token(pki, cert, alg, origin=ORIGIN, legacy=False):
     hash_name = {"RS256": "sha256", "ES256": "sha256", "ES384": "sha384"}[alg]
     h = lambda b: hashlib.new(hash_name, b).digest()
-    message = CHALLENGE if legacy else h(origin.encode()) + h(CHALLENGE)
+    message = CHALLENGE if legacy else b"cabridge-auth:2\0" + h(origin.encode()) + h(CHALLENGE)
     sig = sign(pki / f"{cert}.key.pem", hash_name, message)
-    t = {"format": "cabridge-auth:1",
+    t = {"format": "cabridge-auth:2",
          "certificate": base64.b64encode((pki / f"{cert}.der").read_bytes()).decode(),
          "algorithm": alg, "signature": base64.b64encode(sig).decode(),
          "origin": origin, "appVersion": "0.1.0"}
@@ -69,7 +69,7 @@ def main():
     write("auth_token", "expired.json", token(pki, "expired", "RS256"))
     write("auth_token", "other-origin.json", token(pki, "person", "ES256", origin="https://evil.example.com"))
     write("auth_token", "alg-mismatch.json", token(pki, "org-rsa", "RS256").replace('"RS256"', '"ES256"'))
-    write("auth_token", "not-object.json", '["cabridge-auth:1"]')
+    write("auth_token", "not-object.json", '["cabridge-auth:2"]')
 
     # host_messages: byte streams of frames as the browser sends them.
     cid = "0123456789abcdef0123456789abcdef"

@@ -29,18 +29,21 @@ export function parsePageRequest(message) {
     params.vendor = raw.vendor;
   }
   if (action === 'login') {
-    const c = raw.challenge;
-    // 32..1024 bytes decoded is 44..1368 base64 characters.
-    if (typeof c !== 'string' || c.length < 44 || c.length > 1368 || c.length % 4 !== 0 || !BASE64.test(c)) {
-      throw invalid('challenge');
-    }
-    const decodedBytes = (c.length / 4) * 3 - (c.endsWith('==') ? 2 : c.endsWith('=') ? 1 : 0);
-    if (decodedBytes < 32 || decodedBytes > 1024) throw invalid('challenge');
-    params.challenge = c;
     if (raw.mode !== undefined) {
       if (raw.mode !== 'origin-bound' && raw.mode !== 'legacy') throw invalid('mode');
       params.mode = raw.mode;
     }
+    // Origin-bound: 32..1024 bytes decoded (44..1368 base64 characters). Legacy: 8..256 bytes
+    // (12..344 characters); the host also requires them to be text (docs/protocol.md).
+    const [min, max] = raw.mode === 'legacy' ? [8, 256] : [32, 1024];
+    const c = raw.challenge;
+    if (typeof c !== 'string' || c.length < Math.ceil(min / 3) * 4 || c.length > Math.ceil(max / 3) * 4
+        || c.length % 4 !== 0 || !BASE64.test(c)) {
+      throw invalid('challenge');
+    }
+    const decodedBytes = (c.length / 4) * 3 - (c.endsWith('==') ? 2 : c.endsWith('=') ? 1 : 0);
+    if (decodedBytes < min || decodedBytes > max) throw invalid('challenge');
+    params.challenge = c;
   }
   return { action, params };
 }

@@ -90,7 +90,7 @@ test('wrong PIN shows retries left in the same dialog; the right PIN then gives 
     await pressClosing(dialog, 'Enter');
     const { result, error } = await call;
     assert.equal(error, undefined, JSON.stringify(error));
-    assert.equal(result.format, 'cabridge-auth:1');
+    assert.equal(result.format, 'cabridge-auth:2');
     assert.equal(result.origin, origin);
     assert.equal(result.algorithm, 'RS256');
     const out = execFileSync(VERIFY, ['--token', '-', '--origin', origin, '--challenge', challenge,

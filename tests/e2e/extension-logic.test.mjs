@@ -33,6 +33,14 @@ test('page requests: known actions and parameters only', () => {
   assert.equal(code(() => parsePageRequest({ action: 'login', params: { challenge: Buffer.alloc(1025).toString('base64') } })), 'INVALID_ARGUMENT:challenge');
   assert.equal(code(() => parsePageRequest({ action: 'login', params: { challenge: `${challenge.slice(0, -4)}!!!!` } })), 'INVALID_ARGUMENT:challenge');
   assert.equal(code(() => parsePageRequest({ action: 'login', params: { challenge, mode: 'raw' } })), 'INVALID_ARGUMENT:mode');
+  // Legacy challenges are 8..256 bytes (text, which the host checks); origin-bound ones 32..1024.
+  const b64 = (text) => Buffer.from(text).toString('base64');
+  assert.deepEqual(parsePageRequest({ action: 'login', params: { challenge: b64('12345678'), mode: 'legacy' } }),
+    { action: 'login', params: { challenge: b64('12345678'), mode: 'legacy' } });
+  assert.equal(code(() => parsePageRequest({ action: 'login', params: { challenge: b64('12345678') } })), 'INVALID_ARGUMENT:challenge');
+  assert.equal(code(() => parsePageRequest({ action: 'login', params: { challenge: b64('1234567'), mode: 'legacy' } })), 'INVALID_ARGUMENT:challenge');
+  assert.equal(parsePageRequest({ action: 'login', params: { challenge: b64('x'.repeat(256)), mode: 'legacy' } }).params.mode, 'legacy');
+  assert.equal(code(() => parsePageRequest({ action: 'login', params: { challenge: b64('x'.repeat(257)), mode: 'legacy' } })), 'INVALID_ARGUMENT:challenge');
   assert.equal(code(() => parsePageRequest({ action: 'readCertificate', params: { vendor: '../evil' } })), 'INVALID_ARGUMENT:vendor');
   assert.equal(code(() => parsePageRequest({ action: 'readCertificate', params: [] })), 'INVALID_ARGUMENT:params');
   assert.equal(code(() => parsePageRequest({ action: 'detect', params: { challenge } })), 'INVALID_ARGUMENT:challenge');

@@ -1,7 +1,9 @@
-// The demo portal's two flows end to end: account login, "CA 绑定" with
-// readCertificate, then "CA 证书登录" verified by the portal with
-// cabridge-verify. A script in the page records every window message to
-// show the PIN never reaches the page.
+// The demo portal's two flows end to end: account login, "CA 绑定" (the
+// certificate shown with readCertificate, bound with a login over a binding
+// challenge), then "CA 证书登录", both verified by the portal with
+// cabridge-verify; another account cannot bind the certificate from a copy.
+// A script in the page records every window message to show the PIN never
+// reaches the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -56,8 +58,13 @@ test('demo portal: bind a certificate, then CA login; the PIN never reaches the 
     const cert = setup.pki.certificates.find((c) => c.name === 'org-rsa');
     assert.equal(await page.textContent('#cert-org'), cert.O);
     assert.equal(await page.textContent('#cert-uscc'), cert.uscc);
+    // Binding proves possession of the key: PIN in the extension's window.
     await page.click('#bind');
-    await page.locator('#message[data-code=BIND_OK]').waitFor();
+    const bindDialog = await waitForDialog(browser.context, 'pin.html');
+    await bindDialog.locator('#cert .holder').waitFor();
+    await bindDialog.locator('#pin').fill(setup.pin);
+    await pressClosing(bindDialog, 'Enter');
+    await page.locator('#message[data-code=BIND_OK]').waitFor({ timeout: 30_000 });
     assert.equal(await page.textContent('#bound-uscc'), cert.uscc);
     // Dates as 2028-12-06, never openssl's "Dec  6 13:09:20 2028 GMT".
     assert.match(await page.textContent('#bound-expiry'), /^\d{4}-\d\d-\d\d$/);
@@ -81,9 +88,32 @@ test('demo portal: bind a certificate, then CA login; the PIN never reaches the 
     await page.screenshot({ path: path.join(artifactsDir('portal'), 'ca-login.png') });
 
     const seen = await page.evaluate(() => window.__seen);
-    assert.ok(seen.some((m) => m.includes('cabridge-auth:1')), 'the recorder saw the token come back');
+    assert.ok(seen.some((m) => m.includes('cabridge-auth:2')), 'the recorder saw the token come back');
     assert.ok(!seen.some((m) => m.includes(setup.pin)), 'no window message carries the PIN');
     assert.ok(!(await page.content()).includes(setup.pin), 'the PIN is nowhere in the page');
+
+    // A squatter logged in as test02 with a copy of the certificate cannot bind it: the old
+    // "post the certificate" request and a token signed by another key are both refused.
+    await page.click('#logout');
+    await page.locator('#logged-out').waitFor();
+    await page.fill('#username', 'test02');
+    await page.fill('#password', 'Test@123456');
+    await page.click('#account-login');
+    await page.locator('#logged-in').waitFor();
+    const squat = await page.evaluate(async (certificate) => {
+      const post = async (path, body) => (await fetch(path, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      })).json();
+      const copied = await post('/api/bind', { certificate });
+      const { challengeId } = await post('/api/bind-challenge', {});
+      const forged = await post('/api/bind', { challengeId, token: {
+        format: 'cabridge-auth:2', certificate, algorithm: 'RS256', signature: btoa('x'.repeat(256)),
+        origin: window.location.origin, appVersion: '0.1.0', mode: 'origin-bound',
+      } });
+      return { copied: copied.code, forged: forged.code };
+    }, fs.readFileSync(path.join(setup.pkiDir, cert.der)).toString('base64'));
+    assert.deepEqual(squat, { copied: 'CHALLENGE_UNKNOWN', forged: 'VERIFY_SIGNATURE_INVALID' });
+    assert.equal(await page.isVisible('#unbound'), true, 'test02 has no binding');
   } finally {
     await browser.close();
     portal.stop();

@@ -104,8 +104,12 @@ test('demo portal: bind and CA login with the new vendor\'s key, verified by the
     await page.locator('#cert-info').waitFor();
     const ec = pre.pki.certificates.find((c) => c.name === 'org-ec');
     assert.equal(await page.textContent('#cert-uscc'), ec.uscc);
-    await page.click('#bind');
-    await page.locator('#message[data-code=BIND_OK]').waitFor();
+    await page.click('#bind');  // binding signs a challenge: PIN in the extension's window
+    const bindDialog = await waitForDialog(browser.context, 'pin.html');
+    await bindDialog.locator('#cert .holder').waitFor();
+    await bindDialog.locator('#pin').fill(PIN);
+    await pressClosing(bindDialog, 'Enter');
+    await page.locator('#message[data-code=BIND_OK]').waitFor({ timeout: 30_000 });
     await page.click('#logout');
     await page.locator('#logged-out').waitFor();
     await page.evaluate(() => { document.getElementById('ca-vendor').value = 'demo-ca'; });

@@ -163,6 +163,9 @@ bool verifyToken(const nlohmann::json& token, const std::string& challengeB64, b
     if (legacy) {
         message = *challenge;
     } else {
+        // Format cabridge-auth:2: the prefix and its NUL, then the two hashes.
+        static constexpr char kPrefix[] = "cabridge-auth:2";
+        message.assign(kPrefix, kPrefix + sizeof kPrefix);
         const std::string origin = token["origin"];
         unsigned char h[EVP_MAX_MD_SIZE];
         unsigned int len = 0;
@@ -375,7 +378,7 @@ TEST_F(HostPlugins, AuthenticateSignsOriginBoundMessage)
         const auto reply = authenticate(host, cert["id"], pin);
         ASSERT_TRUE(reply.contains("result")) << reply.dump();
         const auto& token = reply["result"]["token"];
-        EXPECT_EQ(token["format"], "cabridge-auth:1");
+        EXPECT_EQ(token["format"], "cabridge-auth:2");
         EXPECT_EQ(token["algorithm"], alg);
         EXPECT_EQ(token["origin"], kPortal);
         EXPECT_EQ(token["appVersion"], "0.1.0");
@@ -412,11 +415,16 @@ TEST_F(HostPlugins, AuthenticateLegacyModeOnlyWhereAllowed)
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
     HostProcess host(config_);
     const auto cert = certificateNamed(host, "EC 测试");
-    const auto legacy = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}});
+    // Legacy mode signs only text challenges.
+    const std::string text = cabridge::base64Encode(std::vector<std::uint8_t> {'l', 'e', 'g', 'a', 'c', 'y', '-', '1'});
+    const auto legacy = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}, {"challenge", text}});
     ASSERT_TRUE(legacy.contains("result")) << legacy.dump();
     EXPECT_EQ(legacy["result"]["token"]["mode"], "legacy");
-    EXPECT_TRUE(verifyToken(legacy["result"]["token"], challenge(), true));
-    const auto refused = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}}, kHttpsPortal);
+    EXPECT_TRUE(verifyToken(legacy["result"]["token"], text, true));
+    const auto binary = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}});
+    EXPECT_EQ(binary["error"]["code"], "INVALID_ARGUMENT") << binary.dump();
+    const auto refused = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}, {"challenge", text}},
+                                      kHttpsPortal);
     EXPECT_EQ(refused["error"]["code"], "ORIGIN_NOT_ALLOWED");
     EXPECT_EQ(refused["error"]["details"]["mode"], "legacy");
     EXPECT_EQ(authenticate(host, cert["id"], "123456", {{"mode", "raw"}})["error"]["code"], "INVALID_ARGUMENT");

@@ -130,7 +130,7 @@ TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
         const auto reply = auth(id, "123456");
         ASSERT_TRUE(reply.contains("result")) << reply.dump();
         const auto& token = reply["result"]["token"];
-        // Verify: alg(H(origin) || H(challenge)) with the certificate's key.
+        // Verify: alg("cabridge-auth:2" NUL H(origin) || H(challenge)) with the certificate's key.
         const auto der = *cabridge::base64Decode(token["certificate"].get<std::string>());
         const auto sig = *cabridge::base64Decode(token["signature"].get<std::string>());
         const unsigned char* p = der.data();
@@ -139,7 +139,8 @@ TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
         const std::string origin = kPortal;
         unsigned char h[64];
         unsigned int len = 0;
-        std::vector<std::uint8_t> message;
+        static constexpr char kPrefix[] = "cabridge-auth:2";  // its terminating NUL is the separator
+        std::vector<std::uint8_t> message(kPrefix, kPrefix + sizeof kPrefix);
         EVP_Digest(origin.data(), origin.size(), h, &len, EVP_sha256(), nullptr);
         message.insert(message.end(), h, h + len);
         EVP_Digest(challenge.data(), challenge.size(), h, &len, EVP_sha256(), nullptr);

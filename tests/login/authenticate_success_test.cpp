@@ -38,7 +38,7 @@ TEST_P(AuthenticateSuccess, TokenVerifiesWithCliAndPlainOpenssl)
     const auto reply = scenario.authenticate(*host, id, challenge, kTokenPin);
     ASSERT_TRUE(reply.contains("result")) << reply.dump();
     const auto& token = reply["result"]["token"];
-    EXPECT_EQ(token["format"], "cabridge-auth:1");
+    EXPECT_EQ(token["format"], "cabridge-auth:2");
     EXPECT_EQ(token["algorithm"], key.algorithm);
     EXPECT_EQ(token["origin"], kPortalOrigin);
     const std::string der = readFile(sharedPkiDir() / pkiEntry(key.cert)["der"].get<std::string>());

@@ -31,6 +31,7 @@ struct ScenarioOptions {
     std::vector<std::string> pluginOrigins = {kPortalOrigin};
     std::vector<std::string> legacyOrigins;
     std::vector<std::string> policyAllowOrigins;
+    std::vector<std::string> policyLegacyOrigins;  // the policy file's legacyOrigins
     int enumerateMs = 10000;
     int loginMs = 20000;
     int signMs = 20000;
@@ -61,6 +62,11 @@ struct ScenarioOptions {
     ScenarioOptions& withPolicyAllowOrigins(std::vector<std::string> origins)
     {
         policyAllowOrigins = std::move(origins);
+        return *this;
+    }
+    ScenarioOptions& withPolicyLegacyOrigins(std::vector<std::string> origins)
+    {
+        policyLegacyOrigins = std::move(origins);
         return *this;
     }
     ScenarioOptions& withDeadlines(int loginDeadlineMs, int signDeadlineMs)

@@ -71,7 +71,7 @@ TEST(Tamper, EveryAlteredFieldIsRefusedWithItsOwnCode)
     cases.push_back({"algorithm", algorithm, kPortalOrigin, challenge, 18, "ALGORITHM_MISMATCH"});
 
     auto format = genuine;
-    format["format"] = "cabridge-auth:2";
+    format["format"] = "cabridge-auth:1";  // retired
     cases.push_back({"format", format, kPortalOrigin, challenge, 10, "FORMAT"});
 
     auto garbage = genuine;

@@ -97,8 +97,12 @@ bool opensslVerifies(const nlohmann::json& token, const std::string& origin, con
     if (legacy) {
         message = challenge;
     } else {
-        message = digest(md, reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size());
+        // Format cabridge-auth:2: the 15-byte prefix, a zero byte, then the two hashes.
+        static constexpr char kPrefix[] = "cabridge-auth:2";
+        message.assign(kPrefix, kPrefix + sizeof kPrefix);
+        const auto first = digest(md, reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size());
         const auto second = digest(md, challenge.data(), challenge.size());
+        message.insert(message.end(), first.begin(), first.end());
         message.insert(message.end(), second.begin(), second.end());
     }
     const auto signature = base64Decode(token.at("signature").get<std::string>());

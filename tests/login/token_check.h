@@ -16,8 +16,8 @@ std::string base64Encode(const std::vector<std::uint8_t>& data);
 // Throws std::runtime_error on malformed input.
 std::vector<std::uint8_t> base64Decode(const std::string& text);
 
-// Recomputes the signed message (H(origin) || H(challenge), or the bare challenge for a
-// legacy token) and checks token.signature with the public key of token.certificate using
+// Recomputes the signed message ("cabridge-auth:2" NUL H(origin) || H(challenge), or the bare
+// challenge for a legacy token) and checks token.signature with the public key of token.certificate using
 // EVP_DigestVerify and the hash token.algorithm names. True only if it verifies.
 bool opensslVerifies(const nlohmann::json& token, const std::string& origin, const std::vector<std::uint8_t>& challenge,
                      bool legacy = false);

@@ -1,8 +1,8 @@
 """The demo portal's state in one SQLite file: accounts, certificate
-bindings, login challenges and sessions. All rules a real portal must get
-right live here (and are unit-tested): a challenge is random, short-lived and
-usable once; one certificate binds one account and one account one
-certificate."""
+bindings, challenges and sessions. All rules a real portal must get right live
+here (and are unit-tested): a challenge is random, short-lived, usable once and
+only for what it was issued for (CA login, or binding by one account); one
+certificate binds one account and one account one certificate."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS challenges (
   id TEXT PRIMARY KEY,
   challenge BLOB NOT NULL,
   expires_at REAL NOT NULL,
-  used INTEGER NOT NULL DEFAULT 0
+  used INTEGER NOT NULL DEFAULT 0,
+  purpose TEXT NOT NULL DEFAULT 'login'
 );
 CREATE TABLE IF NOT EXISTS sessions (
   token TEXT PRIMARY KEY,
@@ -89,6 +90,9 @@ class PortalStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(challenges)")}
+        if "purpose" not in columns:  # a database made before challenges had a purpose
+            self._db.execute("ALTER TABLE challenges ADD COLUMN purpose TEXT NOT NULL DEFAULT 'login'")
 
     def close(self) -> None:
         self._db.close()
@@ -159,32 +163,42 @@ class PortalStore:
         if cur.rowcount == 0:
             raise PortalError("NOT_BOUND", "该账号尚未绑定 CA 证书。")
 
-    # --- login challenges -----------------------------------------------------
-    def issue_challenge(self) -> tuple[str, str, int]:
+    # --- challenges -------------------------------------------------------------
+    # A challenge serves one purpose: "login" (CA login, anyone) or "bind:<account id>" (CA
+    # binding by that account only), so a token made for one cannot be used for the other.
+    @staticmethod
+    def bind_purpose(account_id: int) -> str:
+        return f"bind:{account_id}"
+
+    def issue_challenge(self, purpose: str = "login") -> tuple[str, str, int]:
         """Returns (challenge id, base64 challenge, lifetime in seconds)."""
         challenge_id = secrets.token_hex(16)
         challenge = secrets.token_bytes(CHALLENGE_BYTES)
         now = self._clock()
         with self._lock:
             self._db.execute("DELETE FROM challenges WHERE expires_at < ?", (now - CHALLENGE_LIFETIME_S,))
-            self._db.execute("INSERT INTO challenges(id, challenge, expires_at) VALUES (?,?,?)",
-                             (challenge_id, challenge, now + CHALLENGE_LIFETIME_S))
+            self._db.execute("INSERT INTO challenges(id, challenge, expires_at, purpose) VALUES (?,?,?,?)",
+                             (challenge_id, challenge, now + CHALLENGE_LIFETIME_S, purpose))
         return challenge_id, base64.b64encode(challenge).decode("ascii"), CHALLENGE_LIFETIME_S
 
-    def consume_challenge(self, challenge_id: str) -> bytes:
-        """The challenge bytes, if issued, unused and alive. The first attempt uses
-        it up whether or not the login then succeeds, so a token cannot be replayed."""
+    def consume_challenge(self, challenge_id: str, purpose: str = "login") -> bytes:
+        """The challenge bytes, if issued for `purpose`, unused and alive. The first attempt
+        uses it up whether or not the login or binding then succeeds, so a token cannot be
+        replayed."""
+        what = "登录" if purpose == "login" else "绑定"
         with self._lock:
-            row = self._db.execute("SELECT challenge, expires_at, used FROM challenges WHERE id = ?",
+            row = self._db.execute("SELECT challenge, expires_at, used, purpose FROM challenges WHERE id = ?",
                                    (challenge_id,)).fetchone()
             if row is None:
-                raise PortalError("CHALLENGE_UNKNOWN", "登录请求无效，请刷新页面后重新登录。")
+                raise PortalError("CHALLENGE_UNKNOWN", f"{what}请求无效，请刷新页面后重试。")
             self._db.execute("UPDATE challenges SET used = 1 WHERE id = ?", (challenge_id,))
-        challenge, expires_at, used = row
+        challenge, expires_at, used, issued_for = row
+        if issued_for != purpose:
+            raise PortalError("CHALLENGE_UNKNOWN", f"{what}请求无效，请刷新页面后重试。")
         if used:
-            raise PortalError("CHALLENGE_USED", "该登录请求已使用过，请重新登录。")
+            raise PortalError("CHALLENGE_USED", f"该{what}请求已使用过，请重试。")
         if self._clock() > expires_at:
-            raise PortalError("CHALLENGE_EXPIRED", "登录请求已超时，请重新登录。")
+            raise PortalError("CHALLENGE_EXPIRED", f"{what}请求已超时，请重试。")
         return bytes(challenge)
 
     # --- sessions -------------------------------------------------------------

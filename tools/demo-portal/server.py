@@ -122,6 +122,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         routes = {
             "/api/account-login": self._account_login,
             "/api/logout": self._logout,
+            "/api/bind-challenge": self._bind_challenge,
             "/api/bind": self._bind,
             "/api/unbind": self._unbind,
             "/api/challenge": self._challenge,
@@ -163,17 +164,27 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.config.store.close_session(token)
         self._json(200, {"ok": True}, {"Set-Cookie": "sid=; Max-Age=0; Path=/"})
 
-    def _bind(self, body):
+    def _bind_challenge(self, _body):
         account = self._require_account()
-        der = certificates.decode_certificate(body.get("certificate"))
-        certificates.check_chain(der, self.config.ca, self.config.intermediate)
-        subject = certificates.subject_fields(der)
-        # The credit code is shown from what the extension read, but only kept
-        # if the certificate itself really carries it.
-        code = body.get("creditCode")
-        credit_code = code if isinstance(code, str) and 0 < len(code) <= 32 and code.encode() in der else ""
-        binding = self.config.store.bind(account.id, certificates.fingerprint(der), subject.get("CN", ""),
-                                         subject.get("O", ""), credit_code, subject.get("notAfter", ""))
+        challenge_id, challenge, lifetime = self.config.store.issue_challenge(self.config.store.bind_purpose(account.id))
+        self._json(200, {"ok": True, "challengeId": challenge_id, "challenge": challenge, "expiresIn": lifetime})
+
+    def _bind(self, body):
+        # Binding proves possession of the key: a login token over a fresh challenge issued to
+        # this account, verified like a CA login. A certificate alone (public, copyable) would
+        # let anyone squat on someone else's certificate.
+        account = self._require_account()
+        challenge_id = body.get("challengeId")
+        if not isinstance(challenge_id, str) or len(challenge_id) > 64:
+            raise PortalError("CHALLENGE_UNKNOWN", "绑定请求无效，请刷新页面后重试。")
+        challenge = self.config.store.consume_challenge(challenge_id, self.config.store.bind_purpose(account.id))
+        identity = certificates.verify_token(self.config.verify, body.get("token"), self.config.origin, challenge,
+                                             self.config.ca, self.config.intermediate, action="绑定")
+        subject = identity.get("subject", {})
+        binding = self.config.store.bind(account.id, identity.get("sha256", ""), subject.get("CN", ""),
+                                         subject.get("O", ""),
+                                         identity.get("identity", {}).get("unifiedSocialCreditCode") or "",
+                                         identity.get("notAfter", ""))
         self._json(200, {"ok": True, "binding": binding_json(binding)})
 
     def _unbind(self, _body):
@@ -188,7 +199,7 @@ class PortalHandler(BaseHTTPRequestHandler):
     def _ca_login(self, body):
         challenge_id = body.get("challengeId")
         if not isinstance(challenge_id, str) or len(challenge_id) > 64:
-            raise PortalError("CHALLENGE_UNKNOWN", "登录请求无效，请刷新页面后重新登录。")
+            raise PortalError("CHALLENGE_UNKNOWN", "登录请求无效，请刷新页面后重试。")
         challenge = self.config.store.consume_challenge(challenge_id)
         identity = certificates.verify_token(self.config.verify, body.get("token"), self.config.origin, challenge,
                                              self.config.ca, self.config.intermediate)

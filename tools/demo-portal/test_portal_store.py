@@ -2,6 +2,7 @@
 
 import base64
 import os
+import sqlite3
 import tempfile
 import unittest
 
@@ -73,6 +74,30 @@ class StoreTest(unittest.TestCase):
 
     def test_unknown_challenge_refused(self):
         self.assertRefused("CHALLENGE_UNKNOWN", self.store.consume_challenge, "00" * 16)
+
+    def test_challenge_serves_only_its_purpose_and_is_used_up_by_a_wrong_one(self):
+        bind_alice = PortalStore.bind_purpose(self.alice.id)
+        cid, b64, _ = self.store.issue_challenge(bind_alice)
+        self.assertEqual(self.store.consume_challenge(cid, bind_alice), base64.b64decode(b64))
+        for issued_for, tried_for in ((bind_alice, "login"), ("login", bind_alice),
+                                      (bind_alice, PortalStore.bind_purpose(self.bob.id))):
+            cid, _, _ = self.store.issue_challenge(issued_for)
+            self.assertRefused("CHALLENGE_UNKNOWN", self.store.consume_challenge, cid, tried_for)
+            self.assertRefused("CHALLENGE_USED", self.store.consume_challenge, cid, issued_for)
+
+    def test_database_without_challenge_purposes_is_upgraded(self):
+        self.store.close()
+        old = os.path.join(self.dir.name, "old.sqlite")
+        db = sqlite3.connect(old)
+        db.execute("CREATE TABLE challenges (id TEXT PRIMARY KEY, challenge BLOB NOT NULL, "
+                   "expires_at REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0)")
+        db.execute("INSERT INTO challenges(id, challenge, expires_at) VALUES ('old', x'00', ?)", (self.clock.now + 60,))
+        db.commit()
+        db.close()
+        self.store = PortalStore(old, clock=self.clock)
+        self.assertEqual(self.store.consume_challenge("old"), b"\0")  # an old challenge is a login one
+        cid, _, _ = self.store.issue_challenge(PortalStore.bind_purpose(1))
+        self.assertRefused("CHALLENGE_UNKNOWN", self.store.consume_challenge, cid)
 
     def test_challenges_survive_reopening_the_database(self):
         cid, b64, _ = self.store.issue_challenge()

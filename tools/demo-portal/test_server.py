@@ -1,9 +1,10 @@
 """HTTP-level tests of the demo portal: real server on a free port, real
-SQLite file, real openssl for the certificate checks (test certificates made
-here with the openssl CLI). The verify path of CA login is exercised
-end-to-end in tests/e2e with the real cabridge-verify."""
+SQLite file, the real cabridge-verify (path in CABRIDGE_VERIFY; CTest sets it)
+checking tokens signed here with the openssl CLI over certificates made here.
+The whole flow in a browser with the extension and host is tests/e2e."""
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -16,9 +17,11 @@ import urllib.request
 import certificates
 import server
 
+VERIFY = os.environ.get("CABRIDGE_VERIFY", "")
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+def openssl(*args, cwd, data=None):
+    return subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, input=data).stdout
 
 
 def make_pki(d):
@@ -50,13 +53,25 @@ class DateTest(unittest.TestCase):
         self.assertEqual(certificates.iso_time(""), "")
 
 
+def make_token(d, origin, challenge_b64, certificate_b64, key="leaf.key"):
+    """An ES256 AuthToken (format cabridge-auth:2) signed with `key` by the openssl CLI."""
+    message = (b"cabridge-auth:2\0" + hashlib.sha256(origin.encode()).digest()
+               + hashlib.sha256(base64.b64decode(challenge_b64)).digest())
+    signature = openssl("dgst", "-sha256", "-sign", key, cwd=d, data=message)
+    return {"format": "cabridge-auth:2", "certificate": certificate_b64, "algorithm": "ES256",
+            "signature": base64.b64encode(signature).decode(), "origin": origin, "appVersion": "test",
+            "mode": "origin-bound"}
+
+
 class ServerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        if not os.access(VERIFY, os.X_OK):
+            raise RuntimeError(f"set CABRIDGE_VERIFY to the built cabridge-verify (got {VERIFY!r})")
         cls.dir = tempfile.TemporaryDirectory()
         cls.leaf, cls.stranger = make_pki(cls.dir.name)
         args = server.parse_args(["--port", "0", "--db", os.path.join(cls.dir.name, "p.sqlite"),
-                                  "--verify", "/nonexistent/cabridge-verify",
+                                  "--verify", VERIFY,
                                   "--ca", os.path.join(cls.dir.name, "root.pem"),
                                   "--intermediate", os.path.join(cls.dir.name, "intermediate.pem")])
         cls.httpd = server.make_server(args)
@@ -99,41 +114,92 @@ class ServerTest(unittest.TestCase):
         status, body, _ = self.call("/api/account-login", {"username": "test01", "password": "nope"})
         self.assertEqual((status, body["code"]), (401, "BAD_PASSWORD"))
 
+    def bind(self, cookie, certificate=None, key="leaf.key"):
+        """The page's side of CA binding: a bind challenge, a token over it, the bind call."""
+        status, issued, _ = self.call("/api/bind-challenge", {}, cookie)
+        self.assertEqual(status, 200, issued)
+        token = make_token(self.dir.name, self.base, issued["challenge"], certificate or self.leaf, key)
+        return self.call("/api/bind", {"challengeId": issued["challengeId"], "token": token}, cookie)
+
     def test_bind_rules_over_http(self):
         a, b = self.login("test01"), self.login("test02")
-        status, body, _ = self.call("/api/bind", {"certificate": self.leaf, "creditCode": "91130100MA0D1Y2X3E"}, a)
+        status, body, _ = self.bind(a)
         self.assertEqual(status, 200, body)
         self.assertEqual(body["binding"]["organisation"], "河北测试科技有限公司")
-        self.assertEqual(body["binding"]["creditCode"], "91130100MA0D1Y2X3E")
+        self.assertEqual(body["binding"]["holder"], "河北测试科技有限公司")
+        self.assertEqual(body["binding"]["creditCode"], "91130100MA0D1Y2X3E")  # read by the verifier
+        self.assertEqual(body["binding"]["sha256"], hashlib.sha256(base64.b64decode(self.leaf)).hexdigest())
         # ISO 8601 UTC, as in CertInfo; the page shows its date part in the person's time zone.
         self.assertRegex(body["binding"]["notAfter"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        status, body, _ = self.call("/api/bind", {"certificate": self.leaf}, b)
+        status, body, _ = self.bind(b)
         self.assertEqual(body["code"], "CERTIFICATE_BOUND_ELSEWHERE")
-        status, body, _ = self.call("/api/bind", {"certificate": self.leaf}, a)
+        status, body, _ = self.bind(a)
         self.assertEqual(body["code"], "ACCOUNT_ALREADY_BOUND")
         self.assertEqual(self.call("/api/unbind", {}, a)[0], 200)
-        status, body, _ = self.call("/api/bind", {"certificate": self.leaf, "creditCode": "NOT-IN-CERT"}, b)
+        status, body, _ = self.bind(b)
         self.assertEqual(status, 200, body)
-        self.assertEqual(body["binding"]["creditCode"], "")  # a code the certificate lacks is not kept
+        # The bound certificate logs in to its account, through the real verifier.
+        _, issued, _ = self.call("/api/challenge", {})
+        token = make_token(self.dir.name, self.base, issued["challenge"], self.leaf)
+        status, body, _ = self.call("/api/ca-login", {"challengeId": issued["challengeId"], "token": token})
+        self.assertEqual((status, body["account"]["username"]), (200, "test02"), body)
         self.call("/api/unbind", {}, b)
 
+    def test_copy_of_a_certificate_cannot_be_bound(self):
+        # Issue #13: a squatter holding only a copy of someone's (public) certificate.
+        squatter = self.login("test02")
+        status, body, _ = self.call("/api/bind", {"certificate": self.leaf, "creditCode": "91130100MA0D1Y2X3E"},
+                                    squatter)
+        self.assertEqual((status, body["code"]), (400, "CHALLENGE_UNKNOWN"), body)
+        # A token with the victim's certificate, signed with the squatter's own key.
+        status, body, _ = self.bind(squatter, key="s.key")
+        self.assertEqual((status, body["code"]), (400, "VERIFY_SIGNATURE_INVALID"), body)
+        _, me, _ = self.call("/api/me", None, squatter)
+        self.assertIsNone(me["binding"])
+        # The owner, who holds the key, can still bind it.
+        owner = self.login("test01")
+        status, body, _ = self.bind(owner)
+        self.assertEqual(status, 200, body)
+        self.call("/api/unbind", {}, owner)
+
+    def test_challenges_serve_only_their_purpose(self):
+        a, b = self.login("test01"), self.login("test02")
+        # A bind challenge issued to test01 does not bind for test02.
+        _, issued, _ = self.call("/api/bind-challenge", {}, a)
+        token = make_token(self.dir.name, self.base, issued["challenge"], self.leaf)
+        status, body, _ = self.call("/api/bind", {"challengeId": issued["challengeId"], "token": token}, b)
+        self.assertEqual((status, body["code"]), (400, "CHALLENGE_UNKNOWN"), body)
+        # A login challenge does not bind, and a bind challenge does not log in.
+        _, issued, _ = self.call("/api/challenge", {})
+        token = make_token(self.dir.name, self.base, issued["challenge"], self.leaf)
+        status, body, _ = self.call("/api/bind", {"challengeId": issued["challengeId"], "token": token}, a)
+        self.assertEqual((status, body["code"]), (400, "CHALLENGE_UNKNOWN"), body)
+        _, issued, _ = self.call("/api/bind-challenge", {}, a)
+        token = make_token(self.dir.name, self.base, issued["challenge"], self.leaf)
+        status, body, _ = self.call("/api/ca-login", {"challengeId": issued["challengeId"], "token": token})
+        self.assertEqual((status, body["code"]), (400, "CHALLENGE_UNKNOWN"), body)
+        for cookie in (a, b):
+            self.assertIsNone(self.call("/api/me", None, cookie)[1]["binding"])
+
     def test_untrusted_certificate_not_bound(self):
-        status, body, _ = self.call("/api/bind", {"certificate": self.stranger}, self.login("test01"))
-        self.assertEqual((status, body["code"]), (400, "CERTIFICATE_UNTRUSTED"))
+        status, body, _ = self.bind(self.login("test01"), certificate=self.stranger, key="s.key")
+        self.assertEqual((status, body["code"]), (400, "VERIFY_CHAIN_UNTRUSTED"), body)
 
     def test_bind_needs_account_login(self):
-        status, body, _ = self.call("/api/bind", {"certificate": self.leaf})
-        self.assertEqual((status, body["code"]), (401, "NOT_LOGGED_IN"))
+        for path in ("/api/bind-challenge", "/api/bind"):
+            status, body, _ = self.call(path, {})
+            self.assertEqual((status, body["code"]), (401, "NOT_LOGGED_IN"), path)
 
-    def test_garbage_certificate(self):
-        status, body, _ = self.call("/api/bind", {"certificate": "!!!"}, self.login("test01"))
-        self.assertEqual(body["code"], "BAD_CERTIFICATE")
+    def test_garbage_token(self):
+        cookie = self.login("test01")
+        _, issued, _ = self.call("/api/bind-challenge", {}, cookie)
+        status, body, _ = self.call("/api/bind", {"challengeId": issued["challengeId"], "token": "!!!"}, cookie)
+        self.assertEqual(body["code"], "TOKEN_INVALID")
 
     def test_ca_login_challenge_single_use(self):
         _, issued, _ = self.call("/api/challenge", {})
         self.assertEqual(len(base64.b64decode(issued["challenge"])), 32)
-        # The verifier path is bogus here, so the first attempt fails at
-        # verification; the challenge is used up all the same.
+        # The first attempt fails (no token); the challenge is used up all the same.
         _, first, _ = self.call("/api/ca-login", {"challengeId": issued["challengeId"], "token": "not-a-token"})
         self.assertEqual(first["code"], "TOKEN_INVALID")
         _, second, _ = self.call("/api/ca-login", {"challengeId": issued["challengeId"], "token": "not-a-token"})

@@ -184,8 +184,12 @@ async function main() {
     throw new StepError(`the portal read ${read.org} / ${read.uscc}, the token holds ${cert.O} / ${cert.uscc}`);
   }
 
-  const bound = await step('CA 绑定: 绑定此证书', async () => {
+  const bound = await step('CA 绑定: 绑定此证书 (the key signs a binding challenge; PIN in the extension dialog)', async () => {
     await page.click('#bind');
+    const d = await waitForDialog(browser.context, 'pin.html');
+    await d.locator('#cert .holder').waitFor({ timeout: 15_000 });
+    await d.locator('#pin').fill(PIN);
+    await pressClosing(d, 'Enter');
     await waitOnPortal(page, '#message[data-code=BIND_OK]');
     return { org: await page.textContent('#bound-org'), uscc: await page.textContent('#bound-uscc') };
   });

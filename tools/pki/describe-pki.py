@@ -38,12 +38,24 @@ def cert_time(path, which):
         tzinfo=datetime.timezone.utc)
 
 
+def revoked_serials(outdir):
+    """Serial numbers (upper-case hex) on OUTDIR/crl.pem, read back from the CRL itself."""
+    crl = os.path.join(outdir, "crl.pem")
+    if not os.path.exists(crl):
+        return set()
+    text = subprocess.run(["openssl", "crl", "-in", crl, "-noout", "-text"],
+                          check=True, capture_output=True, text=True).stdout
+    return {line.split(":", 1)[1].strip().upper() for line in text.splitlines()
+            if line.strip().startswith("Serial Number:")}
+
+
 def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def main(outdir, tsv):
     now = datetime.datetime.now(datetime.timezone.utc)
+    revoked = revoked_serials(outdir)
     certs = []
     with open(tsv, encoding="utf-8") as f:
         for line in f:
@@ -53,6 +65,7 @@ def main(outdir, tsv):
                 sha256 = hashlib.sha256(der.read()).hexdigest()
             subject = subject_fields(pem)
             not_before, not_after = cert_time(pem, "startdate"), cert_time(pem, "enddate")
+            serial = openssl_x509(pem, "-serial").strip().split("=", 1)[1].upper()
             certs.append({
                 "name": name,
                 "file": name + ".pem",
@@ -74,12 +87,14 @@ def main(outdir, tsv):
                 "notAfter": iso(not_after),
                 "expired": not_after < now,
                 "notYetValid": not_before > now,
+                "revoked": serial in revoked,
                 "sha256": sha256,
             })
     json.dump({
         "root": "root.pem",
         "intermediate": "intermediate.pem",
         "chain": "chain.pem",
+        "crl": "crl.pem",
         "generated": iso(now),
         "certificates": certs,
     }, sys.stdout, ensure_ascii=False, indent=2)

@@ -2,7 +2,7 @@
 # make-test-pki.sh OUTDIR
 # Builds cabridge's test PKI in OUTDIR (created if missing; nothing is written elsewhere):
 # a root CA, a HeBCA-like intermediate and the end-entity certificates listed in README.md,
-# plus OUTDIR/pki.json describing them. Keys are fresh on every run; file names are fixed.
+# the intermediate's CRL (revoking `revoked`), plus OUTDIR/pki.json describing them. Keys are fresh on every run; file names are fixed.
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
@@ -17,6 +17,7 @@ rm -rf "$CA"
 mkdir -p "$CA/root/newcerts" "$CA/int/newcerts"
 : >"$CA/root/index.txt"
 : >"$CA/int/index.txt"
+echo 1000 >"$CA/int/crlnumber"
 # Several test certificates share an organisation; allow repeated subjects.
 echo "unique_subject = no" >"$CA/root/index.txt.attr"
 echo "unique_subject = no" >"$CA/int/index.txt.attr"
@@ -75,6 +76,8 @@ certificate = $OUT/intermediate.pem
 private_key = $CA/intermediate.key.pem
 rand_serial = yes
 default_md = sha256
+crlnumber = \$dir/crlnumber
+default_crl_days = 730
 policy = policy_any
 email_in_dn = no
 preserve = yes
@@ -137,6 +140,9 @@ $EXT_EE_COMMON
 [ ext_notyet ]
 $EXT_EE_COMMON
 1.2.156.10260.4.1.4 = ASN1:UTF8String:$USCC_NOTYET
+
+[ ext_revoked ]
+$EXT_EE_COMMON
 EOF
 CNF="$CA/openssl.cnf"
 
@@ -152,7 +158,7 @@ genkey() { # genkey FILE RSA|EC BITS|CURVE
 genkey "$CA/root.key.pem" RSA 2048 &
 genkey "$CA/intermediate.key.pem" EC P-256 &
 for ee in org-rsa:RSA:2048 org-ec:EC:P-256 org-ec384:EC:P-384 expired:RSA:2048 \
-          expiring:EC:P-256 bad-uscc:RSA:2048 person:EC:P-256 notyet:EC:P-256; do
+          expiring:EC:P-256 bad-uscc:RSA:2048 person:EC:P-256 notyet:EC:P-256 revoked:EC:P-256; do
   IFS=: read -r name type param <<<"$ee"
   genkey "$OUT/$name.key.pem" "$type" "$param" &
 done
@@ -204,6 +210,13 @@ issue person EC P-256 "$ORG_DN/CN=张三" \
   "$NOW_MINUS_1H" "$IN_2_YEARS" "" "" "$ID_PERSON" ""
 issue notyet EC P-256 "/C=CN/ST=河北省/L=廊坊市/O=廊坊示例网络有限公司/CN=廊坊示例网络有限公司" \
   "$IN_30_DAYS" "$IN_2_YEARS" "$USCC_NOTYET" "extension:1.2.156.10260.4.1.4" "" ""
+
+issue revoked EC P-256 "/C=CN/ST=河北省/L=沧州市/O=沧州示例机械有限公司/CN=沧州示例机械有限公司" \
+  "$NOW_MINUS_1H" "$IN_2_YEARS" "" "" "" ""
+
+# The intermediate's CRL, as a CA publishes it: `revoked` is on it (key compromise), the others not.
+openssl ca -batch -config "$CNF" -name int_ca -revoke "$OUT/revoked.pem" -crl_reason keyCompromise 2>/dev/null
+openssl ca -batch -config "$CNF" -name int_ca -gencrl -out "$OUT/crl.pem" 2>/dev/null
 
 python3 "$HERE/describe-pki.py" "$OUT" "$CA/entities.tsv" >"$OUT/pki.json.tmp"
 mv "$OUT/pki.json.tmp" "$OUT/pki.json"

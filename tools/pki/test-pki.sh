@@ -30,10 +30,14 @@ echo "fixture built in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 NAMES=$(json "$FX/pki.json" "' '.join(c['name'] for c in d['certificates'])")
-[ "$NAMES" = "org-rsa org-ec org-ec384 expired expiring bad-uscc person notyet" ] \
-  && pass "pki.json lists the eight end entities" || fail "pki.json names: $NAMES"
+[ "$NAMES" = "org-rsa org-ec org-ec384 expired expiring bad-uscc person notyet revoked" ] \
+  && pass "pki.json lists the nine end entities" || fail "pki.json names: $NAMES"
 
-for f in root.pem intermediate.pem chain.pem; do check "$f exists" test -s "$FX/$f"; done
+for f in root.pem intermediate.pem chain.pem crl.pem; do check "$f exists" test -s "$FX/$f"; done
+check "crl.pem is the intermediate's, validly signed" sh -c \
+  "openssl crl -in '$FX/crl.pem' -noout -CAfile '$FX/chain.pem' 2>&1 | grep -q 'verify OK'"
+check "crl.pem is current for about 2 years" sh -c \
+  "test \$(( \$(date -u -d \"\$(openssl crl -in '$FX/crl.pem' -noout -nextupdate | cut -d= -f2)\" +%s) - \$(date +%s) )) -gt \$(( 729 * 86400 ))"
 check "chain.pem = intermediate + root" cmp "$FX/chain.pem" <(cat "$FX/intermediate.pem" "$FX/root.pem")
 check "root is self-signed and named" sh -c \
   "openssl x509 -in '$FX/root.pem' -noout -subject -nameopt RFC2253 | grep -q 'CN=cabridge Test Root CA' &&
@@ -49,9 +53,9 @@ now=$(date +%s)
 # One line per end entity, read once (each python start costs ~0.1 s).
 python3 -c "import json,sys
 for c in json.load(open(sys.argv[1]))['certificates']:
-    print(*(str(c[k]) for k in ('name','keyType','keyBits','curve','uscc','uscValid','where','idNumber','sha256','expired')))" \
+    print(*(str(c[k]) for k in ('name','keyType','keyBits','curve','uscc','uscValid','where','idNumber','sha256','expired','revoked')))" \
   "$FX/pki.json" >"$WORK/entities.txt"
-while read -r name key_type key_bits curve uscc uscvalid where idnum sha expired; do
+while read -r name key_type key_bits curve uscc uscvalid where idnum sha expired revoked; do
   pem="$FX/$name.pem"
   for f in "$name.pem" "$name.der" "$name.key.pem" "$name.key.p8.der"; do
     check "$name: $f exists" test -s "$FX/$f"
@@ -91,8 +95,15 @@ while read -r name key_type key_bits curve uscc uscvalid where idnum sha expired
       check "notyet: starts in 29..31 days" test $(( nb - now )) -gt $(( 29 * 86400 )) -a $(( nb - now )) -lt $(( 31 * 86400 ))
       check "notyet: openssl says not yet valid" sh -c \
         "openssl verify -CAfile '$FX/root.pem' -untrusted '$FX/intermediate.pem' '$pem' 2>&1 | grep -q 'not yet valid'" ;;
+    revoked)
+      check "revoked: pki.json says revoked" test "$revoked" = True
+      check "revoked: valid now without a CRL check" verify_now "$pem"
+      check "revoked: openssl's CRL check says revoked" sh -c \
+        "openssl verify -crl_check -CRLfile '$FX/crl.pem' -CAfile '$FX/root.pem' -untrusted '$FX/intermediate.pem' '$pem' 2>&1 |
+         grep -q 'certificate revoked'" ;;
     *)
-      check "$name: valid now" verify_now "$pem"
+      check "$name: pki.json says not revoked" test "$revoked" = False
+      check "$name: valid now, also with the CRL check" verify_now -crl_check -CRLfile "$FX/crl.pem" "$pem"
       check "$name: valid for about 2 years" test $(( na - now )) -gt $(( 729 * 86400 )) -a $(( na - now )) -lt $(( 731 * 86400 )) ;;
   esac
 

@@ -1,9 +1,10 @@
-// `authenticate`: sign an origin-bound login challenge with a certificate's key.
+// `authenticate`: sign a login challenge with a certificate's key (AuthToken format
+// cabridge-auth:2, docs/protocol.md).
 //
 // Order of checks (each failure stops before the token is touched further):
 // arguments -> origin allowed -> certificate found -> certificate valid now ->
-// challenge well-formed -> PIN form -> legacy mode allowed -> login -> sign ->
-// logout (always after a successful login, even when sign fails).
+// challenge well-formed (legacy: text, isLegacyChallengeText) -> PIN form -> legacy mode
+// allowed -> login -> sign -> logout (always after a successful login, even when sign fails).
 // "Certificate found" is read live from the token on every request; for a certificate
 // already seen on this connection through the plugin's check_certificate where it has
 // one (certificate_finder.h), still before any of the later checks and before C_Login.
@@ -14,12 +15,14 @@
 #include "plugin_errors.h"
 #include "secret_buffer.h"
 
+#include <cabridge/common/auth_message.h>
 #include <cabridge/version.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <memory>
+#include <stdexcept>
 
 namespace cabridge {
 namespace {
@@ -27,41 +30,11 @@ namespace {
 constexpr std::size_t kMinChallengeBytes = 32;
 constexpr std::size_t kMaxChallengeBytes = 1024;
 
-struct DigestCtxFree {
-    void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
-
-std::vector<std::uint8_t> digest(const char* name, std::span<const std::uint8_t> data)
-{
-    const EVP_MD* md = EVP_get_digestbyname(name);
-    std::unique_ptr<EVP_MD_CTX, DigestCtxFree> ctx(EVP_MD_CTX_new());
-    std::vector<std::uint8_t> out(EVP_MAX_MD_SIZE);
-    unsigned int len = 0;
-    if (md == nullptr || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) {
-        throw HostError(ErrorCode::InternalError, std::string("digest ") + name + " failed");
-    }
-    out.resize(len);
-    return out;
-}
-
 const char* hashFor(const std::string& algorithm)
 {
     if (algorithm == "ES384") return "SHA384";
     if (algorithm == "SM2-SM3") return "SM3";
     return "SHA256";
-}
-
-// H(origin as UTF-8) || H(challenge bytes): hashing each part keeps the fields apart.
-std::vector<std::uint8_t> originBoundMessage(const std::string& algorithm, const std::string& origin,
-                                             std::span<const std::uint8_t> challenge)
-{
-    const char* hash = hashFor(algorithm);
-    auto message = digest(hash, std::span(reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size()));
-    const auto second = digest(hash, challenge);
-    message.insert(message.end(), second.begin(), second.end());
-    return message;
 }
 
 // Takes the PIN out of the request into a wiped buffer and wipes the JSON copy.
@@ -147,7 +120,14 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
         throw HostError(ErrorCode::CertificateNotYetValid, "certificate not yet valid", helpDetails(plugin, "renew"));
     }
     const auto challenge = base64Decode(challengeText);
-    if (!challenge || challenge->size() < kMinChallengeBytes || challenge->size() > kMaxChallengeBytes) {
+    if (mode == "legacy") {
+        if (!challenge || !isLegacyChallengeText(*challenge)) {
+            throw HostError(
+                ErrorCode::InvalidArgument,
+                "a legacy challenge must be base64 of 8..256 bytes of UTF-8 text without control characters",
+                {{"key", "challenge"}, {"mode", "legacy"}});
+        }
+    } else if (!challenge || challenge->size() < kMinChallengeBytes || challenge->size() > kMaxChallengeBytes) {
         throw HostError(ErrorCode::InvalidArgument, "challenge must be base64 of 32..1024 bytes",
                         {{"key", "challenge"}});
     }
@@ -164,7 +144,16 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
                         "cannot sign with a " + entry.facts.keyType + " " + entry.facts.curve + " key",
                         {{"key", "certificateId"}});
     }
-    const auto message = mode == "legacy" ? *challenge : originBoundMessage(algorithm, request.origin, *challenge);
+    std::vector<std::uint8_t> message;
+    if (mode == "legacy") {
+        message = *challenge;
+    } else {
+        try {
+            message = originBoundMessage(EVP_get_digestbyname(hashFor(algorithm)), request.origin, *challenge);
+        } catch (const std::runtime_error& e) {
+            throw HostError(ErrorCode::InternalError, std::string("login message: ") + e.what());
+        }
+    }
 
     try {
         plugin.login(entry.tokenRef, pin);
@@ -197,7 +186,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     Logger::info(plugin.id() + ": authenticated " + request.origin + " with certificate " + certificateIdArg + " (" +
                  algorithm + ", " + mode + ")");
     return {{"token",
-             {{"format", "cabridge-auth:1"},
+             {{"format", std::string(kAuthTokenFormat)},
               {"certificate", entry.certInfo["certificate"]},
               {"algorithm", algorithm},
               {"signature", base64Encode(signature)},

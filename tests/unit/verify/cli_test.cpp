@@ -36,6 +36,10 @@ class Cli : public ::testing::Test {
     write("other-root.pem", pem_of(pki.other_root.get()));
     const Bytes der = der_of(pki.intermediate.get());
     write("intermediate.der", std::string(der.begin(), der.end()));
+    const auto now = std::time(nullptr);
+    // The intermediate's CRL revokes "rsa" (serial 0x1001).
+    write("revoking-rsa.crl.pem",
+          make_crl_pem(pki.intermediate.get(), pki.intermediate_key.get(), {0x1001}, now - 3600, now + 86400));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -76,7 +80,8 @@ class Cli : public ::testing::Test {
   }
 
   fs::path dir_;
-  Bytes challenge_ = random_bytes(32);
+  // Text, so that it serves legacy tokens too (library tests cover binary challenges).
+  Bytes challenge_ = bytes_of("cli-test-challenge-" + base64(random_bytes(15)));
 };
 
 TEST_F(Cli, ValidTokenPrintsIdentityAndExitsZero) {
@@ -151,6 +156,39 @@ TEST_F(Cli, TimeFlagAndAllowLegacy) {
   const auto result = run(legacy);
   ASSERT_EQ(result.exit_code, 0) << result.out;
   EXPECT_EQ(result.parsed()["mode"], "legacy");
+}
+
+TEST_F(Cli, CrlFlagRefusesARevokedCertificate) {
+  const std::string crl = (dir_ / "revoking-rsa.crl.pem").string();
+  auto revoked = args(token_file("rsa", "RS256"));
+  revoked.insert(revoked.end(), {"--crl", crl});
+  const auto result = run(revoked);
+  EXPECT_EQ(result.exit_code, 21) << result.out;
+  EXPECT_EQ(result.parsed()["error"], "CERTIFICATE_REVOKED");
+  EXPECT_EQ(run(args(token_file("rsa", "RS256"))).exit_code, 0);  // without --crl: not checked
+
+  auto not_revoked = args(token_file("ec256", "ES256"));
+  not_revoked.insert(not_revoked.end(), {"--crl", crl});
+  EXPECT_EQ(run(not_revoked).exit_code, 0) << run(not_revoked).out;
+
+  // A CRL of another issuer only: no current CRL for this certificate.
+  const auto now = std::time(nullptr);
+  const auto& pki = TestPki::get();
+  auto others = args(token_file("ec256", "ES256"));
+  others.insert(
+      others.end(),
+      {"--crl", write("root.crl.pem", make_crl_pem(pki.root.get(), pki.root_key.get(), {}, now - 3600, now + 86400))});
+  const auto unchecked = run(others);
+  EXPECT_EQ(unchecked.exit_code, 14) << unchecked.out;
+  EXPECT_EQ(unchecked.parsed()["error"], "CHAIN_UNTRUSTED");
+
+  for (const std::string& bad :
+       {(dir_ / "nope.crl").string(), write("garbage.crl", "not a CRL"), (dir_ / "root.pem").string()}) {
+    auto arguments = args(token_file("ec256", "ES256"));
+    arguments.insert(arguments.end(), {"--crl", bad});
+    const auto usage = run(arguments);
+    EXPECT_EQ(usage.exit_code, 2) << bad << ": " << usage.out;
+  }
 }
 
 TEST_F(Cli, UsageErrorsExitTwo) {

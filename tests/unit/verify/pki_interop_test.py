@@ -3,8 +3,9 @@
 token signed by the openssl CLI, an implementation independent of the verifier's.
 
 Checks each end-entity certificate in pki.json: valid ones verify with the identity pki.json
-promises (credit code, check result, sha256, vendor id); expired / not-yet-valid ones get
-exit 15 / 16; a token for another origin gets 11.
+promises (credit code, check result, sha256, vendor id), also with --crl crl.pem; expired /
+not-yet-valid ones get exit 15 / 16; the revoked one verifies without --crl and gets 21
+(CERTIFICATE_REVOKED) with it; a token for another origin gets 11.
 usage: pki_interop_test.py CABRIDGE_VERIFY MAKE_TEST_PKI_SH
 """
 import base64, hashlib, json, os, subprocess, sys, tempfile
@@ -33,22 +34,23 @@ with tempfile.TemporaryDirectory(prefix="cabridge-verify-interop-") as tmp:
             alg, h = "ES384", hashlib.sha384
         else:
             alg, h = "ES256", hashlib.sha256
-        message = h(ORIGIN.encode()).digest() + h(challenge).digest()
+        message = b"cabridge-auth:2\0" + h(ORIGIN.encode()).digest() + h(challenge).digest()
         digest_flag = "-sha384" if alg == "ES384" else "-sha256"
         signature = subprocess.run(
             ["openssl", "dgst", digest_flag, "-sign", os.path.join(pki_dir, cert["key"])],
             input=message, stdout=subprocess.PIPE, check=True).stdout
-        token = {"format": "cabridge-auth:1", "certificate": base64.b64encode(der).decode(),
+        token = {"format": "cabridge-auth:2", "certificate": base64.b64encode(der).decode(),
                  "algorithm": alg, "signature": base64.b64encode(signature).decode(),
                  "origin": ORIGIN, "appVersion": "interop"}
         token_path = os.path.join(tmp, name + ".json")
         json.dump(token, open(token_path, "w"))
 
-        def run(origin):
+        def run(origin, crl=False):
             p = subprocess.run([verify_exe, "--token", token_path, "--origin", origin,
                                 "--challenge", base64.b64encode(challenge).decode(),
                                 "--ca", os.path.join(pki_dir, "root.pem"),
-                                "--intermediate", os.path.join(pki_dir, "intermediate.pem")],
+                                "--intermediate", os.path.join(pki_dir, "intermediate.pem")]
+                               + (["--crl", os.path.join(pki_dir, pki["crl"])] if crl else []),
                                stdout=subprocess.PIPE, timeout=60)
             return p.returncode, json.loads(p.stdout)
 
@@ -62,6 +64,12 @@ with tempfile.TemporaryDirectory(prefix="cabridge-verify-interop-") as tmp:
         check(code == 0, f"{name}: expected 0, got {code} {out}")
         if code != 0:
             continue
+        crl_code, crl_out = run(ORIGIN, crl=True)
+        if cert.get("revoked"):
+            check(crl_code == 21 and crl_out["error"] == "CERTIFICATE_REVOKED",
+                  f"{name}: with --crl expected 21, got {crl_code} {crl_out}")
+        else:
+            check(crl_code == 0, f"{name}: with --crl expected 0, got {crl_code} {crl_out}")
         identity = out["identity"]
         check(out["sha256"] == cert["sha256"], f"{name}: sha256 {out['sha256']} != {cert['sha256']}")
         check(out["subject"].get("CN") == cert["subjectCN"], f"{name}: CN {out['subject']}")
@@ -74,6 +82,7 @@ with tempfile.TemporaryDirectory(prefix="cabridge-verify-interop-") as tmp:
         code, out = run("https://evil.example.com")
         check(code == 11, f"{name}: other origin expected 11, got {code}")
 
+check(any(c.get("revoked") for c in pki["certificates"]), "the test PKI has a revoked certificate")
 if failures:
     sys.exit(1)
 print("all certificates of the test PKI verified as pki.json describes")

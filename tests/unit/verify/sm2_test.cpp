@@ -31,9 +31,10 @@ class Sm2 : public ::testing::Test {
     intermediates_.add_der(der_of(intermediate_.get()));
   }
 
-  VerifyResult verify(const nlohmann::json& token) {
+  VerifyResult verify(const nlohmann::json& token, const CrlSet* crls = nullptr) {
     const std::string text = token.dump();
     VerifyRequest request;
+    request.crls = crls;
     request.token_json = text;
     request.expected_origin = kOriginA;
     request.challenge = challenge_;
@@ -86,6 +87,27 @@ TEST_F(Sm2, ChainWithoutTheIntermediateIsUntrusted) {
   request.trusted = &roots_;
   request.intermediates = &none;
   EXPECT_EQ(verify_auth_token(request).failure().code, ErrorCode::ChainUntrusted);
+}
+
+// OpenSSL 3.0 checks CRL signatures without a signer id; an SM2 CRL signed with the standard
+// one (as HeBCA's are) must still work with --crl.
+TEST_F(Sm2, CrlSignedWithTheStandardSignerIdIsUsed) {
+  const auto now = std::time(nullptr);
+  const auto token = make_token(leaf_, "SM2-SM3", kOriginA, challenge_);
+  auto crl_set = [&](X509* issuer, EVP_PKEY* key, const std::vector<long>& serials) {
+    CrlSet set;
+    set.add_pem(make_crl_pem(issuer, key, serials, now - 3600, now + 86400));
+    return set;
+  };
+  const CrlSet clean = crl_set(intermediate_.get(), intermediate_key_.get(), {0x7777});
+  const auto result = verify(token, &clean);
+  EXPECT_TRUE(result.valid()) << result.failure().message;
+  const CrlSet revoking = crl_set(intermediate_.get(), intermediate_key_.get(), {1});  // the leaf's serial
+  EXPECT_EQ(verify(token, &revoking).failure().code, ErrorCode::CertificateRevoked);
+  // Named as the intermediate's but signed by the root: not the issuer's CRL.
+  const CrlSet forged = crl_set(intermediate_.get(), root_key_.get(), {});
+  ASSERT_FALSE(verify(token, &forged).valid());
+  EXPECT_EQ(verify(token, &forged).failure().code, ErrorCode::ChainUntrusted);
 }
 
 }  // namespace

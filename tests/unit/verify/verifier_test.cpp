@@ -42,6 +42,8 @@ class Verifier : public ::testing::Test {
   const TestPki& pki_;
   CertificateSet roots_, intermediates_;
   Bytes challenge_ = random_bytes(32);
+  // Legacy mode signs only text (8..256 bytes of UTF-8 without control characters).
+  Bytes text_challenge_ = bytes_of("HeBCA-legacy-challenge-20261207-8c1f");
 };
 
 TEST_F(Verifier, ValidRs256TokenIsAcceptedWithIdentity) {
@@ -157,27 +159,146 @@ TEST_F(Verifier, KeyUsageMustAllowSigning) {
   EXPECT_EQ(code_of(verify(make_token(entity("nonrep"), "ES256", kOriginA, challenge_))), "KEY_USAGE");
   EXPECT_TRUE(verify(make_token(entity("nousage"), "ES256", kOriginA, challenge_)).valid());
   // Legacy signatures are accepted with nonRepudiation (what HeBCA's back ends check).
-  const auto legacy = make_token(entity("nonrep"), "ES256", kOriginA, challenge_, "legacy").dump();
-  EXPECT_TRUE(verify(legacy, kOriginA, nullptr, true).valid());
-  const auto legacy_enc = make_token(entity("encipher"), "ES256", kOriginA, challenge_, "legacy").dump();
-  EXPECT_EQ(code_of(verify(legacy_enc, kOriginA, nullptr, true)), "KEY_USAGE");
+  const auto legacy = make_token(entity("nonrep"), "ES256", kOriginA, text_challenge_, "legacy").dump();
+  EXPECT_TRUE(verify(legacy, kOriginA, &text_challenge_, true).valid());
+  const auto legacy_enc = make_token(entity("encipher"), "ES256", kOriginA, text_challenge_, "legacy").dump();
+  EXPECT_EQ(code_of(verify(legacy_enc, kOriginA, &text_challenge_, true)), "KEY_USAGE");
 }
 
 TEST_F(Verifier, LegacyTokenOnlyWhenAllowed) {
-  const auto legacy = make_token(entity("rsa"), "RS256", kOriginA, challenge_, "legacy").dump();
-  EXPECT_EQ(code_of(verify(legacy)), "LEGACY_NOT_ALLOWED");
-  const auto result = verify(legacy, kOriginA, nullptr, true);
+  const Bytes& text = text_challenge_;
+  const auto legacy = make_token(entity("rsa"), "RS256", kOriginA, text, "legacy").dump();
+  EXPECT_EQ(code_of(verify(legacy, kOriginA, &text)), "LEGACY_NOT_ALLOWED");
+  const auto result = verify(legacy, kOriginA, &text, true);
   ASSERT_TRUE(result.valid()) << result.failure().message;
   EXPECT_EQ(result.token().mode, TokenMode::Legacy);
   // An origin-bound signature relabelled as legacy does not verify, nor the other way round.
-  auto relabelled = make_token(entity("rsa"), "RS256", kOriginA, challenge_);
+  auto relabelled = make_token(entity("rsa"), "RS256", kOriginA, text);
   relabelled["mode"] = "legacy";
-  EXPECT_EQ(code_of(verify(relabelled.dump(), kOriginA, nullptr, true)), "SIGNATURE_INVALID");
+  EXPECT_EQ(code_of(verify(relabelled.dump(), kOriginA, &text, true)), "SIGNATURE_INVALID");
   auto as_bound = json::parse(legacy);
   as_bound["mode"] = "origin-bound";
-  EXPECT_EQ(code_of(verify(as_bound)), "SIGNATURE_INVALID");
+  EXPECT_EQ(code_of(verify(as_bound.dump(), kOriginA, &text)), "SIGNATURE_INVALID");
   // Explicit "origin-bound" is the default.
   EXPECT_TRUE(verify(make_token(entity("rsa"), "RS256", kOriginA, challenge_, "origin-bound")).valid());
+}
+
+TEST_F(Verifier, LegacyChallengeMustBeText) {
+  auto legacy_code = [&](const Bytes& challenge) {
+    const auto token = make_token(entity("ec256"), "ES256", kOriginA, challenge, "legacy").dump();
+    return code_of(verify(token, kOriginA, &challenge, true));
+  };
+  EXPECT_EQ(legacy_code(bytes_of("12345678")), "VALID");                  // 8 bytes
+  EXPECT_EQ(legacy_code(Bytes(256, 'a')), "VALID");                       // 256 bytes
+  EXPECT_EQ(legacy_code(bytes_of("登录挑战 ~ 河北社保 2026")), "VALID");  // UTF-8, spaces and '~'
+  EXPECT_EQ(legacy_code(bytes_of("1234567")), "CHALLENGE_INVALID");
+  EXPECT_EQ(legacy_code(Bytes(257, 'a')), "CHALLENGE_INVALID");
+  Bytes with_zero = bytes_of("challenge-with-a-zero-byte");
+  with_zero[9] = 0;
+  EXPECT_EQ(legacy_code(with_zero), "CHALLENGE_INVALID");
+  for (const std::uint8_t control :
+       {std::uint8_t{0x01}, std::uint8_t{0x09}, std::uint8_t{0x0a}, std::uint8_t{0x1f}, std::uint8_t{0x7f}}) {
+    Bytes bad = bytes_of("challenge-text");
+    bad[4] = control;
+    EXPECT_EQ(legacy_code(bad), "CHALLENGE_INVALID") << int{control};
+  }
+  EXPECT_EQ(legacy_code(bytes_of("caf\xc3 text")), "CHALLENGE_INVALID");        // cut UTF-8 sequence
+  EXPECT_EQ(legacy_code(bytes_of("overlong \xc0\xaf!")), "CHALLENGE_INVALID");  // overlong '/'
+  EXPECT_EQ(legacy_code(bytes_of("surrogate \xed\xa0\x80")), "CHALLENGE_INVALID");
+  // 64 random bytes: with overwhelming probability not text; forced to hold a zero byte here.
+  Bytes random = random_bytes(64);
+  random[0] = 0;
+  EXPECT_EQ(legacy_code(random), "CHALLENGE_INVALID");
+}
+
+// Issue #13: a page on an origin allowed legacy mode asks for a legacy signature over
+// H("https://victim") || H(victim's challenge) and relabels the token as an origin-bound login
+// for the victim. Format 2's prefix makes that signature worthless as a login.
+TEST_F(Verifier, LegacySignatureOverALoginMessageIsNoLogin) {
+  const auto& key = entity("rsa");
+  const Bytes victim_challenge = random_bytes(32);
+  const Bytes forged_challenge = format1_message("RS256", kOriginA, victim_challenge);
+  ASSERT_EQ(forged_challenge.size(), 64u);
+  const Bytes signature = sign_message(key.key.get(), "RS256", forged_challenge);
+
+  json token = make_token(key, "RS256", kOriginB, forged_challenge, "legacy");
+  token["signature"] = base64(signature);
+  // As the legacy token it is, over the 64 chosen bytes: not a text challenge.
+  EXPECT_EQ(code_of(verify(token.dump(), kOriginB, &forged_challenge, true)), "CHALLENGE_INVALID");
+  // Relabelled as the victim's origin-bound login.
+  token["origin"] = kOriginA;
+  token["mode"] = "origin-bound";
+  EXPECT_EQ(code_of(verify(token.dump(), kOriginA, &victim_challenge)), "SIGNATURE_INVALID");
+  token.erase("mode");
+  EXPECT_EQ(code_of(verify(token.dump(), kOriginA, &victim_challenge)), "SIGNATURE_INVALID");
+  // Claiming the retired format, under which that signature was a valid login, is refused.
+  token["format"] = "cabridge-auth:1";
+  const auto retired = verify(token.dump(), kOriginA, &victim_challenge);
+  EXPECT_EQ(code_of(retired), "FORMAT");
+  EXPECT_NE(retired.failure().message.find("retired"), std::string::npos) << retired.failure().message;
+}
+
+TEST_F(Verifier, Format1TokensAreRefused) {
+  // A genuine format-1 token (what an old host made) is refused whatever its signature.
+  json token = make_token(entity("ec256"), "ES256", kOriginA, challenge_);
+  token["signature"] = base64(
+      sign_message(entity("ec256").key.get(), "ES256", format1_message("ES256", kOriginA, challenge_)));
+  token["format"] = "cabridge-auth:1";
+  EXPECT_EQ(code_of(verify(token)), "FORMAT");
+  // Its signature does not pass as format 2 either.
+  token["format"] = "cabridge-auth:2";
+  EXPECT_EQ(code_of(verify(token)), "SIGNATURE_INVALID");
+  // A legacy token claiming format 1 is refused too.
+  auto legacy = make_token(entity("ec256"), "ES256", kOriginA, text_challenge_, "legacy");
+  legacy["format"] = "cabridge-auth:1";
+  EXPECT_EQ(code_of(verify(legacy.dump(), kOriginA, &text_challenge_, true)), "FORMAT");
+}
+
+TEST_F(Verifier, CrlRevokesTheCertificate) {
+  const auto now = std::time(nullptr);
+  const auto crl_of = [&](const std::vector<long>& serials, std::time_t last, std::time_t next) {
+    CrlSet set;
+    set.add_pem(make_crl_pem(pki_.intermediate.get(), pki_.intermediate_key.get(), serials, last, next));
+    return set;
+  };
+  auto code_with = [&](const json& token, const CrlSet* crls) {
+    VerifyRequest request;
+    const std::string text = token.dump();
+    request.token_json = text;
+    request.expected_origin = kOriginA;
+    request.challenge = challenge_;
+    request.trusted = &roots_;
+    request.intermediates = &intermediates_;
+    request.crls = crls;
+    return code_of(verify_auth_token(request));
+  };
+  const json rsa = make_token(entity("rsa"), "RS256", kOriginA, challenge_);   // serial 0x1001
+  const json ec = make_token(entity("ec256"), "ES256", kOriginA, challenge_);  // serial 0x1003
+
+  const CrlSet revoking_rsa = crl_of({0x1001, 0x2000}, now - 3600, now + 86400);
+  EXPECT_EQ(code_with(rsa, &revoking_rsa), "CERTIFICATE_REVOKED");
+  EXPECT_EQ(code_with(ec, &revoking_rsa), "VALID");
+  EXPECT_EQ(code_with(rsa, nullptr), "VALID");  // no CRLs given: no revocation check
+
+  // Asked to check, but no current CRL of the issuer: refused, not waved through.
+  const CrlSet empty;
+  EXPECT_EQ(code_with(ec, &empty), "CHAIN_UNTRUSTED");
+  const CrlSet stale = crl_of({}, now - std::time_t{7} * 86400, now - 86400);
+  EXPECT_EQ(code_with(ec, &stale), "CHAIN_UNTRUSTED");
+  CrlSet forged;  // names the intermediate as issuer but is signed by another key
+  forged.add_pem(make_crl_pem(pki_.intermediate.get(), pki_.other_root_key.get(), {}, now - 3600, now + 86400));
+  EXPECT_EQ(code_with(ec, &forged), "CHAIN_UNTRUSTED");
+  CrlSet roots_only;  // the root's CRL says nothing about end entities
+  roots_only.add_pem(make_crl_pem(pki_.root.get(), pki_.root_key.get(), {}, now - 3600, now + 86400));
+  EXPECT_EQ(code_with(ec, &roots_only), "CHAIN_UNTRUSTED");
+}
+
+TEST(CrlSet, RefusesTextWithoutCrlsOrWithABrokenBlock) {
+  CrlSet set;
+  EXPECT_THROW(set.add_pem("no CRL here"), std::invalid_argument);
+  EXPECT_THROW(set.add_pem("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"), std::invalid_argument);
+  EXPECT_THROW(set.add_der(bytes_of("not DER")), std::invalid_argument);
+  EXPECT_EQ(set.size(), 0u);
 }
 
 TEST_F(Verifier, ChallengeLengthBounds) {
@@ -245,7 +366,8 @@ TEST_F(Verifier, MalformedTokensAreFormatErrors) {
   cases.push_back({"extra field", with("extra", "x")});
   cases.push_back({"mode wrong type", with("mode", 1)});
   cases.push_back({"mode unknown", with("mode", "origin-free")});
-  cases.push_back({"format wrong", with("format", "cabridge-auth:2")});
+  cases.push_back({"format wrong", with("format", "cabridge-auth:3")});
+  cases.push_back({"format retired", with("format", "cabridge-auth:1")});
   cases.push_back({"certificate not base64", with("certificate", "MIIB!!==")});
   cases.push_back({"certificate base64url", with("certificate", "-_-_")});
   cases.push_back({"certificate empty", with("certificate", "")});
@@ -314,14 +436,16 @@ TEST_F(Verifier, ResultIdentityAlwaysHasAllFourKeys) {
 TEST_F(Verifier, ErrorCodesHaveDistinctNamesAndExitCodes) {
   std::set<std::string_view> names;
   std::set<int> exits;
-  for (int i = 0; i <= static_cast<int>(ErrorCode::LegacyNotAllowed); ++i) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::CertificateRevoked); ++i) {
     names.insert(error_code_name(static_cast<ErrorCode>(i)));
     exits.insert(error_exit_code(static_cast<ErrorCode>(i)));
   }
-  EXPECT_EQ(names.size(), 11u);
-  EXPECT_EQ(exits.size(), 11u);
+  EXPECT_EQ(names.size(), 12u);
+  EXPECT_EQ(exits.size(), 12u);
   EXPECT_EQ(error_exit_code(ErrorCode::Format), 10);
   EXPECT_EQ(error_exit_code(ErrorCode::LegacyNotAllowed), 20);
+  EXPECT_EQ(error_exit_code(ErrorCode::CertificateRevoked), 21);
+  EXPECT_EQ(error_code_name(ErrorCode::CertificateRevoked), "CERTIFICATE_REVOKED");
 }
 
 TEST(CertificateSet, RefusesTextWithoutCertificatesOrWithABrokenBlock) {

@@ -114,7 +114,7 @@ nlohmann::json make_token(const EndEntity& entity, const char* algorithm, std::s
                           const Bytes& challenge, const char* mode) {
   const bool legacy = mode != nullptr && std::string_view(mode) == "legacy";
   const Bytes message = legacy ? challenge : origin_bound_message(algorithm, origin, challenge);
-  nlohmann::json token = {{"format", "cabridge-auth:1"},
+  nlohmann::json token = {{"format", "cabridge-auth:2"},
                           {"certificate", base64(der_of(entity.cert.get()))},
                           {"algorithm", algorithm},
                           {"signature", base64(sign_message(entity.key.get(), algorithm, message))},

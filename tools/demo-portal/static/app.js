@@ -1,5 +1,6 @@
-// The demo portal's front end: account login, "CA 绑定" (readCertificate +
-// bind) and "CA 证书登录" (server challenge + login + server-side verify).
+// The demo portal's front end: account login, "CA 绑定" (readCertificate to
+// show the certificate, then a login over a binding challenge, verified by the
+// server) and "CA 证书登录" (server challenge + login + server-side verify).
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -104,7 +105,11 @@
 
   $('bind').addEventListener('click', async () => {
     try {
-      await api('/api/bind', { certificate: readCert.certificate, creditCode: readCert.identity?.unifiedSocialCreditCode || '' });
+      // The key signs a fresh challenge issued to this account (PIN in the extension's
+      // window): a copy of the certificate is not enough to bind it.
+      const { challengeId, challenge } = await api('/api/bind-challenge', {});
+      const token = await window.cabridge.login({ challenge, vendor: $('bind-vendor').value });
+      await api('/api/bind', { challengeId, token });
       await refresh();
       show('ok', 'CA 证书绑定成功，今后可以使用“CA 证书登录”。', 'BIND_OK');
     } catch (error) { fail(error); }

@@ -8,9 +8,9 @@ const char* const kUsageText =
     "usage: cabridge-verify --token FILE|- --origin ORIGIN\n"
     "                       (--challenge BASE64 | --challenge-file FILE)\n"
     "                       --ca FILE.pem [--ca ...] [--intermediate FILE.pem ...]\n"
-    "                       [--allow-legacy] [--time ISO8601]\n"
+    "                       [--crl FILE ...] [--allow-legacy] [--time ISO8601]\n"
     "Checks a cabridge AuthToken. Exit 0 and identity JSON on stdout when valid;\n"
-    "otherwise {\"valid\":false,\"error\",\"message\"} and exit 10..20 (2 = usage).\n";
+    "otherwise {\"valid\":false,\"error\",\"message\"} and exit 10..21 (2 = usage).\n";
 
 namespace {
 
@@ -36,7 +36,7 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
     }
     const bool takes_value = flag == "--token" || flag == "--origin" || flag == "--challenge" ||
                              flag == "--challenge-file" || flag == "--ca" || flag == "--intermediate" ||
-                             flag == "--time";
+                             flag == "--time" || flag == "--crl";
     if (!takes_value) throw UsageError("unknown argument: " + std::string(flag).substr(0, 64));
     if (i + 1 >= argc) throw UsageError(std::string(flag) + " needs a value");
     std::string value = argv[++i];
@@ -46,6 +46,7 @@ CliOptions parse_cli_options(int argc, const char* const* argv) {
     else if (flag == "--challenge-file") set_once(options.challenge_file, flag, std::move(value));
     else if (flag == "--time") set_once(options.time, flag, std::move(value));
     else if (flag == "--ca") options.ca_files.push_back(std::move(value));
+    else if (flag == "--crl") options.crl_files.push_back(std::move(value));
     else options.intermediate_files.push_back(std::move(value));
   }
   if (!token) throw UsageError("--token is required");

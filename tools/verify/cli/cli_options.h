@@ -15,6 +15,7 @@ struct CliOptions {
   std::optional<std::string> challenge_file;  // exactly one of the two challenge forms
   std::vector<std::string> ca_files;          // at least one
   std::vector<std::string> intermediate_files;
+  std::vector<std::string> crl_files;  // any given: revocation is checked
   bool allow_legacy = false;
   std::optional<std::string> time;  // ISO 8601, checked by the caller
   bool help = false;

@@ -1,4 +1,5 @@
 // cabridge-verify: checks an AuthToken for a portal back end (docs/verifying.md).
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,8 @@ constexpr int kExitInternal = 1;
 constexpr std::size_t kMaxTokenRead = 1024 * 1024 + 1;
 constexpr std::size_t kMaxChallengeRead = 1025;
 constexpr std::size_t kMaxCaFileBytes = std::size_t{16} * 1024 * 1024;
+// A large CA's full CRL runs to megabytes; a larger file is cut here and then fails to parse.
+constexpr std::size_t kMaxCrlFileBytes = std::size_t{64} * 1024 * 1024;
 
 int print_failure(std::string_view code, const std::string& message, int exit_code) {
   const nlohmann::json out = {{"valid", false}, {"error", code}, {"message", message}};
@@ -36,10 +39,17 @@ int usage_error(const std::string& message) {
 }
 
 // Reads at most `limit` bytes; throws cli::UsageError if the file cannot be opened.
+// Grows with the input, so a large limit costs nothing for a small file.
 std::string read_bounded(std::istream& in, std::size_t limit) {
-  std::string data(limit, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(limit));
-  data.resize(static_cast<std::size_t>(in.gcount()));
+  constexpr std::size_t kChunk = std::size_t{64} * 1024;
+  std::string data;
+  while (data.size() < limit && in) {
+    const std::size_t old_size = data.size();
+    const std::size_t want = std::min(kChunk, limit - old_size);
+    data.resize(old_size + want);
+    in.read(data.data() + old_size, static_cast<std::streamsize>(want));
+    data.resize(old_size + static_cast<std::size_t>(in.gcount()));
+  }
   return data;
 }
 
@@ -63,9 +73,24 @@ CertificateSet load_certificates(const std::vector<std::string>& paths) {
   return set;
 }
 
+CrlSet load_crls(const std::vector<std::string>& paths) {
+  CrlSet set;
+  for (const auto& path : paths) {
+    const std::string data = read_file(path, kMaxCrlFileBytes);
+    try {
+      if (data.find("-----BEGIN") != std::string::npos) set.add_pem(data);
+      else set.add_der({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+    } catch (const std::invalid_argument& e) {
+      throw cli::UsageError(path + ": " + e.what());
+    }
+  }
+  return set;
+}
+
 int run(int argc, const char* const* argv) {
   cli::CliOptions options;
   CertificateSet trusted, intermediates;
+  CrlSet crls;
   std::string token_json;
   std::vector<std::uint8_t> challenge;
   VerifyRequest request;
@@ -81,6 +106,7 @@ int run(int argc, const char* const* argv) {
     }
     trusted = load_certificates(options.ca_files);
     intermediates = load_certificates(options.intermediate_files);
+    crls = load_crls(options.crl_files);
     if (options.challenge_file) {
       const std::string raw = read_file(*options.challenge_file, kMaxChallengeRead);
       challenge.assign(raw.begin(), raw.end());
@@ -105,6 +131,7 @@ int run(int argc, const char* const* argv) {
   request.trusted = &trusted;
   request.intermediates = &intermediates;
   request.allow_legacy = options.allow_legacy;
+  if (!options.crl_files.empty()) request.crls = &crls;
   const VerifyResult result = verify_auth_token(request);
   std::cout << result_to_json(result) << '\n';
   return result.valid() ? 0 : error_exit_code(result.failure().code);

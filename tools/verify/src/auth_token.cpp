@@ -57,8 +57,11 @@ AuthToken parse_auth_token(std::string_view json_text) {
     if (!known) fail("token has an unknown field \"" + shown + "\"", "令牌含有未知字段 " + shown);
   }
 
-  if (string_field(token, "format") != kTokenFormat)
-    fail("token format must be \"cabridge-auth:1\"", "令牌格式必须是 cabridge-auth:1");
+  const std::string& format = string_field(token, "format");
+  if (format == kRetiredTokenFormat)
+    fail("token format cabridge-auth:1 is retired; update the cabridge host to get cabridge-auth:2 tokens",
+         "令牌格式 cabridge-auth:1 已停用，请将本机 cabridge 组件更新到最新版本");
+  if (format != kTokenFormat) fail("token format must be \"cabridge-auth:2\"", "令牌格式必须是 cabridge-auth:2");
 
   AuthToken parsed;
   parsed.certificate_der = base64_field(token, "certificate");

@@ -1,4 +1,4 @@
-// What a CertificateSet holds, visible to the library's own files only.
+// What a CertificateSet and a CrlSet hold, visible to the library's own files only.
 #pragma once
 
 #include <vector>
@@ -10,6 +10,10 @@ namespace cabridge::verify {
 
 struct CertificateSet::Impl {
   std::vector<detail::X509Ptr> certificates;
+};
+
+struct CrlSet::Impl {
+  std::vector<detail::X509CrlPtr> crls;
 };
 
 }  // namespace cabridge::verify

@@ -16,6 +16,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::AlgorithmMismatch: return "ALGORITHM_MISMATCH";
     case ErrorCode::UnsupportedAlgorithm: return "UNSUPPORTED_ALGORITHM";
     case ErrorCode::LegacyNotAllowed: return "LEGACY_NOT_ALLOWED";
+    case ErrorCode::CertificateRevoked: return "CERTIFICATE_REVOKED";
   }
   return "UNKNOWN";
 }
@@ -33,6 +34,7 @@ int error_exit_code(ErrorCode code) noexcept {
     case ErrorCode::AlgorithmMismatch: return 18;
     case ErrorCode::UnsupportedAlgorithm: return 19;
     case ErrorCode::LegacyNotAllowed: return 20;
+    case ErrorCode::CertificateRevoked: return 21;
   }
   return 1;
 }

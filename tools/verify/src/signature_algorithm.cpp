@@ -7,6 +7,8 @@
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
+#include <cabridge/common/auth_message.h>
+
 #include "openssl_ptr.h"
 #include "verify_error.h"
 
@@ -29,15 +31,6 @@ std::optional<std::string> ec_group_name(const EVP_PKEY* key) {
   if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name.data(), name.size(), &length) != 1)
     return std::nullopt;
   return std::string(name.data(), length);
-}
-
-std::vector<std::uint8_t> digest(const EVP_MD* md, std::span<const std::uint8_t> data) {
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(EVP_MD_get_size(md)));
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1)
-    throw std::runtime_error("EVP_Digest failed");
-  out.resize(length);
-  return out;
 }
 
 }  // namespace
@@ -91,11 +84,7 @@ SignatureAlgorithm require_algorithm_fits_key(std::string_view token_algorithm, 
 std::vector<std::uint8_t> signed_message(SignatureAlgorithm alg, TokenMode mode, std::string_view origin,
                                          std::span<const std::uint8_t> challenge) {
   if (mode == TokenMode::Legacy) return {challenge.begin(), challenge.end()};
-  const EVP_MD* md = digest_of(alg);
-  auto message = digest(md, {reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size()});
-  const auto challenge_hash = digest(md, challenge);
-  message.insert(message.end(), challenge_hash.begin(), challenge_hash.end());
-  return message;
+  return originBoundMessage(digest_of(alg), origin, challenge);
 }
 
 bool signature_matches(SignatureAlgorithm alg, EVP_PKEY* key, std::span<const std::uint8_t> message,

@@ -28,7 +28,8 @@ std::optional<SignatureAlgorithm> algorithm_for_key(const EVP_PKEY* key);
 // AlgorithmMismatch when both are known but differ.
 SignatureAlgorithm require_algorithm_fits_key(std::string_view token_algorithm, const EVP_PKEY* key);
 
-// Origin-bound: H(origin UTF-8) || H(challenge); legacy: the challenge bytes themselves.
+// Origin-bound: "cabridge-auth:2" NUL H(origin UTF-8) || H(challenge); legacy: the challenge
+// bytes themselves.
 std::vector<std::uint8_t> signed_message(SignatureAlgorithm alg, TokenMode mode, std::string_view origin,
                                          std::span<const std::uint8_t> challenge);
 

@@ -4,6 +4,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <cabridge/common/auth_message.h>
+
 #include "auth_token.h"
 #include "cabridge/verify.h"
 #include "certificate_chain.h"
@@ -21,7 +23,16 @@ using detail::VerifyError;
 constexpr std::size_t kMinChallengeBytes = 32;
 constexpr std::size_t kMaxChallengeBytes = 1024;
 
-void require_valid_challenge(std::span<const std::uint8_t> challenge) {
+void require_valid_challenge(std::span<const std::uint8_t> challenge, TokenMode mode) {
+  if (mode == TokenMode::Legacy) {
+    // The host signs a legacy challenge as it is, so it takes only text (docs/protocol.md); a
+    // legacy token over anything else did not come from a current host.
+    if (!isLegacyChallengeText(challenge))
+      throw VerifyError(ErrorCode::ChallengeInvalid,
+                        "a legacy challenge must be 8 to 256 bytes of UTF-8 text without control characters / "
+                        "旧式挑战值必须是 8 到 256 字节且不含控制字符的 UTF-8 文本");
+    return;
+  }
   if (challenge.size() < kMinChallengeBytes || challenge.size() > kMaxChallengeBytes)
     throw VerifyError(ErrorCode::ChallengeInvalid, "challenge must be 32 to 1024 bytes, got " +
                                                        std::to_string(challenge.size()) +
@@ -71,11 +82,11 @@ void require_key_usage(X509* cert, TokenMode mode) {
 }
 
 VerifiedToken check_all(const VerifyRequest& request) {
-  require_valid_challenge(request.challenge);
   const detail::AuthToken token = detail::parse_auth_token(request.token_json);
   if (token.mode == TokenMode::Legacy && !request.allow_legacy)
     throw VerifyError(ErrorCode::LegacyNotAllowed,
                       "legacy (not origin-bound) tokens are not allowed here / 此处不接受未绑定来源的旧式令牌");
+  require_valid_challenge(request.challenge, token.mode);
   if (token.origin != request.expected_origin)
     throw VerifyError(ErrorCode::OriginMismatch,
                       "token was made for a different origin than this portal's / 令牌来源与本网站不符");
@@ -93,7 +104,7 @@ VerifiedToken check_all(const VerifyRequest& request) {
 
   const std::time_t at = std::chrono::system_clock::to_time_t(request.at.value_or(std::chrono::system_clock::now()));
   require_valid_at(cert.get(), at);
-  detail::require_trusted_chain(cert.get(), request.trusted, request.intermediates, at);
+  detail::require_trusted_chain(cert.get(), request.trusted, request.intermediates, request.crls, at);
   require_key_usage(cert.get(), token.mode);
 
   VerifiedToken verified;

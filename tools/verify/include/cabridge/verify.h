@@ -1,4 +1,4 @@
-// cabridge-verify: the portal-side check of a cabridge AuthToken (format "cabridge-auth:1").
+// cabridge-verify: the portal-side check of a cabridge AuthToken (format "cabridge-auth:2").
 //
 // A portal back end that is written in C++ links the static library `cabridge_verify` and calls
 // verify_auth_token(); every other back end runs the `cabridge-verify` CLI, which is a thin
@@ -21,22 +21,24 @@ namespace cabridge::verify {
 // Why a token was refused. Each value has a stable name (error_code_name) that the CLI prints
 // and a stable process exit code (error_exit_code); both are part of the CLI contract.
 enum class ErrorCode {
-  Format,                  // token JSON/base64/DER malformed, fields missing, extra or mistyped
+  Format,                  // token JSON/base64/DER malformed, fields missing, extra or mistyped, format not
+                           // "cabridge-auth:2" (format 1 is retired)
   OriginMismatch,          // token.origin differs from the origin the portal expected
-  ChallengeInvalid,        // challenge not 32..1024 bytes
-  SignatureInvalid,        // signature does not verify over H(origin) || H(challenge)
-  ChainUntrusted,          // certificate does not chain to a trusted CA
+  ChallengeInvalid,        // origin-bound: not 32..1024 bytes; legacy: not 8..256 bytes of control-free UTF-8
+  SignatureInvalid,        // signature does not verify over "cabridge-auth:2" NUL H(origin) || H(challenge)
+  ChainUntrusted,          // certificate does not chain to a trusted CA (or, with CRLs, none is current for it)
   CertificateExpired,      // verification time after notAfter
   CertificateNotYetValid,  // verification time before notBefore
   KeyUsage,                // keyUsage present but lacks the needed bit
   AlgorithmMismatch,       // token.algorithm does not fit the certificate's key
   UnsupportedAlgorithm,    // unknown algorithm name or key type we do not verify
   LegacyNotAllowed,        // mode "legacy" but the caller did not allow it
+  CertificateRevoked,      // the certificate is on a CRL the caller gave (added after LegacyNotAllowed)
 };
 
 // "FORMAT", "ORIGIN_MISMATCH", ... (the names in docs/verifying.md).
 std::string_view error_code_name(ErrorCode code) noexcept;
-// 10..20 as documented for the CLI (0 = valid, 2 = usage error are not ErrorCodes).
+// 10..21 as documented for the CLI (0 = valid, 2 = usage error are not ErrorCodes).
 int error_exit_code(ErrorCode code) noexcept;
 
 // A set of X.509 certificates (trust anchors or intermediates), parsed once, reusable across
@@ -64,15 +66,44 @@ class CertificateSet {
   std::unique_ptr<Impl> impl_;
 };
 
+// Certificate revocation lists (X.509 CRLs) the caller fetched from its CAs, parsed once and
+// reusable like a CertificateSet.
+class CrlSet {
+ public:
+  CrlSet();
+  ~CrlSet();
+  CrlSet(CrlSet&&) noexcept;
+  CrlSet& operator=(CrlSet&&) noexcept;
+  CrlSet(const CrlSet&) = delete;
+  CrlSet& operator=(const CrlSet&) = delete;
+
+  // Adds every CRL in a PEM text (one or more "BEGIN X509 CRL" blocks).
+  // Throws std::invalid_argument if the text holds no CRL or a block does not parse.
+  void add_pem(std::string_view pem);
+  // Adds one DER CRL. Throws std::invalid_argument if it does not parse completely.
+  void add_der(std::span<const std::uint8_t> der);
+  std::size_t size() const noexcept;
+
+  struct Impl;
+  const Impl& impl() const noexcept { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 enum class TokenMode { OriginBound, Legacy };
 
 struct VerifyRequest {
   std::string_view token_json;                    // the AuthToken as the page sent it
   std::string_view expected_origin;               // the portal's own origin, e.g. "https://si.example.gov.cn"
-  std::span<const std::uint8_t> challenge;        // the bytes the portal issued (32..1024)
+  std::span<const std::uint8_t> challenge;        // the bytes the portal issued (32..1024; legacy: 8..256 of text)
   const CertificateSet* trusted = nullptr;        // trust anchors; required, non-empty
   const CertificateSet* intermediates = nullptr;  // optional untrusted intermediates
-  bool allow_legacy = false;                      // accept mode "legacy" (no origin binding)
+  // When set, the end-entity certificate is checked against these CRLs (OpenSSL's CRL check):
+  // on one -> CertificateRevoked; no current CRL of its issuer here (missing, expired, badly
+  // signed) -> ChainUntrusted. CAs above the issuer are not checked for revocation.
+  const CrlSet* crls = nullptr;
+  bool allow_legacy = false;  // accept mode "legacy" (no origin binding)
   // Verification time; now when empty.
   std::optional<std::chrono::system_clock::time_point> at;
 };
