@@ -51,26 +51,34 @@ void checkPolicy(const cabridge::fuzz::ScratchFile& file)
     const auto load = cabridge::loadAdminPolicy(file.path());
     const auto& policy = load.policy;
     if (load.error) {
-        require(policy.allowOrigins.empty() && policy.denyOrigins.empty() && policy.legacyOrigins.empty(),
+        require(policy.allowOrigins.empty() && policy.denyOrigins.empty() && policy.legacyOrigins.empty() &&
+                    policy.trustedOrigins.empty(),
                 "a refused policy file still yielded entries");
         return;
     }
-    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins}) {
+    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins, &policy.trustedOrigins}) {
         for (const auto& entry : *list) {
             require(cabridge::isValidOriginPattern(entry), "accepted policy holds an invalid origin pattern");
         }
     }
-    const cabridge::OriginPolicy origins({"https://si.example.gov.cn"}, {}, policy);
+    const cabridge::OriginPolicy origins({{"hebca", {"https://si.example.gov.cn"}}}, policy);
     for (const auto& entry : policy.denyOrigins) {
         if (cabridge::parseOrigin(entry)) {
             require(origins.check(entry) != cabridge::OriginPolicy::Verdict::Allowed, "a denied origin is allowed");
-            require(!origins.legacyAllowed(entry), "a denied origin may use legacy mode");
+            require(!origins.legacyAllowed("hebca", entry), "a denied origin may use legacy mode");
+            require(!origins.trusted(entry), "a denied origin is trusted");
         }
     }
     for (const auto& entry : policy.legacyOrigins) {
-        if (origins.legacyAllowed(entry)) {
-            require(origins.check(entry) == cabridge::OriginPolicy::Verdict::Allowed,
+        if (origins.legacyAllowed("hebca", entry)) {
+            require(origins.checkFor("hebca", entry) == cabridge::OriginPolicy::Verdict::Allowed,
                     "legacy mode allowed for an origin that is not allowed");
+        }
+    }
+    for (const auto& entry : policy.trustedOrigins) {
+        if (origins.trusted(entry)) {
+            require(origins.check(entry) == cabridge::OriginPolicy::Verdict::Allowed,
+                    "an origin that is not allowed is trusted");
         }
     }
 }

@@ -12,7 +12,7 @@ PACKAGES=(
   clang clang-tidy clang-format cppcheck libclang-rt-14-dev
   python3
   chromium chromium-driver chromium-l10n fonts-wqy-microhei xvfb
-  sqlite3 dpkg-dev file procps
+  sqlite3 dpkg-dev file procps publicsuffix
 )
 
 missing=()

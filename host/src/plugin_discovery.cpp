@@ -1,6 +1,7 @@
 #include "plugin_discovery.h"
 
 #include "file_text.h"
+#include "file_trust.h"
 #include "logger.h"
 
 #include <dirent.h>
@@ -21,16 +22,23 @@ constexpr std::size_t kMaxDescriptorBytes = std::size_t {64} * 1024;
 constexpr std::string_view kDescriptorSuffix = ".json";
 
 DiscoveredDescriptor readDescriptorFile(const std::filesystem::path& file, std::string id,
-                                        const std::vector<DirIdentity>& dirs)
+                                        const std::vector<DirIdentity>& dirs, FileTrust& trust)
 {
     DiscoveredDescriptor found {std::move(id), std::nullopt, {}};
     try {
+        // A descriptor chooses the code the host runs: trusted like the policy file.
+        if (auto untrusted = trust.check(file)) {
+            throw DescriptorError("descriptor not trusted: " + *untrusted);
+        }
         const auto text = readSmallFile(file, kMaxDescriptorBytes);
         if (!text) {
             throw DescriptorError("descriptor cannot be read or is larger than 64 KiB");
         }
         auto descriptor = parsePluginDescriptor(file, *text);
         descriptor.library = resolvePluginLibrary(file, descriptor.library.string(), dirs);
+        if (auto untrusted = trust.check(descriptor.library)) {
+            throw DescriptorError("plugin library not trusted: " + *untrusted);
+        }
         found.usable = std::move(descriptor);
     } catch (const DescriptorError& e) {
         Logger::error("plugin descriptor " + file.string() + ": " + e.what());
@@ -108,6 +116,7 @@ std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<st
     }
     std::vector<DiscoveredDescriptor> found;
     std::set<std::string> seen;
+    FileTrust trust;
     for (const auto& dir : scanned) {
         for (const auto& name : dir.descriptors) {
             const auto file = dir.path / name;
@@ -116,7 +125,7 @@ std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<st
                 Logger::info("plugin descriptor " + file.string() + " ignored: id \"" + id + "\" already found");
                 continue;
             }
-            found.push_back(readDescriptorFile(file, std::move(id), identities));
+            found.push_back(readDescriptorFile(file, std::move(id), identities, trust));
         }
     }
     return found;

@@ -20,7 +20,9 @@ struct DiscoveredDescriptor {
 
 // Scans `dirs` in order (missing directories are skipped), taking every "*.json" file in name
 // order. The first descriptor with a given id wins; later ones are logged and ignored. Every
-// descriptor that cannot be used is still returned, with its reason (also logged).
+// descriptor that cannot be used is still returned, with its reason (also logged). A descriptor
+// or library that is not trusted (file_trust.h: owned by root or this user, not writable by
+// group or others, nor any directory above it) cannot be used.
 std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<std::filesystem::path>& dirs);
 
 }  // namespace cabridge

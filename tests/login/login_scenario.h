@@ -29,7 +29,8 @@ struct ScenarioOptions {
     bool faultModule = false;  // put libcabridge-faultp11 in front of SoftHSM
     int pinMaxRetries = 3;     // the fault module's retry counter
     std::vector<std::string> pluginOrigins = {kPortalOrigin};
-    std::vector<std::string> legacyOrigins;
+    std::vector<std::string> legacyOrigins;        // the policy file's legacyOrigins
+    std::vector<std::string> pluginLegacyOrigins;  // the plugin's (ignored by the host)
     std::vector<std::string> policyAllowOrigins;
     int enumerateMs = 10000;
     int loginMs = 20000;
@@ -56,6 +57,11 @@ struct ScenarioOptions {
     ScenarioOptions& withLegacyOrigins(std::vector<std::string> origins)
     {
         legacyOrigins = std::move(origins);
+        return *this;
+    }
+    ScenarioOptions& withPluginLegacyOrigins(std::vector<std::string> origins)
+    {
+        pluginLegacyOrigins = std::move(origins);
         return *this;
     }
     ScenarioOptions& withPolicyAllowOrigins(std::vector<std::string> origins)

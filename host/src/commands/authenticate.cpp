@@ -1,7 +1,8 @@
 // `authenticate`: sign an origin-bound login challenge with a certificate's key.
 //
 // Order of checks (each failure stops before the token is touched further):
-// arguments -> origin allowed -> certificate found -> certificate valid now ->
+// arguments -> origin allowed -> certificate found -> origin allowed for its vendor ->
+// certificate valid now ->
 // challenge well-formed -> PIN form -> legacy mode allowed -> login -> sign ->
 // logout (always after a successful login, even when sign fails).
 // "Certificate found" is read live from the token on every request; for a certificate
@@ -140,6 +141,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificate(context, certificateIdArg);
     Plugin& plugin = *entry.plugin;
+    requireOriginAllowedFor(context, plugin.id(), request.origin);
     if (entry.facts.expired) {
         throw HostError(ErrorCode::CertificateExpired, "certificate expired", helpDetails(plugin, "renew"));
     }
@@ -154,7 +156,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     if (!plugin.pinRules().accepts(pin->view())) {
         throw HostError(ErrorCode::PinInvalid, "PIN refused by the vendor's PIN rules (length or characters)");
     }
-    if (mode == "legacy" && !context.policy.legacyAllowed(request.origin)) {
+    if (mode == "legacy" && !context.policy.legacyAllowed(plugin.id(), request.origin)) {
         throw HostError(ErrorCode::OriginNotAllowed, "legacy mode not allowed for " + request.origin,
                         {{"mode", "legacy"}});
     }

@@ -1,15 +1,27 @@
 // `status`: served to every origin so a page can tell "extension present but
-// this site is not allowed" apart from "nothing installed".
+// this site is not allowed" apart from "nothing installed". Only an origin that may use
+// certificates (or the admin tool) learns which vendors' plugins are installed: the list tells a
+// site which CAs a person deals with.
 #include "host_commands.h"
 
 #include <cabridge/version.h>
 
 namespace cabridge {
 
+void runStatusArgumentCheck(const Request& request)
+{
+    requireOnlyKeys(request.arguments, {});
+}
+
+nlohmann::json runStatusWithoutPlugins()
+{
+    return {{"version", kVersion}, {"protocol", kProtocolVersion}, {"originAllowed", false}};
+}
+
 nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const OriginPolicy& policy,
                          const AdminPolicyLoad& adminPolicy, const Request& request)
 {
-    requireOnlyKeys(request.arguments, {});
+    runStatusArgumentCheck(request);
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& plugin : plugins) {
         nlohmann::json entry = {{"id", plugin.id},
@@ -25,11 +37,16 @@ nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const Origin
     if (adminPolicy.error) {
         policyState["error"] = *adminPolicy.error;
     }
-    return {{"version", kVersion},
-            {"protocol", kProtocolVersion},
-            {"originAllowed", policy.check(request.origin) == OriginPolicy::Verdict::Allowed},
-            {"plugins", std::move(entries)},
-            {"policy", std::move(policyState)}};
+    const bool allowed = policy.check(request.origin) == OriginPolicy::Verdict::Allowed;
+    nlohmann::json reply = {{"version", kVersion},
+                            {"protocol", kProtocolVersion},
+                            {"originAllowed", allowed},
+                            {"plugins", std::move(entries)},
+                            {"policy", std::move(policyState)}};
+    if (allowed) {
+        reply["originTrusted"] = policy.trusted(request.origin);
+    }
+    return reply;
 }
 
 }  // namespace cabridge
