@@ -56,7 +56,8 @@ void checkPolicy(const cabridge::fuzz::ScratchFile& file)
                 "a refused policy file still yielded entries");
         return;
     }
-    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins, &policy.trustedOrigins}) {
+    for (const auto* list :
+         {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins, &policy.trustedOrigins}) {
         for (const auto& entry : *list) {
             require(cabridge::isValidOriginPattern(entry), "accepted policy holds an invalid origin pattern");
         }

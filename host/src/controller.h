@@ -48,8 +48,8 @@ public:
 
 private:
     nlohmann::json dispatch(Request& request);
-    void readFiles();       // descriptors and admin policy, once
-    void ensurePlugins();   // and the plugin summaries, once
+    void readFiles();      // descriptors and admin policy, once
+    void ensurePlugins();  // and the plugin summaries, once
     // Whether `status` for `origin` may name the plugins: the origin may use certificates, or
     // the admin tool asks. Loads no plugin when the policy file alone decides.
     bool mayRevealPlugins(const std::string& origin);

@@ -176,8 +176,9 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
 }
 
 OriginPolicy::OriginPolicy(std::vector<VendorOrigins> vendors, const AdminPolicy& admin)
-    : vendors_(std::move(vendors)), allow_(wellFormedOnly(admin.allowOrigins)), deny_(wellFormedOnly(admin.denyOrigins)),
-      legacy_(wellFormedOnly(admin.legacyOrigins)), trusted_(wellFormedOnly(admin.trustedOrigins))
+    : vendors_(std::move(vendors)), allow_(wellFormedOnly(admin.allowOrigins)),
+      deny_(wellFormedOnly(admin.denyOrigins)), legacy_(wellFormedOnly(admin.legacyOrigins)),
+      trusted_(wellFormedOnly(admin.trustedOrigins))
 {
     for (auto& vendor : vendors_) {
         vendor.origins = wellFormedOnly(vendor.origins);
@@ -199,8 +200,8 @@ OriginPolicy::Verdict OriginPolicy::verdict(const std::vector<std::string>* vend
                             (vendorOrigins != nullptr && containsExactly(*vendorOrigins, origin));
         return listed && !denied ? Verdict::Allowed : Verdict::Insecure;
     }
-    const bool listed =
-        matchesAny(allow_, origin, *parsed) || (vendorOrigins != nullptr && matchesAny(*vendorOrigins, origin, *parsed));
+    const bool listed = matchesAny(allow_, origin, *parsed) ||
+                        (vendorOrigins != nullptr && matchesAny(*vendorOrigins, origin, *parsed));
     return listed && !denied ? Verdict::Allowed : Verdict::NotAllowed;
 }
 

@@ -19,7 +19,6 @@ inline constexpr const char* kPublicSuffixListFile = "/usr/share/publicsuffix/pu
 // rules, wildcard ("*.ck") and exception ("!www.ck") rules included, with the list's implicit
 // rule "*" (every top-level label is a public suffix). nullopt when `list` cannot be read:
 // the caller cannot tell, and must refuse whatever needed the answer.
-std::optional<bool> isPublicSuffix(std::string_view domain,
-                                   const std::filesystem::path& list = kPublicSuffixListFile);
+std::optional<bool> isPublicSuffix(std::string_view domain, const std::filesystem::path& list = kPublicSuffixListFile);
 
 }  // namespace cabridge

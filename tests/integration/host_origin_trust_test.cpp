@@ -53,8 +53,9 @@ protected:
     nlohmann::json authenticate(HostProcess& host, const std::string& certificateId, const std::string& origin)
     {
         const std::vector<std::uint8_t> challenge(32, 0x5a);
-        return send(host, "authenticate", origin,
-                    {{"certificateId", certificateId}, {"challenge", cabridge::base64Encode(challenge)}, {"pin", "123456"}});
+        return send(
+            host, "authenticate", origin,
+            {{"certificateId", certificateId}, {"challenge", cabridge::base64Encode(challenge)}, {"pin", "123456"}});
     }
 
     static mode_t modeOf(const std::filesystem::path& path)
@@ -113,8 +114,7 @@ TEST_F(HostOriginTrust, StatusToAnOriginNotAllowedNamesNoPluginAndTheAdminToolGe
         HostProcess host(config_);
         // An origin the policy file denies is decided without any plugin: none is loaded.
         const auto denied = send(host, "status", "https://denied.example.com");
-        EXPECT_EQ(denied["result"],
-                  (nlohmann::json {{"version", "0.1.0"}, {"protocol", 1}, {"originAllowed", false}}))
+        EXPECT_EQ(denied["result"], (nlohmann::json {{"version", "0.1.0"}, {"protocol", 1}, {"originAllowed", false}}))
             << denied.dump();
         const auto mapped = mappedFiles(host);
         EXPECT_EQ(mapped.find("cabridge-host-engine.so"), std::string::npos) << mapped;
@@ -203,8 +203,9 @@ TEST_F(HostOriginTrust, PluginFilesOthersCouldChangeAreRefusedWithTheReason)
     ASSERT_EQ(::chown(descriptor.c_str(), 12345, 12345), 0);
     plugin = pluginState("vendor-a");
     EXPECT_EQ(plugin["state"], "error");
-    EXPECT_NE(plugin.value("error", "").find("descriptor not trusted: " + descriptor.string() + " is owned by uid 12345"),
-              std::string::npos)
+    EXPECT_NE(
+        plugin.value("error", "").find("descriptor not trusted: " + descriptor.string() + " is owned by uid 12345"),
+        std::string::npos)
         << plugin.dump();
     ASSERT_EQ(::chown(descriptor.c_str(), 0, 0), 0);
 
@@ -221,9 +222,9 @@ TEST_F(HostOriginTrust, LogDirectoryIsPrivateAndItsFilesOwnerOnly)
 {
     addPlugin("vendor-a", CABRIDGE_TEST_SOFT_PLUGIN, softConfig(kPortalA));
     const auto state = dir_.path() / "state" / "cabridge";
-    const auto config = dir_.write("private.json", nlohmann::json {{"pluginDirs", {plugins_.string()}},
-                                                                   {"logFile", (state / "host.log").string()}}
-                                                       .dump());
+    const auto config = dir_.write(
+        "private.json",
+        nlohmann::json {{"pluginDirs", {plugins_.string()}}, {"logFile", (state / "host.log").string()}}.dump());
     {
         HostProcess host(config);
         EXPECT_TRUE(send(host, "list-certificates", kPortalA).contains("result"));

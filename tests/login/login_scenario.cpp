@@ -224,9 +224,9 @@ LoginScenario::LoginScenario(ScenarioOptions options)
                   {"deadlines",
                    {{"enumerateMs", options_.enumerateMs}, {"loginMs", options_.loginMs}, {"signMs", options_.signMs}}}}
                   .dump());
-    writeFile(dir_ / "policy.json", nlohmann::json {{"allowOrigins", options_.policyAllowOrigins},
-                                                    {"legacyOrigins", options_.legacyOrigins}}
-                                        .dump());
+    writeFile(dir_ / "policy.json",
+              nlohmann::json {{"allowOrigins", options_.policyAllowOrigins}, {"legacyOrigins", options_.legacyOrigins}}
+                  .dump());
     std::filesystem::permissions(dir_ / "policy.json", std::filesystem::perms(0644));
     writeFile(dir_ / "host.json", nlohmann::json {{"pluginDirs", {(dir_ / "plugins").string(), kBuildPluginDir}},
                                                   {"policyFile", (dir_ / "policy.json").string()},

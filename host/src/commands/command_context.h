@@ -31,8 +31,7 @@ inline void requireAllowedOrigin(const CommandContext& context, const std::strin
 
 // Throws ORIGIN_NOT_ALLOWED unless `origin` may use the certificates of `vendor` (plugin id):
 // a vendor's declared origins unlock that vendor's certificates only (origin_policy.h).
-inline void requireOriginAllowedFor(const CommandContext& context, const std::string& vendor,
-                                    const std::string& origin)
+inline void requireOriginAllowedFor(const CommandContext& context, const std::string& vendor, const std::string& origin)
 {
     if (context.policy.checkFor(vendor, origin) != OriginPolicy::Verdict::Allowed) {
         throw HostError(ErrorCode::OriginNotAllowed, "origin " + origin + " may not use " + vendor + "'s certificates",

@@ -64,7 +64,8 @@ TEST(OriginPolicy, LegacyNeedsThePolicyListAndAllowanceForTheVendor)
     admin.legacyOrigins = {"https://old.gov.cn", "https://denied.gov.cn", "http://222.222.31.183:25688"};
     admin.denyOrigins = {"https://denied.gov.cn"};
     const OriginPolicy policy(
-        {{"hebca", {"http://222.222.31.183:25688", "https://old.gov.cn", "https://new.gov.cn", "https://denied.gov.cn"}},
+        {{"hebca",
+          {"http://222.222.31.183:25688", "https://old.gov.cn", "https://new.gov.cn", "https://denied.gov.cn"}},
          {"other", {"https://other.gov.cn"}}},
         admin);
     EXPECT_TRUE(policy.legacyAllowed("hebca", "http://222.222.31.183:25688"));
@@ -118,11 +119,12 @@ TEST(OriginPolicy, TrustedNeedsTheListAndAllowance)
     admin.trustedOrigins = {"http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.3:8080",
                             "https://*.trusted.gov.cn"};
     admin.denyOrigins = {"http://10.0.0.3:8080"};
-    const OriginPolicy policy({{"hebca", {"http://10.0.0.2:8080", "http://10.0.0.3:8080", "https://a.trusted.gov.cn",
-                                          "http://10.0.0.4:8080"}}},
-                              admin);
+    const OriginPolicy policy(
+        {{"hebca",
+          {"http://10.0.0.2:8080", "http://10.0.0.3:8080", "https://a.trusted.gov.cn", "http://10.0.0.4:8080"}}},
+        admin);
     EXPECT_TRUE(policy.trusted("http://10.0.0.1:8080"));
-    EXPECT_TRUE(policy.trusted("http://10.0.0.2:8080"));  // allowed by the plugin, trusted by the policy
+    EXPECT_TRUE(policy.trusted("http://10.0.0.2:8080"));   // allowed by the plugin, trusted by the policy
     EXPECT_FALSE(policy.trusted("http://10.0.0.3:8080"));  // denied
     EXPECT_FALSE(policy.trusted("http://10.0.0.4:8080"));  // allowed, but not listed as trusted
     EXPECT_FALSE(policy.trusted("http://10.0.0.5:8080"));  // neither

@@ -21,22 +21,23 @@ TEST(PublicSuffix, ChineseGovernmentAndCommercialSuffixesByTheInstalledList)
 TEST(PublicSuffix, WildcardExceptionAndDefaultRules)
 {
     TempDir dir;
-    const auto list = dir.write("list.dat", "// comment line\n"
-                                            "\n"
-                                            "cn\n"
-                                            "gov.cn   trailing text is ignored\n"
-                                            "*.ck\n"
-                                            "!www.ck\n"
-                                            "// ===BEGIN PRIVATE DOMAINS===\r\n"
-                                            "apps.example.org\r\n");
+    const auto list = dir.write("list.dat",
+                                "// comment line\n"
+                                "\n"
+                                "cn\n"
+                                "gov.cn   trailing text is ignored\n"
+                                "*.ck\n"
+                                "!www.ck\n"
+                                "// ===BEGIN PRIVATE DOMAINS===\r\n"
+                                "apps.example.org\r\n");
     EXPECT_EQ(isPublicSuffix("cn", list), true);
     EXPECT_EQ(isPublicSuffix("gov.cn", list), true);
     EXPECT_EQ(isPublicSuffix("hebei.gov.cn", list), false);
     EXPECT_EQ(isPublicSuffix("anything.ck", list), true);  // by "*.ck"
     EXPECT_EQ(isPublicSuffix("www.ck", list), false);      // the exception
     EXPECT_EQ(isPublicSuffix("a.www.ck", list), false);
-    EXPECT_EQ(isPublicSuffix("ck", list), true);           // implicit "*"
-    EXPECT_EQ(isPublicSuffix("unlisted", list), true);     // implicit "*"
+    EXPECT_EQ(isPublicSuffix("ck", list), true);        // implicit "*"
+    EXPECT_EQ(isPublicSuffix("unlisted", list), true);  // implicit "*"
     EXPECT_EQ(isPublicSuffix("example.unlisted", list), false);
     EXPECT_EQ(isPublicSuffix("apps.example.org", list), true);  // CRLF line ends
     EXPECT_EQ(isPublicSuffix("example.org", list), false);
