@@ -102,8 +102,10 @@ void Controller::readFiles()
     if (adminPolicy_) {
         return;
     }
-    descriptors_ = discoverPluginDescriptors(config_.pluginDirs);
-    adminPolicy_ = loadAdminPolicy(config_.policyFile);
+    // One FileTrust: the policy file and the plugin directories usually share their parents.
+    FileTrust trust;
+    descriptors_ = discoverPluginDescriptors(config_.pluginDirs, trust);
+    adminPolicy_ = loadAdminPolicy(config_.policyFile, trust);
     if (adminPolicy_->error) {
         // Fail closed: the refused file may have denied origins the plugins declare, and
         // ignoring it would let those through. No origin may use certificates until it is fixed.

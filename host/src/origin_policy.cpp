@@ -1,7 +1,6 @@
 #include "origin_policy.h"
 
 #include "file_text.h"
-#include "file_trust.h"
 #include "origin.h"
 #include "public_suffix.h"
 
@@ -113,6 +112,12 @@ bool isValidOriginPattern(std::string_view entry)
 
 AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
 {
+    FileTrust trust;
+    return loadAdminPolicy(file, trust);
+}
+
+AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& trust)
+{
     AdminPolicyLoad result;
     // One open: its error says whether there is a policy, fstat the rest.
     const SmallFile read = openSmallFile(file, kMaxPolicyBytes);
@@ -129,7 +134,7 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
         return result;
     }
     // Whoever can change the policy decides which sites use the person's certificates.
-    if (auto untrusted = FileTrust().check(file, st)) {
+    if (auto untrusted = trust.check(file, st)) {
         result.error = "policy file not trusted, ignored: " + *untrusted;
         return result;
     }

@@ -20,6 +20,8 @@
 // (public_suffix.h); checking that reads the public suffix list, so only wildcards pay for it.
 #pragma once
 
+#include "file_trust.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -54,6 +56,8 @@ struct AdminPolicyLoad {
 // whole: the result is an empty policy plus the reason. The host then allows no
 // origin at all (fail closed: the file may have denied origins plugins declare).
 AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file);
+// The same, sharing the directories `trust` has already checked (the plugin directories').
+AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& trust);
 
 // True if `entry` is an origin or a wildcard pattern this policy understands (a wildcard over
 // a public suffix is not; nor any wildcard when the public suffix list cannot be read).

@@ -1,7 +1,6 @@
 #include "plugin_discovery.h"
 
 #include "file_text.h"
-#include "file_trust.h"
 #include "logger.h"
 
 #include <dirent.h>
@@ -106,6 +105,13 @@ std::optional<ScannedDir> scanDirectory(const std::filesystem::path& dir, std::v
 
 std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<std::filesystem::path>& dirs)
 {
+    FileTrust trust;
+    return discoverPluginDescriptors(dirs, trust);
+}
+
+std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<std::filesystem::path>& dirs,
+                                                            FileTrust& trust)
+{
     // Every directory first: a descriptor in one may name a library in another.
     std::vector<DirIdentity> identities;
     std::vector<ScannedDir> scanned;
@@ -116,7 +122,6 @@ std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<st
     }
     std::vector<DiscoveredDescriptor> found;
     std::set<std::string> seen;
-    FileTrust trust;
     for (const auto& dir : scanned) {
         for (const auto& name : dir.descriptors) {
             const auto file = dir.path / name;
