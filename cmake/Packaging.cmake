@@ -20,7 +20,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "utils")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 # Named explicitly because plugins are dlopen()ed (libp11) and would be missed by a
 # dependency scan of the executables alone; shlibdeps adds libc, libstdc++ and the rest.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libssl3, libp11-3")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libssl3, libp11-3, publicsuffix")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${CABRIDGE_DEBIAN_SCRIPTS_DIR}/postinst;${CABRIDGE_DEBIAN_SCRIPTS_DIR}/prerm;${CABRIDGE_DEBIAN_SCRIPTS_DIR}/postrm")

@@ -3,9 +3,9 @@
 // the policy file's text (loadAdminPolicy insists on a path: one private scratch
 // file, written in place per input) and, as is, a candidate origin string.
 // Checks: a refused file yields no entries; every accepted entry is a valid
-// pattern; the OriginPolicy built from it never allows or grants legacy mode to an
-// origin it denies, grants legacy mode only to allowed origins, and never lets a
-// wildcard admit plain http; an accepted origin is at most 255 characters with no
+// pattern; the OriginPolicy built from it never allows, trusts or grants legacy mode
+// to an origin it denies, grants legacy mode only to origins allowed for that vendor,
+// trusts only allowed origins, and never lets a wildcard admit plain http; an accepted origin is at most 255 characters with no
 // userinfo, path, query or fragment.
 #include "fuzz_target.h"
 #include "scratch_file.h"
@@ -23,17 +23,20 @@ namespace {
 using cabridge::fuzz::require;
 using Verdict = cabridge::OriginPolicy::Verdict;
 
-// What the plugins would declare, so the policy's additions and removals meet a base list.
-const std::vector<std::string>& pluginOrigins()
+// What two vendors' plugins would declare, so the policy's additions and removals meet base lists.
+const std::vector<cabridge::VendorOrigins>& vendorOrigins()
 {
-    static const std::vector<std::string> origins = {"https://si.example.gov.cn", "https://www.hebca.com"};
-    return origins;
+    static const std::vector<cabridge::VendorOrigins> vendors = {
+        {"hebca", {"https://si.example.gov.cn", "https://www.hebca.com"}},
+        {"other", {"https://portal.other.example.com"}}};
+    return vendors;
 }
 
-const std::vector<std::string>& pluginLegacyOrigins()
+std::vector<std::string> pluginOrigins()
 {
-    static const std::vector<std::string> origins = {"https://www.hebca.com"};
-    return origins;
+    std::vector<std::string> all;
+    for (const auto& vendor : vendorOrigins()) all.insert(all.end(), vendor.origins.begin(), vendor.origins.end());
+    return all;
 }
 
 bool listed(const std::vector<std::string>& list, std::string_view origin)
@@ -45,19 +48,22 @@ void checkPolicy(const cabridge::AdminPolicyLoad& load)
 {
     const auto& policy = load.policy;
     if (load.error) {
-        require(policy.allowOrigins.empty() && policy.denyOrigins.empty() && policy.legacyOrigins.empty(),
+        require(policy.allowOrigins.empty() && policy.denyOrigins.empty() && policy.legacyOrigins.empty() &&
+                    policy.trustedOrigins.empty(),
                 "a refused policy file still yielded entries");
         return;
     }
-    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins}) {
+    for (const auto* list :
+         {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins, &policy.trustedOrigins}) {
         for (const auto& entry : *list) {
             require(cabridge::isValidOriginPattern(entry), "accepted policy holds an invalid origin pattern");
         }
     }
-    const cabridge::OriginPolicy origins(pluginOrigins(), pluginLegacyOrigins(), policy);
+    const cabridge::OriginPolicy origins(vendorOrigins(), policy);
     // Probe every entry, plus a subdomain for each wildcard, and the plugin origins.
     std::vector<std::string> probes = pluginOrigins();
-    for (const auto* list : {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins}) {
+    for (const auto* list :
+         {&policy.allowOrigins, &policy.denyOrigins, &policy.legacyOrigins, &policy.trustedOrigins}) {
         for (const auto& entry : *list) {
             probes.push_back(entry);
             if (const auto star = entry.find("://*."); star != std::string::npos) {
@@ -71,13 +77,31 @@ void checkPolicy(const cabridge::AdminPolicyLoad& load)
             continue;  // a wildcard pattern itself is not an origin
         }
         const Verdict verdict = origins.check(probe);
-        const bool legacy = origins.legacyAllowed(probe);
+        const bool trusted = origins.trusted(probe);
+        for (const auto& vendor : vendorOrigins()) {
+            const bool legacy = origins.legacyAllowed(vendor.vendor, probe);
+            if (listed(policy.denyOrigins, probe)) {
+                require(origins.checkFor(vendor.vendor, probe) != Verdict::Allowed, "a denied origin is allowed");
+                require(!legacy, "a denied origin may use legacy mode");
+            }
+            if (legacy) {
+                require(origins.checkFor(vendor.vendor, probe) == Verdict::Allowed,
+                        "legacy mode allowed for an origin that is not allowed for that vendor");
+                require(listed(policy.legacyOrigins, probe) || std::any_of(policy.legacyOrigins.begin(),
+                                                                           policy.legacyOrigins.end(),
+                                                                           [](const std::string& entry) {
+                                                                               return entry.find('*') !=
+                                                                                      std::string::npos;
+                                                                           }),
+                        "legacy mode granted by something other than the policy file");
+            }
+        }
         if (listed(policy.denyOrigins, probe)) {
             require(verdict != Verdict::Allowed, "a denied origin is allowed");
-            require(!legacy, "a denied origin may use legacy mode");
+            require(!trusted, "a denied origin is trusted");
         }
-        if (legacy) {
-            require(verdict == Verdict::Allowed, "legacy mode allowed for an origin that is not allowed");
+        if (trusted) {
+            require(verdict == Verdict::Allowed, "an origin that is not allowed is trusted");
         }
         if (origin->scheme == "http" && !cabridge::isLoopbackHost(*origin) && !listed(policy.allowOrigins, probe) &&
             !listed(pluginOrigins(), probe)) {
@@ -99,11 +123,27 @@ void checkOriginText(std::string_view text)
     require(origin->toString() == text, "an accepted origin does not serialize back to itself");
 }
 
+// A policy file the loader must accept through the scratch file, or every input would be refused
+// (the file-trust check) and the fuzzer would never reach the policy logic.
+cabridge::fuzz::ScratchFile& scratchFile()
+{
+    static cabridge::fuzz::ScratchFile file("cabridge-fuzz-policy");
+    static const bool checked = [] {
+        static constexpr std::string_view kGood = R"({"allowOrigins":["https://a.example.gov.cn"]})";
+        file.write(reinterpret_cast<const std::uint8_t*>(kGood.data()), kGood.size());
+        require(!cabridge::loadAdminPolicy(file.path()).error,
+                "a valid policy file is refused through the scratch file");
+        return true;
+    }();
+    (void)checked;
+    return file;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    static cabridge::fuzz::ScratchFile file("cabridge-fuzz-policy");
+    auto& file = scratchFile();
     file.write(data, size);
     checkPolicy(cabridge::loadAdminPolicy(file.path()));
     checkOriginText(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -13,7 +13,7 @@ DEMO_PACKAGES=(
   nlohmann-json3-dev libboost-dev libboost-filesystem-dev
   softhsm2 opensc
   python3
-  chromium chromium-l10n fonts-wqy-microhei fonts-hanazono
+  chromium chromium-l10n fonts-wqy-microhei fonts-hanazono publicsuffix
 )
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev googletest

@@ -97,19 +97,29 @@ Controller::Controller(HostConfig config, bool extensionAllowed, int inFd, int o
 {
 }
 
-void Controller::ensurePlugins()
+void Controller::readFiles()
 {
-    if (policy_) {
+    if (adminPolicy_) {
         return;
     }
-    descriptors_ = discoverPluginDescriptors(config_.pluginDirs);
-    adminPolicy_ = loadAdminPolicy(config_.policyFile);
+    // One FileTrust: the policy file and the plugin directories usually share their parents.
+    FileTrust trust;
+    descriptors_ = discoverPluginDescriptors(config_.pluginDirs, trust);
+    adminPolicy_ = loadAdminPolicy(config_.policyFile, trust);
     if (adminPolicy_->error) {
         // Fail closed: the refused file may have denied origins the plugins declare, and
         // ignoring it would let those through. No origin may use certificates until it is fixed.
         Logger::error("origin policy refused, no origin may use certificates until it is fixed: " +
                       *adminPolicy_->error);
     }
+}
+
+void Controller::ensurePlugins()
+{
+    if (policy_) {
+        return;
+    }
+    readFiles();
     if (auto recorded = recordedPlugins(*descriptors_, config_)) {
         usePlugins(std::move(*recorded));
     } else {
@@ -121,16 +131,37 @@ void Controller::usePlugins(std::vector<PluginSummary> plugins)
 {
     plugins_ = std::move(plugins);
     if (adminPolicy_->error) {
-        policy_.emplace(std::vector<std::string> {}, std::vector<std::string> {}, AdminPolicy {});
+        policy_.emplace(std::vector<VendorOrigins> {}, AdminPolicy {});
         return;
     }
-    std::vector<std::string> origins;
-    std::vector<std::string> legacy;
+    // Each vendor's declared origins stay its own (origin_policy.h). Its legacyOrigins are not
+    // used: only the policy file may allow the legacy mode.
+    std::vector<VendorOrigins> vendors;
     for (const auto& plugin : plugins_) {
-        origins.insert(origins.end(), plugin.origins.begin(), plugin.origins.end());
-        legacy.insert(legacy.end(), plugin.legacyOrigins.begin(), plugin.legacyOrigins.end());
+        if (plugin.ok()) {
+            vendors.push_back({plugin.id, plugin.origins});
+        }
     }
-    policy_.emplace(origins, legacy, adminPolicy_->policy);
+    policy_.emplace(std::move(vendors), adminPolicy_->policy);
+}
+
+bool Controller::mayRevealPlugins(const std::string& origin)
+{
+    if (config_.adminStatus) {
+        return true;  // the admin tool's host (host_config.h): started by the user, not by a page
+    }
+    readFiles();
+    if (adminPolicy_->error) {
+        return false;  // fail closed: nothing is allowed, so no plugin needs to be known
+    }
+    // The administrator's lists decide most origins without any plugin; only an origin they
+    // leave open needs the plugins' declarations (from start records when they cover every
+    // plugin, else by loading them, as before).
+    if (const auto decided = OriginPolicy({}, adminPolicy_->policy).adminVerdict(origin)) {
+        return *decided == OriginPolicy::Verdict::Allowed;
+    }
+    ensurePlugins();
+    return policy_->check(origin) == OriginPolicy::Verdict::Allowed;
 }
 
 TokenEngine& Controller::engine()
@@ -166,6 +197,10 @@ nlohmann::json Controller::dispatch(Request& request)
         return nlohmann::json::object();
     }
     if (served->second == Served::ByHost) {
+        runStatusArgumentCheck(request);
+        if (!mayRevealPlugins(request.origin)) {
+            return runStatusWithoutPlugins();
+        }
         ensurePlugins();
         return runStatus(plugins_, *policy_, *adminPolicy_, request);
     }

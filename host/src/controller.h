@@ -4,7 +4,9 @@
 // The controller is the host front: it answers `status` and `quit` itself and hands
 // `list-certificates` and `authenticate` to the token engine (token_engine.h), created on the
 // first request that needs it. `status` on a fresh host reads the plugins' start records
-// (plugin_start_cache.h) instead of loading them when every plugin has one.
+// (plugin_start_cache.h) instead of loading them when every plugin has one. `status` for an
+// origin that may not use certificates names no plugin, and when the policy file alone
+// refuses the origin, no plugin or record is even looked at.
 #pragma once
 
 #include "framing.h"
@@ -46,7 +48,11 @@ public:
 
 private:
     nlohmann::json dispatch(Request& request);
-    void ensurePlugins();   // descriptors, admin policy and plugin summaries, once
+    void readFiles();      // descriptors and admin policy, once
+    void ensurePlugins();  // and the plugin summaries, once
+    // Whether `status` for `origin` may name the plugins: the origin may use certificates, or
+    // the admin tool asks. Loads no plugin when the policy file alone decides.
+    bool mayRevealPlugins(const std::string& origin);
     TokenEngine& engine();  // created on first use
     void startEngine();
     void usePlugins(std::vector<PluginSummary> plugins);

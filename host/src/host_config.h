@@ -8,6 +8,10 @@
 
 namespace cabridge {
 
+// The argument `cabridge doctor` passes after the extension origin (argv[2]) to get the
+// full `status`. Browsers pass nothing there on Linux (Chrome) or an add-on id (Firefox).
+inline constexpr const char* kAdminStatusFlag = "--admin-status";
+
 struct HostConfig {
     std::vector<std::filesystem::path> pluginDirs;
     std::vector<std::string> allowedExtensions;
@@ -16,6 +20,10 @@ struct HostConfig {
     // Not read from the file: main() sets it to the host executable, which starts new plugin
     // builds in a child first (plugin_probe.h). Empty (tests of the controller): no probing.
     std::filesystem::path pluginProber;
+    // Not read from the file: main() sets it when started by the admin tool
+    // (kAdminStatusFlag after the extension origin). `status` then names the plugins and the
+    // policy state whatever the origin. A page cannot set it: it chooses no argument.
+    bool adminStatus = false;
     std::filesystem::path source;      // the file read, empty when defaults
     std::optional<std::string> error;  // why the file was refused (defaults used instead)
 };

@@ -1,6 +1,7 @@
 #include "logger.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,19 @@ std::string timestamp()
 
 }  // namespace
 
+void createPrivateDirectories(const std::filesystem::path& dir)
+{
+    if (dir.empty() || ::mkdir(dir.c_str(), 0700) == 0 || errno != ENOENT) {
+        return;
+    }
+    const auto parent = dir.parent_path();
+    if (parent == dir) {
+        return;
+    }
+    createPrivateDirectories(parent);
+    ::mkdir(dir.c_str(), 0700);
+}
+
 void Logger::open(const std::filesystem::path& file)
 {
     auto& s = state();
@@ -56,12 +70,11 @@ void Logger::open(const std::filesystem::path& file)
         ::close(s.fd);
     }
     constexpr int kFlags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
-    s.fd = ::open(file.c_str(), kFlags, 0666);
+    s.fd = ::open(file.c_str(), kFlags, 0600);
     if (s.fd < 0 && errno == ENOENT && file.has_parent_path()) {
         // First start for this user: the directory is made then, not checked on every start.
-        std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
-        s.fd = ::open(file.c_str(), kFlags, 0666);
+        createPrivateDirectories(file.parent_path());
+        s.fd = ::open(file.c_str(), kFlags, 0600);
     }
     s.pid = " [" + std::to_string(::getpid()) + "] ";
 }

@@ -74,6 +74,7 @@ int main(int argc, char** argv)
 
     auto config = cabridge::loadHostConfig(exeDir);
     config.pluginProber = exe;
+    config.adminStatus = argc > 2 && std::string_view(argv[2]) == cabridge::kAdminStatusFlag;
     cabridge::Logger::open(config.logFile);
     cabridge::Logger::info(std::string("cabridge-host ") + cabridge::kVersion + " started");
     if (config.error) {

@@ -2,6 +2,7 @@
 
 #include "file_text.h"
 #include "origin.h"
+#include "public_suffix.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,24 @@ std::optional<Origin> parseWildcard(std::string_view entry)
     return probe;
 }
 
+// Why the wildcard `entry` (parsed as `wildcard`) may not be used, or nullopt.
+std::optional<std::string> wildcardError(std::string_view entry, const Origin& wildcard)
+{
+    const auto suffix = std::string_view(wildcard.host).substr(1);  // without the leading "."
+    const auto isSuffix = isPublicSuffix(suffix);
+    if (!isSuffix) {
+        return "wildcard " + std::string(entry) + " cannot be checked: the public suffix list " +
+               kPublicSuffixListFile + " cannot be read (install the publicsuffix package)";
+    }
+    if (*isSuffix) {
+        return "wildcard " + std::string(entry) + " covers the public suffix " + std::string(suffix);
+    }
+    return std::nullopt;
+}
+
+// Whether `entry` covers the origin. Entries were checked for syntax already; a wildcard is
+// checked against the public suffix list only here, when it would match, so a host whose
+// plugins declare wildcards reads the list only when a page under one of them asks.
 bool matches(std::string_view entry, std::string_view origin, const Origin& parsed)
 {
     if (entry == origin) {
@@ -37,7 +56,7 @@ bool matches(std::string_view entry, std::string_view origin, const Origin& pars
     }
     const auto wildcard = parseWildcard(entry);
     return wildcard && wildcard->port == parsed.port && parsed.host.size() > wildcard->host.size() &&
-           parsed.host.ends_with(wildcard->host);
+           parsed.host.ends_with(wildcard->host) && !wildcardError(entry, *wildcard);
 }
 
 bool matchesAny(const std::vector<std::string>& entries, std::string_view origin, const Origin& parsed)
@@ -60,11 +79,13 @@ bool containsExactly(const std::vector<std::string>& entries, std::string_view o
     return false;
 }
 
-std::vector<std::string> validOnly(const std::vector<std::string>& entries)
+// The entries that are origins or wildcards by syntax (the public suffix rule is applied when
+// a wildcard would match: matches()).
+std::vector<std::string> wellFormedOnly(const std::vector<std::string>& entries)
 {
     std::vector<std::string> out;
     for (const auto& entry : entries) {
-        if (isValidOriginPattern(entry)) {
+        if (parseOrigin(entry) || parseWildcard(entry)) {
             out.push_back(entry);
         }
     }
@@ -73,15 +94,30 @@ std::vector<std::string> validOnly(const std::vector<std::string>& entries)
 
 }  // namespace
 
+std::optional<std::string> originPatternError(std::string_view entry)
+{
+    if (parseOrigin(entry)) {
+        return std::nullopt;
+    }
+    if (const auto wildcard = parseWildcard(entry)) {
+        return wildcardError(entry, *wildcard);
+    }
+    return "neither an origin nor a wildcard \"https://*.<domain>[:port]\": " + std::string(entry);
+}
+
 bool isValidOriginPattern(std::string_view entry)
 {
-    return parseOrigin(entry).has_value() || parseWildcard(entry).has_value();
+    return !originPatternError(entry);
 }
 
 std::string originPatternProblem(std::string_view entry)
 {
-    if (isValidOriginPattern(entry)) {
+    const auto error = originPatternError(entry);
+    if (!error) {
         return {};
+    }
+    if (parseWildcard(entry)) {
+        return *error;  // a well-formed wildcard that covers a public suffix
     }
     if (entry.size() > 255) {
         return "an origin has at most 255 characters";
@@ -117,6 +153,12 @@ std::string originPatternProblem(std::string_view entry)
 
 AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
 {
+    FileTrust trust;
+    return loadAdminPolicy(file, trust);
+}
+
+AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& trust)
+{
     AdminPolicyLoad result;
     // One open: its error says whether there is a policy, fstat the rest.
     const SmallFile read = openSmallFile(file, kMaxPolicyBytes);
@@ -132,8 +174,9 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
         result.error = "policy file is not a regular file: " + file.string();
         return result;
     }
-    if ((st.st_mode & S_IWOTH) != 0) {
-        result.error = "policy file is world-writable, ignored: " + file.string();
+    // Whoever can change the policy decides which sites use the person's certificates.
+    if (auto untrusted = trust.check(file, st)) {
+        result.error = "policy file not trusted, ignored: " + *untrusted;
         return result;
     }
     const auto& text = read.text;
@@ -170,7 +213,8 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
             }
             if (!rule.empty()) {
                 if (!result.error) {
-                    result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump();
+                    result.error =
+                        "policy file key \"" + key + "\" has an invalid origin: " + entry.dump() + " (" + rule + ")";
                 }
                 result.entryProblems.push_back(
                     {key, entry.is_string() ? entry.get<std::string>() : entry.dump(), rule});
@@ -186,40 +230,95 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file)
     return result;
 }
 
-OriginPolicy::OriginPolicy(const std::vector<std::string>& pluginOrigins,
-                           const std::vector<std::string>& pluginLegacyOrigins, const AdminPolicy& admin)
-    : allow_(validOnly(pluginOrigins)), deny_(validOnly(admin.denyOrigins)), legacy_(validOnly(pluginLegacyOrigins))
+OriginPolicy::OriginPolicy(std::vector<VendorOrigins> vendors, const AdminPolicy& admin)
+    : vendors_(std::move(vendors)), allow_(wellFormedOnly(admin.allowOrigins)),
+      deny_(wellFormedOnly(admin.denyOrigins)), legacy_(wellFormedOnly(admin.legacyOrigins)),
+      trusted_(wellFormedOnly(admin.trustedOrigins))
 {
-    for (const auto& entry : validOnly(admin.allowOrigins)) allow_.push_back(entry);
-    for (const auto& entry : validOnly(admin.legacyOrigins)) legacy_.push_back(entry);
+    for (auto& vendor : vendors_) {
+        vendor.origins = wellFormedOnly(vendor.origins);
+    }
 }
 
-OriginPolicy::Verdict OriginPolicy::check(std::string_view origin) const
+OriginPolicy::Verdict OriginPolicy::verdict(const std::vector<std::string>* vendorOrigins,
+                                            std::string_view origin) const
 {
     const auto parsed = parseOrigin(origin);
     if (!parsed) {
         return Verdict::NotAllowed;
     }
     const bool followsList = parsed->scheme == "https" || isLoopbackHost(*parsed);
+    const bool denied = matchesAny(deny_, origin, *parsed);
     if (!followsList) {
         // Plain http elsewhere: only an exact, non-denied entry lets it in.
-        return containsExactly(allow_, origin) && !matchesAny(deny_, origin, *parsed) ? Verdict::Allowed
-                                                                                      : Verdict::Insecure;
+        const bool listed = containsExactly(allow_, origin) ||
+                            (vendorOrigins != nullptr && containsExactly(*vendorOrigins, origin));
+        return listed && !denied ? Verdict::Allowed : Verdict::Insecure;
     }
-    return matchesAny(allow_, origin, *parsed) && !matchesAny(deny_, origin, *parsed) ? Verdict::Allowed
-                                                                                      : Verdict::NotAllowed;
+    const bool listed = matchesAny(allow_, origin, *parsed) ||
+                        (vendorOrigins != nullptr && matchesAny(*vendorOrigins, origin, *parsed));
+    return listed && !denied ? Verdict::Allowed : Verdict::NotAllowed;
 }
 
-bool OriginPolicy::legacyAllowed(std::string_view origin) const
+OriginPolicy::Verdict OriginPolicy::check(std::string_view origin) const
+{
+    Verdict result = verdict(nullptr, origin);
+    for (const auto& vendor : vendors_) {
+        if (result == Verdict::Allowed) {
+            break;
+        }
+        result = verdict(&vendor.origins, origin);
+    }
+    return result;
+}
+
+OriginPolicy::Verdict OriginPolicy::checkFor(std::string_view vendor, std::string_view origin) const
+{
+    for (const auto& declared : vendors_) {
+        if (declared.vendor == vendor) {
+            return verdict(&declared.origins, origin);
+        }
+    }
+    return verdict(nullptr, origin);
+}
+
+std::optional<OriginPolicy::Verdict> OriginPolicy::adminVerdict(std::string_view origin) const
 {
     const auto parsed = parseOrigin(origin);
-    if (!parsed || check(origin) != Verdict::Allowed) {
+    if (!parsed) {
+        return Verdict::NotAllowed;
+    }
+    if (matchesAny(deny_, origin, *parsed)) {
+        return Verdict::NotAllowed;  // no declaration can undo a denial
+    }
+    if (verdict(nullptr, origin) == Verdict::Allowed) {
+        return Verdict::Allowed;
+    }
+    return std::nullopt;
+}
+
+bool OriginPolicy::legacyAllowed(std::string_view vendor, std::string_view origin) const
+{
+    const auto parsed = parseOrigin(origin);
+    if (!parsed || checkFor(vendor, origin) != Verdict::Allowed) {
         return false;
     }
     if (parsed->scheme == "http" && !isLoopbackHost(*parsed)) {
         return containsExactly(legacy_, origin);
     }
     return matchesAny(legacy_, origin, *parsed);
+}
+
+bool OriginPolicy::trusted(std::string_view origin) const
+{
+    const auto parsed = parseOrigin(origin);
+    if (!parsed || check(origin) != Verdict::Allowed) {
+        return false;
+    }
+    if (parsed->scheme == "http" && !isLoopbackHost(*parsed)) {
+        return containsExactly(trusted_, origin);
+    }
+    return matchesAny(trusted_, origin, *parsed);
 }
 
 }  // namespace cabridge

@@ -308,6 +308,10 @@ std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
     }
     plugin->origins_ = originList(description, "origins");
     plugin->legacyOrigins_ = originList(description, "legacyOrigins");
+    if (!plugin->legacyOrigins_.empty()) {
+        Logger::warn("plugin " + plugin->id_ +
+                     " declares legacyOrigins; ignored: only the policy file's legacyOrigins allow the legacy mode");
+    }
     plugin->pinRules_ = pinRulesFrom(description);
     if (description.contains("help") && description["help"].is_object()) {
         plugin->help_ = description["help"];

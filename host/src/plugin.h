@@ -66,6 +66,7 @@ public:
     const std::optional<std::string>& error() const noexcept { return error_; }
 
     const std::vector<std::string>& origins() const noexcept { return origins_; }
+    // What `describe` said; grants nothing (origin_policy.h: only the policy file allows legacy).
     const std::vector<std::string>& legacyOrigins() const noexcept { return legacyOrigins_; }
     const PinRules& pinRules() const noexcept { return pinRules_; }
     // The vendor's help object for `kind` ("renew", "unlock", "lost", "reinsert",

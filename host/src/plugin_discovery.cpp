@@ -21,16 +21,23 @@ constexpr std::size_t kMaxDescriptorBytes = std::size_t {64} * 1024;
 constexpr std::string_view kDescriptorSuffix = ".json";
 
 DiscoveredDescriptor readDescriptorFile(const std::filesystem::path& file, std::string id,
-                                        const std::vector<DirIdentity>& dirs)
+                                        const std::vector<DirIdentity>& dirs, FileTrust& trust)
 {
     DiscoveredDescriptor found {std::move(id), std::nullopt, {}};
     try {
+        // A descriptor chooses the code the host runs: trusted like the policy file.
+        if (auto untrusted = trust.check(file)) {
+            throw DescriptorError("descriptor not trusted: " + *untrusted);
+        }
         const auto text = readSmallFile(file, kMaxDescriptorBytes);
         if (!text) {
             throw DescriptorError("descriptor cannot be read or is larger than 64 KiB");
         }
         auto descriptor = parsePluginDescriptor(file, *text);
         descriptor.library = resolvePluginLibrary(file, descriptor.library.string(), dirs);
+        if (auto untrusted = trust.check(descriptor.library)) {
+            throw DescriptorError("plugin library not trusted: " + *untrusted);
+        }
         found.usable = std::move(descriptor);
     } catch (const DescriptorError& e) {
         Logger::error("plugin descriptor " + file.string() + ": " + e.what());
@@ -98,6 +105,13 @@ std::optional<ScannedDir> scanDirectory(const std::filesystem::path& dir, std::v
 
 std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<std::filesystem::path>& dirs)
 {
+    FileTrust trust;
+    return discoverPluginDescriptors(dirs, trust);
+}
+
+std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<std::filesystem::path>& dirs,
+                                                            FileTrust& trust)
+{
     // Every directory first: a descriptor in one may name a library in another.
     std::vector<DirIdentity> identities;
     std::vector<ScannedDir> scanned;
@@ -116,7 +130,7 @@ std::vector<DiscoveredDescriptor> discoverPluginDescriptors(const std::vector<st
                 Logger::info("plugin descriptor " + file.string() + " ignored: id \"" + id + "\" already found");
                 continue;
             }
-            found.push_back(readDescriptorFile(file, std::move(id), identities));
+            found.push_back(readDescriptorFile(file, std::move(id), identities, trust));
         }
     }
     return found;

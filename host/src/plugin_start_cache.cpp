@@ -5,6 +5,7 @@
 
 #include <cabridge/version.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,9 +168,15 @@ void ProbeCache::save() const
         return;
     }
     std::error_code ec;
-    std::filesystem::create_directories(file_.parent_path(), ec);
+    createPrivateDirectories(file_.parent_path());
     // A name of this process's own, so two hosts starting together never write one file.
     const auto temp = file_.parent_path() / (file_.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+    // Created 0600 before the stream opens it (the mode survives the rename): the records name
+    // the plugins and the origins they serve, which is this user's business alone.
+    if (const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600); fd >= 0) {
+        ::fchmod(fd, 0600);  // a stale temp of an earlier process with this pid kept its mode
+        ::close(fd);
+    }
     {
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
         out << used_.dump(1) << '\n';

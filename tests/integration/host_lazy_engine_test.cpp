@@ -97,8 +97,9 @@ TEST_F(HostLazyEngine, AChangedPluginBuildIsLoadedForRealBeforeStatusAnswers)
     // one that fails to start.
     addPlugin("soft", CABRIDGE_TEST_ABI99_PLUGIN, config);
     for (int start = 0; start < 2; ++start) {
-        // A plugin that failed is never recorded: every start loads it and says why, now.
-        HostProcess host(config_);
+        // A plugin that failed is never recorded: every start loads it and says why, now. (To the
+        // admin tool: the failed plugin declares no origin, so the portal is not allowed.)
+        HostProcess host(config_, kTestExtensionOrigin, {}, CABRIDGE_HOST_EXE, {"--admin-status"});
         const auto reply = status(host);
         ASSERT_EQ(reply["result"]["plugins"].size(), 1u) << reply.dump();
         EXPECT_EQ(reply["result"]["plugins"][0]["state"], "error") << reply.dump();

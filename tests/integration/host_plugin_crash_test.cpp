@@ -120,7 +120,8 @@ TEST_F(HostPluginCrash, MalformedVerdictFileIsIgnoredAndRewritten)
     addPlugin("crash-load", CABRIDGE_TEST_CRASHLOAD_PLUGIN, nlohmann::json::object());
     dir_.write("plugin-probes.json", "{\"not\": [\"what the host wrote\"");
     {
-        HostProcess host(config_);
+        // No working plugin declares the portal: only the admin tool's status names the plugins.
+        HostProcess host(config_, kTestExtensionOrigin, {}, CABRIDGE_HOST_EXE, {"--admin-status"});
         expectCrashed(pluginsById(host)["crash-load"]);
     }
     std::ifstream in(dir_.path() / "plugin-probes.json");

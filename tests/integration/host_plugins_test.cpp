@@ -358,7 +358,10 @@ TEST_F(HostPlugins, RefusedPolicyFileAllowsNoOriginNotEvenThePluginsOwn)
         }
         const auto status = host.request({{"id", 1}, {"command", "status"}, {"origin", kHttpsPortal}});
         EXPECT_EQ(status["result"]["originAllowed"], false);
-        EXPECT_EQ(status["result"]["policy"]["state"], "error");
+        EXPECT_FALSE(status["result"].contains("plugins")) << status.dump();
+        HostProcess admin(config_, kTestExtensionOrigin, {}, CABRIDGE_HOST_EXE, {"--admin-status"});
+        const auto full = admin.request({{"id", 1}, {"command", "status"}, {"origin", kHttpsPortal}});
+        EXPECT_EQ(full["result"]["policy"]["state"], "error") << full.dump();
     }
     // Fixed (not world-writable, well-formed): the plugin's own origins are back, minus the denied
     // one (a plain http origin no longer listed is INSECURE_ORIGIN).
@@ -413,6 +416,9 @@ TEST_F(HostPlugins, PluginsWithoutCheckCertificateAuthenticateRepeatedlyOnOneCon
 TEST_F(HostPlugins, AuthenticateLegacyModeOnlyWhereAllowed)
 {
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    // Only the policy file allows legacy mode (the soft plugin's own legacyOrigins grant nothing:
+    // HostPlugins.LegacyOriginsAPluginDeclaresGrantNothing).
+    dir_.write("policy.json", nlohmann::json {{"legacyOrigins", {kPortal}}}.dump());
     HostProcess host(config_);
     const auto cert = certificateNamed(host, "EC 测试");
     // Legacy mode signs only text challenges.
@@ -428,6 +434,17 @@ TEST_F(HostPlugins, AuthenticateLegacyModeOnlyWhereAllowed)
     EXPECT_EQ(refused["error"]["code"], "ORIGIN_NOT_ALLOWED");
     EXPECT_EQ(refused["error"]["details"]["mode"], "legacy");
     EXPECT_EQ(authenticate(host, cert["id"], "123456", {{"mode", "raw"}})["error"]["code"], "INVALID_ARGUMENT");
+}
+
+TEST_F(HostPlugins, LegacyOriginsAPluginDeclaresGrantNothing)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());  // declares kPortal as legacy
+    HostProcess host(config_);
+    const auto cert = certificateNamed(host, "EC 测试");
+    const auto refused = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}});
+    EXPECT_EQ(refused["error"]["code"], "ORIGIN_NOT_ALLOWED") << refused.dump();
+    EXPECT_EQ(refused["error"]["details"]["mode"], "legacy");
+    EXPECT_TRUE(authenticate(host, cert["id"], "123456").contains("result"));  // origin-bound still works
 }
 
 TEST_F(HostPlugins, AuthenticateRefusalsInOrder)

@@ -44,7 +44,8 @@ std::string lengthPrefix(std::uint32_t length)
 }
 
 HostProcess::HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin,
-                         const std::vector<std::string>& extraEnv, const std::filesystem::path& executable)
+                         const std::vector<std::string>& extraEnv, const std::filesystem::path& executable,
+                         const std::vector<std::string>& extraArgs)
 {
     test_support::EnvironmentChanges changes {{"CABRIDGE_CONFIG", configFile.string()},
                                               {"CABRIDGE_PLUGIN_PATH", std::nullopt}};
@@ -52,7 +53,9 @@ HostProcess::HostProcess(const std::filesystem::path& configFile, const std::str
         const auto eq = entry.find('=');
         changes[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
-    child_ = bp::child(executable.string(), callerOrigin, test_support::childEnvironment(changes),
+    std::vector<std::string> args {callerOrigin};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    child_ = bp::child(bp::exe = executable.string(), bp::args = args, test_support::childEnvironment(changes),
                        bp::std_in<in_, bp::std_out> out_, bp::std_err > (scratch_.path() / "host.stderr").string());
     // Boost closed the child's ends in this process; forget them so they are not closed twice.
     in_.assign_source(-1);

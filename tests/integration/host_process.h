@@ -33,9 +33,11 @@ class HostProcess {
 public:
     // `configFile` becomes CABRIDGE_CONFIG; `extraEnv` entries are NAME=value. `executable` is
     // the build's cabridge-host unless a test runs a copy elsewhere.
+    // `extraArgs` follow the caller origin on the command line (the admin tool's --admin-status).
     HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin = kTestExtensionOrigin,
                 const std::vector<std::string>& extraEnv = {},
-                const std::filesystem::path& executable = CABRIDGE_HOST_EXE);
+                const std::filesystem::path& executable = CABRIDGE_HOST_EXE,
+                const std::vector<std::string>& extraArgs = {});
     // Ends the host as the browser does, by closing its input, and waits for it to exit (it is
     // killed only if it has not within 10 s), so a sanitizer build runs the host's exit-time
     // leak check. Fails the test if the host's stderr holds a sanitizer report.

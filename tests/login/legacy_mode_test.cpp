@@ -76,7 +76,7 @@ ScenarioOptions policyLegacyScenario()
         .withFaultModule()
         .withPluginOrigins({kPortalOrigin})
         .withPolicyAllowOrigins({kLegacyOrigin})
-        .withPolicyLegacyOrigins({kLegacyOrigin});
+        .withLegacyOrigins({kLegacyOrigin});
 }
 
 void expectChallengeRefused(const nlohmann::json& reply, const std::string& what)

@@ -208,7 +208,7 @@ LoginScenario::LoginScenario(ScenarioOptions options)
 
     nlohmann::json pluginConfig = {{"modules", {options_.faultModule ? kFaultModule : kSoftHsmModule}},
                                    {"origins", options_.pluginOrigins},
-                                   {"legacyOrigins", options_.legacyOrigins}};
+                                   {"legacyOrigins", options_.pluginLegacyOrigins}};
     if (options_.faultModule) {
         pluginConfig["retryCounter"] = {{"symbol", "cabridge_fault_get_pin_retries"}};
         setFaults("");
@@ -224,9 +224,9 @@ LoginScenario::LoginScenario(ScenarioOptions options)
                   {"deadlines",
                    {{"enumerateMs", options_.enumerateMs}, {"loginMs", options_.loginMs}, {"signMs", options_.signMs}}}}
                   .dump());
-    writeFile(dir_ / "policy.json", nlohmann::json {{"allowOrigins", options_.policyAllowOrigins},
-                                                    {"legacyOrigins", options_.policyLegacyOrigins}}
-                                        .dump());
+    writeFile(dir_ / "policy.json",
+              nlohmann::json {{"allowOrigins", options_.policyAllowOrigins}, {"legacyOrigins", options_.legacyOrigins}}
+                  .dump());
     std::filesystem::permissions(dir_ / "policy.json", std::filesystem::perms(0644));
     writeFile(dir_ / "host.json", nlohmann::json {{"pluginDirs", {(dir_ / "plugins").string(), kBuildPluginDir}},
                                                   {"policyFile", (dir_ / "policy.json").string()},

@@ -29,9 +29,9 @@ struct ScenarioOptions {
     bool faultModule = false;  // put libcabridge-faultp11 in front of SoftHSM
     int pinMaxRetries = 3;     // the fault module's retry counter
     std::vector<std::string> pluginOrigins = {kPortalOrigin};
-    std::vector<std::string> legacyOrigins;
+    std::vector<std::string> legacyOrigins;        // the policy file's legacyOrigins
+    std::vector<std::string> pluginLegacyOrigins;  // the plugin's (ignored by the host)
     std::vector<std::string> policyAllowOrigins;
-    std::vector<std::string> policyLegacyOrigins;  // the policy file's legacyOrigins
     int enumerateMs = 10000;
     int loginMs = 20000;
     int signMs = 20000;
@@ -59,14 +59,14 @@ struct ScenarioOptions {
         legacyOrigins = std::move(origins);
         return *this;
     }
+    ScenarioOptions& withPluginLegacyOrigins(std::vector<std::string> origins)
+    {
+        pluginLegacyOrigins = std::move(origins);
+        return *this;
+    }
     ScenarioOptions& withPolicyAllowOrigins(std::vector<std::string> origins)
     {
         policyAllowOrigins = std::move(origins);
-        return *this;
-    }
-    ScenarioOptions& withPolicyLegacyOrigins(std::vector<std::string> origins)
-    {
-        policyLegacyOrigins = std::move(origins);
         return *this;
     }
     ScenarioOptions& withDeadlines(int loginDeadlineMs, int signDeadlineMs)

@@ -21,7 +21,35 @@ TEST(OriginPolicy, UnlistedHttpsOriginIsNotAllowed)
     const auto status = scenario.request(*host, "status", phishing);
     ASSERT_TRUE(status.contains("result")) << status.dump();
     EXPECT_EQ(status["result"]["originAllowed"], false);
+    EXPECT_FALSE(status["result"].contains("plugins")) << status.dump();  // no vendor named to it
     EXPECT_EQ(scenario.hostStderr().find("C_Login"), std::string::npos) << "the token was logged in to";
+}
+
+// Only the administrator's policy file may allow the legacy mode: the plugin declaring a legacy
+// origin grants nothing, and the token is not logged in to.
+TEST(OriginPolicy, LegacyOriginsAPluginDeclaresAreIgnored)
+{
+    const std::string pluginLegacy = "https://plugin-legacy.hebei.example.gov.cn";
+    const std::string policyLegacy = "https://policy-legacy.hebei.example.gov.cn";
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"})
+                               .withFaultModule()
+                               .withPluginOrigins({kPortalOrigin, pluginLegacy, policyLegacy})
+                               .withPluginLegacyOrigins({pluginLegacy})
+                               .withLegacyOrigins({policyLegacy}));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    // Printable text: what a legacy back end's challenge is (and all a legacy challenge may be).
+    const std::string text = "legacy-challenge-0123456789-abcdefghij";
+    const std::vector<std::uint8_t> challenge(text.begin(), text.end());
+    const auto refused = scenario.authenticate(*host, id, challenge, kTokenPin, pluginLegacy, "legacy");
+    EXPECT_EQ(errorCodeOf(refused), "ORIGIN_NOT_ALLOWED") << refused.dump();
+    EXPECT_EQ(refused["error"]["details"]["mode"], "legacy") << refused.dump();
+    EXPECT_EQ(scenario.hostStderr().find("C_Login"), std::string::npos) << "the token was logged in to";
+
+    const auto allowed = scenario.authenticate(*host, id, challenge, kTokenPin, policyLegacy, "legacy");
+    ASSERT_TRUE(allowed.contains("result")) << allowed.dump();
+    EXPECT_EQ(allowed["result"]["token"]["mode"], "legacy");
+    EXPECT_TRUE(opensslVerifies(allowed["result"]["token"], policyLegacy, challenge, /*legacy=*/true));
 }
 
 TEST(OriginPolicy, UnlistedPlainHttpOriginIsInsecure)

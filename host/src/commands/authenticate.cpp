@@ -2,9 +2,10 @@
 // cabridge-auth:2, docs/protocol.md).
 //
 // Order of checks (each failure stops before the token is touched further):
-// arguments -> origin allowed -> certificate found -> certificate valid now ->
-// challenge well-formed (legacy: text, isLegacyChallengeText) -> PIN form -> legacy mode
-// allowed -> login -> sign -> logout (always after a successful login, even when sign fails).
+// arguments -> origin allowed -> certificate found -> origin allowed for its vendor ->
+// certificate valid now -> challenge well-formed (legacy: text, isLegacyChallengeText) -> PIN
+// form -> legacy mode allowed -> login -> sign -> logout (always after a successful login, even
+// when sign fails).
 // "Certificate found" is read live from the token on every request; for a certificate
 // already seen on this connection through the plugin's check_certificate where it has
 // one (certificate_finder.h), still before any of the later checks and before C_Login.
@@ -113,6 +114,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificate(context, certificateIdArg);
     Plugin& plugin = *entry.plugin;
+    requireOriginAllowedFor(context, plugin.id(), request.origin);
     if (entry.facts.expired) {
         throw HostError(ErrorCode::CertificateExpired, "certificate expired", helpDetails(plugin, "renew"));
     }
@@ -134,7 +136,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     if (!plugin.pinRules().accepts(pin->view())) {
         throw HostError(ErrorCode::PinInvalid, "PIN refused by the vendor's PIN rules (length or characters)");
     }
-    if (mode == "legacy" && !context.policy.legacyAllowed(request.origin)) {
+    if (mode == "legacy" && !context.policy.legacyAllowed(plugin.id(), request.origin)) {
         throw HostError(ErrorCode::OriginNotAllowed, "legacy mode not allowed for " + request.origin,
                         {{"mode", "legacy"}});
     }

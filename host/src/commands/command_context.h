@@ -3,6 +3,7 @@
 #pragma once
 
 #include "certificate_finder.h"
+#include "error.h"
 #include "origin_check.h"
 #include "origin_policy.h"
 #include "plugin_registry.h"
@@ -26,6 +27,16 @@ struct CommandContext {
 inline void requireAllowedOrigin(const CommandContext& context, const std::string& origin)
 {
     requireAllowedOrigin(context.policy, context.adminPolicy, origin);
+}
+
+// Throws ORIGIN_NOT_ALLOWED unless `origin` may use the certificates of `vendor` (plugin id):
+// a vendor's declared origins unlock that vendor's certificates only (origin_policy.h).
+inline void requireOriginAllowedFor(const CommandContext& context, const std::string& vendor, const std::string& origin)
+{
+    if (context.policy.checkFor(vendor, origin) != OriginPolicy::Verdict::Allowed) {
+        throw HostError(ErrorCode::OriginNotAllowed, "origin " + origin + " may not use " + vendor + "'s certificates",
+                        {{"vendor", vendor}});
+    }
 }
 
 // Each returns the "result" object or throws HostError. `request` is mutable so

@@ -11,9 +11,17 @@
 
 namespace cabridge {
 
-// `status`: version, protocol, whether the request's origin may use certificates, the plugins.
+// `status`: version, protocol, whether the request's origin may use certificates (and, when it
+// may, whether the policy trusts it), the plugins and the policy file's state.
 nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const OriginPolicy& policy,
                          const AdminPolicyLoad& adminPolicy, const Request& request);
+
+// `status` for an origin that may not use certificates: version, protocol and
+// originAllowed false, nothing about plugins or policy.
+nlohmann::json runStatusWithoutPlugins();
+
+// Refuses `status` arguments (it takes none) before anything is read.
+void runStatusArgumentCheck(const Request& request);
 
 // `quit`: checks the (empty) arguments; the controller replies {} and ends the loop.
 void runQuit(const Request& request);

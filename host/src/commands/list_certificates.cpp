@@ -116,6 +116,13 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
         if (only != nullptr && plugin.get() != only) {
             continue;
         }
+        // Another vendor's portal origin does not unlock this vendor's tokens: not read at all.
+        if (context.policy.checkFor(plugin->id(), request.origin) != OriginPolicy::Verdict::Allowed) {
+            if (only != nullptr) {
+                requireOriginAllowedFor(context, plugin->id(), request.origin);
+            }
+            continue;
+        }
         if (!plugin->ok()) {
             if (only != nullptr) {
                 throw HostError(ErrorCode::PluginError, plugin->id() + " is not loaded: " + *plugin->error());

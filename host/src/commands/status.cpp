@@ -1,17 +1,27 @@
 // `status`: served to every origin so a page can tell "extension present but
-// this site is not allowed" apart from "nothing installed".
+// this site is not allowed" apart from "nothing installed". Only an origin that may use
+// certificates (or the admin tool) learns which vendors' plugins are installed: the list tells a
+// site which CAs a person deals with.
 #include "host_commands.h"
 
 #include <cabridge/version.h>
 
-#include <algorithm>
-
 namespace cabridge {
+
+void runStatusArgumentCheck(const Request& request)
+{
+    requireOnlyKeys(request.arguments, {});
+}
+
+nlohmann::json runStatusWithoutPlugins()
+{
+    return {{"version", kVersion}, {"protocol", kProtocolVersion}, {"originAllowed", false}};
+}
 
 nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const OriginPolicy& policy,
                          const AdminPolicyLoad& adminPolicy, const Request& request)
 {
-    requireOnlyKeys(request.arguments, {});
+    runStatusArgumentCheck(request);
     nlohmann::json entries = nlohmann::json::array();
     for (const auto& plugin : plugins) {
         nlohmann::json entry = {{"id", plugin.id},
@@ -34,9 +44,8 @@ nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const Origin
                             {"plugins", std::move(entries)},
                             {"policy", std::move(policyState)}};
     if (allowed) {
-        // Lets the extension remember a plain-http site's consent (docs/protocol.md).
-        const auto& trusted = adminPolicy.policy.trustedOrigins;
-        reply["originTrusted"] = std::find(trusted.begin(), trusted.end(), request.origin) != trusted.end();
+        // Lets the extension remember a plain-http site's consent (docs/protocol.md section 7).
+        reply["originTrusted"] = policy.trusted(request.origin);
     }
     return reply;
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace cabridge;
 using Verdict = OriginPolicy::Verdict;
@@ -17,7 +18,8 @@ TEST(OriginPolicy, PluginOriginsPlusAllowMinusDeny)
     AdminPolicy admin;
     admin.allowOrigins = {"https://extra.gov.cn", "http://10.0.0.5:8080"};
     admin.denyOrigins = {"https://bad.gov.cn"};
-    const OriginPolicy policy({"http://222.222.31.183:25688", "https://bad.gov.cn", "https://si.gov.cn"}, {}, admin);
+    const OriginPolicy policy({{"hebca", {"http://222.222.31.183:25688", "https://bad.gov.cn", "https://si.gov.cn"}}},
+                              admin);
     EXPECT_EQ(policy.check("http://222.222.31.183:25688"), Verdict::Allowed);
     EXPECT_EQ(policy.check("https://si.gov.cn"), Verdict::Allowed);
     EXPECT_EQ(policy.check("https://extra.gov.cn"), Verdict::Allowed);
@@ -32,7 +34,7 @@ TEST(OriginPolicy, PluginOriginsPlusAllowMinusDeny)
 
 TEST(OriginPolicy, LoopbackHttpFollowsTheListLikeHttps)
 {
-    const OriginPolicy policy({"http://localhost:8080", "https://*.localhost"}, {}, {});
+    const OriginPolicy policy({{"hebca", {"http://localhost:8080", "https://*.localhost"}}}, {});
     EXPECT_EQ(policy.check("http://localhost:8080"), Verdict::Allowed);
     EXPECT_EQ(policy.check("http://localhost:9090"), Verdict::NotAllowed);
     EXPECT_EQ(policy.check("http://127.0.0.1:8080"), Verdict::NotAllowed);
@@ -43,7 +45,7 @@ TEST(OriginPolicy, WildcardCoversSubdomainsOfHttpsOnly)
     AdminPolicy admin;
     admin.allowOrigins = {"https://*.example.gov.cn", "http://*.plain.cn"};
     admin.denyOrigins = {"https://evil.example.gov.cn"};
-    const OriginPolicy policy({}, {}, admin);
+    const OriginPolicy policy({}, admin);
     EXPECT_EQ(policy.check("https://a.example.gov.cn"), Verdict::Allowed);
     EXPECT_EQ(policy.check("https://a.b.example.gov.cn"), Verdict::Allowed);
     EXPECT_EQ(policy.check("https://example.gov.cn"), Verdict::NotAllowed);
@@ -56,17 +58,97 @@ TEST(OriginPolicy, WildcardCoversSubdomainsOfHttpsOnly)
     EXPECT_TRUE(isValidOriginPattern("https://*.a.cn:8443"));
 }
 
-TEST(OriginPolicy, LegacyNeedsBothListingAndAllowance)
+TEST(OriginPolicy, LegacyNeedsThePolicyListAndAllowanceForTheVendor)
 {
     AdminPolicy admin;
-    admin.legacyOrigins = {"https://old.gov.cn", "https://denied.gov.cn"};
+    admin.legacyOrigins = {"https://old.gov.cn", "https://denied.gov.cn", "http://222.222.31.183:25688"};
     admin.denyOrigins = {"https://denied.gov.cn"};
-    const OriginPolicy policy({"http://222.222.31.183:25688", "https://old.gov.cn", "https://new.gov.cn"},
-                              {"http://222.222.31.183:25688"}, admin);
-    EXPECT_TRUE(policy.legacyAllowed("http://222.222.31.183:25688"));
-    EXPECT_TRUE(policy.legacyAllowed("https://old.gov.cn"));
-    EXPECT_FALSE(policy.legacyAllowed("https://new.gov.cn"));
-    EXPECT_FALSE(policy.legacyAllowed("https://denied.gov.cn"));
+    const OriginPolicy policy(
+        {{"hebca",
+          {"http://222.222.31.183:25688", "https://old.gov.cn", "https://new.gov.cn", "https://denied.gov.cn"}},
+         {"other", {"https://other.gov.cn"}}},
+        admin);
+    EXPECT_TRUE(policy.legacyAllowed("hebca", "http://222.222.31.183:25688"));
+    EXPECT_TRUE(policy.legacyAllowed("hebca", "https://old.gov.cn"));
+    EXPECT_FALSE(policy.legacyAllowed("hebca", "https://new.gov.cn"));     // not in the policy's list
+    EXPECT_FALSE(policy.legacyAllowed("hebca", "https://denied.gov.cn"));  // listed, but denied
+    // Listed as legacy, but only hebca declares the origin: another vendor's keys stay out.
+    EXPECT_FALSE(policy.legacyAllowed("other", "https://old.gov.cn"));
+}
+
+TEST(OriginPolicy, AVendorsOriginsUnlockOnlyThatVendor)
+{
+    AdminPolicy admin;
+    admin.allowOrigins = {"https://shared.gov.cn"};
+    admin.denyOrigins = {"https://a-denied.gov.cn"};
+    const OriginPolicy policy({{"vendor-a", {"https://a.gov.cn", "http://10.0.0.1:8080", "https://a-denied.gov.cn"}},
+                               {"vendor-b", {"https://b.gov.cn"}}},
+                              admin);
+    EXPECT_EQ(policy.check("https://a.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.check("https://b.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.checkFor("vendor-a", "https://a.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.checkFor("vendor-b", "https://a.gov.cn"), Verdict::NotAllowed);
+    EXPECT_EQ(policy.checkFor("vendor-a", "https://b.gov.cn"), Verdict::NotAllowed);
+    EXPECT_EQ(policy.checkFor("vendor-a", "http://10.0.0.1:8080"), Verdict::Allowed);
+    EXPECT_EQ(policy.checkFor("vendor-b", "http://10.0.0.1:8080"), Verdict::Insecure);
+    // The administrator's list serves every vendor, a vendor without declarations included.
+    EXPECT_EQ(policy.checkFor("vendor-a", "https://shared.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.checkFor("vendor-b", "https://shared.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.checkFor("unknown", "https://shared.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.checkFor("unknown", "https://a.gov.cn"), Verdict::NotAllowed);
+    EXPECT_EQ(policy.check("https://a-denied.gov.cn"), Verdict::NotAllowed);
+}
+
+TEST(OriginPolicy, AdminVerdictDecidesWithoutPluginsOnlyWhenItCan)
+{
+    AdminPolicy admin;
+    admin.allowOrigins = {"https://shared.gov.cn"};
+    admin.denyOrigins = {"https://*.bad.gov.cn"};
+    const OriginPolicy policy({}, admin);
+    EXPECT_EQ(policy.adminVerdict("https://shared.gov.cn"), Verdict::Allowed);
+    EXPECT_EQ(policy.adminVerdict("https://x.bad.gov.cn"), Verdict::NotAllowed);
+    EXPECT_EQ(policy.adminVerdict("not an origin"), Verdict::NotAllowed);
+    EXPECT_EQ(policy.adminVerdict("https://a.gov.cn"), std::nullopt);  // a plugin may declare it
+    EXPECT_EQ(policy.adminVerdict("http://10.0.0.1:8080"), std::nullopt);
+}
+
+TEST(OriginPolicy, TrustedNeedsTheListAndAllowance)
+{
+    AdminPolicy admin;
+    admin.allowOrigins = {"http://10.0.0.1:8080"};
+    admin.trustedOrigins = {"http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.3:8080",
+                            "https://*.trusted.gov.cn"};
+    admin.denyOrigins = {"http://10.0.0.3:8080"};
+    const OriginPolicy policy(
+        {{"hebca",
+          {"http://10.0.0.2:8080", "http://10.0.0.3:8080", "https://a.trusted.gov.cn", "http://10.0.0.4:8080"}}},
+        admin);
+    EXPECT_TRUE(policy.trusted("http://10.0.0.1:8080"));
+    EXPECT_TRUE(policy.trusted("http://10.0.0.2:8080"));   // allowed by the plugin, trusted by the policy
+    EXPECT_FALSE(policy.trusted("http://10.0.0.3:8080"));  // denied
+    EXPECT_FALSE(policy.trusted("http://10.0.0.4:8080"));  // allowed, but not listed as trusted
+    EXPECT_FALSE(policy.trusted("http://10.0.0.5:8080"));  // neither
+    EXPECT_TRUE(policy.trusted("https://a.trusted.gov.cn"));
+    EXPECT_FALSE(policy.trusted("https://b.trusted.gov.cn"));  // trusted by pattern, not allowed
+}
+
+TEST(OriginPolicy, NoWildcardOverAPublicSuffix)
+{
+    for (const char* entry : {"https://*.cn", "https://*.gov.cn", "https://*.com.cn", "https://*.com",
+                              "https://*.github.io", "https://*.gov.cn:8443"}) {
+        EXPECT_FALSE(isValidOriginPattern(entry)) << entry;
+        const auto why = originPatternError(entry);
+        ASSERT_TRUE(why) << entry;
+        EXPECT_NE(why->find("public suffix"), std::string::npos) << *why;
+    }
+    for (const char* entry : {"https://*.hebca.com", "https://*.hebei.gov.cn", "https://*.si.hebei.gov.cn:8443"}) {
+        EXPECT_TRUE(isValidOriginPattern(entry)) << entry << ": " << originPatternError(entry).value_or("");
+    }
+    // A plugin's wildcard over a public suffix is ignored (the plugin's entries are checked when
+    // they would match); its well-formed sibling still works.
+    const OriginPolicy policy({{"hebca", {"https://*.gov.cn", "https://*.hebca.com"}}}, {});
+    EXPECT_EQ(policy.check("https://rhs.gov.cn"), Verdict::NotAllowed);
+    EXPECT_EQ(policy.check("https://www.hebca.com"), Verdict::Allowed);
 }
 
 TEST(AdminPolicyFile, MissingFileIsAnEmptyPolicy)
@@ -76,16 +158,58 @@ TEST(AdminPolicyFile, MissingFileIsAnEmptyPolicy)
     EXPECT_TRUE(load.policy.allowOrigins.empty());
 }
 
-TEST(AdminPolicyFile, ReadsAllThreeLists)
+TEST(AdminPolicyFile, ReadsAllFourLists)
 {
     TempDir dir;
     const auto file = dir.write("policy.json", R"({"allowOrigins":["https://a.cn"],"denyOrigins":["https://b.cn"],
-        "legacyOrigins":["https://*.c.cn"]})");
+        "legacyOrigins":["https://*.c.cn"],"trustedOrigins":["http://10.0.0.1:8080"]})");
     const auto load = loadAdminPolicy(file);
     ASSERT_FALSE(load.error) << *load.error;
     EXPECT_EQ(load.policy.allowOrigins, std::vector<std::string> {"https://a.cn"});
     EXPECT_EQ(load.policy.denyOrigins, std::vector<std::string> {"https://b.cn"});
     EXPECT_EQ(load.policy.legacyOrigins, std::vector<std::string> {"https://*.c.cn"});
+    EXPECT_EQ(load.policy.trustedOrigins, std::vector<std::string> {"http://10.0.0.1:8080"});
+}
+
+TEST(AdminPolicyFile, RefusesAWildcardOverAPublicSuffix)
+{
+    TempDir dir;
+    for (const char* key : {"allowOrigins", "trustedOrigins", "legacyOrigins"}) {
+        const auto load = loadAdminPolicy(
+            dir.write(std::string(key) + ".json", std::string(R"({")") + key + R"(":["https://*.com.cn"]})"));
+        ASSERT_TRUE(load.error) << key;
+        EXPECT_NE(load.error->find("public suffix com.cn"), std::string::npos) << *load.error;
+    }
+}
+
+// The policy file is trusted like the host's own files (file_trust.h).
+TEST(AdminPolicyFile, RefusesAFileOrDirectoryOthersCanChange)
+{
+    TempDir dir;
+    const std::string text = R"({"allowOrigins":["https://a.cn"]})";
+    const auto groupWritable = dir.write("gw.json", text, 0664);
+    auto load = loadAdminPolicy(groupWritable);
+    ASSERT_TRUE(load.error);
+    EXPECT_NE(load.error->find("group- or world-writable"), std::string::npos) << *load.error;
+
+    const auto foreign = dir.write("foreign.json", text);
+    ASSERT_EQ(::chown(foreign.c_str(), 12345, 12345), 0);
+    load = loadAdminPolicy(foreign);
+    ASSERT_TRUE(load.error);
+    EXPECT_NE(load.error->find("owned by uid 12345"), std::string::npos) << *load.error;
+
+    std::filesystem::create_directory(dir.path() / "open");
+    ASSERT_EQ(::chmod((dir.path() / "open").c_str(), 0777), 0);
+    const auto inOpenDir = dir.path() / "open" / "policy.json";
+    std::ofstream(inOpenDir) << text;
+    ASSERT_EQ(::chmod(inOpenDir.c_str(), 0644), 0);
+    load = loadAdminPolicy(inOpenDir);
+    ASSERT_TRUE(load.error);
+    EXPECT_NE(load.error->find("directory " + (dir.path() / "open").string()), std::string::npos) << *load.error;
+
+    const auto good = dir.write("good.json", text);
+    load = loadAdminPolicy(good);
+    EXPECT_FALSE(load.error) << *load.error;
 }
 
 TEST(AdminPolicyFile, TrustedOriginsAreExactOriginsOnly)

@@ -178,7 +178,9 @@ void report_tokens(const DoctorOptions& options, const nlohmann::json& reply, st
 void check_host_answer(const DoctorOptions& options, std::vector<Finding>& out) {
   const std::string host = options.host.string();
   try {
-    HostSession session(options.host, options.extension_ids.front());
+    // --admin-status: the host names its plugins and the policy state whatever the origin; to a
+    // page's origin that may not use certificates it names none.
+    HostSession session(options.host, options.extension_ids.front(), {"--admin-status"});
     const auto status = session.exchange(
         {{"id", 1}, {"command", "status"}, {"origin", "https://localhost"}, {"arguments", nlohmann::json::object()}},
         options.status_timeout);

@@ -34,7 +34,9 @@ struct HostSession::Process {
   bp::child child;
 };
 
-HostSession::HostSession(const fs::path& host, std::string_view extension_id) : process_(std::make_unique<Process>()) {
+HostSession::HostSession(const fs::path& host, std::string_view extension_id,
+                         const std::vector<std::string>& extra_args)
+    : process_(std::make_unique<Process>()) {
   // A host that exits early must surface as a failed write, not kill us with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   for (int fd : {process_->to_host.native_source(), process_->to_host.native_sink(),
@@ -42,9 +44,11 @@ HostSession::HostSession(const fs::path& host, std::string_view extension_id) : 
     set_close_on_exec(fd);
   }
   std::error_code ec;
-  process_->child = bp::child(
-      bp::exe = host.string(), bp::args = {extension_origin(extension_id)}, bp::start_dir = host.parent_path().string(),
-      bp::std_in<process_->to_host, bp::std_out> process_->from_host, bp::std_err > bp::null, ec);
+  std::vector<std::string> args{extension_origin(extension_id)};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  process_->child = bp::child(bp::exe = host.string(), bp::args = args, bp::start_dir = host.parent_path().string(),
+                              bp::std_in<process_->to_host, bp::std_out> process_->from_host, bp::std_err > bp::null,
+                              ec);
   // The host's ends now live in the child; ours would hold the pipes open.
   close_end(process_->to_host.native_source());
   process_->to_host.assign_source(-1);

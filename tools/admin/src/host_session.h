@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,10 +18,11 @@ namespace cabridge::admin {
 
 class HostSession {
  public:
-  // Starts `host` with argv[1] = "chrome-extension://<extension_id>/", in the host's own
-  // directory, with this process's environment and stderr discarded (as Chrome would).
-  // Throws AdminError when the process cannot be started.
-  HostSession(const std::filesystem::path& host, std::string_view extension_id);
+  // Starts `host` with argv[1] = "chrome-extension://<extension_id>/" (then `extra_args`), in
+  // the host's own directory, with this process's environment and stderr discarded (as Chrome
+  // would). Throws AdminError when the process cannot be started.
+  HostSession(const std::filesystem::path& host, std::string_view extension_id,
+              const std::vector<std::string>& extra_args = {});
   ~HostSession();  // kills the host if it is still running
   HostSession(const HostSession&) = delete;
   HostSession& operator=(const HostSession&) = delete;

@@ -17,7 +17,7 @@ deb=${debs[0]}
 # Metadata.
 [ "$(dpkg-deb -f "$deb" Package)" = cabridge ] || fail "package name"
 depends=$(dpkg-deb -f "$deb" Depends)
-for dep in libssl3 libp11-3; do
+for dep in libssl3 libp11-3 publicsuffix; do
   grep -Eq "(^|, )$dep( |,|$)" <<<"$depends" || fail "Depends lacks $dep: $depends"
 done
 ! grep -q softhsm <<<"$depends" || fail "Depends must not pull softhsm2: $depends"

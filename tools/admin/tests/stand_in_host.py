@@ -5,6 +5,9 @@ Speaks the host's framing (docs/protocol.md section 1). Behaviour from $CABRIDGE
   answer  (default) status: one working plugin and one broken one; list-certificates: [].
   silent  reads requests and never answers (a hung host).
   crash   exits with status 5 before reading anything.
+Like the real host, status names the plugins only when started with --admin-status after the
+extension origin (what `cabridge doctor` passes); otherwise the origin is not allowed and the
+reply says no more than version, protocol and originAllowed.
 """
 import json
 import os
@@ -35,7 +38,9 @@ def reply(message):
 while (request := read_message()) is not None:
     if mode == "silent":
         continue
-    if request["command"] == "status":
+    if request["command"] == "status" and "--admin-status" not in sys.argv[2:]:
+        reply({"id": request["id"], "result": {"version": "0.0.0-stand-in", "protocol": 1, "originAllowed": False}})
+    elif request["command"] == "status":
         reply({"id": request["id"], "result": {
             "version": "0.0.0-stand-in", "protocol": 1, "originAllowed": False,
             "plugins": [
