@@ -153,6 +153,25 @@ PinRules pinRulesFrom(const nlohmann::json& description)
 
 }  // namespace
 
+template <class Call>
+auto Plugin::tokenCall(std::chrono::milliseconds limit, std::string_view name, Call call)
+{
+    if (stuck_) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, id_ + " is stuck in a call abandoned at its deadline");
+    }
+    if (!marker_) {
+        return runTokenCall(limit, id_ + ": " + std::string(name), std::move(call));
+    }
+    marker_->enter(identity_, id_, name, limit);
+    struct Leave {
+        TokenCallMarker& marker;
+        ~Leave() { marker.leave(); }
+    } leaveAtEnd {*marker_};
+    return runTokenCall(limit, id_ + ": " + std::string(name), std::move(call));
+}
+
 PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what)
     : std::runtime_error(what), status_(status), retriesLeft_(err.retries_left), finalTry_(err.final_try != 0)
 {
@@ -304,10 +323,63 @@ nlohmann::json Plugin::help(std::string_view kind) const
 
 nlohmann::json Plugin::listTokens()
 {
-    const auto result = runTokenCall(
-        deadlines_.enumerate, id_ + ": list_tokens",
-        [this](cabridge_sink sink, cabridge_error* err) { return api_->list_tokens(instance_, sink, err); });
+    const auto result = tokenCall(deadlines_.enumerate, "list_tokens", [this](cabridge_sink sink, cabridge_error* err) {
+        return api_->list_tokens(instance_, sink, err);
+    });
     return jsonArrayResult("list_tokens", result);
+}
+
+std::optional<nlohmann::json> Plugin::listTokensOrAbandon()
+{
+    if (stuck_) {
+        return std::nullopt;
+    }
+    // The worker may outlive this object's use (abandoned): it gets copies, never `this`.
+    const auto listTokens = api_->list_tokens;
+    cabridge_plugin* instance = instance_;
+    if (marker_) {
+        marker_->enter(identity_, id_, "list_tokens", deadlines_.enumerate);
+    }
+    const auto result = runPluginCall(deadlines_.enumerate, [listTokens, instance](cabridge_sink sink, cabridge_error* err) {
+        return listTokens(instance, sink, err);
+    });
+    if (!result) {
+        stuck_ = true;
+        instance_ = nullptr;  // abandoned: never touched again, not even destroy
+        std::optional<TokenFault> fault = marker_ ? marker_->deadlinePassed() : std::nullopt;
+        if (!fault) {
+            fault = TokenFault {TokenFault::Kind::NotResponding, "list_tokens",
+                                "list_tokens did not answer within " + std::to_string(deadlines_.enumerate.count()) +
+                                    " ms"};
+        }
+        tokenFault_ = std::move(fault);
+        Logger::error("plugin " + id_ + ": " + tokenFault_->reason);
+        return std::nullopt;
+    }
+    if (marker_) {
+        marker_->leave();
+    }
+    return jsonArrayResult("list_tokens", *result);
+}
+
+void Plugin::watchTokenCalls(std::shared_ptr<TokenCallMarker> marker, std::string identity,
+                             std::optional<TokenFault> fault)
+{
+    marker_ = std::move(marker);
+    identity_ = std::move(identity);
+    tokenFault_ = std::move(fault);
+}
+
+void Plugin::forgetTokenFault()
+{
+    if (!tokenFault_ || stuck_) {
+        return;
+    }
+    Logger::info("plugin " + id_ + " answered again; its remembered fault (" + tokenFault_->reason + ") is forgotten");
+    tokenFault_.reset();
+    if (marker_) {
+        marker_->forgetFault(identity_);
+    }
 }
 
 std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
@@ -315,7 +387,7 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     if (api_->list_token == nullptr) {
         return std::nullopt;
     }
-    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": list_token",
+    const auto result = tokenCall(deadlines_.enumerate, "list_token",
                                      [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
                                          return api_->list_token(instance_, tokenRef.c_str(), sink, err);
                                      });
@@ -324,7 +396,7 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
 
 nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
 {
-    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": identify",
+    const auto result = tokenCall(deadlines_.enumerate, "identify",
                                      [this, der](cabridge_sink sink, cabridge_error* err) {
                                          return api_->identify(instance_, der.data(), der.size(), sink, err);
                                      });
@@ -335,7 +407,7 @@ nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
 
 void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin)
 {
-    const auto result = runTokenCall(deadlines_.login, id_ + ": login",
+    const auto result = tokenCall(deadlines_.login, "login",
                                      [this, &tokenRef, &pin](cabridge_sink, cabridge_error* err) {
                                          return api_->login(instance_, tokenRef.c_str(), pin->data(), pin->size(), err);
                                      });
@@ -345,8 +417,8 @@ void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const Secr
 std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::string& certRef,
                                        const std::string& algorithm, std::span<const std::uint8_t> data)
 {
-    const auto result = runTokenCall(
-        deadlines_.sign, id_ + ": sign",
+    const auto result = tokenCall(
+        deadlines_.sign, "sign",
         [this, &tokenRef, &certRef, &algorithm, data](cabridge_sink sink, cabridge_error* err) {
             return api_->sign(instance_, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), data.data(), data.size(),
                               sink, err);
@@ -361,7 +433,7 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
     if (!checksCertificates()) {
         throw std::logic_error(id_ + ": check_certificate is not offered");
     }
-    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": check_certificate",
+    const auto result = tokenCall(deadlines_.enumerate, "check_certificate",
                                      [this, &tokenRef, &certRef, &certSha256](cabridge_sink, cabridge_error* err) {
                                          return api_->check_certificate(instance_, tokenRef.c_str(), certRef.c_str(),
                                                                         certSha256.data(), err);
@@ -375,7 +447,7 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
 
 void Plugin::logout(const std::string& tokenRef)
 {
-    const auto result = runTokenCall(deadlines_.login, id_ + ": logout",
+    const auto result = tokenCall(deadlines_.login, "logout",
                                      [this, &tokenRef](cabridge_sink, cabridge_error* err) {
                                          return api_->logout(instance_, tokenRef.c_str(), err);
                                      });
