@@ -86,7 +86,8 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
-            return ProbeRun {{true, "did not answer in time (starting in a probe process)", std::nullopt, std::nullopt}, false};
+            return ProbeRun {{true, "did not answer in time (starting in a probe process)", std::nullopt, std::nullopt},
+                             false};
         }
         std::this_thread::sleep_for(pause);
     }

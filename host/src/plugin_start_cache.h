@@ -4,8 +4,8 @@
 // Three facts are kept per plugin identity: whether the build crashed while starting in a probe
 // process (then it is never loaded); once it has started cleanly inside a host, what it
 // said of itself (name, version, origins); and whether one of its token calls passed its
-// deadline or ended the host (TokenFault, docs/architecture.md "One broken vendor"). The second lets `status` answer from the record
-// without loading the plugin, OpenSSL or the PKCS#11 middleware: the same build with the same
+// deadline or ended the host (TokenFault, docs/architecture.md "One broken vendor"). The second lets `status` answer
+// from the record without loading the plugin, OpenSSL or the PKCS#11 middleware: the same build with the same
 // configuration and middleware files started before.
 #pragma once
 

@@ -36,12 +36,18 @@ std::array<struct sigaction, 32> previousActions {};
 const char* signalName(int signal)
 {
     switch (signal) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGILL: return "SIGILL";
-    case SIGFPE: return "SIGFPE";
-    case SIGABRT: return "SIGABRT";
-    default: return "a signal";
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGILL:
+        return "SIGILL";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGABRT:
+        return "SIGABRT";
+    default:
+        return "a signal";
     }
 }
 
@@ -207,11 +213,11 @@ bool TokenCallMarker::open() noexcept
 }
 
 void TokenCallMarker::enter(const std::string& identity, const std::string& vendorId, std::string_view call,
-                            std::chrono::milliseconds limit) noexcept
+                            std::chrono::milliseconds limit, bool rememberDeadline) noexcept
 {
     try {
         std::lock_guard lock(mutex_);
-        current_ = Call {identity, vendorId, std::string(call), limit};
+        current_ = Call {identity, vendorId, std::string(call), limit, rememberDeadline};
         if (identity.empty() || !open()) {
             return;
         }
@@ -249,7 +255,8 @@ std::optional<TokenFault> TokenCallMarker::deadlinePassed() noexcept
 {
     try {
         const auto call = current();
-        if (!call) {
+        if (!call || !call->rememberDeadline) {
+            leave();
             return std::nullopt;
         }
         TokenFault fault {TokenFault::Kind::NotResponding, call->call,

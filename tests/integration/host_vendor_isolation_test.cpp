@@ -43,7 +43,8 @@ protected:
 
     nlohmann::json list(HostProcess& host, const nlohmann::json& arguments = nlohmann::json::object())
     {
-        return host.request({{"id", ++id_}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", arguments}});
+        return host.request(
+            {{"id", ++id_}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", arguments}});
     }
 
     static std::set<std::string> vendorsListed(const nlohmann::json& reply)
@@ -78,8 +79,8 @@ protected:
     {
         std::error_code ec;
         std::size_t n = 0;
-        for (auto it = std::filesystem::directory_iterator(markers(), ec); !ec && it != std::filesystem::directory_iterator();
-             it.increment(ec)) {
+        for (auto it = std::filesystem::directory_iterator(markers(), ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
             ++n;
         }
         return n;
@@ -89,8 +90,8 @@ protected:
     char markerState() const
     {
         std::error_code ec;
-        for (auto it = std::filesystem::directory_iterator(markers(), ec); !ec && it != std::filesystem::directory_iterator();
-             it.increment(ec)) {
+        for (auto it = std::filesystem::directory_iterator(markers(), ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
             std::ifstream in(it->path());
             char state = 0;
             in.get(state);
@@ -256,7 +257,8 @@ TEST_F(HostVendorIsolation, HostStoppedInsideACallIsNotHeldAgainstThePlugin)
     addPlugin("slow", CABRIDGE_TEST_SOFT_PLUGIN, slow, {{"deadlines", {{"enumerateMs", 30000}}}});
     {
         HostProcess first(config_);
-        first.send({{"id", "k"}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", {{"vendor", "slow"}}}});
+        first.send(
+            {{"id", "k"}, {"command", "list-certificates"}, {"origin", kPortal}, {"arguments", {{"vendor", "slow"}}}});
         // Wait until the host is inside the call (its marker says so), then kill it.
         for (int i = 0; i < 400 && markerState() != '1'; ++i) std::this_thread::sleep_for(50ms);
         ASSERT_EQ(markerState(), '1');

@@ -70,8 +70,7 @@ TEST(DeviceError, WhileReadingTheKeyGivesDeviceErrorThenListingRecovers)
     const nlohmann::json leftOut = {{"vendor", "hebca"},
                                     {"code", "DEVICE_ERROR"},
                                     {"message", "USB Key 设备出错。请重新插入后重试；如仍失败，请联系证书服务商。"}};
-    EXPECT_EQ(reply["result"]["errors"], nlohmann::json::array({leftOut}))
-        << reply.dump();
+    EXPECT_EQ(reply["result"]["errors"], nlohmann::json::array({leftOut})) << reply.dump();
 
     scenario.setFaults("");
     reply = scenario.request(*host, "list-certificates", kPortalOrigin, {{"vendor", "hebca"}});
