@@ -75,6 +75,14 @@ TokenInventory CertificateFinder::inventory(Plugin& plugin, std::chrono::system_
     return inventory;
 }
 
+TokenInventory CertificateFinder::inventory(Plugin& plugin, const nlohmann::json& tokens,
+                                            std::chrono::system_clock::time_point now)
+{
+    auto inventory = inventoryFrom(plugin, tokens, now, facts_);
+    note(inventory);
+    return inventory;
+}
+
 std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, const std::string& id,
                                                           std::chrono::system_clock::time_point now)
 {
@@ -110,7 +118,7 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
         places_.erase(it);  // noted again below if another listing finds it
     }
     for (const auto& plugin : registry.plugins()) {
-        if (!plugin->ok()) {
+        if (!plugin->ok() || plugin->stuck() || plugin->tokenFault()) {
             continue;
         }
         try {

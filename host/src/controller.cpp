@@ -4,6 +4,7 @@
 #include "error.h"
 #include "logger.h"
 #include "plugin_start_cache.h"
+#include "token_call_marker.h"
 #include "request.h"
 
 #include <string.h>  // explicit_bzero: the front does not load OpenSSL for OPENSSL_cleanse
@@ -45,7 +46,9 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
     if (config.pluginProber.empty()) {
         return std::nullopt;  // records are only written by hosts that probe
     }
-    ProbeCache cache(config.logFile.parent_path() / "plugin-probes.json");
+    const auto probeFile = config.logFile.parent_path() / "plugin-probes.json";
+    collectCrashedCalls(probeFile);  // a host that died inside a plugin's call: recorded first
+    ProbeCache cache(probeFile);
     std::vector<PluginSummary> plugins;
     for (const auto& found : descriptors) {
         if (!found.usable) {
@@ -62,6 +65,9 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
         } else if (verdict->started) {
             auto summary = *verdict->started;
             summary.id = found.usable->id;
+            if (verdict->tokenFault) {
+                summary.error = verdict->tokenFault->reason;  // loaded, but left out of listings of all vendors
+            }
             plugins.push_back(std::move(summary));
         } else {
             return std::nullopt;
@@ -202,7 +208,8 @@ nlohmann::json Controller::dispatch(Request& request)
             return runStatusWithoutPlugins();
         }
         ensurePlugins();
-        return runStatus(plugins_, *policy_, *adminPolicy_, request);
+        // A running engine's plugins may have changed state since it started (a token fault).
+        return runStatus(engine_ ? engine_->plugins() : plugins_, *policy_, *adminPolicy_, request);
     }
     auto& tokens = engine();
     return tokens.run(request.command, request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());

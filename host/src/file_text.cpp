@@ -64,4 +64,39 @@ std::optional<std::string> readSmallFile(const std::filesystem::path& file, std:
     return openSmallFile(file, maxBytes).text;
 }
 
+bool replaceFile(const std::filesystem::path& file, std::string_view text)
+{
+    std::error_code ec;
+    if (!file.parent_path().empty() && !std::filesystem::is_directory(file.parent_path(), ec)) {
+        std::filesystem::create_directories(file.parent_path(), ec);
+        std::filesystem::permissions(file.parent_path(), std::filesystem::perms::owner_all, ec);
+    }
+    // A name of this process's own, so two hosts writing together never write one file.
+    const auto temp = file.parent_path() / (file.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        return false;
+    }
+    // Private whatever a stale temp of an earlier process with this pid had (the mode survives
+    // the rename): the files written here name the plugins and sites this user deals with.
+    bool written = ::fchmod(fd, 0600) == 0;
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            written = false;
+            break;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    written = ::close(fd) == 0 && written;
+    if (!written || ::rename(temp.c_str(), file.c_str()) != 0) {
+        ::unlink(temp.c_str());
+        return false;
+    }
+    return true;
+}
+
 }  // namespace cabridge

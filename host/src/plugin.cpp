@@ -179,6 +179,29 @@ PinRules pinRulesFrom(const nlohmann::json& description)
 
 }  // namespace
 
+template <class Call>
+auto Plugin::tokenCall(std::chrono::milliseconds limit, std::string_view name, Call call)
+{
+    if (stuck_) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, id_ + " is stuck in a call abandoned at its deadline");
+    }
+    if (!marker_) {
+        return runTokenCall(limit, id_ + ": " + std::string(name), std::move(call));
+    }
+    // login, sign and logout may wait for the person (a PIN pad, a key's confirm button) and
+    // only ever run for the vendor the person chose: passing their deadline is not held against
+    // the build. A crash in them is.
+    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout";
+    marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
+    struct Leave {
+        TokenCallMarker& marker;
+        ~Leave() { marker.leave(); }
+    } leaveAtEnd {*marker_};
+    return runTokenCall(limit, id_ + ": " + std::string(name), std::move(call));
+}
+
 PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what)
     : std::runtime_error(what), status_(status), retriesLeft_(err.retries_left), finalTry_(err.final_try != 0)
 {
@@ -338,12 +361,67 @@ nlohmann::json Plugin::help(std::string_view kind) const
 
 nlohmann::json Plugin::listTokens()
 {
-    const auto result = runTokenCall(
-        deadlines_.enumerate, id_ + ": list_tokens",
-        [this](cabridge_sink sink, cabridge_error* err) { return api_->list_tokens(instance_, sink, err); });
+    const auto result = tokenCall(deadlines_.enumerate, "list_tokens", [this](cabridge_sink sink, cabridge_error* err) {
+        return api_->list_tokens(instance_, sink, err);
+    });
     auto tokens = jsonArrayResult("list_tokens", result);
     listNotice_ = result.err.message;  // NUL-terminated by the call wrapper
     return tokens;
+}
+
+std::optional<nlohmann::json> Plugin::listTokensOrAbandon()
+{
+    if (stuck_) {
+        return std::nullopt;
+    }
+    // The worker may outlive this object's use (abandoned): it gets copies, never `this`.
+    const auto listTokens = api_->list_tokens;
+    cabridge_plugin* instance = instance_;
+    if (marker_) {
+        marker_->enter(identity_, id_, "list_tokens", deadlines_.enumerate);
+    }
+    const auto result = runPluginCall(
+        deadlines_.enumerate,
+        [listTokens, instance](cabridge_sink sink, cabridge_error* err) { return listTokens(instance, sink, err); });
+    if (!result) {
+        stuck_ = true;
+        instance_ = nullptr;  // abandoned: never touched again, not even destroy
+        std::optional<TokenFault> fault = marker_ ? marker_->deadlinePassed() : std::nullopt;
+        if (!fault) {
+            fault = TokenFault {
+                TokenFault::Kind::NotResponding, "list_tokens",
+                "list_tokens did not answer within " + std::to_string(deadlines_.enumerate.count()) + " ms"};
+        }
+        tokenFault_ = std::move(fault);
+        Logger::error("plugin " + id_ + ": " + tokenFault_->reason);
+        return std::nullopt;
+    }
+    if (marker_) {
+        marker_->leave();
+    }
+    auto tokens = jsonArrayResult("list_tokens", *result);
+    listNotice_ = result->err.message;  // NUL-terminated by the call wrapper
+    return tokens;
+}
+
+void Plugin::watchTokenCalls(std::shared_ptr<TokenCallMarker> marker, std::string identity,
+                             std::optional<TokenFault> fault)
+{
+    marker_ = std::move(marker);
+    identity_ = std::move(identity);
+    tokenFault_ = std::move(fault);
+}
+
+void Plugin::forgetTokenFault()
+{
+    if (!tokenFault_ || stuck_) {
+        return;
+    }
+    Logger::info("plugin " + id_ + " answered again; its remembered fault (" + tokenFault_->reason + ") is forgotten");
+    tokenFault_.reset();
+    if (marker_) {
+        marker_->forgetFault(identity_);
+    }
 }
 
 std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
@@ -351,19 +429,19 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     if (api_->list_token == nullptr) {
         return std::nullopt;
     }
-    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": list_token",
-                                     [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
-                                         return api_->list_token(instance_, tokenRef.c_str(), sink, err);
-                                     });
+    const auto result = tokenCall(deadlines_.enumerate, "list_token",
+                                  [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->list_token(instance_, tokenRef.c_str(), sink, err);
+                                  });
     return jsonArrayResult("list_token", result);
 }
 
 nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
 {
-    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": identify",
-                                     [this, der](cabridge_sink sink, cabridge_error* err) {
-                                         return api_->identify(instance_, der.data(), der.size(), sink, err);
-                                     });
+    const auto result = tokenCall(deadlines_.enumerate, "identify",
+                                  [this, der](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->identify(instance_, der.data(), der.size(), sink, err);
+                                  });
     throwIfFailed("identify", result);
     auto json = parsePluginJson("identify", result.out);
     return json.is_object() ? json : nlohmann::json::object();
@@ -371,18 +449,18 @@ nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
 
 void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin)
 {
-    const auto result = runTokenCall(deadlines_.login, id_ + ": login",
-                                     [this, &tokenRef, &pin](cabridge_sink, cabridge_error* err) {
-                                         return api_->login(instance_, tokenRef.c_str(), pin->data(), pin->size(), err);
-                                     });
+    const auto result = tokenCall(deadlines_.login, "login",
+                                  [this, &tokenRef, &pin](cabridge_sink, cabridge_error* err) {
+                                      return api_->login(instance_, tokenRef.c_str(), pin->data(), pin->size(), err);
+                                  });
     throwIfFailed("login", result);
 }
 
 std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::string& certRef,
                                        const std::string& algorithm, std::span<const std::uint8_t> data)
 {
-    const auto result = runTokenCall(
-        deadlines_.sign, id_ + ": sign",
+    const auto result = tokenCall(
+        deadlines_.sign, "sign",
         [this, &tokenRef, &certRef, &algorithm, data](cabridge_sink sink, cabridge_error* err) {
             return api_->sign(instance_, tokenRef.c_str(), certRef.c_str(), algorithm.c_str(), data.data(), data.size(),
                               sink, err);
@@ -397,11 +475,11 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
     if (!checksCertificates()) {
         throw std::logic_error(id_ + ": check_certificate is not offered");
     }
-    const auto result = runTokenCall(deadlines_.enumerate, id_ + ": check_certificate",
-                                     [this, &tokenRef, &certRef, &certSha256](cabridge_sink, cabridge_error* err) {
-                                         return api_->check_certificate(instance_, tokenRef.c_str(), certRef.c_str(),
-                                                                        certSha256.data(), err);
-                                     });
+    const auto result = tokenCall(deadlines_.enumerate, "check_certificate",
+                                  [this, &tokenRef, &certRef, &certSha256](cabridge_sink, cabridge_error* err) {
+                                      return api_->check_certificate(instance_, tokenRef.c_str(), certRef.c_str(),
+                                                                     certSha256.data(), err);
+                                  });
     if (result.status == CABRIDGE_ERR_NO_TOKEN || result.status == CABRIDGE_ERR_CERTIFICATE_NOT_FOUND) {
         return false;
     }
@@ -411,10 +489,9 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
 
 void Plugin::logout(const std::string& tokenRef)
 {
-    const auto result = runTokenCall(deadlines_.login, id_ + ": logout",
-                                     [this, &tokenRef](cabridge_sink, cabridge_error* err) {
-                                         return api_->logout(instance_, tokenRef.c_str(), err);
-                                     });
+    const auto result = tokenCall(deadlines_.login, "logout", [this, &tokenRef](cabridge_sink, cabridge_error* err) {
+        return api_->logout(instance_, tokenRef.c_str(), err);
+    });
     throwIfFailed("logout", result);
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include "plugin_descriptor.h"
+#include "plugin_start_cache.h"
 #include "secret_buffer.h"
+#include "token_call_marker.h"
 
 #include <cabridge/plugin.h>
 #include <nlohmann/json.hpp>
@@ -73,13 +75,33 @@ public:
     // "contact"), or null when it gave none.
     nlohmann::json help(std::string_view kind) const;
 
+    // Marks every token call of this plugin in `marker` (token_call_marker.h) under the plugin
+    // build's `identity` (plugin_start_cache.h); `fault` is what an earlier host remembered of
+    // the build. Without this (no probing: unit tests, tools) calls are not marked.
+    void watchTokenCalls(std::shared_ptr<TokenCallMarker> marker, std::string identity,
+                         std::optional<TokenFault> fault);
+    // A token call of this build passed its deadline or crashed a host, in this process or an
+    // earlier one: listings of all vendors leave the plugin out. It still answers requests that
+    // name it.
+    const std::optional<TokenFault>& tokenFault() const noexcept { return tokenFault_; }
+    // The plugin answered a request that named it: forgets the fault, here and in the record.
+    void forgetTokenFault();
+    // A call of this process was abandoned inside the plugin at its deadline and may still be
+    // running there: the plugin is never called again by this process (not even destroy).
+    bool stuck() const noexcept { return stuck_; }
+
     // Token calls. Each runs under its deadline; when the deadline passes the
     // process replies TOKEN_NOT_RESPONDING and exits (exitAfterTokenTimeout).
-    // Failures throw PluginCallError. Only valid when ok().
+    // Failures throw PluginCallError. Only valid when ok() and not stuck().
     nlohmann::json listTokens();
     // The note the plugin attached to its last successful list_tokens (e.g. which PKCS#11
     // module answered, or which paths it tried); empty for none. For `cabridge plugins check`.
     const std::string& listNotice() const noexcept { return listNotice_; }
+    // list_tokens for a listing of all vendors, run on the worker thread (deadline.h
+    // runWithDeadline) so that a plugin that does not answer costs its deadline, not the
+    // host: nullopt when the deadline passed. The call is then abandoned (stuck() from now
+    // on) and remembered as a fault of this build (tokenFault()). Failures throw PluginCallError.
+    std::optional<nlohmann::json> listTokensOrAbandon();
     // list_token for one token (a zero- or one-element array), or nullopt when the
     // plugin does not offer that optional call.
     std::optional<nlohmann::json> listToken(const std::string& tokenRef);
@@ -100,6 +122,10 @@ public:
 private:
     Plugin() = default;
 
+    // Runs `call` on the calling thread under the watchdog, marked in marker_.
+    template <class Call>
+    auto tokenCall(std::chrono::milliseconds limit, std::string_view name, Call call);
+
     std::string id_;
     std::string name_;
     std::string version_;
@@ -114,6 +140,10 @@ private:
     // The library handle is never dlclose'd: a vendor module may own threads
     // or a PKCS#11 context that must not be finalized while the process lives.
     void* library_ = nullptr;
+    std::shared_ptr<TokenCallMarker> marker_;
+    std::string identity_;
+    std::optional<TokenFault> tokenFault_;
+    bool stuck_ = false;
     // The plugin's table copied up to its struct_size; calls it lacks are null.
     std::unique_ptr<cabridge_plugin_api_v1> table_;
     const cabridge_plugin_api_v1* api_ = nullptr;

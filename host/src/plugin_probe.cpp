@@ -115,7 +115,8 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
             ::kill(pid, SIGKILL);
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
-            return ProbeRun {{true, "did not answer in time (starting in a probe process)", std::nullopt}, false};
+            return ProbeRun {{true, "did not answer in time (starting in a probe process)", std::nullopt, std::nullopt},
+                             false};
         }
         std::this_thread::sleep_for(pause);
     }
@@ -123,11 +124,11 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
         return ProbeRun {{true,
                           "plugin crashed while starting (" + signalName(WTERMSIG(status)) +
                               "); the host does not load it. Replace or remove the plugin.",
-                          std::nullopt},
+                          std::nullopt, std::nullopt},
                          true};
     }
     if (WIFEXITED(status) && (WEXITSTATUS(status) == kProbeLoaded || WEXITSTATUS(status) == kProbeRefused)) {
-        return ProbeRun {{false, {}, std::nullopt}, true};
+        return ProbeRun {{false, {}, std::nullopt, std::nullopt}, true};
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == kProbeBadArguments) {
         return std::nullopt;  // a prober that cannot tell; load as without probing
@@ -137,7 +138,7 @@ std::optional<ProbeRun> probeInChild(const std::filesystem::path& prober, const 
                       "plugin ended the process while starting (exit status " +
                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                           "); the host does not load it. Replace or remove the plugin.",
-                      std::nullopt},
+                      std::nullopt, std::nullopt},
                      true};
 }
 

@@ -55,6 +55,11 @@ std::unique_ptr<Plugin> loadDescriptor(const DiscoveredDescriptor& found, const 
     if (plugin->ok() && !identity.empty()) {
         // Only clean starts are recorded: a plugin that failed is loaded again next time, so
         // `status` shows its current reason, not a remembered one.
+        if (probing.marker) {
+            // Before rememberStarted: find() takes the stored entry as it was read.
+            const auto verdict = cache.find(identity);
+            plugin->watchTokenCalls(probing.marker, identity, verdict ? verdict->tokenFault : std::nullopt);
+        }
         cache.rememberStarted(identity, describedBy(*plugin));
     }
     return plugin;
@@ -84,6 +89,9 @@ std::vector<PluginSummary> PluginRegistry::summaries() const
     for (const auto& plugin : plugins_) {
         auto summary = describedBy(*plugin);
         summary.error = plugin->error();
+        if (!summary.error && plugin->tokenFault()) {
+            summary.error = plugin->tokenFault()->reason;
+        }
         result.push_back(std::move(summary));
     }
     return result;

@@ -17,6 +17,9 @@ namespace cabridge {
 struct PluginProbing {
     std::filesystem::path prober;     // an executable that understands --probe-plugin
     std::filesystem::path cacheFile;  // where verdicts are remembered; empty: not remembered
+    // Marks the token calls of every plugin loaded with a known identity (token_call_marker.h);
+    // null: calls are not marked and faults not remembered.
+    std::shared_ptr<TokenCallMarker> marker;
 };
 
 class PluginRegistry {
@@ -30,7 +33,8 @@ public:
     static PluginRegistry discover(const std::vector<std::filesystem::path>& dirs, const PluginProbing& probing = {});
     // The same for descriptors the caller has already found (plugin_discovery.h). A plugin that
     // starts cleanly in this process is recorded in `probing.cacheFile` with what it described
-    // (plugin_start_cache.h), so a later host can answer `status` without loading it.
+    // (plugin_start_cache.h), so a later host can answer `status` without loading it. A
+    // token fault remembered for a plugin's build comes with it (Plugin::tokenFault).
     static PluginRegistry load(const std::vector<DiscoveredDescriptor>& descriptors, const PluginProbing& probing = {});
 
     std::vector<PluginSummary> summaries() const;

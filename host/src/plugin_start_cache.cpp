@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 
 namespace cabridge {
 namespace {
@@ -69,6 +67,33 @@ std::optional<PluginSummary> startedFromJson(const nlohmann::json& record)
     return summary;
 }
 
+constexpr const char* kNotResponding = "notResponding";
+constexpr const char* kCrashed = "crashed";
+
+std::optional<TokenFault> faultFromJson(const nlohmann::json& record)
+{
+    if (!record.is_object() || !record.contains("kind") || !record["kind"].is_string() || !record.contains("call") ||
+        !record["call"].is_string() || !record.contains("reason") || !record["reason"].is_string()) {
+        return std::nullopt;
+    }
+    const auto kind = record["kind"].get<std::string>();
+    if (kind != kNotResponding && kind != kCrashed) {
+        return std::nullopt;
+    }
+    return TokenFault {kind == kCrashed ? TokenFault::Kind::Crashed : TokenFault::Kind::NotResponding,
+                       record["call"].get<std::string>(), record["reason"].get<std::string>()};
+}
+
+nlohmann::json readVerdicts(const std::filesystem::path& file)
+{
+    const auto text = file.empty() ? std::nullopt : readSmallFile(file, kMaxCacheBytes);
+    if (!text) {
+        return nlohmann::json::object();
+    }
+    auto json = nlohmann::json::parse(*text, nullptr, false);
+    return !json.is_discarded() && json.is_object() ? json : nlohmann::json::object();
+}
+
 }  // namespace
 
 std::string pluginIdentity(const PluginDescriptor& descriptor)
@@ -112,17 +137,7 @@ std::string pluginIdentity(const PluginDescriptor& descriptor)
     return hex;
 }
 
-ProbeCache::ProbeCache(std::filesystem::path file) : file_(std::move(file))
-{
-    const auto text = file_.empty() ? std::nullopt : readSmallFile(file_, kMaxCacheBytes);
-    if (!text) {
-        return;
-    }
-    auto json = nlohmann::json::parse(*text, nullptr, false);
-    if (!json.is_discarded() && json.is_object()) {
-        stored_ = std::move(json);
-    }
-}
+ProbeCache::ProbeCache(std::filesystem::path file) : file_(std::move(file)), stored_(readVerdicts(file_)) {}
 
 std::optional<ProbeVerdict> ProbeCache::find(const std::string& identity)
 {
@@ -137,6 +152,9 @@ std::optional<ProbeVerdict> ProbeCache::find(const std::string& identity)
     }
     if (!verdict.crashed && it->contains("started")) {
         verdict.started = startedFromJson((*it)["started"]);
+    }
+    if (verdict.started && it->contains("tokenFault")) {
+        verdict.tokenFault = faultFromJson((*it)["tokenFault"]);
     }
     used_[identity] = *it;
     return verdict;
@@ -167,29 +185,36 @@ void ProbeCache::save() const
     if (used_ == stored_ || file_.empty()) {
         return;
     }
-    std::error_code ec;
     createPrivateDirectories(file_.parent_path());
-    // A name of this process's own, so two hosts starting together never write one file.
-    const auto temp = file_.parent_path() / (file_.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
-    // Created 0600 before the stream opens it (the mode survives the rename): the records name
-    // the plugins and the origins they serve, which is this user's business alone.
-    if (const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600); fd >= 0) {
-        ::fchmod(fd, 0600);  // a stale temp of an earlier process with this pid kept its mode
-        ::close(fd);
+    if (!replaceFile(file_, used_.dump(1) + '\n')) {
+        Logger::warn("cannot replace " + file_.string() + "; plugins will be probed again next start");
     }
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << used_.dump(1) << '\n';
-        if (!out) {
-            Logger::warn("cannot write " + temp.string() + "; plugins will be probed again next start");
-            std::filesystem::remove(temp, ec);
+}
+
+void rememberTokenFault(const std::filesystem::path& file, const std::string& identity,
+                        const std::optional<TokenFault>& fault)
+{
+    if (file.empty() || identity.empty()) {
+        return;
+    }
+    auto verdicts = readVerdicts(file);
+    auto& entry = verdicts[identity];
+    if (!fault) {
+        if (!entry.is_object() || !entry.contains("tokenFault")) {
             return;
         }
+        entry.erase("tokenFault");
+    } else {
+        if (!entry.is_object() || !entry.contains("crashed")) {
+            entry = {{"crashed", false}, {"reason", ""}};
+        }
+        entry["tokenFault"] = {{"kind", fault->kind == TokenFault::Kind::Crashed ? kCrashed : kNotResponding},
+                               {"call", fault->call},
+                               {"reason", fault->reason}};
     }
-    std::filesystem::rename(temp, file_, ec);
-    if (ec) {
-        Logger::warn("cannot replace " + file_.string() + ": " + ec.message());
-        std::filesystem::remove(temp, ec);
+    createPrivateDirectories(file.parent_path());
+    if (!replaceFile(file, verdicts.dump(1) + '\n')) {
+        Logger::warn("cannot replace " + file.string() + "; a token call's fault is not remembered");
     }
 }
 

@@ -4,6 +4,7 @@
 #include "commands/command_context.h"
 #include "deadline.h"
 #include "plugin_registry.h"
+#include "token_call_marker.h"
 
 #include <map>
 
@@ -25,16 +26,28 @@ class RegistryEngine final : public TokenEngine {
 public:
     explicit RegistryEngine(const TokenEngineSetup& setup)
     {
+        // Probe verdicts, start records and token faults live beside the log: the one per-user
+        // place the host already writes to.
+        const auto probeFile = setup.config.logFile.parent_path() / "plugin-probes.json";
+        std::shared_ptr<TokenCallMarker> marker;
+        if (!setup.config.pluginProber.empty()) {
+            // Hosts that died inside a call since the front read the records.
+            collectCrashedCalls(probeFile);
+            marker = std::make_shared<TokenCallMarker>(probeFile);
+            TokenCallMarker::markCrashes();
+        }
         auto reply = setup.replyTokenNotResponding;
-        setTokenTimeoutReplyHook([reply](std::string_view) {
+        setTokenTimeoutReplyHook([reply, marker](std::string_view) {
+            if (marker) {
+                // Remembered before the reply, so the next host already leaves the plugin out.
+                marker->deadlinePassed();
+                marker->discard();
+            }
             if (reply) {
                 reply();
             }
         });
-        // Probe verdicts and start records live beside the log: the one per-user place the
-        // host already writes to.
-        registry_.emplace(PluginRegistry::load(
-            setup.descriptors, {setup.config.pluginProber, setup.config.logFile.parent_path() / "plugin-probes.json"}));
+        registry_.emplace(PluginRegistry::load(setup.descriptors, {setup.config.pluginProber, probeFile, marker}));
     }
 
     RegistryEngine(const RegistryEngine&) = delete;

@@ -2,7 +2,7 @@
 // the real plugin C ABI (plugins/include/cabridge/plugin.h) and keeps its
 // "tokens" in its JSON config: certificates as DER files, private keys as PEM
 // files, signing with OpenSSL. Config switches make it misbehave the ways real
-// vendor code does: fail create, hang in a named call, count down PIN tries.
+// vendor code does: fail create, hang or crash in a named call, count down PIN tries.
 //
 // Built six times: the normal plugin, one that announces ABI 99 (TEST_ABI_VERSION), one
 // that exports no entry point (TEST_NO_ENTRY), two that crash while starting: in create
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <csignal>
@@ -41,10 +42,23 @@ void fail(cabridge_error* err, const std::string& message)
     std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
 }
 
+// "hang": <call> never returns from that call; "crash": <call> ends the process there with
+// SIGSEGV, as vendor code with a wild pointer does. "hangListWhile": <directory> makes
+// list_tokens hang while that directory exists (a test removes it to make the same build, of
+// the same identity, answer again: a directory is not part of a plugin's identity).
 void hangIf(const cabridge_plugin* self, const char* call)
 {
     if (self->config.value("hang", "") == call) {
         for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    if (std::strcmp(call, "list_tokens") == 0 && self->config.contains("hangListWhile")) {
+        struct stat st {};
+        while (::stat(self->config.value("hangListWhile", "").c_str(), &st) == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    if (self->config.value("crash", "") == call) {
+        std::raise(SIGSEGV);
     }
 }
 

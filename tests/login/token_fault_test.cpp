@@ -66,6 +66,11 @@ TEST(DeviceError, WhileReadingTheKeyGivesDeviceErrorThenListingRecovers)
     reply = scenario.request(*host, "list-certificates", kPortalOrigin);
     ASSERT_TRUE(reply.contains("result")) << reply.dump();
     EXPECT_TRUE(reply["result"]["certificates"].empty()) << reply.dump();
+    // ... and names it, with the code its failure maps to.
+    const nlohmann::json leftOut = {{"vendor", "hebca"},
+                                    {"code", "DEVICE_ERROR"},
+                                    {"message", "USB Key 设备出错。请重新插入后重试；如仍失败，请联系证书服务商。"}};
+    EXPECT_EQ(reply["result"]["errors"], nlohmann::json::array({leftOut})) << reply.dump();
 
     scenario.setFaults("");
     reply = scenario.request(*host, "list-certificates", kPortalOrigin, {{"vendor", "hebca"}});

@@ -1,5 +1,8 @@
 // `list-certificates`: the certificates on every token now present, or on one
-// vendor's tokens when `vendor` is given.
+// vendor's tokens when `vendor` is given. A listing of all vendors leaves out a vendor whose
+// token call passed its deadline or crashed a host (Plugin::tokenFault), and one that does not
+// answer list_tokens in time now; it answers the other vendors' certificates and names each
+// vendor left out in `errors`.
 #include "command_context.h"
 
 #include "framing.h"
@@ -39,7 +42,21 @@ public:
         pending_.push_back({std::move(certInfo), size, false});
     }
 
-    nlohmann::json result() &&
+    // The result; `errors` (vendors left out) is added when not empty.
+    nlohmann::json result(nlohmann::json errors) &&
+    {
+        if (!errors.empty()) {
+            envelope_ += wireJson({{"errors", errors}}).size();  // a little more than it adds
+        }
+        auto result = std::move(*this).certificates();
+        if (!errors.empty()) {
+            result["errors"] = std::move(errors);
+        }
+        return result;
+    }
+
+private:
+    nlohmann::json certificates() &&
     {
         nlohmann::json certificates = nlohmann::json::array();
         if (envelope_ + total_ <= kMaxMessageSize) {
@@ -80,7 +97,6 @@ public:
         return {{"certificates", std::move(certificates)}, {"truncated", true}};
     }
 
-private:
     struct Pending {
         nlohmann::json certInfo;
         std::size_t size;  // serialized
@@ -91,6 +107,17 @@ private:
     std::size_t total_ = 0;
     std::vector<Pending> pending_;
 };
+
+// One entry of `errors`: a vendor left out of a listing of all vendors, and why.
+nlohmann::json leftOut(const Plugin& plugin, ErrorCode code)
+{
+    return {{"vendor", plugin.id()}, {"code", errorCodeName(code)}, {"message", errorMessageZh(code)}};
+}
+
+ErrorCode faultCode(const TokenFault& fault)
+{
+    return fault.kind == TokenFault::Kind::NotResponding ? ErrorCode::TokenNotResponding : ErrorCode::PluginError;
+}
 
 }  // namespace
 
@@ -112,6 +139,7 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
     requireAllowedOrigin(context, request.origin);
 
     BoundedCertificateList certificates(request.id);
+    nlohmann::json errors = nlohmann::json::array();
     for (const auto& plugin : context.registry.plugins()) {
         if (only != nullptr && plugin.get() != only) {
             continue;
@@ -129,14 +157,39 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
             }
             continue;
         }
+        if (plugin->stuck()) {
+            // Still inside the call abandoned earlier in this process: it cannot be asked again here.
+            if (only != nullptr) {
+                throw HostError(ErrorCode::TokenNotResponding, plugin->id() + ": " + plugin->tokenFault()->reason);
+            }
+            errors.push_back(leftOut(*plugin, ErrorCode::TokenNotResponding));
+            continue;
+        }
+        if (only == nullptr && plugin->tokenFault()) {
+            Logger::info(plugin->id() + " left out of the listing: " + plugin->tokenFault()->reason);
+            errors.push_back(leftOut(*plugin, faultCode(*plugin->tokenFault())));
+            continue;
+        }
         TokenInventory inventory;
         try {
-            inventory = context.certificates.inventory(*plugin, context.now);
-        } catch (const PluginCallError& e) {
             if (only != nullptr) {
-                throw toHostError(e, *plugin);
+                // Named: tried under its deadline even after a fault; past it the host replies
+                // TOKEN_NOT_RESPONDING and exits, as for any token call.
+                inventory = context.certificates.inventory(*plugin, context.now);
+                plugin->forgetTokenFault();
+            } else if (auto tokens = plugin->listTokensOrAbandon()) {
+                inventory = context.certificates.inventory(*plugin, *tokens, context.now);
+            } else {
+                errors.push_back(leftOut(*plugin, ErrorCode::TokenNotResponding));
+                continue;
+            }
+        } catch (const PluginCallError& e) {
+            const auto error = toHostError(e, *plugin);
+            if (only != nullptr) {
+                throw error;
             }
             Logger::warn(plugin->id() + ": list_tokens failed, skipped: " + e.what());
+            errors.push_back(leftOut(*plugin, error.code()));
             continue;
         }
         // NO_TOKEN only when the caller asked for this vendor and it has no token.
@@ -149,7 +202,7 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
             }
         }
     }
-    return std::move(certificates).result();
+    return std::move(certificates).result(std::move(errors));
 }
 
 }  // namespace cabridge

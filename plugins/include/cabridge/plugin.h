@@ -18,9 +18,11 @@
  *
  * Threads: the host calls a plugin from one thread at a time, but not always
  * the same thread (create/describe run on a worker thread, token calls on the
- * host's main thread while a watchdog keeps their deadline). A call that passes
- * its deadline is abandoned: the host replies to the browser and exits without
- * calling the plugin again.
+ * host's main thread while a watchdog keeps their deadline; list_tokens for a
+ * listing of all vendors on the worker thread). A call that passes its deadline
+ * is abandoned: the host never calls that plugin again (for most calls it
+ * replies to the browser and exits; after list_tokens it goes on without the
+ * plugin).
  *
  * Secrets: `login` receives the PIN as a pointer and a length. The buffer is
  * owned by the host and wiped after the call; a plugin must not keep, copy into
