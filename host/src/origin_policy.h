@@ -45,6 +45,7 @@ struct PolicyEntryProblem {
     std::string key;    // "allowOrigins", "denyOrigins", "legacyOrigins" or "trustedOrigins"
     std::string entry;  // the entry as written (JSON text when it is not a string)
     std::string rule;   // the rule it breaks, in English
+};
 
 // The portal origins one vendor's plugin declares (its `describe`).
 struct VendorOrigins {
