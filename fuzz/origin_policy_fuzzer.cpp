@@ -5,8 +5,8 @@
 // Checks: a refused file yields no entries; every accepted entry is a valid
 // pattern; the OriginPolicy built from it never allows, trusts or grants legacy mode
 // to an origin it denies, grants legacy mode only to origins allowed for that vendor,
-// trusts only allowed origins, and never lets a wildcard admit plain http; an accepted origin is at most 255 characters with no
-// userinfo, path, query or fragment.
+// trusts only allowed origins, and never lets a wildcard admit plain http; an accepted origin is at most 255 characters
+// with no userinfo, path, query or fragment.
 #include "fuzz_target.h"
 #include "scratch_file.h"
 
@@ -42,6 +42,12 @@ std::vector<std::string> pluginOrigins()
 bool listed(const std::vector<std::string>& list, std::string_view origin)
 {
     return std::find(list.begin(), list.end(), origin) != list.end();
+}
+
+bool anyWildcard(const std::vector<std::string>& list)
+{
+    return std::any_of(list.begin(), list.end(),
+                       [](const std::string& entry) { return entry.find('*') != std::string::npos; });
 }
 
 void checkPolicy(const cabridge::AdminPolicyLoad& load)
@@ -87,12 +93,7 @@ void checkPolicy(const cabridge::AdminPolicyLoad& load)
             if (legacy) {
                 require(origins.checkFor(vendor.vendor, probe) == Verdict::Allowed,
                         "legacy mode allowed for an origin that is not allowed for that vendor");
-                require(listed(policy.legacyOrigins, probe) || std::any_of(policy.legacyOrigins.begin(),
-                                                                           policy.legacyOrigins.end(),
-                                                                           [](const std::string& entry) {
-                                                                               return entry.find('*') !=
-                                                                                      std::string::npos;
-                                                                           }),
+                require(listed(policy.legacyOrigins, probe) || anyWildcard(policy.legacyOrigins),
                         "legacy mode granted by something other than the policy file");
             }
         }

@@ -213,8 +213,8 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& tr
             }
             if (!rule.empty()) {
                 if (!result.error) {
-                    result.error =
-                        "policy file key \"" + key + "\" has an invalid origin: " + entry.dump() + " (" + rule + ")";
+                    result.error = "policy file key \"" + key + "\" has an invalid origin: " + entry.dump() + " (" +
+                                   rule + ")";
                 }
                 result.entryProblems.push_back(
                     {key, entry.is_string() ? entry.get<std::string>() : entry.dump(), rule});
