@@ -127,7 +127,8 @@ const scope = {};
   }
 
   /**
-   * Signs the server's challenge (base64 string, 32..1024 bytes) after the
+   * Signs the server's challenge (base64 string, 32..1024 bytes; with mode
+   * "legacy", 8..256 bytes of UTF-8 text without control characters) after the
    * person picks a certificate and types the PIN in the extension's window.
    * Resolves the AuthToken to send to the server for cabridge-verify.
    */
