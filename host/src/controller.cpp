@@ -52,7 +52,7 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
     std::vector<PluginSummary> plugins;
     for (const auto& found : descriptors) {
         if (!found.usable) {
-            plugins.push_back({found.fileId, found.fileId, {}, found.error, {}, {}});
+            plugins.push_back({found.fileId, found.fileId, {}, found.error, {}, {}, false});
             continue;
         }
         const auto identity = pluginIdentity(*found.usable);
@@ -61,12 +61,13 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
             return std::nullopt;
         }
         if (verdict->crashed) {
-            plugins.push_back({found.usable->id, found.usable->name, {}, verdict->reason, {}, {}});
+            plugins.push_back({found.usable->id, found.usable->name, {}, verdict->reason, {}, {}, false});
         } else if (verdict->started) {
             auto summary = *verdict->started;
             summary.id = found.usable->id;
             if (verdict->tokenFault) {
                 summary.error = verdict->tokenFault->reason;  // loaded, but left out of listings of all vendors
+                summary.tokenFault = true;
             }
             plugins.push_back(std::move(summary));
         } else {
@@ -144,7 +145,7 @@ void Controller::usePlugins(std::vector<PluginSummary> plugins)
     // used: only the policy file may allow the legacy mode.
     std::vector<VendorOrigins> vendors;
     for (const auto& plugin : plugins_) {
-        if (plugin.ok()) {
+        if (plugin.servesOrigins()) {
             vendors.push_back({plugin.id, plugin.origins});
         }
     }

@@ -33,7 +33,8 @@ std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, cons
 // What a loaded plugin says of itself, for the start record.
 PluginSummary describedBy(const Plugin& plugin)
 {
-    return {plugin.id(), plugin.name(), plugin.version(), std::nullopt, plugin.origins(), plugin.legacyOrigins()};
+    return {plugin.id(), plugin.name(), plugin.version(), std::nullopt, plugin.origins(), plugin.legacyOrigins(),
+            false};
 }
 
 std::unique_ptr<Plugin> loadDescriptor(const DiscoveredDescriptor& found, const PluginProbing& probing,
@@ -91,6 +92,7 @@ std::vector<PluginSummary> PluginRegistry::summaries() const
         summary.error = plugin->error();
         if (!summary.error && plugin->tokenFault()) {
             summary.error = plugin->tokenFault()->reason;
+            summary.tokenFault = true;
         }
         result.push_back(std::move(summary));
     }

@@ -16,8 +16,14 @@ struct PluginSummary {
     std::optional<std::string> error;  // set: `state: error` with this reason
     std::vector<std::string> origins;
     std::vector<std::string> legacyOrigins;
+    // The error is a remembered token fault (a listing call past its deadline, or a crash): the
+    // plugin is loaded and answers requests that name it, so its origins still count, or a page
+    // could never name the vendor to try it again.
+    bool tokenFault = false;
 
     bool ok() const noexcept { return !error; }
+    // Whether the plugin's declared origins may be used (origin_policy.h).
+    bool servesOrigins() const noexcept { return !error || tokenFault; }
 };
 
 }  // namespace cabridge

@@ -42,8 +42,9 @@ test('chooser lists several certificates, warns of expiry, and returns the one p
 test('chooser draws rare CJK characters and rings only the focused radio', { timeout: 120_000 }, async () => {
   const rareName = '\u{20000}\u{20001}测试有限公司';
   await withRealHost({ certs: ['org-rsa'], selfSigned: [{ name: 'rare-name', subject: `/C=CN/O=${rareName}/CN=${rareName}` }] },
-    async ({ page, browser }) => {
+    async ({ page, browser, origin }) => {
       const call = startCall(page, 'readCertificate', { vendor: 'hebca' });
+      await acceptConsent(browser.context, { origin });
       const chooser = await waitForDialog(browser.context, 'chooser.html');
       await chooser.locator('li.choice').nth(1).waitFor();
       assert.ok((await chooser.locator('#choices').textContent()).includes(rareName));
@@ -145,6 +146,7 @@ test('cancel button, Esc and closing the window all give USER_CANCELLED', { time
 test('cancel after wrong PINs gives USER_CANCELLED with the tries made and retries left', { timeout: 120_000 }, async () => {
   await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 3 } }, async ({ page, browser }) => {
     const call = startCall(page, 'login', { challenge: randomChallenge(), vendor: 'hebca' });
+    await acceptConsent(browser.context);
     const dialog = await waitForDialog(browser.context, 'pin.html');
     await dialog.locator('#cert .holder').waitFor();
     for (const [wrongPin, left] of [['000000', 2], ['111111', 1]]) {
@@ -164,6 +166,7 @@ test('cancel after wrong PINs gives USER_CANCELLED with the tries made and retri
 test('cancel without a wrong PIN adds no tries to USER_CANCELLED', { timeout: 120_000 }, async () => {
   await withRealHost({ certs: ['org-rsa'] }, async ({ page, browser }) => {
     const call = startCall(page, 'login', { challenge: randomChallenge() });
+    await acceptConsent(browser.context);
     const dialog = await waitForDialog(browser.context, 'pin.html');
     await dialog.locator('#cert .holder').waitFor();
     await pressClosing(dialog, 'Escape');

@@ -441,7 +441,9 @@ TEST_F(HostPlugins, LegacyOriginsAPluginDeclaresGrantNothing)
     addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());  // declares kPortal as legacy
     HostProcess host(config_);
     const auto cert = certificateNamed(host, "EC 测试");
-    const auto refused = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}});
+    // A text challenge, so the refusal is the origin's and not the legacy challenge rule's.
+    const std::string text = cabridge::base64Encode(std::vector<std::uint8_t> {'l', 'e', 'g', 'a', 'c', 'y', '-', '1'});
+    const auto refused = authenticate(host, cert["id"], "123456", {{"mode", "legacy"}, {"challenge", text}});
     EXPECT_EQ(refused["error"]["code"], "ORIGIN_NOT_ALLOWED") << refused.dump();
     EXPECT_EQ(refused["error"]["details"]["mode"], "legacy");
     EXPECT_TRUE(authenticate(host, cert["id"], "123456").contains("result"));  // origin-bound still works
