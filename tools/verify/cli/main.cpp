@@ -59,24 +59,12 @@ std::string read_file(const std::string& path, std::size_t limit) {
   return read_bounded(in, limit);
 }
 
-CertificateSet load_certificates(const std::vector<std::string>& paths) {
-  CertificateSet set;
+// Certificates or CRLs from files, each PEM (one or more blocks) or one DER object.
+template <class Set>
+Set load_set(const std::vector<std::string>& paths, std::size_t limit) {
+  Set set;
   for (const auto& path : paths) {
-    const std::string data = read_file(path, kMaxCaFileBytes);
-    try {
-      if (data.find("-----BEGIN") != std::string::npos) set.add_pem(data);
-      else set.add_der({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
-    } catch (const std::invalid_argument& e) {
-      throw cli::UsageError(path + ": " + e.what());
-    }
-  }
-  return set;
-}
-
-CrlSet load_crls(const std::vector<std::string>& paths) {
-  CrlSet set;
-  for (const auto& path : paths) {
-    const std::string data = read_file(path, kMaxCrlFileBytes);
+    const std::string data = read_file(path, limit);
     try {
       if (data.find("-----BEGIN") != std::string::npos) set.add_pem(data);
       else set.add_der({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
@@ -104,9 +92,9 @@ int run(int argc, const char* const* argv) {
       request.at = detail::parse_iso8601(*options.time);
       if (!request.at) throw cli::UsageError("--time is not ISO 8601 (e.g. 2025-06-01T12:00:00Z)");
     }
-    trusted = load_certificates(options.ca_files);
-    intermediates = load_certificates(options.intermediate_files);
-    crls = load_crls(options.crl_files);
+    trusted = load_set<CertificateSet>(options.ca_files, kMaxCaFileBytes);
+    intermediates = load_set<CertificateSet>(options.intermediate_files, kMaxCaFileBytes);
+    crls = load_set<CrlSet>(options.crl_files, kMaxCrlFileBytes);
     if (options.challenge_file) {
       const std::string raw = read_file(*options.challenge_file, kMaxChallengeRead);
       challenge.assign(raw.begin(), raw.end());
