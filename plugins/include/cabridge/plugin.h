@@ -203,7 +203,41 @@ typedef struct cabridge_plugin_api_v1 {
      */
     cabridge_status (*check_certificate)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
                                          const uint8_t *cert_sha256, cabridge_error *err);
+
+    /*
+     * A whole login in one call, in one session the plugin opens and closes
+     * within it: check that the token `token_ref` holds, under `cert_ref`, the
+     * certificate whose DER hashes (SHA-256) to `cert_sha256` (as
+     * check_certificate), log the user in with the PIN (exactly one login
+     * attempt, never retried), sign `data` with that certificate's key as
+     * `sign` does for `algorithm`, write the signature to `signature_out`, and
+     * log out, whatever happened.
+     * The plugin promises:
+     *   - NO_TOKEN / CERTIFICATE_NOT_FOUND come before the PIN is tried, so a
+     *     key that is gone never costs a PIN attempt;
+     *   - PIN_INCORRECT fills err->retries_left (exact count, or -1 when the
+     *     token does not say) and err->final_try from the token's live state
+     *     after the failed attempt; PIN_LOCKED when the token locked;
+     *   - TOKEN_REMOVED when the token went away during the call;
+     *   - on CABRIDGE_OK, `*flags_out` holds CABRIDGE_AUTH_FLAG_* bits (it is
+     *     0 otherwise); the PIN buffer is not kept, copied or logged.
+     * The host uses this call when present (then it calls neither
+     * check_certificate, login, sign nor logout for a login) and falls back to
+     * those calls for plugins built without it.
+     */
+    cabridge_status (*authenticate)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
+                                    const uint8_t *cert_sha256, const char *pin, size_t pin_len,
+                                    const char *algorithm, const uint8_t *data, size_t data_len,
+                                    cabridge_sink signature_out, uint32_t *flags_out, cabridge_error *err);
 } cabridge_plugin_api_v1;
+
+/*
+ * authenticate's flags_out bits.
+ * PIN_TO_BE_CHANGED: the token says the user PIN is still the initial one
+ * (PKCS#11 CKF_USER_PIN_TO_BE_CHANGED, SKF's default-PIN flag), so the
+ * extension can ask the person to change it.
+ */
+#define CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED 0x1u
 
 /* Size of the table up to and including `logout`: the calls every v1 plugin has. */
 #define CABRIDGE_PLUGIN_API_V1_BASE_SIZE (offsetof(cabridge_plugin_api_v1, logout) + sizeof(void (*)(void)))
