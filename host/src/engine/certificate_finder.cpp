@@ -61,21 +61,21 @@ std::optional<CertificateEntry> CertificateFinder::findChecked(const std::string
             updateValidity(entry.facts, now);
             return entry;
         }
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         Logger::warn(kept.entry.plugin->id() + ": check_certificate failed: " + e.what());
     }
     remembered_.erase(it);  // read from the token again below, and kept again if found
     return std::nullopt;
 }
 
-TokenInventory CertificateFinder::inventory(Plugin& plugin, std::chrono::system_clock::time_point now)
+TokenInventory CertificateFinder::inventory(LoadedPlugin& plugin, std::chrono::system_clock::time_point now)
 {
     auto inventory = inventoryOf(plugin, now, facts_);
     note(inventory);
     return inventory;
 }
 
-TokenInventory CertificateFinder::inventory(Plugin& plugin, const nlohmann::json& tokens,
+TokenInventory CertificateFinder::inventory(LoadedPlugin& plugin, const nlohmann::json& tokens,
                                             std::chrono::system_clock::time_point now)
 {
     auto inventory = inventoryFrom(plugin, tokens, now, facts_);
@@ -97,7 +97,7 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
             CertificateEntry found = std::move(inventory.certificates.front());
             return found;
         }
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         Logger::warn(place.plugin->id() + ": list_token failed while looking for a certificate: " + e.what());
     }
     return std::nullopt;
@@ -128,7 +128,7 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
                 CertificateEntry found = std::move(inventory.certificates.front());
                 return found;
             }
-        } catch (const PluginCallError& e) {
+        } catch (const PluginCallFailure& e) {
             Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());
         }
     }

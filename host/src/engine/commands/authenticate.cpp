@@ -11,12 +11,12 @@
 // one (certificate_finder.h), still before any of the later checks and before C_Login.
 #include "command_context.h"
 
-#include "base64.h"
 #include "logger.h"
-#include "plugin_errors.h"
 #include "secret_buffer.h"
+#include "wire_error_for_plugin.h"
 
 #include <cabridge/common/auth_message.h>
+#include <cabridge/common/encoding.h>
 #include <cabridge/version.h>
 
 #include <openssl/crypto.h>
@@ -66,7 +66,7 @@ CertificateEntry findCertificate(CommandContext& context, const std::string& cer
 
 // After a wrong PIN the plugin may not know the exact count; the token's live
 // flags (a fresh list_tokens) are the next best source.
-HostError pinIncorrectWithLiveFlags(const PluginCallError& failure, const CertificateEntry& entry)
+HostError pinIncorrectWithLiveFlags(const PluginCallFailure& failure, const CertificateEntry& entry)
 {
     nlohmann::json retries = failure.retriesLeft() >= 0 ? nlohmann::json(failure.retriesLeft()) : nullptr;
     bool finalTry = failure.finalTry();
@@ -82,7 +82,7 @@ HostError pinIncorrectWithLiveFlags(const PluginCallError& failure, const Certif
                     }
                 }
             }
-        } catch (const PluginCallError& e) {
+        } catch (const PluginCallFailure& e) {
             Logger::warn(entry.plugin->id() + ": could not re-read token flags: " + e.what());
         }
     }
@@ -113,7 +113,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
 
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificate(context, certificateIdArg);
-    Plugin& plugin = *entry.plugin;
+    LoadedPlugin& plugin = *entry.plugin;
     requireOriginAllowedFor(context, plugin.id(), request.origin);
     if (entry.facts.expired) {
         throw HostError(ErrorCode::CertificateExpired, "certificate expired", helpDetails(plugin, "renew"));
@@ -159,7 +159,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
 
     try {
         plugin.login(entry.tokenRef, pin);
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         if (e.status() == CABRIDGE_ERR_PIN_INCORRECT) {
             throw pinIncorrectWithLiveFlags(e, entry);
         }
@@ -171,12 +171,12 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     std::optional<HostError> signFailure;
     try {
         signature = plugin.sign(entry.tokenRef, entry.certRef, algorithm, message);
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         signFailure = toHostError(e, plugin);
     }
     try {
         plugin.logout(entry.tokenRef);
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         Logger::warn(plugin.id() + ": logout failed: " + e.what());
     }
     if (signFailure) {

@@ -32,14 +32,15 @@ namespace cabridge {
 class CertificateFinder {
 public:
     // The full inventory of `plugin` (identities included), noting each id's place.
-    // Throws PluginCallError when list_tokens fails.
-    TokenInventory inventory(Plugin& plugin, std::chrono::system_clock::time_point now);
+    // Throws PluginCallFailure when list_tokens fails.
+    TokenInventory inventory(LoadedPlugin& plugin, std::chrono::system_clock::time_point now);
     // The same from `tokens`, what the plugin's list_tokens already returned.
-    TokenInventory inventory(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now);
+    TokenInventory inventory(LoadedPlugin& plugin, const nlohmann::json& tokens,
+                             std::chrono::system_clock::time_point now);
 
     // The certificate with CertInfo.id `id` on a loaded plugin, without identity,
     // or nullopt. Plugins whose listing fails are logged and skipped; so are plugins with a
-    // token fault (Plugin::tokenFault), which only a request naming them calls. A certificate
+    // token fault (LoadedPlugin::tokenFault), which only a request naming them calls. A certificate
     // found through check_certificate carries a CertInfo reduced to id and certificate
     // (all `authenticate` reads), and its entry's `token` is the one last listed.
     std::optional<CertificateEntry> find(PluginRegistry& registry, const std::string& id,
@@ -47,7 +48,7 @@ public:
 
 private:
     struct Place {
-        Plugin* plugin = nullptr;
+        LoadedPlugin* plugin = nullptr;
         std::string tokenRef;
     };
     void note(const TokenInventory& inventory);
