@@ -18,7 +18,7 @@ void CertificateFinder::remember(const CertificateEntry& entry)
     if (!sha256 || sha256->size() != 32) {
         return;
     }
-    Remembered kept;
+    Kept kept;
     std::copy(sha256->begin(), sha256->end(), kept.sha256.begin());
     kept.entry.plugin = entry.plugin;
     kept.entry.tokenRef = entry.tokenRef;
@@ -48,13 +48,20 @@ void CertificateFinder::note(const TokenInventory& inventory)
 }
 
 std::optional<CertificateEntry> CertificateFinder::findChecked(const std::string& id,
-                                                               std::chrono::system_clock::time_point now)
+                                                               std::chrono::system_clock::time_point now,
+                                                               Remembered remembered)
 {
     const auto it = remembered_.find(id);
     if (it == remembered_.end()) {
         return std::nullopt;
     }
-    const Remembered& kept = it->second;
+    const Kept& kept = it->second;
+    if (remembered == Remembered::Trust && kept.entry.plugin->authenticatesInOneCall()) {
+        CertificateEntry entry = kept.entry;
+        entry.unchecked = true;
+        updateValidity(entry.facts, now);
+        return entry;
+    }
     try {
         if (kept.entry.plugin->checkCertificate(kept.entry.tokenRef, kept.entry.certRef, kept.sha256)) {
             CertificateEntry entry = kept.entry;
@@ -104,9 +111,9 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
 }
 
 std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry, const std::string& id,
-                                                        std::chrono::system_clock::time_point now)
+                                                        std::chrono::system_clock::time_point now, Remembered kept)
 {
-    if (auto entry = findChecked(id, now)) {
+    if (auto entry = findChecked(id, now, kept)) {
         return entry;
     }
     std::optional<Place> remembered;

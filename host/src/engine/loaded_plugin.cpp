@@ -192,10 +192,10 @@ auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view n
     if (!marker_) {
         return runTokenCall(limit, id_ + ": " + std::string(name), onTokenTimeout_, std::move(call));
     }
-    // login, sign and logout may wait for the person (a PIN pad, a key's confirm button) and
+    // login, sign, logout and authenticate may wait for the person (a PIN pad, a key's confirm button) and
     // only ever run for the vendor the person chose: passing their deadline is not held against
     // the build. A crash in them is.
-    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout";
+    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
@@ -519,6 +519,28 @@ void LoadedPlugin::logout(const std::string& tokenRef)
         return api_->logout(instance_, tokenRef.c_str(), err);
     });
     throwIfFailed("logout", result);
+}
+
+LoadedPlugin::Authenticated LoadedPlugin::authenticate(const std::string& tokenRef, const std::string& certRef,
+                                                       const std::array<std::uint8_t, 32>& certSha256,
+                                                       const std::shared_ptr<const SecretBuffer>& pin,
+                                                       const std::string& algorithm, std::span<const std::uint8_t> data)
+{
+    if (!authenticatesInOneCall()) {
+        throw std::logic_error(id_ + ": authenticate is not offered");
+    }
+    std::uint32_t flags = 0;
+    // One call holds both the login and the signature, and the host cannot tell which of them a
+    // stuck call is in: the shorter deadline keeps each within its own (loginMs, signMs).
+    const auto result = tokenCall(std::min(deadlines_.login, deadlines_.sign), "authenticate",
+                                  [this, &tokenRef, &certRef, &certSha256, &pin, &algorithm, data, &flags](
+                                      cabridge_sink sink, cabridge_error* err) {
+                                      return api_->authenticate(
+                                          instance_, tokenRef.c_str(), certRef.c_str(), certSha256.data(), pin->data(),
+                                          pin->size(), algorithm.c_str(), data.data(), data.size(), sink, &flags, err);
+                                  });
+    throwIfFailed("authenticate", result);
+    return {{result.out.begin(), result.out.end()}, (flags & CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED) != 0};
 }
 
 }  // namespace cabridge

@@ -32,6 +32,9 @@ struct CertificateEntry {
     nlohmann::json token;  // CertInfo.token
     CertificateFacts facts;
     nlohmann::json certInfo;  // the full CertInfo (identity only when asked for)
+    // Taken from this connection's memory without asking the token (certificate_finder.h): the
+    // plugin's authenticate checks it on the token before the PIN is tried.
+    bool unchecked = false;
 };
 
 struct TokenInventory {

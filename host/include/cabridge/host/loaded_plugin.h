@@ -126,6 +126,23 @@ public:
                           const std::array<std::uint8_t, 32>& certSha256);
     void logout(const std::string& tokenRef);
 
+    // Whether the plugin offers the optional authenticate call (plugin.h): a whole login in one
+    // call. Without it the host logs in, signs and logs out with the calls above.
+    bool authenticatesInOneCall() const noexcept { return api_ != nullptr && api_->authenticate != nullptr; }
+    struct Authenticated {
+        std::vector<std::uint8_t> signature;
+        bool pinToBeChanged = false;  // CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED
+    };
+    // authenticate (plugin.h): checks that the token `tokenRef` holds under `certRef` the
+    // certificate whose DER hashes to `certSha256`, logs in with `pin` (one attempt), signs
+    // `data` as sign() does and logs out, in one session of the plugin's. Failures throw
+    // PluginCallFailure, carrying the token's live PIN state after a wrong PIN. Only when
+    // authenticatesInOneCall().
+    Authenticated authenticate(const std::string& tokenRef, const std::string& certRef,
+                               const std::array<std::uint8_t, 32>& certSha256,
+                               const std::shared_ptr<const SecretBuffer>& pin, const std::string& algorithm,
+                               std::span<const std::uint8_t> data);
+
 private:
     LoadedPlugin() = default;
 

@@ -22,6 +22,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <stdexcept>
 
@@ -55,17 +57,18 @@ std::shared_ptr<const SecretBuffer> takePin(nlohmann::json& arguments)
     return pin;
 }
 
-CertificateEntry findCertificate(CommandContext& context, const std::string& certificateId)
+CertificateEntry findCertificate(CommandContext& context, const std::string& certificateId,
+                                 CertificateFinder::Remembered remembered)
 {
-    auto entry = context.certificates.find(context.registry, certificateId, context.now);
+    auto entry = context.certificates.find(context.registry, certificateId, context.now, remembered);
     if (!entry) {
         throw HostError(ErrorCode::CertificateNotFound, "no certificate with id " + certificateId);
     }
     return std::move(*entry);
 }
 
-// After a wrong PIN the plugin may not know the exact count; the token's live
-// flags (a fresh list_tokens) are the next best source.
+// After a wrong PIN a plugin without authenticate may not know the exact count; the token's
+// live flags (a fresh list_tokens) are the next best source.
 HostError pinIncorrectWithLiveFlags(const PluginCallFailure& failure, const CertificateEntry& entry)
 {
     nlohmann::json retries = failure.retriesLeft() >= 0 ? nlohmann::json(failure.retriesLeft()) : nullptr;
@@ -90,6 +93,135 @@ HostError pinIncorrectWithLiveFlags(const PluginCallFailure& failure, const Cert
                      {{"retriesLeft", retries}, {"finalTry", finalTry}});
 }
 
+// What the request asks of the login, for the checks that follow finding the certificate.
+struct LoginRequest {
+    const std::string& origin;
+    const std::string& mode;
+    const std::string& challengeText;
+    const SecretBuffer& pin;
+};
+
+// What the token is asked to sign, and how.
+struct PreparedLogin {
+    std::string algorithm;
+    std::vector<std::uint8_t> message;
+};
+
+// The host's own checks between finding the certificate and calling the token, in order (file
+// comment); each failure throws HostError.
+PreparedLogin prepareLogin(const CommandContext& context, const CertificateEntry& entry, const LoginRequest& login)
+{
+    const LoadedPlugin& plugin = *entry.plugin;
+    requireOriginAllowedFor(context, plugin.id(), login.origin);
+    if (entry.facts.expired) {
+        throw HostError(ErrorCode::CertificateExpired, "certificate expired", helpDetails(plugin, "renew"));
+    }
+    if (entry.facts.notYetValid) {
+        throw HostError(ErrorCode::CertificateNotYetValid, "certificate not yet valid", helpDetails(plugin, "renew"));
+    }
+    const auto challenge = base64Decode(login.challengeText);
+    if (login.mode == "legacy") {
+        if (!challenge || !isLegacyChallengeText(*challenge)) {
+            throw HostError(
+                ErrorCode::InvalidArgument,
+                "a legacy challenge must be base64 of 8..256 bytes of UTF-8 text without control characters",
+                {{"key", "challenge"}, {"mode", "legacy"}});
+        }
+    } else if (!challenge || challenge->size() < kMinChallengeBytes || challenge->size() > kMaxChallengeBytes) {
+        throw HostError(ErrorCode::InvalidArgument, "challenge must be base64 of 32..1024 bytes",
+                        {{"key", "challenge"}});
+    }
+    if (!plugin.pinRules().accepts(login.pin.view())) {
+        throw HostError(ErrorCode::PinInvalid, "PIN refused by the vendor's PIN rules (length or characters)");
+    }
+    if (login.mode == "legacy" && !context.policy.legacyAllowed(plugin.id(), login.origin)) {
+        throw HostError(ErrorCode::OriginNotAllowed, "legacy mode not allowed for " + login.origin,
+                        {{"mode", "legacy"}});
+    }
+    PreparedLogin prepared;
+    prepared.algorithm = signatureAlgorithmFor(entry.facts);
+    if (prepared.algorithm.empty()) {
+        throw HostError(ErrorCode::InvalidArgument,
+                        "cannot sign with a " + entry.facts.keyType + " " + entry.facts.curve + " key",
+                        {{"key", "certificateId"}});
+    }
+    if (login.mode == "legacy") {
+        prepared.message = *challenge;
+    } else {
+        try {
+            prepared.message = originBoundMessage(EVP_get_digestbyname(hashFor(prepared.algorithm)), login.origin,
+                                                  *challenge);
+        } catch (const std::runtime_error& e) {
+            throw HostError(ErrorCode::InternalError, std::string("login message: ") + e.what());
+        }
+    }
+
+    return prepared;
+}
+
+// The plugin's authenticate did not find the token or certificate of an entry taken unchecked
+// from this connection's memory: it is looked for on the tokens again.
+struct CertificateGone {};
+
+// The plugin's authenticate (plugin.h): check, login, sign and logout in one session of the
+// plugin's; a wrong PIN's error already carries the token's live flags and retries.
+LoadedPlugin::Authenticated authenticateInOneCall(const CertificateEntry& entry,
+                                                  const std::shared_ptr<const SecretBuffer>& pin,
+                                                  const std::string& algorithm,
+                                                  const std::vector<std::uint8_t>& message)
+{
+    const auto digest = hexDecode(entry.facts.sha256Hex);
+    if (!digest || digest->size() != 32) {
+        throw HostError(ErrorCode::InternalError, "certificate without a SHA-256");
+    }
+    std::array<std::uint8_t, 32> sha256 {};
+    std::copy(digest->begin(), digest->end(), sha256.begin());
+    try {
+        return entry.plugin->authenticate(entry.tokenRef, entry.certRef, sha256, pin, algorithm, message);
+    } catch (const PluginCallFailure& e) {
+        if (entry.unchecked &&
+            (e.status() == CABRIDGE_ERR_NO_TOKEN || e.status() == CABRIDGE_ERR_CERTIFICATE_NOT_FOUND)) {
+            Logger::info(entry.plugin->id() + ": " + e.what() + "; looking for the certificate again");
+            throw CertificateGone {};
+        }
+        throw toHostError(e, *entry.plugin);
+    }
+}
+
+// A plugin built without authenticate: login, sign, logout (always after a successful login,
+// even when sign fails).
+LoadedPlugin::Authenticated authenticateInSteps(const CertificateEntry& entry,
+                                                const std::shared_ptr<const SecretBuffer>& pin,
+                                                const std::string& algorithm, const std::vector<std::uint8_t>& message)
+{
+    LoadedPlugin& plugin = *entry.plugin;
+    try {
+        plugin.login(entry.tokenRef, pin);
+    } catch (const PluginCallFailure& e) {
+        if (e.status() == CABRIDGE_ERR_PIN_INCORRECT) {
+            throw pinIncorrectWithLiveFlags(e, entry);
+        }
+        throw toHostError(e, plugin);
+    }
+
+    std::vector<std::uint8_t> signature;
+    std::optional<HostError> signFailure;
+    try {
+        signature = plugin.sign(entry.tokenRef, entry.certRef, algorithm, message);
+    } catch (const PluginCallFailure& e) {
+        signFailure = toHostError(e, plugin);
+    }
+    try {
+        plugin.logout(entry.tokenRef);
+    } catch (const PluginCallFailure& e) {
+        Logger::warn(plugin.id() + ": logout failed: " + e.what());
+    }
+    if (signFailure) {
+        throw *signFailure;
+    }
+    return {std::move(signature), false};
+}
+
 }  // namespace
 
 nlohmann::json runAuthenticate(CommandContext& context, Request& request)
@@ -112,89 +244,57 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     }
 
     requireAllowedOrigin(context, request.origin);
-    const CertificateEntry entry = findCertificate(context, certificateIdArg);
-    LoadedPlugin& plugin = *entry.plugin;
-    requireOriginAllowedFor(context, plugin.id(), request.origin);
-    if (entry.facts.expired) {
-        throw HostError(ErrorCode::CertificateExpired, "certificate expired", helpDetails(plugin, "renew"));
-    }
-    if (entry.facts.notYetValid) {
-        throw HostError(ErrorCode::CertificateNotYetValid, "certificate not yet valid", helpDetails(plugin, "renew"));
-    }
-    const auto challenge = base64Decode(challengeText);
-    if (mode == "legacy") {
-        if (!challenge || !isLegacyChallengeText(*challenge)) {
-            throw HostError(
-                ErrorCode::InvalidArgument,
-                "a legacy challenge must be base64 of 8..256 bytes of UTF-8 text without control characters",
-                {{"key", "challenge"}, {"mode", "legacy"}});
+    const LoginRequest login {request.origin, mode, challengeText, *pin};
+    // A certificate this connection has seen, whose plugin authenticates in one call, comes
+    // unchecked: that call checks it on the token first. When a check of the host's refuses it,
+    // or the call does not find it, it is looked for on the tokens first, so a certificate that
+    // is gone is still reported as gone before anything else.
+    CertificateEntry entry = findCertificate(context, certificateIdArg, CertificateFinder::Remembered::Trust);
+    std::optional<PreparedLogin> prepared;
+    try {
+        prepared = prepareLogin(context, entry, login);
+    } catch (const HostError&) {
+        if (!entry.unchecked) {
+            throw;
         }
-    } else if (!challenge || challenge->size() < kMinChallengeBytes || challenge->size() > kMaxChallengeBytes) {
-        throw HostError(ErrorCode::InvalidArgument, "challenge must be base64 of 32..1024 bytes",
-                        {{"key", "challenge"}});
+        entry = findCertificate(context, certificateIdArg, CertificateFinder::Remembered::Check);
+        prepared = prepareLogin(context, entry, login);
     }
-    if (!plugin.pinRules().accepts(pin->view())) {
-        throw HostError(ErrorCode::PinInvalid, "PIN refused by the vendor's PIN rules (length or characters)");
-    }
-    if (mode == "legacy" && !context.policy.legacyAllowed(plugin.id(), request.origin)) {
-        throw HostError(ErrorCode::OriginNotAllowed, "legacy mode not allowed for " + request.origin,
-                        {{"mode", "legacy"}});
-    }
-    const std::string algorithm = signatureAlgorithmFor(entry.facts);
-    if (algorithm.empty()) {
-        throw HostError(ErrorCode::InvalidArgument,
-                        "cannot sign with a " + entry.facts.keyType + " " + entry.facts.curve + " key",
-                        {{"key", "certificateId"}});
-    }
-    std::vector<std::uint8_t> message;
-    if (mode == "legacy") {
-        message = *challenge;
+    std::optional<LoadedPlugin::Authenticated> done;
+    if (!entry.plugin->authenticatesInOneCall()) {
+        done = authenticateInSteps(entry, pin, prepared->algorithm, prepared->message);
     } else {
         try {
-            message = originBoundMessage(EVP_get_digestbyname(hashFor(algorithm)), request.origin, *challenge);
-        } catch (const std::runtime_error& e) {
-            throw HostError(ErrorCode::InternalError, std::string("login message: ") + e.what());
+            done = authenticateInOneCall(entry, pin, prepared->algorithm, prepared->message);
+        } catch (const CertificateGone&) {
+            entry = findCertificate(context, certificateIdArg, CertificateFinder::Remembered::Check);
+            prepared = prepareLogin(context, entry, login);
+            done = entry.plugin->authenticatesInOneCall()
+                       ? authenticateInOneCall(entry, pin, prepared->algorithm, prepared->message)
+                       : authenticateInSteps(entry, pin, prepared->algorithm, prepared->message);
         }
     }
-
-    try {
-        plugin.login(entry.tokenRef, pin);
-    } catch (const PluginCallFailure& e) {
-        if (e.status() == CABRIDGE_ERR_PIN_INCORRECT) {
-            throw pinIncorrectWithLiveFlags(e, entry);
-        }
-        throw toHostError(e, plugin);
-    }
-    pin.reset();  // wiped now; the login was the only use
-
-    std::vector<std::uint8_t> signature;
-    std::optional<HostError> signFailure;
-    try {
-        signature = plugin.sign(entry.tokenRef, entry.certRef, algorithm, message);
-    } catch (const PluginCallFailure& e) {
-        signFailure = toHostError(e, plugin);
-    }
-    try {
-        plugin.logout(entry.tokenRef);
-    } catch (const PluginCallFailure& e) {
-        Logger::warn(plugin.id() + ": logout failed: " + e.what());
-    }
-    if (signFailure) {
-        throw *signFailure;
-    }
+    pin.reset();  // wiped now; the token call was its only use
+    const LoadedPlugin& plugin = *entry.plugin;
+    const std::string& algorithm = prepared->algorithm;
+    const auto& [signature, pinToBeChanged] = *done;
     if (signature.empty()) {
         throw HostError(ErrorCode::PluginError, plugin.id() + ": sign wrote no signature");
     }
     Logger::info(plugin.id() + ": authenticated " + request.origin + " with certificate " + certificateIdArg + " (" +
                  algorithm + ", " + mode + ")");
-    return {{"token",
-             {{"format", std::string(kAuthTokenFormat)},
-              {"certificate", entry.certInfo["certificate"]},
-              {"algorithm", algorithm},
-              {"signature", base64Encode(signature)},
-              {"origin", request.origin},
-              {"appVersion", kVersion},
-              {"mode", mode}}}};
+    nlohmann::json result = {{"token",
+                              {{"format", std::string(kAuthTokenFormat)},
+                               {"certificate", entry.certInfo["certificate"]},
+                               {"algorithm", algorithm},
+                               {"signature", base64Encode(signature)},
+                               {"origin", request.origin},
+                               {"appVersion", kVersion},
+                               {"mode", mode}}}};
+    if (pinToBeChanged) {
+        result["pinToBeChanged"] = true;  // docs/protocol.md: added beside `token`, only when true
+    }
+    return result;
 }
 
 }  // namespace cabridge
