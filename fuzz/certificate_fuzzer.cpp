@@ -1,5 +1,5 @@
 // Fuzz target: hostile certificate DER. Runs what the host does with a
-// certificate a token hands it (host/src/cert_info.*: CertInfo facts, id,
+// certificate a token hands it (host/src/engine/cert_info.cpp: CertInfo facts, id,
 // purpose, algorithm) and the identity reader
 // (common/ identity.*, shared by the plugins and the verifier: credit code,
 // ID number, HeBCA unique id).
@@ -7,7 +7,7 @@
 // values that passed their check digits when the header says they did.
 #include "fuzz_target.h"
 
-#include "cert_info.h"
+#include <cabridge/host/cert_info.h>
 
 #include <cabridge/common/identity.h>
 #include <cabridge/common/identity_codes.h>

@@ -1,10 +1,10 @@
-// Fuzz target: a plugin descriptor (host/src/plugin_descriptor.*), the JSON file a
+// Fuzz target: a plugin descriptor (host/src/front/plugin_descriptor.*), the JSON file a
 // vendor installer drops into a plugin directory and the host trusts to name the
 // library it loads. The input is the file's text; the descriptor either is refused
 // with DescriptorError or keeps the promises of plugin_descriptor.h (checked below).
 #include "fuzz_target.h"
 
-#include "plugin_descriptor.h"
+#include <cabridge/host/plugin_descriptor.h>
 
 #include <chrono>
 #include <filesystem>

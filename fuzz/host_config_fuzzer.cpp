@@ -1,4 +1,4 @@
-// Fuzz target: the host configuration file (host/src/host_config.*), which names the
+// Fuzz target: the host configuration file (host/src/front/host_config.*), which names the
 // plugin directories, the extensions allowed to start the host, the policy file and
 // the log. loadHostConfigFile insists on a path, so the input goes to one private
 // scratch file (written in place per input, never re-created). A refused file must
@@ -6,7 +6,7 @@
 #include "fuzz_target.h"
 #include "scratch_file.h"
 
-#include "host_config.h"
+#include <cabridge/host/host_config.h>
 
 #include <algorithm>
 #include <filesystem>

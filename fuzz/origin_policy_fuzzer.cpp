@@ -1,5 +1,5 @@
-// Fuzz target: the administrator's origin policy file (host/src/origin_policy.*) and
-// the origin parser it and every request rely on (host/src/origin.*). The input is
+// Fuzz target: the administrator's origin policy file (host/src/front/origin_policy.*) and
+// the origin parser it and every request rely on (host/src/front/origin.*). The input is
 // the policy file's text (loadAdminPolicy insists on a path: one private scratch
 // file, written in place per input) and, as is, a candidate origin string.
 // Checks: a refused file yields no entries; every accepted entry is a valid

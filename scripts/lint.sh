@@ -44,7 +44,7 @@ if has_tool cppcheck; then
   t=$(date +%s)
   if ! cppcheck --quiet --error-exitcode=1 --inline-suppr --enable=warning,performance,portability \
        --std=c++20 --library=googletest --suppress=missingIncludeSystem --suppress=unknownMacro \
-       -j "$jobs" -I host/src -I plugins/include -I plugins/common/include -I tools/verify/include \
+       -j "$jobs" -I host/src/front -I host/src/engine -I host/include/cabridge/host -I host/include -I plugins/include -I plugins/common/include -I tools/verify/include \
        -I common/include "${sources[@]}"; then
     status=1
   fi

@@ -1,4 +1,4 @@
-// The host front and its token engine (host/src/token_engine.h, docs/architecture.md "Cold
+// The host front and its token engine (host/src/engine/token_engine.h, docs/architecture.md "Cold
 // status"): `status` answered from the plugins' start records loads neither a plugin nor
 // OpenSSL; the first token command loads them; anything the records cannot vouch for (a new or
 // changed build, a plugin that failed) is loaded for real; a missing engine module is an

@@ -4,7 +4,7 @@
 // trustedOrigins, plugin files others could change, and the modes of the files the host writes.
 #include "plugin_dir_fixture.h"
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 
 #include <gtest/gtest.h>
 

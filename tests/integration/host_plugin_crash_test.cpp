@@ -1,4 +1,4 @@
-// Plugins that crash while starting (host/src/plugin_probe.h): in a static constructor when the
+// Plugins that crash while starting (host/include/cabridge/host/plugin_probe.h): in a static constructor when the
 // library is loaded, and in create. The real host must report them as broken plugins and keep
 // serving the others, instead of dying on every start.
 #include "plugin_dir_fixture.h"

@@ -4,7 +4,7 @@
 #include "host_process.h"
 #include "test_certificates.h"
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 
 #include <gtest/gtest.h>
 

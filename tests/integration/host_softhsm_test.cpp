@@ -3,7 +3,7 @@
 // expiring; HEBCA-KEY-2 with org-ec384, bad-uscc; EMPTY-KEY; PIN 123456).
 #include "host_process.h"
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>

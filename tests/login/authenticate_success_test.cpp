@@ -8,7 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <ostream>
+#include <stdexcept>
+#include <string>
 
 namespace cabridge::logintest {
 namespace {
@@ -26,6 +32,40 @@ void PrintTo(const KeyCase& c, std::ostream* out)
 }
 
 class AuthenticateSuccess : public ::testing::TestWithParam<KeyCase> {};
+
+// Sets CKF_USER_PIN_TO_BE_CHANGED on every SoftHSM token under `softhsmDir`, as a key that still
+// has its initial PIN reports it. SoftHSM keeps a token's flags in its token.object file
+// (attribute 0x8000534B, an unsigned long: 8-byte big-endian type, 8-byte kind 2, 8-byte
+// value) and reports them in C_GetTokenInfo, but none of its tools sets this one.
+void markUserPinToBeChanged(const std::filesystem::path& softhsmDir)
+{
+    constexpr std::uint64_t kTokenFlagsAttribute = 0x8000534B;
+    constexpr std::uint64_t kUnsignedLongKind = 2;
+    constexpr std::uint64_t kUserPinToBeChanged = 0x00080000;  // CKF_USER_PIN_TO_BE_CHANGED
+    const auto bigEndian = [](std::uint64_t value) {
+        std::string bytes(8, '\0');
+        for (int i = 7; i >= 0; --i, value >>= 8) bytes[static_cast<std::size_t>(i)] = static_cast<char>(value & 0xff);
+        return bytes;
+    };
+    int marked = 0;
+    for (const auto& file : std::filesystem::recursive_directory_iterator(softhsmDir)) {
+        if (file.path().filename() != "token.object") continue;
+        std::string bytes;
+        {
+            std::ifstream in(file.path(), std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        const auto at = bytes.find(bigEndian(kTokenFlagsAttribute) + bigEndian(kUnsignedLongKind));
+        if (at == std::string::npos || at + 24 > bytes.size())
+            throw std::runtime_error("no token flags in " + file.path().string());
+        std::uint64_t flags = 0;
+        for (std::size_t i = at + 16; i < at + 24; ++i) flags = (flags << 8) | static_cast<unsigned char>(bytes[i]);
+        bytes.replace(at + 16, 8, bigEndian(flags | kUserPinToBeChanged));
+        std::ofstream(file.path(), std::ios::binary | std::ios::trunc) << bytes;
+        ++marked;
+    }
+    if (marked == 0) throw std::runtime_error("no SoftHSM token under " + softhsmDir.string());
+}
 
 TEST_P(AuthenticateSuccess, TokenVerifiesWithCliAndPlainOpenssl)
 {
@@ -269,6 +309,31 @@ TEST(OriginBinding, TokenForOriginAIsRefusedForOriginB)
     const auto forged = runVerifier(relabelled, originB, challenge, sharedPkiDir(), scenario.dir());
     EXPECT_EQ(forged.exitCode, 13) << forged.result.dump();
     EXPECT_FALSE(opensslVerifies(relabelled, originB, challenge));
+}
+
+// A token whose user PIN is still the initial one says so (CKF_USER_PIN_TO_BE_CHANGED): the
+// plugin's authenticate reads it after the login and the reply carries pinToBeChanged beside
+// the token (docs/protocol.md); a token that does not say so gets no such key.
+TEST(PinToBeChanged, ReportedBesideTheTokenOnlyWhenTheTokenSaysSo)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-ec"}));
+    {
+        auto host = scenario.startHost();
+        const auto id = scenario.certificateId(*host, "org-ec");
+        const auto reply = scenario.authenticate(*host, id, randomBytes(32), kTokenPin);
+        ASSERT_TRUE(reply.contains("result")) << reply.dump();
+        EXPECT_FALSE(reply["result"].contains("pinToBeChanged")) << reply.dump();
+    }
+    markUserPinToBeChanged(scenario.dir() / "softhsm");
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-ec");
+    const auto challenge = randomBytes(32);
+    const auto reply = scenario.authenticate(*host, id, challenge, kTokenPin);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    EXPECT_EQ(reply["result"]["pinToBeChanged"], true) << reply.dump();
+    EXPECT_TRUE(opensslVerifies(reply["result"]["token"], kPortalOrigin, challenge));
+    // A wrong PIN is still a wrong PIN: the flag says nothing about it.
+    EXPECT_EQ(errorCodeOf(scenario.authenticate(*host, id, randomBytes(32), "Wr0ngPin01")), "PIN_INCORRECT");
 }
 
 }  // namespace

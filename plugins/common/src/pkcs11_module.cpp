@@ -74,6 +74,7 @@ std::optional<PinFlags> Pkcs11Module::livePinFlags(unsigned long slotId) const {
     flags.countLow = (info.flags & CKF_USER_PIN_COUNT_LOW) != 0;
     flags.finalTry = (info.flags & CKF_USER_PIN_FINAL_TRY) != 0;
     flags.locked = (info.flags & CKF_USER_PIN_LOCKED) != 0;
+    flags.toBeChanged = (info.flags & CKF_USER_PIN_TO_BE_CHANGED) != 0;
     return flags;
 }
 

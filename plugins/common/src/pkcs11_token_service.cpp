@@ -6,7 +6,6 @@
 #include <cabridge/support/plugin_error.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 
@@ -14,15 +13,14 @@ namespace cabridge {
 
 using nlohmann::json;
 
-// The session of a login (session_), or of the certificate check that precedes
-// one (preparedLogin_, not logged in). Closing it (when this goes) ends the login
-// too: it is the application's only session on the token.
+// The session of a login (session_), of a certificate check or of a whole login
+// (authenticate). Closing it (when this goes) ends the login too: it is the
+// application's only session on the token.
 struct Pkcs11TokenService::LoginSession {
     LoginSession(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId, std::string_view ref)
         : session(functions, slotId), tokenRef(ref) {}
     Pkcs11Session session;
     std::string tokenRef;
-    std::chrono::steady_clock::time_point openedAt = std::chrono::steady_clock::now();
 };
 
 Pkcs11TokenService::Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol)
@@ -40,14 +38,14 @@ void Pkcs11TokenService::endLoginBeforeListing() {
     // silently end a login; end it explicitly instead.
     if (session_)
         logout(session_->tokenRef);
-    preparedLogin_.reset();
 }
 
 json Pkcs11TokenService::tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot) {
     PKCS11_TOKEN &token = *slot.token;
     const unsigned long slotId = PKCS11_get_slotid_from_slot(&slot);
     const PinFlags flags = mod.livePinFlags(slotId).value_or(
-        PinFlags{token.userPinCountLow != 0, token.userPinFinalTry != 0, token.userPinLocked != 0});
+        PinFlags{token.userPinCountLow != 0, token.userPinFinalTry != 0, token.userPinLocked != 0,
+                 token.userPinToBeChanged != 0});
     json entry = {
         {"ref", tokenRefOf(token)},
         {"label", trimmed(token.label)},
@@ -99,36 +97,22 @@ std::unique_ptr<Pkcs11TokenService::LoginSession> Pkcs11TokenService::openSessio
     return std::make_unique<LoginSession>(functionsOf(mod), *slot, tokenRef);
 }
 
-void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) {
+void Pkcs11TokenService::logIn(const LoginSession &session, std::string_view pin) {
     if (pin.find('\0') != std::string_view::npos)
         throw PluginError(CABRIDGE_ERR_PIN_INVALID, "PIN contains a NUL character");
-    if (session_)
-        logout(session_->tokenRef);
-
-    // The session checkCertificate() just opened on this token, when this login
-    // follows it at once; otherwise a fresh one.
-    std::unique_ptr<LoginSession> session = std::move(preparedLogin_);
-    if (!session || session->tokenRef != tokenRef ||
-        std::chrono::steady_clock::now() - session->openedAt > kPreparedLoginLifetime) {
-        session.reset(); // closed before another is opened
-        session = openSession(tokenRef);
-    }
-
     // The module reads the PIN where the caller holds it: no copy here to wipe.
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): C_Login only reads the PIN; CK_UTF8CHAR_PTR lacks const
     auto *pinBytes = reinterpret_cast<CK_UTF8CHAR *>(const_cast<char *>(pin.data()));
-    const CK_RV rv = session->session.functions().C_Login(session->session.handle(), CKU_USER, pinBytes,
-                                                          static_cast<CK_ULONG>(pin.size()));
-    if (rv == CKR_OK) {
-        session_ = std::move(session);
+    const CK_RV rv = session.session.functions().C_Login(session.session.handle(), CKU_USER, pinBytes,
+                                                         static_cast<CK_ULONG>(pin.size()));
+    if (rv == CKR_OK)
         return;
-    }
     try {
         throwCkr("C_Login", rv);
     } catch (PluginError &error) {
         if (error.status() == CABRIDGE_ERR_PIN_INCORRECT || error.status() == CABRIDGE_ERR_PIN_LOCKED) {
             const Pkcs11Module &mod = module();
-            const CK_SLOT_ID slotId = session->session.slotId();
+            const CK_SLOT_ID slotId = session.session.slotId();
             if (auto flags = mod.livePinFlags(slotId)) {
                 error.setFinalTry(flags->finalTry);
                 if (flags->locked)
@@ -144,10 +128,19 @@ void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) 
     }
 }
 
+void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) {
+    if (pin.find('\0') != std::string_view::npos)
+        throw PluginError(CABRIDGE_ERR_PIN_INVALID, "PIN contains a NUL character");
+    if (session_)
+        logout(session_->tokenRef);
+    std::unique_ptr<LoginSession> session = openSession(tokenRef);
+    logIn(*session, pin);
+    session_ = std::move(session);
+}
+
 std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, std::string_view certRef,
                                                    std::string_view algorithmName, std::span<const std::uint8_t> data) {
     const SignatureAlgorithm algorithm = parseSignatureAlgorithm(algorithmName);
-    preparedLogin_.reset();
     if (!session_ || session_->tokenRef != tokenRef)
         throw PluginError(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
 
@@ -163,16 +156,40 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
 void Pkcs11TokenService::checkCertificate(std::string_view tokenRef, std::string_view certRef,
                                           std::span<const std::uint8_t, 32> certSha256) {
     endLoginBeforeListing();
-    std::unique_ptr<LoginSession> prepared = openSession(tokenRef);
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef);
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
-    if (!certId || certId->empty() || !sessionSeesCertificate(prepared->session, *certId, certSha256))
+    if (!certId || certId->empty() || !sessionSeesCertificate(session->session, *certId, certSha256))
         throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
                           "the token holds no certificate with that CKA_ID and SHA-256");
-    preparedLogin_ = std::move(prepared);
+}
+
+Pkcs11TokenService::Authentication Pkcs11TokenService::authenticate(std::string_view tokenRef, std::string_view certRef,
+                                                                    std::span<const std::uint8_t, 32> certSha256,
+                                                                    std::string_view pin,
+                                                                    std::string_view algorithmName,
+                                                                    std::span<const std::uint8_t> data) {
+    const SignatureAlgorithm algorithm = parseSignatureAlgorithm(algorithmName);
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef);
+    const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
+    if (!certId || certId->empty() || !sessionSeesCertificate(session->session, *certId, certSha256))
+        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+                          "the token holds no certificate with that CKA_ID and SHA-256");
+    logIn(*session, pin);
+    // Logged in from here: C_Logout whatever happens next (closing the session when this
+    // returns would end the login too, but a module may keep a login of a closed session).
+    struct LogoutAtEnd {
+        const Pkcs11Session &session;
+        ~LogoutAtEnd() { session.functions().C_Logout(session.handle()); }
+    } logoutAtEnd{session->session};
+    Authentication result;
+    if (const auto flags = module().livePinFlags(session->session.slotId()))
+        result.pinToBeChanged = flags->toBeChanged;
+    result.signature = signWithTokenKey(session->session, *certId, algorithm, data);
+    return result;
 }
 
 void Pkcs11TokenService::logout(std::string_view tokenRef) {
-    preparedLogin_.reset();
     if (!session_ || session_->tokenRef != tokenRef)
         return;
     // The session closes when this returns, whatever C_Logout said, and

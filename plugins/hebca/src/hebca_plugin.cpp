@@ -74,6 +74,17 @@ void HebcaPlugin::checkCertificate(std::string_view tokenRef, std::string_view c
     service->checkCertificate(tokenRef, certRef, certSha256);
 }
 
+Authentication HebcaPlugin::authenticate(std::string_view tokenRef, std::string_view certRef,
+                                         std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                         std::string_view algorithm, std::span<const std::uint8_t> data) {
+    Pkcs11TokenService *service = tokens();
+    if (service == nullptr)
+        throw PluginError(CABRIDGE_ERR_NO_TOKEN, noModuleMessage());
+    const Pkcs11TokenService::Authentication done = service->authenticate(tokenRef, certRef, certSha256, pin, algorithm,
+                                                                          data);
+    return {done.signature, done.pinToBeChanged ? CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED : 0u};
+}
+
 void HebcaPlugin::logout(std::string_view tokenRef) {
     if (tokens_)
         tokens_->logout(tokenRef);

@@ -28,6 +28,11 @@ public:
     // check_certificate (plugin.h): the token and the certificate, live, without a login.
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
                           std::span<const std::uint8_t, 32> certSha256);
+    // authenticate (plugin.h): check, login, sign and logout in one session of its own;
+    // flags carry CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED from the token.
+    Authentication authenticate(std::string_view tokenRef, std::string_view certRef,
+                                std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                std::string_view algorithm, std::span<const std::uint8_t> data);
     void logout(std::string_view tokenRef) override;
 
 private:

@@ -121,6 +121,16 @@ void GenericPlugin::checkCertificate(std::string_view tokenRef, std::string_view
     service.checkCertificate(tokenRef, certRef, certSha256);
 }
 
+Authentication GenericPlugin::authenticate(std::string_view tokenRef, std::string_view certRef,
+                                           std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                           std::string_view algorithm, std::span<const std::uint8_t> data) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    const Pkcs11TokenService::Authentication done = service.authenticate(tokenRef, certRef, certSha256, pin, algorithm,
+                                                                         data);
+    return {done.signature, done.pinToBeChanged ? CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED : 0u};
+}
+
 void GenericPlugin::logout(std::string_view tokenRef) {
     if (tokens_)
         tokens_->logout(tokenRef);

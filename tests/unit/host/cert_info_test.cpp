@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 
 using namespace cabridge;
 using cabridge::test::CertificateSpec;

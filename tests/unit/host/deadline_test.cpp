@@ -34,47 +34,49 @@ TEST(Deadline, StuckWorkIsAbandonedAtTheDeadline)
     *release = true;  // let the detached worker end
 }
 
-TEST(DeadlineDeathTest, TokenTimeoutRunsHookThenExitsWithStatus3)
+TEST(DeadlineDeathTest, TokenTimeoutRunsItsActionThenExitsWithStatus3)
 {
     EXPECT_EXIT(
         {
-            setTokenTimeoutReplyHook([](std::string_view what) {
-                const std::string line = "reply:" + std::string(what);
+            exitAfterTokenTimeout("vendor: login", [] {
+                const std::string line = "reply:login";
                 (void)!::write(2, line.data(), line.size());
             });
-            exitAfterTokenTimeout("vendor: login");
         },
-        ::testing::ExitedWithCode(kTokenTimeoutExitStatus), "reply:vendor: login");
+        ::testing::ExitedWithCode(kTokenTimeoutExitStatus), "reply:login");
 }
 
 TEST(Watchdog, WorkRunsOnTheCallingThreadAndExceptionsPropagate)
 {
     const auto caller = std::this_thread::get_id();
     std::thread::id ranOn;
-    runUnderWatchdog(1000ms, "vendor: sign", [&ranOn] { ranOn = std::this_thread::get_id(); });
+    runUnderWatchdog(1000ms, "vendor: sign", {}, [&ranOn] { ranOn = std::this_thread::get_id(); });
     EXPECT_EQ(ranOn, caller);
-    EXPECT_THROW(runUnderWatchdog(1000ms, "vendor: sign", [] { throw std::runtime_error("boom"); }),
+    EXPECT_THROW(runUnderWatchdog(1000ms, "vendor: sign", {}, [] { throw std::runtime_error("boom"); }),
                  std::runtime_error);
     // A short deadline after a long one still fires on time (see the next test); a call
     // well within its deadline is left alone.
-    runUnderWatchdog(20000ms, "vendor: login", [] {});
-    runUnderWatchdog(200ms, "vendor: list_token", [] { std::this_thread::sleep_for(20ms); });
+    runUnderWatchdog(20000ms, "vendor: login", {}, [] {});
+    runUnderWatchdog(200ms, "vendor: list_token", {}, [] { std::this_thread::sleep_for(20ms); });
 }
 
-TEST(WatchdogDeathTest, StuckCallRunsHookThenExitsWithStatus3AtItsDeadline)
+TEST(WatchdogDeathTest, StuckCallRunsItsOwnActionThenExitsWithStatus3AtItsDeadline)
 {
     EXPECT_EXIT(
         {
-            setTokenTimeoutReplyHook([](std::string_view what) {
-                const std::string line = "reply:" + std::string(what);
-                (void)!::write(2, line.data(), line.size());
-            });
-            runUnderWatchdog(20000ms, "vendor: login", [] {});  // the watchdog now sleeps towards +20 s
+            const auto replyFor = [](std::string what) {
+                return [what] {
+                    const std::string line = "reply:" + what;
+                    (void)!::write(2, line.data(), line.size());
+                };
+            };
+            runUnderWatchdog(20000ms, "vendor: login", replyFor("login"),
+                             [] {});  // the watchdog now sleeps towards +20 s
             const auto start = std::chrono::steady_clock::now();
-            runUnderWatchdog(150ms, "vendor: sign", [start] {
+            runUnderWatchdog(150ms, "vendor: sign", replyFor("sign"), [start] {
                 while (std::chrono::steady_clock::now() - start < 5s) std::this_thread::sleep_for(5ms);
                 (void)!::write(2, "too late", 8);
             });
         },
-        ::testing::ExitedWithCode(kTokenTimeoutExitStatus), "reply:vendor: sign");
+        ::testing::ExitedWithCode(kTokenTimeoutExitStatus), "reply:sign");
 }

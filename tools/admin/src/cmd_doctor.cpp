@@ -1,5 +1,5 @@
 // `cabridge doctor`: report what is wrong; exit 0 when nothing is an error, else 1.
-#include <origin_policy.h>
+#include <cabridge/host/origin_policy.h>
 
 #include <iostream>
 #include <span>

@@ -32,7 +32,7 @@ int run_plugins_check(const PluginsOptions &options) {
   const PluginLocations locations = locatePlugins(options.root, std::nullopt);
   const std::string &what = options.operands[0];
   std::error_code ec;
-  std::unique_ptr<Plugin> plugin;
+  std::unique_ptr<LoadedPlugin> plugin;
   fs::path descriptor;
   if (fs::is_regular_file(what, ec) || what.ends_with(".json")) {
     descriptor = what;

@@ -97,7 +97,7 @@ InstalledPlugin installPlugin(const CandidatePlugin &candidate, const PluginLoca
   };
   try {
     writeDescriptor(out.descriptor, candidate.document, out.library.filename().string());
-    const std::unique_ptr<Plugin> plugin = loadInstalled(out.descriptor, locations.dirsForChecks());
+    const std::unique_ptr<LoadedPlugin> plugin = loadInstalled(out.descriptor, locations.dirsForChecks());
     if (!plugin->ok())
       throw AdminError("installed plugin refused by the host's loader: " + plugin->error().value_or(""));
   } catch (const AdminError &e) {

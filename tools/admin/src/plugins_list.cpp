@@ -1,6 +1,6 @@
 // `cabridge plugins list`: every plugin dir the host reads and each plugin's state
 // as the host's own discovery sees it (ok / error with the reason / ignored).
-#include <plugin_registry.h>
+#include <cabridge/host/plugin_registry.h>
 
 #include <algorithm>
 #include <iostream>
@@ -45,7 +45,7 @@ int run_plugins_list(const PluginsOptions &options) {
         continue;
       }
       firstSeen.emplace(id, file);
-      const Plugin *plugin = registry.find(id);
+      const LoadedPlugin *plugin = registry.find(id);
       nlohmann::json entry = {{"id", id}, {"descriptor", file.string()}};
       if (plugin != nullptr) {
         entry["name"] = plugin->name();

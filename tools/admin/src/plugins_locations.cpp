@@ -1,6 +1,6 @@
 #include "plugins_locations.h"
 
-#include <host_config.h>
+#include <cabridge/host/host_config.h>
 
 #include <algorithm>
 #include <cstdlib>

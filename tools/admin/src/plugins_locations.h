@@ -1,5 +1,5 @@
 // Where `cabridge plugins` looks and writes: the plugin directories the host
-// reads (host/src/host_config.*, same rules and order) and the directory an
+// reads (host/src/front/host_config.*, same rules and order) and the directory an
 // administrator's plugins go to (/etc/cabridge/plugins.d by default).
 #pragma once
 

@@ -1,8 +1,8 @@
 #include "plugins_validation.h"
 
 #include <base64.h>
-#include <cert_info.h>
-#include <plugin_probe.h>
+#include <cabridge/host/cert_info.h>
+#include <cabridge/host/plugin_probe.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -102,27 +102,27 @@ CandidatePlugin checkCandidate(const fs::path &file, const std::vector<fs::path>
   PluginDescriptor probe = out.descriptor;
   probe.library = out.library;
   refuseIfItCrashes(probe);
-  out.plugin = Plugin::load(probe);
+  out.plugin = LoadedPlugin::load(probe);
   if (!out.plugin->ok()) throw AdminError("plugin refused: " + out.plugin->error().value_or("unknown reason"));
   return out;
 }
 
-std::unique_ptr<Plugin> loadInstalled(const fs::path &descriptorFile, const std::vector<fs::path> &pluginDirs) {
+std::unique_ptr<LoadedPlugin> loadInstalled(const fs::path &descriptorFile, const std::vector<fs::path> &pluginDirs) {
   try {
     PluginDescriptor descriptor = parsePluginDescriptor(descriptorFile, readDescriptorText(descriptorFile));
     descriptor.library = resolvePluginLibrary(descriptorFile, descriptor.library.string(), pluginDirs);
     refuseIfItCrashes(descriptor);
-    return Plugin::load(descriptor);
+    return LoadedPlugin::load(descriptor);
   } catch (const DescriptorError &e) {
     throw AdminError(descriptorFile.string() + ": " + e.what());
   }
 }
 
-nlohmann::json inspectTokens(Plugin &plugin) {
+nlohmann::json inspectTokens(LoadedPlugin &plugin) {
   nlohmann::json tokens;
   try {
     tokens = plugin.listTokens();
-  } catch (const PluginCallError &e) {
+  } catch (const PluginCallFailure &e) {
     throw AdminError(std::string("list_tokens failed: ") + e.what());
   }
   const auto now = std::chrono::system_clock::now();

@@ -1,10 +1,10 @@
 // Checking a vendor plugin the way cabridge-host will load it: the host's own
-// descriptor parser, library resolution and loader (host/src/plugin*.cpp), so
+// descriptor parser, library resolution and loader (host/include/cabridge/host/loaded_plugin*.cpp), so
 // `cabridge plugins add|check` accept exactly what the host accepts.
 #pragma once
 
-#include <plugin.h>
-#include <plugin_descriptor.h>
+#include <cabridge/host/loaded_plugin.h>
+#include <cabridge/host/plugin_descriptor.h>
 
 #include <filesystem>
 #include <memory>
@@ -20,10 +20,10 @@ bool isAdminPluginId(const std::string &id);
 
 // A descriptor that is not installed yet, checked and with its library found.
 struct CandidatePlugin {
-  nlohmann::json document;         // the descriptor as written by the vendor
-  PluginDescriptor descriptor;     // parsed as if installed as <id>.json
-  std::filesystem::path library;   // real path of the library it names
-  std::unique_ptr<Plugin> plugin;  // loaded from `library`, in the ok state
+  nlohmann::json document;               // the descriptor as written by the vendor
+  PluginDescriptor descriptor;           // parsed as if installed as <id>.json
+  std::filesystem::path library;         // real path of the library it names
+  std::unique_ptr<LoadedPlugin> plugin;  // loaded from `library`, in the ok state
 };
 
 // Reads `file` (at most 64 KiB of JSON), applies the host's descriptor checks
@@ -37,12 +37,12 @@ CandidatePlugin checkCandidate(const std::filesystem::path &file, const std::vec
 // Loads an installed descriptor exactly as the host does (parse, library inside
 // `pluginDirs`, load). Throws AdminError for a descriptor the host would refuse;
 // a plugin that loads in the error state is returned as such.
-std::unique_ptr<Plugin> loadInstalled(const std::filesystem::path &descriptorFile,
-                                      const std::vector<std::filesystem::path> &pluginDirs);
+std::unique_ptr<LoadedPlugin> loadInstalled(const std::filesystem::path &descriptorFile,
+                                            const std::vector<std::filesystem::path> &pluginDirs);
 
 // The tokens `plugin` sees now, each certificate with its subject DN, validity
 // and SHA-256 (from the host's CertInfo code). Throws AdminError when
 // list_tokens fails.
-nlohmann::json inspectTokens(Plugin &plugin);
+nlohmann::json inspectTokens(LoadedPlugin &plugin);
 
 }  // namespace cabridge::admin

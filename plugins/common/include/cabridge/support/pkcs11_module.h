@@ -20,6 +20,7 @@ struct PinFlags {
     bool countLow = false;
     bool finalTry = false;
     bool locked = false;
+    bool toBeChanged = false; // CKF_USER_PIN_TO_BE_CHANGED: still the initial PIN
 };
 
 class Pkcs11Module {

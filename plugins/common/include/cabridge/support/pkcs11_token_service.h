@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -50,13 +49,26 @@ public:
     // plugin.h check_certificate: returns when the token named `tokenRef` is present
     // and holds under `certRef` (hex CKA_ID) a certificate whose DER hashes to
     // `certSha256`; PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Finds the
-    // slot and reads that certificate object in a read-only session of its own; never
-    // logs in (ends a login still open, as listing does). The session is kept for a
-    // login() on the same token that comes next and within kPreparedLoginLifetime,
-    // which then logs in on it without looking for the slot again; any other call
-    // drops it.
+    // slot and reads that certificate object in a read-only session of its own, closed
+    // before it returns; never logs in (ends a login still open, as listing does).
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
                           std::span<const std::uint8_t, 32> certSha256);
+
+    // What a whole login gives back.
+    struct Authentication {
+        std::vector<std::uint8_t> signature;
+        // The token says the user PIN is still the initial one (CKF_USER_PIN_TO_BE_CHANGED,
+        // read after the login succeeded).
+        bool pinToBeChanged = false;
+    };
+
+    // plugin.h authenticate, in one session of its own that is closed before it returns:
+    // checks the certificate as checkCertificate() does (NO_TOKEN / CERTIFICATE_NOT_FOUND
+    // before the PIN is tried), one C_Login (errors as login()), signs as sign() does and
+    // always calls C_Logout after a successful C_Login. Ends a login still open first.
+    Authentication authenticate(std::string_view tokenRef, std::string_view certRef,
+                                std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                std::string_view algorithm, std::span<const std::uint8_t> data);
 
     // Logs out and drops the session. Safe without a login.
     void logout(std::string_view tokenRef);
@@ -70,15 +82,13 @@ private:
     nlohmann::json tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot);
     // Ends a login first: releasing a slot list ends every session of its slots.
     void endLoginBeforeListing();
+    // One C_Login on `session`; on failure throws PluginError with the token's live PIN
+    // state (finalTry, retriesLeft, PIN_LOCKED when the token says it is locked).
+    void logIn(const LoginSession &session, std::string_view pin);
 
     std::string modulePath_;
     std::string retryCounterSymbol_;
     std::unique_ptr<LoginSession> session_;
-    // Left by checkCertificate() for the login that follows it (not logged in).
-    std::unique_ptr<LoginSession> preparedLogin_;
-    // A login reuses the checked session only this soon after the check: the host
-    // logs in right after it, within the same request.
-    static constexpr std::chrono::milliseconds kPreparedLoginLifetime{2000};
 };
 
 } // namespace cabridge

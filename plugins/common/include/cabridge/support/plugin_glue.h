@@ -55,6 +55,12 @@ struct cabridge_plugin {
     // certificate whose DER hashes to `certSha256`, throws PluginError NO_TOKEN /
     // CERTIFICATE_NOT_FOUND when it does not, and never logs in. A class without it leaves
     // the table entry null (ChecksCertificates below).
+    // authenticate (plugin.h) likewise: a plugin class offers it by declaring
+    //   cabridge::Authentication authenticate(std::string_view tokenRef, std::string_view certRef,
+    //                                         std::span<const std::uint8_t, 32> certSha256,
+    //                                         std::string_view pin, std::string_view algorithm,
+    //                                         std::span<const std::uint8_t> data);
+    // which keeps every promise plugin.h makes for that call (Authenticates below).
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -128,6 +134,20 @@ inline void flushNotice(cabridge_plugin *self, cabridge_error *err) noexcept {
 template <class Plugin>
 concept ChecksCertificates = requires(Plugin &plugin, std::string_view ref, std::span<const std::uint8_t, 32> sha256) {
     { plugin.checkCertificate(ref, ref, sha256) } -> std::same_as<void>;
+};
+
+// What a glued plugin's authenticate returns: the signature and CABRIDGE_AUTH_FLAG_* bits.
+struct Authentication {
+    std::vector<std::uint8_t> signature;
+    std::uint32_t flags = 0;
+};
+
+// A glued plugin class that offers authenticate: it declares authenticate (see
+// cabridge_plugin above).
+template <class Plugin>
+concept Authenticates = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t, 32> sha256,
+                                 std::span<const std::uint8_t> data) {
+    { plugin.authenticate(text, text, sha256, text, text, data) } -> std::same_as<Authentication>;
 };
 
 template <class Plugin>
@@ -223,6 +243,37 @@ struct PluginGlue {
             return nullptr;
     }
 
+    static cabridge_status authenticate(cabridge_plugin *self, const char *tokenRef, const char *certRef,
+                                        const std::uint8_t *certSha256, const char *pin, std::size_t pinLen,
+                                        const char *algorithm, const std::uint8_t *data, std::size_t dataLen,
+                                        cabridge_sink signatureOut, std::uint32_t *flagsOut,
+                                        cabridge_error *err) noexcept {
+        if (flagsOut != nullptr)
+            *flagsOut = 0;
+        if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr ||
+            (pin == nullptr && pinLen != 0) || algorithm == nullptr || (data == nullptr && dataLen != 0) ||
+            flagsOut == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        const std::span<const std::uint8_t, 32> sha256(certSha256, 32);
+        // Only instantiated for a Plugin with authenticate (authenticateEntry), whose instances
+        // are the only `self` this table is ever called with.
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            const Authentication done = static_cast<Plugin *>(self)->authenticate(
+                tokenRef, certRef, sha256, std::string_view(pin == nullptr ? "" : pin, pinLen), algorithm,
+                {data, dataLen});
+            writeToSink(signatureOut, done.signature);
+            *flagsOut = done.flags;
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::authenticate) authenticateEntry() {
+        if constexpr (Authenticates<Plugin>)
+            return &authenticate;
+        else
+            return nullptr;
+    }
+
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr)
             return CABRIDGE_ERR_PLUGIN;
@@ -241,7 +292,7 @@ struct PluginGlue {
                                                   &logout,
                                                   &listToken,
                                                   checkCertificateEntry(),
-                                                  nullptr}; // authenticate: not offered yet
+                                                  authenticateEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin

@@ -3,13 +3,13 @@
 #pragma once
 
 #include "error.h"
-#include "plugin.h"
+#include "loaded_plugin.h"
 
 namespace cabridge {
 
-HostError toHostError(const PluginCallError& failure, const Plugin& plugin);
+HostError toHostError(const PluginCallFailure& failure, const LoadedPlugin& plugin);
 
 // details for PIN_LOCKED/NO_TOKEN/...: {"help": H} when the vendor gave H, else {}.
-nlohmann::json helpDetails(const Plugin& plugin, std::string_view kind);
+nlohmann::json helpDetails(const LoadedPlugin& plugin, std::string_view kind);
 
 }  // namespace cabridge

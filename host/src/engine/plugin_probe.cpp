@@ -1,7 +1,7 @@
 #include "plugin_probe.h"
 
 #include "logger.h"
-#include "plugin.h"
+#include "loaded_plugin.h"
 
 #include <cabridge/version.h>
 
@@ -158,7 +158,7 @@ int runPluginProbe(int argc, char** argv)
         return kProbeBadArguments;
     }
     descriptor.deadlines.enumerate = std::chrono::milliseconds(enumerateMs);
-    const auto plugin = Plugin::load(descriptor);
+    const auto plugin = LoadedPlugin::load(descriptor);
     return plugin->ok() ? kProbeLoaded : kProbeRefused;
 }
 

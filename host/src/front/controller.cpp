@@ -14,15 +14,17 @@
 namespace cabridge {
 namespace {
 
-enum class Served { ByHost, ByEngine };
+// The one command table: every command the host knows and the Controller member that serves
+// it. `status` and `quit` are answered by the front; the token commands by the engine.
+using CommandHandler = nlohmann::json (Controller::*)(Request&);
 
-const std::map<std::string, Served, std::less<>>& commandTable()
+const std::map<std::string, CommandHandler, std::less<>>& commandTable()
 {
-    static const std::map<std::string, Served, std::less<>> table = {
-        {"status", Served::ByHost},
-        {"list-certificates", Served::ByEngine},
-        {"authenticate", Served::ByEngine},
-        {"quit", Served::ByHost},
+    static const std::map<std::string, CommandHandler, std::less<>> table = {
+        {"status", &Controller::serveStatus},
+        {"list-certificates", &Controller::serveListCertificates},
+        {"authenticate", &Controller::serveAuthenticate},
+        {"quit", &Controller::serveQuit},
     };
     return table;
 }
@@ -193,27 +195,42 @@ void Controller::startEngine()
 
 nlohmann::json Controller::dispatch(Request& request)
 {
-    const auto served = commandTable().find(request.command);
-    if (served == commandTable().end()) {
+    const auto handler = commandTable().find(request.command);
+    if (handler == commandTable().end()) {
         throw HostError(ErrorCode::UnknownCommand, "unknown command \"" + request.command + "\"",
                         {{"command", request.command}});
     }
-    if (request.command == "quit") {
-        runQuit(request);
-        quitRequested_ = true;
-        return nlohmann::json::object();
+    return (this->*handler->second)(request);
+}
+
+nlohmann::json Controller::serveStatus(Request& request)
+{
+    runStatusArgumentCheck(request);
+    if (!mayRevealPlugins(request.origin)) {
+        return runStatusWithoutPlugins();
     }
-    if (served->second == Served::ByHost) {
-        runStatusArgumentCheck(request);
-        if (!mayRevealPlugins(request.origin)) {
-            return runStatusWithoutPlugins();
-        }
-        ensurePlugins();
-        // A running engine's plugins may have changed state since it started (a token fault).
-        return runStatus(engine_ ? engine_->plugins() : plugins_, *policy_, *adminPolicy_, request);
-    }
+    ensurePlugins();
+    // A running engine's plugins may have changed state since it started (a token fault).
+    return runStatus(engine_ ? engine_->plugins() : plugins_, *policy_, *adminPolicy_, request);
+}
+
+nlohmann::json Controller::serveQuit(Request& request)
+{
+    runQuit(request);
+    quitRequested_ = true;
+    return nlohmann::json::object();
+}
+
+nlohmann::json Controller::serveListCertificates(Request& request)
+{
     auto& tokens = engine();
-    return tokens.run(request.command, request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+    return tokens.listCertificates(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveAuthenticate(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.authenticate(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
 }
 
 nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)

@@ -1,13 +1,13 @@
 // `list-certificates`: the certificates on every token now present, or on one
 // vendor's tokens when `vendor` is given. A listing of all vendors leaves out a vendor whose
-// token call passed its deadline or crashed a host (Plugin::tokenFault), and one that does not
+// token call passed its deadline or crashed a host (LoadedPlugin::tokenFault), and one that does not
 // answer list_tokens in time now; it answers the other vendors' certificates and names each
 // vendor left out in `errors`.
 #include "command_context.h"
 
 #include "framing.h"
 #include "logger.h"
-#include "plugin_errors.h"
+#include "wire_error_for_plugin.h"
 
 #include <algorithm>
 #include <string>
@@ -109,7 +109,7 @@ private:
 };
 
 // One entry of `errors`: a vendor left out of a listing of all vendors, and why.
-nlohmann::json leftOut(const Plugin& plugin, ErrorCode code)
+nlohmann::json leftOut(const LoadedPlugin& plugin, ErrorCode code)
 {
     return {{"vendor", plugin.id()}, {"code", errorCodeName(code)}, {"message", errorMessageZh(code)}};
 }
@@ -129,7 +129,7 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
     if (purpose != "login" && purpose != "sign" && purpose != "any") {
         throw HostError(ErrorCode::InvalidArgument, "purpose must be login, sign or any", {{"key", "purpose"}});
     }
-    Plugin* only = nullptr;
+    LoadedPlugin* only = nullptr;
     if (vendor) {
         only = context.registry.find(*vendor);
         if (only == nullptr) {
@@ -183,7 +183,7 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
                 errors.push_back(leftOut(*plugin, ErrorCode::TokenNotResponding));
                 continue;
             }
-        } catch (const PluginCallError& e) {
+        } catch (const PluginCallFailure& e) {
             const auto error = toHostError(e, *plugin);
             if (only != nullptr) {
                 throw error;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "cert_info.h"
-#include "plugin.h"
+#include "loaded_plugin.h"
 
 #include <chrono>
 #include <cstddef>
@@ -25,13 +25,16 @@ inline constexpr std::size_t kMaxCertificateDerBytes = std::size_t {32} * 1024;
 // Implicit move constructor: see CertificateFacts (clang-tidy 14 false positive).
 // NOLINTNEXTLINE(bugprone-exception-escape)
 struct CertificateEntry {
-    Plugin* plugin = nullptr;
+    LoadedPlugin* plugin = nullptr;
     std::string tokenRef;
     std::string tokenSerial;
     std::string certRef;
     nlohmann::json token;  // CertInfo.token
     CertificateFacts facts;
     nlohmann::json certInfo;  // the full CertInfo (identity only when asked for)
+    // Taken from this connection's memory without asking the token (certificate_finder.h): the
+    // plugin's authenticate checks it on the token before the PIN is tried.
+    bool unchecked = false;
 };
 
 struct TokenInventory {
@@ -68,12 +71,13 @@ struct InventoryOptions {
 // that does not parse or is larger than kMaxCertificateDerBytes, or a malformed
 // token entry, is skipped and logged; so is a failing identify (the identity is
 // then empty).
-TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now,
-                             CertificateFactsCache& facts, const InventoryOptions& options = {});
+TokenInventory inventoryFrom(LoadedPlugin& plugin, const nlohmann::json& tokens,
+                             std::chrono::system_clock::time_point now, CertificateFactsCache& facts,
+                             const InventoryOptions& options = {});
 
-// inventoryFrom(plugin.listTokens(), ...). Throws PluginCallError when
+// inventoryFrom(plugin.listTokens(), ...). Throws PluginCallFailure when
 // list_tokens itself fails.
-TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now, CertificateFactsCache& facts,
-                           const InventoryOptions& options = {});
+TokenInventory inventoryOf(LoadedPlugin& plugin, std::chrono::system_clock::time_point now,
+                           CertificateFactsCache& facts, const InventoryOptions& options = {});
 
 }  // namespace cabridge

@@ -1,4 +1,4 @@
-#include "plugin.h"
+#include "loaded_plugin.h"
 
 #include "deadline.h"
 #include "logger.h"
@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <variant>
 
 namespace cabridge {
 namespace {
@@ -57,10 +58,11 @@ std::shared_ptr<CallResult> runPluginCall(std::chrono::milliseconds limit, Call 
 // exits, so the call never outlives its caller and may use the caller's arguments as they are
 // (unlike runPluginCall's worker, which can be abandoned still running).
 template <class Call>
-CallResult runTokenCall(std::chrono::milliseconds limit, const std::string& what, Call call)
+CallResult runTokenCall(std::chrono::milliseconds limit, const std::string& what, const TokenTimeoutAction& onTimeout,
+                        Call call)
 {
     CallResult result;
-    runUnderWatchdog(limit, what, [&result, &call] {
+    runUnderWatchdog(limit, what, onTimeout, [&result, &call] {
         result.err.retries_left = -1;
         const cabridge_sink sink {&result, &appendToResult};
         result.status = call(sink, &result.err);
@@ -87,12 +89,12 @@ std::string describeFailure(std::string_view call, const CallResult& r)
 void throwIfFailed(std::string_view call, const CallResult& r)
 {
     if (r.status != CABRIDGE_OK) {
-        throw PluginCallError(r.status, r.err, describeFailure(call, r));
+        throw PluginCallFailure(r.status, r.err, describeFailure(call, r));
     }
     if (r.overflow) {
         cabridge_error err {};
         err.retries_left = -1;
-        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " wrote more than 16 MiB");
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " wrote more than 16 MiB");
     }
 }
 
@@ -102,12 +104,12 @@ nlohmann::json parsePluginJson(std::string_view call, const std::string& text)
     if (json.is_discarded()) {
         cabridge_error err {};
         err.retries_left = -1;
-        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " wrote invalid JSON");
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " wrote invalid JSON");
     }
     return json;
 }
 
-// The JSON array a listing call wrote; throws PluginCallError when it failed or wrote anything else.
+// The JSON array a listing call wrote; throws PluginCallFailure when it failed or wrote anything else.
 nlohmann::json jsonArrayResult(std::string_view call, const CallResult& result)
 {
     throwIfFailed(call, result);
@@ -115,7 +117,7 @@ nlohmann::json jsonArrayResult(std::string_view call, const CallResult& result)
     if (!json.is_array()) {
         cabridge_error err {};
         err.retries_left = -1;
-        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " did not write a JSON array");
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, std::string(call) + " did not write a JSON array");
     }
     return json;
 }
@@ -180,29 +182,29 @@ PinRules pinRulesFrom(const nlohmann::json& description)
 }  // namespace
 
 template <class Call>
-auto Plugin::tokenCall(std::chrono::milliseconds limit, std::string_view name, Call call)
+auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view name, Call call)
 {
     if (stuck_) {
         cabridge_error err {};
         err.retries_left = -1;
-        throw PluginCallError(CABRIDGE_ERR_PLUGIN, err, id_ + " is stuck in a call abandoned at its deadline");
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, id_ + " is stuck in a call abandoned at its deadline");
     }
     if (!marker_) {
-        return runTokenCall(limit, id_ + ": " + std::string(name), std::move(call));
+        return runTokenCall(limit, id_ + ": " + std::string(name), onTokenTimeout_, std::move(call));
     }
-    // login, sign and logout may wait for the person (a PIN pad, a key's confirm button) and
+    // login, sign, logout and authenticate may wait for the person (a PIN pad, a key's confirm button) and
     // only ever run for the vendor the person chose: passing their deadline is not held against
     // the build. A crash in them is.
-    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout";
+    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
         ~Leave() { marker.leave(); }
     } leaveAtEnd {*marker_};
-    return runTokenCall(limit, id_ + ": " + std::string(name), std::move(call));
+    return runTokenCall(limit, id_ + ": " + std::string(name), onTokenTimeout_, std::move(call));
 }
 
-PluginCallError::PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what)
+PluginCallFailure::PluginCallFailure(cabridge_status status, const cabridge_error& err, const std::string& what)
     : std::runtime_error(what), status_(status), retriesLeft_(err.retries_left), finalTry_(err.final_try != 0)
 {
 }
@@ -231,126 +233,145 @@ bool PinRules::accepts(std::string_view pin) const
     return true;
 }
 
-std::unique_ptr<Plugin> Plugin::failed(std::string id, std::string name, std::string reason)
+std::unique_ptr<LoadedPlugin> LoadedPlugin::failed(std::string id, std::string name, std::string reason)
 {
-    std::unique_ptr<Plugin> plugin(new Plugin());
+    std::unique_ptr<LoadedPlugin> plugin(new LoadedPlugin());
     plugin->id_ = std::move(id);
     plugin->name_ = std::move(name);
     plugin->error_ = std::move(reason);
     return plugin;
 }
 
-std::unique_ptr<Plugin> Plugin::load(const PluginDescriptor& descriptor)
+std::unique_ptr<LoadedPlugin> LoadedPlugin::load(const PluginDescriptor& descriptor)
 {
     auto fail = [&](std::string reason) {
         Logger::error("plugin " + descriptor.id + ": " + reason);
         return failed(descriptor.id, descriptor.name, std::move(reason));
     };
-
     if (auto clash = applyPluginEnvironment(descriptor)) {
         return fail(std::move(*clash));
     }
+    std::unique_ptr<LoadedPlugin> plugin(new LoadedPlugin());
+    plugin->id_ = descriptor.id;
+    plugin->name_ = descriptor.name;
+    plugin->deadlines_ = descriptor.deadlines;
+    if (auto why = plugin->openLibrary(descriptor.library)) {
+        return fail(std::move(*why));
+    }
+    if (auto why = plugin->createInstance(descriptor.config.dump())) {
+        return fail(std::move(*why));
+    }
+    auto description = plugin->describeInstance();
+    if (const auto* why = std::get_if<std::string>(&description)) {
+        return fail(*why);  // `plugin` is destroyed here, which calls destroy() unless abandoned
+    }
+    plugin->adoptDescription(std::get<nlohmann::json>(description));
+    Logger::info("plugin " + plugin->id_ + " " + plugin->version_ + " loaded from " + descriptor.library.string());
+    return plugin;
+}
 
-    void* library = ::dlopen(descriptor.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+std::optional<std::string> LoadedPlugin::openLibrary(const std::filesystem::path& path)
+{
+    void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
         const char* why = ::dlerror();
-        return fail(std::string("cannot load plugin library: ") + (why ? why : "unknown reason"));
+        return std::string("cannot load plugin library: ") + (why ? why : "unknown reason");
     }
+    library_ = library;
     auto entry = reinterpret_cast<cabridge_plugin_entry_fn>(::dlsym(library, CABRIDGE_PLUGIN_ENTRY_SYMBOL));
     if (entry == nullptr) {
-        return fail("plugin library does not export " CABRIDGE_PLUGIN_ENTRY_SYMBOL);
+        return "plugin library does not export " CABRIDGE_PLUGIN_ENTRY_SYMBOL;
     }
     const cabridge_plugin_api_v1* api = entry(CABRIDGE_PLUGIN_ABI_VERSION);
     if (api == nullptr) {
-        return fail("plugin does not offer ABI version 1");
+        return "plugin does not offer ABI version 1";
     }
     if (api->abi_version != CABRIDGE_PLUGIN_ABI_VERSION || api->struct_size < CABRIDGE_PLUGIN_API_V1_BASE_SIZE) {
-        return fail("plugin offers ABI version " + std::to_string(api->abi_version) + " with table size " +
-                    std::to_string(api->struct_size) + ", host needs version 1 with a size of at least " +
-                    std::to_string(CABRIDGE_PLUGIN_API_V1_BASE_SIZE));
+        return "plugin offers ABI version " + std::to_string(api->abi_version) + " with table size " +
+               std::to_string(api->struct_size) + ", host needs version 1 with a size of at least " +
+               std::to_string(CABRIDGE_PLUGIN_API_V1_BASE_SIZE);
     }
     // Optional calls the plugin was built without stay null; a larger table (a newer
     // header) is read only as far as this host knows it.
     auto table = std::make_unique<cabridge_plugin_api_v1>();
     std::memcpy(table.get(), api, std::min<std::size_t>(api->struct_size, sizeof(cabridge_plugin_api_v1)));
-    api = table.get();
-    if (!api->create || !api->destroy || !api->describe || !api->list_tokens || !api->identify || !api->login ||
-        !api->sign || !api->logout) {
-        return fail("plugin function table has empty entries");
+    if (!table->create || !table->destroy || !table->describe || !table->list_tokens || !table->identify ||
+        !table->login || !table->sign || !table->logout) {
+        return "plugin function table has empty entries";
     }
-
-    std::unique_ptr<Plugin> plugin(new Plugin());
-    plugin->id_ = descriptor.id;
-    plugin->name_ = descriptor.name;
-    plugin->deadlines_ = descriptor.deadlines;
-    plugin->library_ = library;
-    plugin->table_ = std::move(table);
-    plugin->api_ = api;
-
-    // create: the instance pointer travels back through the shared result.
-    auto created = std::make_shared<cabridge_plugin*>(nullptr);
-    const std::string config = descriptor.config.dump();
-    auto createResult = runPluginCall(descriptor.deadlines.enumerate,
-                                      [api, created, config](cabridge_sink, cabridge_error* err) {
-                                          return api->create(config.c_str(), created.get(), err);
-                                      });
-    if (!createResult) {
-        return fail("did not answer in time (create)");
-    }
-    if (createResult->status != CABRIDGE_OK || *created == nullptr) {
-        return fail("create failed: " + describeFailure("create", *createResult));
-    }
-    plugin->instance_ = *created;
-
-    cabridge_plugin* instance = plugin->instance_;
-    auto describeResult = runPluginCall(
-        descriptor.deadlines.enumerate,
-        [api, instance](cabridge_sink sink, cabridge_error* err) { return api->describe(instance, sink, err); });
-    if (!describeResult) {
-        plugin->instance_ = nullptr;  // abandoned: never touched again, not even destroy
-        return fail("did not answer in time (describe)");
-    }
-    std::optional<std::string> describeError;
-    nlohmann::json description;
-    if (describeResult->status != CABRIDGE_OK) {
-        describeError = "describe failed: " + describeFailure("describe", *describeResult);
-    } else {
-        description = nlohmann::json::parse(describeResult->out, nullptr, false);
-        if (description.is_discarded() || !description.is_object()) {
-            describeError = "describe did not write a JSON object";
-        }
-    }
-    if (describeError) {
-        return fail(*describeError);  // `plugin` is destroyed here, which calls destroy()
-    }
-    if (description.contains("name") && description["name"].is_string()) {
-        plugin->name_ = description["name"].get<std::string>();
-    }
-    if (description.contains("version") && description["version"].is_string()) {
-        plugin->version_ = description["version"].get<std::string>();
-    }
-    plugin->origins_ = originList(description, "origins");
-    plugin->legacyOrigins_ = originList(description, "legacyOrigins");
-    if (!plugin->legacyOrigins_.empty()) {
-        Logger::warn("plugin " + plugin->id_ +
-                     " declares legacyOrigins; ignored: only the policy file's legacyOrigins allow the legacy mode");
-    }
-    plugin->pinRules_ = pinRulesFrom(description);
-    if (description.contains("help") && description["help"].is_object()) {
-        plugin->help_ = description["help"];
-    }
-    Logger::info("plugin " + plugin->id_ + " " + plugin->version_ + " loaded from " + descriptor.library.string());
-    return plugin;
+    table_ = std::move(table);
+    api_ = table_.get();
+    return std::nullopt;
 }
 
-Plugin::~Plugin()
+std::optional<std::string> LoadedPlugin::createInstance(const std::string& config)
+{
+    // The instance pointer travels back through the shared result: an abandoned call may
+    // still write it after this returns.
+    auto created = std::make_shared<cabridge_plugin*>(nullptr);
+    const auto create = api_->create;
+    auto result = runPluginCall(deadlines_.enumerate, [create, created, config](cabridge_sink, cabridge_error* err) {
+        return create(config.c_str(), created.get(), err);
+    });
+    if (!result) {
+        return "did not answer in time (create)";
+    }
+    if (result->status != CABRIDGE_OK || *created == nullptr) {
+        return "create failed: " + describeFailure("create", *result);
+    }
+    instance_ = *created;
+    return std::nullopt;
+}
+
+std::variant<nlohmann::json, std::string> LoadedPlugin::describeInstance()
+{
+    const auto describe = api_->describe;
+    cabridge_plugin* instance = instance_;
+    auto result = runPluginCall(deadlines_.enumerate, [describe, instance](cabridge_sink sink, cabridge_error* err) {
+        return describe(instance, sink, err);
+    });
+    if (!result) {
+        instance_ = nullptr;  // abandoned: never touched again, not even destroy
+        return std::string("did not answer in time (describe)");
+    }
+    if (result->status != CABRIDGE_OK) {
+        return "describe failed: " + describeFailure("describe", *result);
+    }
+    auto description = nlohmann::json::parse(result->out, nullptr, false);
+    if (description.is_discarded() || !description.is_object()) {
+        return std::string("describe did not write a JSON object");
+    }
+    return description;
+}
+
+void LoadedPlugin::adoptDescription(const nlohmann::json& description)
+{
+    if (description.contains("name") && description["name"].is_string()) {
+        name_ = description["name"].get<std::string>();
+    }
+    if (description.contains("version") && description["version"].is_string()) {
+        version_ = description["version"].get<std::string>();
+    }
+    origins_ = originList(description, "origins");
+    legacyOrigins_ = originList(description, "legacyOrigins");
+    if (!legacyOrigins_.empty()) {
+        Logger::warn("plugin " + id_ +
+                     " declares legacyOrigins; ignored: only the policy file's legacyOrigins allow the legacy mode");
+    }
+    pinRules_ = pinRulesFrom(description);
+    if (description.contains("help") && description["help"].is_object()) {
+        help_ = description["help"];
+    }
+}
+
+LoadedPlugin::~LoadedPlugin()
 {
     if (api_ != nullptr && instance_ != nullptr) {
         api_->destroy(instance_);
     }
 }
 
-nlohmann::json Plugin::help(std::string_view kind) const
+nlohmann::json LoadedPlugin::help(std::string_view kind) const
 {
     const std::string key(kind);
     if (help_.contains(key) && help_[key].is_object() && help_[key].contains("text")) {
@@ -359,7 +380,7 @@ nlohmann::json Plugin::help(std::string_view kind) const
     return nullptr;
 }
 
-nlohmann::json Plugin::listTokens()
+nlohmann::json LoadedPlugin::listTokens()
 {
     const auto result = tokenCall(deadlines_.enumerate, "list_tokens", [this](cabridge_sink sink, cabridge_error* err) {
         return api_->list_tokens(instance_, sink, err);
@@ -369,7 +390,7 @@ nlohmann::json Plugin::listTokens()
     return tokens;
 }
 
-std::optional<nlohmann::json> Plugin::listTokensOrAbandon()
+std::optional<nlohmann::json> LoadedPlugin::listTokensOrAbandon()
 {
     if (stuck_) {
         return std::nullopt;
@@ -404,15 +425,20 @@ std::optional<nlohmann::json> Plugin::listTokensOrAbandon()
     return tokens;
 }
 
-void Plugin::watchTokenCalls(std::shared_ptr<TokenCallMarker> marker, std::string identity,
-                             std::optional<TokenFault> fault)
+void LoadedPlugin::onTokenTimeout(std::function<void()> action)
+{
+    onTokenTimeout_ = std::move(action);
+}
+
+void LoadedPlugin::watchTokenCalls(std::shared_ptr<TokenCallMarker> marker, std::string identity,
+                                   std::optional<TokenFault> fault)
 {
     marker_ = std::move(marker);
     identity_ = std::move(identity);
     tokenFault_ = std::move(fault);
 }
 
-void Plugin::forgetTokenFault()
+void LoadedPlugin::forgetTokenFault()
 {
     if (!tokenFault_ || stuck_) {
         return;
@@ -424,7 +450,7 @@ void Plugin::forgetTokenFault()
     }
 }
 
-std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
+std::optional<nlohmann::json> LoadedPlugin::listToken(const std::string& tokenRef)
 {
     if (api_->list_token == nullptr) {
         return std::nullopt;
@@ -436,7 +462,7 @@ std::optional<nlohmann::json> Plugin::listToken(const std::string& tokenRef)
     return jsonArrayResult("list_token", result);
 }
 
-nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
+nlohmann::json LoadedPlugin::identify(std::span<const std::uint8_t> der)
 {
     const auto result = tokenCall(deadlines_.enumerate, "identify",
                                   [this, der](cabridge_sink sink, cabridge_error* err) {
@@ -447,7 +473,7 @@ nlohmann::json Plugin::identify(std::span<const std::uint8_t> der)
     return json.is_object() ? json : nlohmann::json::object();
 }
 
-void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin)
+void LoadedPlugin::login(const std::string& tokenRef, const std::shared_ptr<const SecretBuffer>& pin)
 {
     const auto result = tokenCall(deadlines_.login, "login",
                                   [this, &tokenRef, &pin](cabridge_sink, cabridge_error* err) {
@@ -456,8 +482,8 @@ void Plugin::login(const std::string& tokenRef, const std::shared_ptr<const Secr
     throwIfFailed("login", result);
 }
 
-std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::string& certRef,
-                                       const std::string& algorithm, std::span<const std::uint8_t> data)
+std::vector<std::uint8_t> LoadedPlugin::sign(const std::string& tokenRef, const std::string& certRef,
+                                             const std::string& algorithm, std::span<const std::uint8_t> data)
 {
     const auto result = tokenCall(
         deadlines_.sign, "sign",
@@ -469,8 +495,8 @@ std::vector<std::uint8_t> Plugin::sign(const std::string& tokenRef, const std::s
     return {result.out.begin(), result.out.end()};
 }
 
-bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& certRef,
-                              const std::array<std::uint8_t, 32>& certSha256)
+bool LoadedPlugin::checkCertificate(const std::string& tokenRef, const std::string& certRef,
+                                    const std::array<std::uint8_t, 32>& certSha256)
 {
     if (!checksCertificates()) {
         throw std::logic_error(id_ + ": check_certificate is not offered");
@@ -487,12 +513,34 @@ bool Plugin::checkCertificate(const std::string& tokenRef, const std::string& ce
     return true;
 }
 
-void Plugin::logout(const std::string& tokenRef)
+void LoadedPlugin::logout(const std::string& tokenRef)
 {
     const auto result = tokenCall(deadlines_.login, "logout", [this, &tokenRef](cabridge_sink, cabridge_error* err) {
         return api_->logout(instance_, tokenRef.c_str(), err);
     });
     throwIfFailed("logout", result);
+}
+
+LoadedPlugin::Authenticated LoadedPlugin::authenticate(const std::string& tokenRef, const std::string& certRef,
+                                                       const std::array<std::uint8_t, 32>& certSha256,
+                                                       const std::shared_ptr<const SecretBuffer>& pin,
+                                                       const std::string& algorithm, std::span<const std::uint8_t> data)
+{
+    if (!authenticatesInOneCall()) {
+        throw std::logic_error(id_ + ": authenticate is not offered");
+    }
+    std::uint32_t flags = 0;
+    // One call holds both the login and the signature, and the host cannot tell which of them a
+    // stuck call is in: the shorter deadline keeps each within its own (loginMs, signMs).
+    const auto result = tokenCall(std::min(deadlines_.login, deadlines_.sign), "authenticate",
+                                  [this, &tokenRef, &certRef, &certSha256, &pin, &algorithm, data, &flags](
+                                      cabridge_sink sink, cabridge_error* err) {
+                                      return api_->authenticate(
+                                          instance_, tokenRef.c_str(), certRef.c_str(), certSha256.data(), pin->data(),
+                                          pin->size(), algorithm.c_str(), data.data(), data.size(), sink, &flags, err);
+                                  });
+    throwIfFailed("authenticate", result);
+    return {{result.out.begin(), result.out.end()}, (flags & CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED) != 0};
 }
 
 }  // namespace cabridge

@@ -14,7 +14,10 @@
 // present and still holds that exact certificate under the same reference, instead of
 // reading the whole token again (list_token) and parsing its JSON. Anything but "it is
 // there" drops the kept entry and falls back to the search above, vanished-certificate
-// retry included.
+// retry included. For a plugin that authenticates in one call (plugin.h authenticate), which
+// checks the certificate on the token itself before the PIN is tried, `authenticate` may take
+// the kept entry without that check (Remembered::Trust), and asks for it (Remembered::Check)
+// only when a check of its own refuses the entry or the plugin's call does not find it.
 #pragma once
 
 #include "plugin_registry.h"
@@ -32,22 +35,29 @@ namespace cabridge {
 class CertificateFinder {
 public:
     // The full inventory of `plugin` (identities included), noting each id's place.
-    // Throws PluginCallError when list_tokens fails.
-    TokenInventory inventory(Plugin& plugin, std::chrono::system_clock::time_point now);
+    // Throws PluginCallFailure when list_tokens fails.
+    TokenInventory inventory(LoadedPlugin& plugin, std::chrono::system_clock::time_point now);
     // The same from `tokens`, what the plugin's list_tokens already returned.
-    TokenInventory inventory(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now);
+    TokenInventory inventory(LoadedPlugin& plugin, const nlohmann::json& tokens,
+                             std::chrono::system_clock::time_point now);
 
     // The certificate with CertInfo.id `id` on a loaded plugin, without identity,
     // or nullopt. Plugins whose listing fails are logged and skipped; so are plugins with a
-    // token fault (Plugin::tokenFault), which only a request naming them calls. A certificate
+    // token fault (LoadedPlugin::tokenFault), which only a request naming them calls. A certificate
     // found through check_certificate carries a CertInfo reduced to id and certificate
     // (all `authenticate` reads), and its entry's `token` is the one last listed.
+    // How a certificate kept for this connection is used when its plugin authenticates in one
+    // call (LoadedPlugin::authenticatesInOneCall), which checks the certificate itself first:
+    // Trust returns the kept entry without asking the token (CertificateEntry::unchecked);
+    // Check asks check_certificate as for any other plugin.
+    enum class Remembered { Trust, Check };
     std::optional<CertificateEntry> find(PluginRegistry& registry, const std::string& id,
-                                         std::chrono::system_clock::time_point now);
+                                         std::chrono::system_clock::time_point now,
+                                         Remembered kept = Remembered::Check);
 
 private:
     struct Place {
-        Plugin* plugin = nullptr;
+        LoadedPlugin* plugin = nullptr;
         std::string tokenRef;
     };
     void note(const TokenInventory& inventory);
@@ -58,21 +68,22 @@ private:
     // entry as last read from its token and the SHA-256 of its DER. Implicit move
     // constructor: see CertificateFacts (clang-tidy 14 false positive).
     // NOLINTNEXTLINE(bugprone-exception-escape)
-    struct Remembered {
+    struct Kept {
         CertificateEntry entry;
         std::array<std::uint8_t, 32> sha256 {};
     };
     void remember(const CertificateEntry& entry);
     // The kept entry of `id` (validity for `now`) when its plugin checks live that the
     // token still holds it; nullopt (and the entry dropped) otherwise.
-    std::optional<CertificateEntry> findChecked(const std::string& id, std::chrono::system_clock::time_point now);
+    std::optional<CertificateEntry> findChecked(const std::string& id, std::chrono::system_clock::time_point now,
+                                                Remembered remembered);
 
     static constexpr std::size_t kMaxPlaces = 1024;
     static constexpr std::chrono::milliseconds kVanishedRetryPause {50};
     // A remembered entry holds the base64 DER (at most about 43 KiB): 64 of them stay
     // under 3 MiB even with hostile certificates.
     static constexpr std::size_t kMaxRemembered = 64;
-    std::unordered_map<std::string, Remembered> remembered_;
+    std::unordered_map<std::string, Kept> remembered_;
     std::unordered_map<std::string, Place> places_;
     CertificateFactsCache facts_;
 };

@@ -20,7 +20,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <string_view>
 #include <vector>
 
 namespace cabridge {
@@ -43,17 +42,20 @@ public:
     // The loaded plugins, as `status` shows them and the origin policy reads their origins.
     virtual std::vector<PluginSummary> plugins() const = 0;
 
-    // Serves a token command ("list-certificates" or "authenticate"): returns the result
-    // object or throws HostError. Refuses an origin `policy` does not allow.
-    virtual nlohmann::json run(std::string_view command, Request& request, const TokenRequestPolicy& policy,
-                               std::chrono::system_clock::time_point now) = 0;
+    // The token commands (the controller's command table names them): each returns the result
+    // object or throws HostError, and refuses an origin `policy` does not allow. `request` is
+    // mutable so authenticate can wipe the PIN inside it.
+    virtual nlohmann::json listCertificates(Request& request, const TokenRequestPolicy& policy,
+                                            std::chrono::system_clock::time_point now) = 0;
+    virtual nlohmann::json authenticate(Request& request, const TokenRequestPolicy& policy,
+                                        std::chrono::system_clock::time_point now) = 0;
 };
 
 struct TokenEngineSetup {
     const HostConfig& config;
     const std::vector<DiscoveredDescriptor>& descriptors;  // the plugins to load
-    // Called (then the process exits) when a token call passes its deadline: must write the
-    // TOKEN_NOT_RESPONDING reply for the request being served.
+    // The controller's: run on the watchdog thread (then the process exits) when a token call
+    // passes its deadline; writes the TOKEN_NOT_RESPONDING reply for the request being served.
     std::function<void()> replyTokenNotResponding;
 };
 

@@ -18,7 +18,7 @@ void CertificateFinder::remember(const CertificateEntry& entry)
     if (!sha256 || sha256->size() != 32) {
         return;
     }
-    Remembered kept;
+    Kept kept;
     std::copy(sha256->begin(), sha256->end(), kept.sha256.begin());
     kept.entry.plugin = entry.plugin;
     kept.entry.tokenRef = entry.tokenRef;
@@ -48,34 +48,41 @@ void CertificateFinder::note(const TokenInventory& inventory)
 }
 
 std::optional<CertificateEntry> CertificateFinder::findChecked(const std::string& id,
-                                                               std::chrono::system_clock::time_point now)
+                                                               std::chrono::system_clock::time_point now,
+                                                               Remembered remembered)
 {
     const auto it = remembered_.find(id);
     if (it == remembered_.end()) {
         return std::nullopt;
     }
-    const Remembered& kept = it->second;
+    const Kept& kept = it->second;
+    if (remembered == Remembered::Trust && kept.entry.plugin->authenticatesInOneCall()) {
+        CertificateEntry entry = kept.entry;
+        entry.unchecked = true;
+        updateValidity(entry.facts, now);
+        return entry;
+    }
     try {
         if (kept.entry.plugin->checkCertificate(kept.entry.tokenRef, kept.entry.certRef, kept.sha256)) {
             CertificateEntry entry = kept.entry;
             updateValidity(entry.facts, now);
             return entry;
         }
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         Logger::warn(kept.entry.plugin->id() + ": check_certificate failed: " + e.what());
     }
     remembered_.erase(it);  // read from the token again below, and kept again if found
     return std::nullopt;
 }
 
-TokenInventory CertificateFinder::inventory(Plugin& plugin, std::chrono::system_clock::time_point now)
+TokenInventory CertificateFinder::inventory(LoadedPlugin& plugin, std::chrono::system_clock::time_point now)
 {
     auto inventory = inventoryOf(plugin, now, facts_);
     note(inventory);
     return inventory;
 }
 
-TokenInventory CertificateFinder::inventory(Plugin& plugin, const nlohmann::json& tokens,
+TokenInventory CertificateFinder::inventory(LoadedPlugin& plugin, const nlohmann::json& tokens,
                                             std::chrono::system_clock::time_point now)
 {
     auto inventory = inventoryFrom(plugin, tokens, now, facts_);
@@ -97,16 +104,16 @@ std::optional<CertificateEntry> CertificateFinder::findAt(const Place& place, co
             CertificateEntry found = std::move(inventory.certificates.front());
             return found;
         }
-    } catch (const PluginCallError& e) {
+    } catch (const PluginCallFailure& e) {
         Logger::warn(place.plugin->id() + ": list_token failed while looking for a certificate: " + e.what());
     }
     return std::nullopt;
 }
 
 std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry, const std::string& id,
-                                                        std::chrono::system_clock::time_point now)
+                                                        std::chrono::system_clock::time_point now, Remembered kept)
 {
-    if (auto entry = findChecked(id, now)) {
+    if (auto entry = findChecked(id, now, kept)) {
         return entry;
     }
     std::optional<Place> remembered;
@@ -128,7 +135,7 @@ std::optional<CertificateEntry> CertificateFinder::find(PluginRegistry& registry
                 CertificateEntry found = std::move(inventory.certificates.front());
                 return found;
             }
-        } catch (const PluginCallError& e) {
+        } catch (const PluginCallFailure& e) {
             Logger::warn(plugin->id() + ": list_tokens failed while looking for a certificate: " + e.what());
         }
     }

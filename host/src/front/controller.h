@@ -46,6 +46,13 @@ public:
     // Whether the token engine has been created (for tests of the lazy start).
     bool engineStarted() const noexcept { return engine_ != nullptr; }
 
+    // The command table's handlers (controller.cpp): each returns the "result" object or
+    // throws HostError. Public only so the table, outside the class, can name them.
+    nlohmann::json serveStatus(Request& request);
+    nlohmann::json serveQuit(Request& request);
+    nlohmann::json serveListCertificates(Request& request);
+    nlohmann::json serveAuthenticate(Request& request);
+
 private:
     nlohmann::json dispatch(Request& request);
     void readFiles();      // descriptors and admin policy, once

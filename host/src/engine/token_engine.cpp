@@ -2,25 +2,11 @@
 
 #include "certificate_finder.h"
 #include "commands/command_context.h"
-#include "deadline.h"
 #include "plugin_registry.h"
 #include "token_call_marker.h"
 
-#include <map>
-
 namespace cabridge {
 namespace {
-
-using TokenHandler = nlohmann::json (*)(CommandContext&, Request&);
-
-const std::map<std::string, TokenHandler, std::less<>>& tokenCommands()
-{
-    static const std::map<std::string, TokenHandler, std::less<>> table = {
-        {"list-certificates", &runListCertificates},
-        {"authenticate", &runAuthenticate},
-    };
-    return table;
-}
 
 class RegistryEngine final : public TokenEngine {
 public:
@@ -37,7 +23,7 @@ public:
             TokenCallMarker::markCrashes();
         }
         auto reply = setup.replyTokenNotResponding;
-        setTokenTimeoutReplyHook([reply, marker](std::string_view) {
+        auto onTokenTimeout = [reply, marker] {
             if (marker) {
                 // Remembered before the reply, so the next host already leaves the plugin out.
                 marker->deadlinePassed();
@@ -46,8 +32,9 @@ public:
             if (reply) {
                 reply();
             }
-        });
-        registry_.emplace(PluginRegistry::load(setup.descriptors, {setup.config.pluginProber, probeFile, marker}));
+        };
+        registry_.emplace(
+            PluginRegistry::load(setup.descriptors, {setup.config.pluginProber, probeFile, marker, onTokenTimeout}));
     }
 
     RegistryEngine(const RegistryEngine&) = delete;
@@ -55,20 +42,22 @@ public:
     RegistryEngine(RegistryEngine&&) = delete;
     RegistryEngine& operator=(RegistryEngine&&) = delete;
 
-    ~RegistryEngine() override { setTokenTimeoutReplyHook(nullptr); }
+    ~RegistryEngine() override = default;
 
     std::vector<PluginSummary> plugins() const override { return registry_->summaries(); }
 
-    nlohmann::json run(std::string_view command, Request& request, const TokenRequestPolicy& policy,
-                       std::chrono::system_clock::time_point now) override
+    nlohmann::json listCertificates(Request& request, const TokenRequestPolicy& policy,
+                                    std::chrono::system_clock::time_point now) override
     {
-        const auto handler = tokenCommands().find(command);
-        if (handler == tokenCommands().end()) {
-            throw HostError(ErrorCode::UnknownCommand, "unknown command \"" + std::string(command) + "\"",
-                            {{"command", std::string(command)}});
-        }
         CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
-        return handler->second(context, request);
+        return runListCertificates(context, request);
+    }
+
+    nlohmann::json authenticate(Request& request, const TokenRequestPolicy& policy,
+                                std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        return runAuthenticate(context, request);
     }
 
 private:

@@ -13,19 +13,22 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace cabridge {
 
 // A plugin call that returned something other than CABRIDGE_OK.
-class PluginCallError : public std::runtime_error {
+class PluginCallFailure : public std::runtime_error {
 public:
-    PluginCallError(cabridge_status status, const cabridge_error& err, const std::string& what);
+    PluginCallFailure(cabridge_status status, const cabridge_error& err, const std::string& what);
     cabridge_status status() const noexcept { return status_; }
     // -1 when the token did not say.
     int retriesLeft() const noexcept { return retriesLeft_; }
@@ -47,19 +50,19 @@ struct PinRules {
     bool accepts(std::string_view pin) const;
 };
 
-class Plugin {
+class LoadedPlugin {
 public:
     // Loads the descriptor's library and creates + describes an instance, each
     // under the descriptor's enumerate deadline. Never throws: failures give a
     // plugin in the error state.
-    static std::unique_ptr<Plugin> load(const PluginDescriptor& descriptor);
+    static std::unique_ptr<LoadedPlugin> load(const PluginDescriptor& descriptor);
 
     // A plugin known only by its descriptor file, which could not be used.
-    static std::unique_ptr<Plugin> failed(std::string id, std::string name, std::string reason);
+    static std::unique_ptr<LoadedPlugin> failed(std::string id, std::string name, std::string reason);
 
-    ~Plugin();
-    Plugin(const Plugin&) = delete;
-    Plugin& operator=(const Plugin&) = delete;
+    ~LoadedPlugin();
+    LoadedPlugin(const LoadedPlugin&) = delete;
+    LoadedPlugin& operator=(const LoadedPlugin&) = delete;
 
     const std::string& id() const noexcept { return id_; }
     const std::string& name() const noexcept { return name_; }
@@ -90,9 +93,13 @@ public:
     // running there: the plugin is never called again by this process (not even destroy).
     bool stuck() const noexcept { return stuck_; }
 
+    // What runs, on the watchdog thread, when a token call of this plugin passes its deadline,
+    // before the process exits (deadline.h): the controller's TOKEN_NOT_RESPONDING reply.
+    void onTokenTimeout(std::function<void()> action);
+
     // Token calls. Each runs under its deadline; when the deadline passes the
-    // process replies TOKEN_NOT_RESPONDING and exits (exitAfterTokenTimeout).
-    // Failures throw PluginCallError. Only valid when ok() and not stuck().
+    // process runs the onTokenTimeout action and exits (deadline.h exitAfterTokenTimeout).
+    // Failures throw PluginCallFailure. Only valid when ok() and not stuck().
     nlohmann::json listTokens();
     // The note the plugin attached to its last successful list_tokens (e.g. which PKCS#11
     // module answered, or which paths it tried); empty for none. For `cabridge plugins check`.
@@ -100,7 +107,7 @@ public:
     // list_tokens for a listing of all vendors, run on the worker thread (deadline.h
     // runWithDeadline) so that a plugin that does not answer costs its deadline, not the
     // host: nullopt when the deadline passed. The call is then abandoned (stuck() from now
-    // on) and remembered as a fault of this build (tokenFault()). Failures throw PluginCallError.
+    // on) and remembered as a fault of this build (tokenFault()). Failures throw PluginCallFailure.
     std::optional<nlohmann::json> listTokensOrAbandon();
     // list_token for one token (a zero- or one-element array), or nullopt when the
     // plugin does not offer that optional call.
@@ -114,13 +121,40 @@ public:
     // check_certificate (plugin.h): true when the token `tokenRef` is present now and
     // holds under `certRef` a certificate whose DER hashes to `certSha256`; false when
     // the token or that certificate is not there (NO_TOKEN, CERTIFICATE_NOT_FOUND).
-    // Never logs in. Other failures throw PluginCallError. Only when checksCertificates().
+    // Never logs in. Other failures throw PluginCallFailure. Only when checksCertificates().
     bool checkCertificate(const std::string& tokenRef, const std::string& certRef,
                           const std::array<std::uint8_t, 32>& certSha256);
     void logout(const std::string& tokenRef);
 
+    // Whether the plugin offers the optional authenticate call (plugin.h): a whole login in one
+    // call. Without it the host logs in, signs and logs out with the calls above.
+    bool authenticatesInOneCall() const noexcept { return api_ != nullptr && api_->authenticate != nullptr; }
+    struct Authenticated {
+        std::vector<std::uint8_t> signature;
+        bool pinToBeChanged = false;  // CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED
+    };
+    // authenticate (plugin.h): checks that the token `tokenRef` holds under `certRef` the
+    // certificate whose DER hashes to `certSha256`, logs in with `pin` (one attempt), signs
+    // `data` as sign() does and logs out, in one session of the plugin's. Failures throw
+    // PluginCallFailure, carrying the token's live PIN state after a wrong PIN. Only when
+    // authenticatesInOneCall().
+    Authenticated authenticate(const std::string& tokenRef, const std::string& certRef,
+                               const std::array<std::uint8_t, 32>& certSha256,
+                               const std::shared_ptr<const SecretBuffer>& pin, const std::string& algorithm,
+                               std::span<const std::uint8_t> data);
+
 private:
-    Plugin() = default;
+    LoadedPlugin() = default;
+
+    // The steps of load(), in order; each returns why the plugin cannot be used, or nothing.
+    // dlopen, the entry point, the ABI version and the function table (copied, see table_).
+    std::optional<std::string> openLibrary(const std::filesystem::path& path);
+    // create with the descriptor's config, under the enumerate deadline.
+    std::optional<std::string> createInstance(const std::string& config);
+    // describe, under the enumerate deadline: the vendor's JSON object, or why not.
+    std::variant<nlohmann::json, std::string> describeInstance();
+    // Takes name, version, origins, PIN rules and help from the description.
+    void adoptDescription(const nlohmann::json& description);
 
     // Runs `call` on the calling thread under the watchdog, marked in marker_.
     template <class Call>
@@ -141,6 +175,7 @@ private:
     // or a PKCS#11 context that must not be finalized while the process lives.
     void* library_ = nullptr;
     std::shared_ptr<TokenCallMarker> marker_;
+    std::function<void()> onTokenTimeout_;
     std::string identity_;
     std::optional<TokenFault> tokenFault_;
     bool stuck_ = false;

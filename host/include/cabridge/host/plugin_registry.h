@@ -1,11 +1,12 @@
 // Loads each plugin the configured directories describe (plugin_discovery.h finds them).
 #pragma once
 
-#include "plugin.h"
+#include "loaded_plugin.h"
 #include "plugin_discovery.h"
 #include "plugin_summary.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,8 @@ struct PluginProbing {
     // Marks the token calls of every plugin loaded with a known identity (token_call_marker.h);
     // null: calls are not marked and faults not remembered.
     std::shared_ptr<TokenCallMarker> marker;
+    // Given to every loaded plugin (LoadedPlugin::onTokenTimeout); empty: the process only exits.
+    std::function<void()> onTokenTimeout;
 };
 
 class PluginRegistry {
@@ -34,18 +37,18 @@ public:
     // The same for descriptors the caller has already found (plugin_discovery.h). A plugin that
     // starts cleanly in this process is recorded in `probing.cacheFile` with what it described
     // (plugin_start_cache.h), so a later host can answer `status` without loading it. A
-    // token fault remembered for a plugin's build comes with it (Plugin::tokenFault).
+    // token fault remembered for a plugin's build comes with it (LoadedPlugin::tokenFault).
     static PluginRegistry load(const std::vector<DiscoveredDescriptor>& descriptors, const PluginProbing& probing = {});
 
     std::vector<PluginSummary> summaries() const;
 
-    const std::vector<std::unique_ptr<Plugin>>& plugins() const noexcept { return plugins_; }
+    const std::vector<std::unique_ptr<LoadedPlugin>>& plugins() const noexcept { return plugins_; }
 
     // nullptr when no plugin has that id.
-    Plugin* find(std::string_view id) const;
+    LoadedPlugin* find(std::string_view id) const;
 
 private:
-    std::vector<std::unique_ptr<Plugin>> plugins_;
+    std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
 };
 
 }  // namespace cabridge

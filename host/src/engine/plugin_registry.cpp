@@ -31,17 +31,17 @@ std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, cons
 }
 
 // What a loaded plugin says of itself, for the start record.
-PluginSummary describedBy(const Plugin& plugin)
+PluginSummary describedBy(const LoadedPlugin& plugin)
 {
     return {plugin.id(), plugin.name(), plugin.version(), std::nullopt, plugin.origins(), plugin.legacyOrigins(),
             false};
 }
 
-std::unique_ptr<Plugin> loadDescriptor(const DiscoveredDescriptor& found, const PluginProbing& probing,
-                                       ProbeCache& cache)
+std::unique_ptr<LoadedPlugin> loadDescriptor(const DiscoveredDescriptor& found, const PluginProbing& probing,
+                                             ProbeCache& cache)
 {
     if (!found.usable) {
-        return Plugin::failed(found.fileId, found.fileId, found.error);
+        return LoadedPlugin::failed(found.fileId, found.fileId, found.error);
     }
     const auto& descriptor = *found.usable;
     // Empty when not probing or when the library cannot be examined (the load reports that).
@@ -49,10 +49,11 @@ std::unique_ptr<Plugin> loadDescriptor(const DiscoveredDescriptor& found, const 
     if (!identity.empty()) {
         if (auto refusal = probeRefusal(descriptor, identity, probing, cache)) {
             Logger::error("plugin " + descriptor.id + ": " + *refusal);
-            return Plugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
+            return LoadedPlugin::failed(descriptor.id, descriptor.name, std::move(*refusal));
         }
     }
-    auto plugin = Plugin::load(descriptor);
+    auto plugin = LoadedPlugin::load(descriptor);
+    plugin->onTokenTimeout(probing.onTokenTimeout);
     if (plugin->ok() && !identity.empty()) {
         // Only clean starts are recorded: a plugin that failed is loaded again next time, so
         // `status` shows its current reason, not a remembered one.
@@ -99,7 +100,7 @@ std::vector<PluginSummary> PluginRegistry::summaries() const
     return result;
 }
 
-Plugin* PluginRegistry::find(std::string_view id) const
+LoadedPlugin* PluginRegistry::find(std::string_view id) const
 {
     for (const auto& plugin : plugins_) {
         if (plugin->id() == id) {

@@ -1,6 +1,6 @@
 #include "cert_info.h"
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 
 #include <cabridge/common/openssl_ptr.h>
 

@@ -4,7 +4,7 @@
 
 #include "certificate_finder.h"
 #include "error.h"
-#include "origin_check.h"
+#include "commands/origin_check.h"
 #include "origin_policy.h"
 #include "plugin_registry.h"
 #include "request.h"

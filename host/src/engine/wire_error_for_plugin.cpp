@@ -1,8 +1,8 @@
-#include "plugin_errors.h"
+#include "wire_error_for_plugin.h"
 
 namespace cabridge {
 
-nlohmann::json helpDetails(const Plugin& plugin, std::string_view kind)
+nlohmann::json helpDetails(const LoadedPlugin& plugin, std::string_view kind)
 {
     nlohmann::json details = nlohmann::json::object();
     if (auto help = plugin.help(kind); !help.is_null()) {
@@ -11,7 +11,7 @@ nlohmann::json helpDetails(const Plugin& plugin, std::string_view kind)
     return details;
 }
 
-HostError toHostError(const PluginCallError& failure, const Plugin& plugin)
+HostError toHostError(const PluginCallFailure& failure, const LoadedPlugin& plugin)
 {
     const std::string log = plugin.id() + ": " + failure.what();
     switch (failure.status()) {

@@ -28,7 +28,7 @@ struct PluginDescriptor {
     nlohmann::json config = nlohmann::json::object();
     PluginDeadlines deadlines;
     // "environment": variables the vendor's middleware needs (SOFTHSM2_CONF, a vendor's log
-    // switch), set in the host process before the plugin library is loaded (Plugin::load),
+    // switch), set in the host process before the plugin library is loaded (LoadedPlugin::load),
     // sorted by name. The host otherwise has only the browser's environment.
     std::vector<std::pair<std::string, std::string>> environment;
 };

@@ -1,6 +1,6 @@
 #include "token_inventory.h"
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 #include "logger.h"
 
 namespace cabridge {
@@ -58,8 +58,9 @@ CertificateFacts CertificateFactsCache::factsFor(std::span<const std::uint8_t> d
     return facts;
 }
 
-TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::chrono::system_clock::time_point now,
-                             CertificateFactsCache& factsCache, const InventoryOptions& options)
+TokenInventory inventoryFrom(LoadedPlugin& plugin, const nlohmann::json& tokens,
+                             std::chrono::system_clock::time_point now, CertificateFactsCache& factsCache,
+                             const InventoryOptions& options)
 {
     TokenInventory inventory;
     for (const auto& token : tokens) {
@@ -110,7 +111,7 @@ TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::
             if (options.identify) {
                 try {
                     identity = plugin.identify(*der);
-                } catch (const PluginCallError& e) {
+                } catch (const PluginCallFailure& e) {
                     Logger::warn(plugin.id() + ": identify failed: " + e.what());
                 }
             }
@@ -125,8 +126,8 @@ TokenInventory inventoryFrom(Plugin& plugin, const nlohmann::json& tokens, std::
     return inventory;
 }
 
-TokenInventory inventoryOf(Plugin& plugin, std::chrono::system_clock::time_point now, CertificateFactsCache& facts,
-                           const InventoryOptions& options)
+TokenInventory inventoryOf(LoadedPlugin& plugin, std::chrono::system_clock::time_point now,
+                           CertificateFactsCache& facts, const InventoryOptions& options)
 {
     return inventoryFrom(plugin, plugin.listTokens(), now, facts, options);
 }

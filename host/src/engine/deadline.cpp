@@ -84,11 +84,12 @@ public:
         return *watchdog;
     }
 
-    void arm(std::chrono::milliseconds limit, std::string_view what)
+    void arm(std::chrono::milliseconds limit, std::string_view what, const TokenTimeoutAction& onTimeout)
     {
         std::lock_guard lock(mutex_);
         deadline_ = Clock::now() + limit;
         what_.assign(what);
+        onTimeout_ = onTimeout;
         armed_ = true;
         if (deadline_ < sleepingUntil_) {
             wake_.notify_one();
@@ -126,8 +127,9 @@ private:
             if (armed_ && Clock::now() >= deadline_) {
                 fired_ = true;
                 const std::string what = what_;
+                const TokenTimeoutAction onTimeout = onTimeout_;
                 lock.unlock();
-                exitAfterTokenTimeout(what);
+                exitAfterTokenTimeout(what, onTimeout);
             }
             sleepingUntil_ = armed_ ? deadline_ : Clock::time_point::max();
             if (armed_) {
@@ -147,13 +149,8 @@ private:
     // deadline need not wake it, it re-checks when it wakes.
     Clock::time_point sleepingUntil_ = Clock::time_point::max();
     std::string what_;
+    TokenTimeoutAction onTimeout_;  // of the armed call
 };
-
-std::function<void(std::string_view)>& replyHook()
-{
-    static std::function<void(std::string_view)> hook;
-    return hook;
-}
 
 }  // namespace
 
@@ -190,12 +187,13 @@ bool runWithDeadline(std::chrono::milliseconds limit, std::function<void()> work
     return true;
 }
 
-void runUnderWatchdog(std::chrono::milliseconds limit, std::string_view what, const std::function<void()>& work)
+void runUnderWatchdog(std::chrono::milliseconds limit, std::string_view what, const TokenTimeoutAction& onTimeout,
+                      const std::function<void()>& work)
 {
     static std::mutex serialize;
     std::lock_guard serialized(serialize);
     Watchdog& watchdog = Watchdog::instance();
-    watchdog.arm(limit, what);
+    watchdog.arm(limit, what, onTimeout);
     struct Disarm {
         Watchdog& watchdog;
         ~Disarm() { watchdog.disarm(); }
@@ -203,16 +201,11 @@ void runUnderWatchdog(std::chrono::milliseconds limit, std::string_view what, co
     work();
 }
 
-void setTokenTimeoutReplyHook(std::function<void(std::string_view)> hook)
-{
-    replyHook() = std::move(hook);
-}
-
-void exitAfterTokenTimeout(std::string_view what)
+void exitAfterTokenTimeout(std::string_view what, const TokenTimeoutAction& onTimeout)
 {
     Logger::error(std::string("token call passed its deadline, exiting: ") + std::string(what));
-    if (const auto& hook = replyHook()) {
-        hook(what);
+    if (onTimeout) {
+        onTimeout();
     }
     ::_exit(kTokenTimeoutExitStatus);  // every log line is already written (logger.h)
 }
