@@ -16,26 +16,6 @@ namespace bp = boost::process;
 
 namespace cabridge::test {
 
-TempDir::TempDir()
-{
-    char tmpl[] = "/tmp/cabridge-it-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-}
-
-TempDir::~TempDir()
-{
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
-std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const
-{
-    auto file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-}
-
 std::string lengthPrefix(std::uint32_t length)
 {
     std::string out(4, '\0');

@@ -4,6 +4,8 @@
 // blocking it.
 #pragma once
 
+#include <cabridge/test_support/temp_dir.h>
+
 #include <boost/process.hpp>
 #include <nlohmann/json.hpp>
 
@@ -17,17 +19,7 @@ namespace cabridge::test {
 
 inline constexpr const char* kTestExtensionOrigin = "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/";
 
-// A temporary directory removed at the end of the test.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path write(const std::string& name, const std::string& text) const;
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 class HostProcess {
 public:

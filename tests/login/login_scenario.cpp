@@ -16,25 +16,6 @@
 namespace cabridge::logintest {
 namespace {
 
-std::filesystem::path makeTempDir(const char* prefix)
-{
-    std::string pattern = (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed for " + pattern);
-    }
-    return pattern;
-}
-
-// A PKI made by this process when CTest did not provide one; removed at exit.
-struct OwnPki {
-    std::filesystem::path dir;
-    ~OwnPki()
-    {
-        std::error_code ec;
-        if (!dir.empty()) std::filesystem::remove_all(dir, ec);
-    }
-};
-
 std::filesystem::path createPki()
 {
     if (const char* given = std::getenv("CABRIDGE_LOGIN_PKI_DIR"); given && *given) {
@@ -43,14 +24,14 @@ std::filesystem::path createPki()
         }
         throw std::runtime_error(std::string("CABRIDGE_LOGIN_PKI_DIR has no pki.json: ") + given);
     }
-    static OwnPki own;
-    own.dir = makeTempDir("cabridge-login-pki-");
-    const auto run = runCommand({"/bin/bash", std::string(kPkiToolsDir) + "/make-test-pki.sh", own.dir.string()},
-                                own.dir, {}, std::chrono::seconds(300));
+    // A PKI made by this process when CTest did not provide one; removed at exit.
+    static const test_support::TempDir own("cabridge-login-pki-");
+    const auto run = runCommand({"/bin/bash", std::string(kPkiToolsDir) + "/make-test-pki.sh", own.path().string()},
+                                own.path(), {}, std::chrono::seconds(300));
     if (run.exitCode != 0) {
         throw std::runtime_error("make-test-pki.sh failed: " + run.err);
     }
-    return own.dir;
+    return own.path();
 }
 
 void checkRv(CK_RV rv, const char* call)
@@ -190,7 +171,7 @@ const nlohmann::json& pkiEntry(const std::string& name)
 }
 
 LoginScenario::LoginScenario(ScenarioOptions options)
-    : options_(std::move(options)), dir_(makeTempDir("cabridge-login-"))
+    : options_(std::move(options)), temp_("cabridge-login-"), dir_(temp_.path())
 {
     std::vector<std::string> provision = {"/bin/bash", std::string(kPkiToolsDir) + "/provision-token.sh",
                                           "--dir",     (dir_ / "softhsm").string(),
@@ -236,9 +217,8 @@ LoginScenario::LoginScenario(ScenarioOptions options)
 
 LoginScenario::~LoginScenario()
 {
-    std::error_code ec;
-    if (std::getenv("CABRIDGE_LOGIN_KEEP") == nullptr) {
-        std::filesystem::remove_all(dir_, ec);
+    if (std::getenv("CABRIDGE_LOGIN_KEEP") != nullptr) {
+        temp_.keep();
     }
 }
 

@@ -5,6 +5,8 @@
 
 #include "host_process.h"
 
+#include <cabridge/test_support/temp_dir.h>
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -97,7 +99,7 @@ std::size_t countOf(const std::string& text, const std::string& needle);
 class LoginScenario {
 public:
     explicit LoginScenario(ScenarioOptions options);
-    ~LoginScenario();  // removes the directory
+    ~LoginScenario();  // removes the directory (kept when CABRIDGE_LOGIN_KEEP is set)
     LoginScenario(const LoginScenario&) = delete;
     LoginScenario& operator=(const LoginScenario&) = delete;
 
@@ -133,6 +135,7 @@ public:
 
 private:
     ScenarioOptions options_;
+    test_support::TempDir temp_;
     std::filesystem::path dir_;
     std::string softhsmConf_;
     int hostsStarted_ = 0;
