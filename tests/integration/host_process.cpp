@@ -16,13 +16,6 @@ namespace bp = boost::process;
 
 namespace cabridge::test {
 
-std::string lengthPrefix(std::uint32_t length)
-{
-    std::string out(4, '\0');
-    std::memcpy(out.data(), &length, 4);
-    return out;
-}
-
 HostProcess::HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin,
                          const std::vector<std::string>& extraEnv, const std::filesystem::path& executable,
                          const std::vector<std::string>& extraArgs)
@@ -60,19 +53,14 @@ HostProcess::~HostProcess()
 
 void HostProcess::sendRaw(const std::string& bytes)
 {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(in_.native_sink(), bytes.data() + done, bytes.size() - done);
-        if (n <= 0) {
-            throw std::runtime_error("cannot write to host stdin");
-        }
-        done += static_cast<std::size_t>(n);
+    if (!test_support::writeAll(in_.native_sink(), bytes)) {
+        throw std::runtime_error("cannot write to host stdin");
     }
 }
 
 void HostProcess::sendFramed(const std::string& body)
 {
-    sendRaw(lengthPrefix(static_cast<std::uint32_t>(body.size())) + body);
+    sendRaw(test_support::frame(body));
 }
 
 void HostProcess::send(const nlohmann::json& message)
@@ -86,44 +74,17 @@ void HostProcess::closeInput()
     in_.assign_sink(-1);
 }
 
-bool HostProcess::readExactly(char* buffer, std::size_t length, std::chrono::steady_clock::time_point deadline)
-{
-    std::size_t done = 0;
-    while (done < length) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                                std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            return false;
-        }
-        pollfd pfd {out_.native_source(), POLLIN, 0};
-        if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
-            continue;
-        }
-        const ssize_t n = ::read(out_.native_source(), buffer + done, length - done);
-        if (n <= 0) {
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 std::optional<nlohmann::json> HostProcess::readReply(std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::uint32_t length = 0;
-    if (!readExactly(reinterpret_cast<char*>(&length), 4, deadline)) {
+    using test_support::FrameRead;
+    const FrameRead read = test_support::readFrame(out_.native_source(), std::chrono::steady_clock::now() + timeout);
+    if (read.outcome == FrameRead::Outcome::tooLarge) {
+        ADD_FAILURE() << "host announced a reply of " << read.announced << " bytes";
+    }
+    if (read.outcome != FrameRead::Outcome::message) {
         return std::nullopt;
     }
-    if (length > 1024 * 1024) {
-        ADD_FAILURE() << "host announced a reply of " << length << " bytes";
-        return std::nullopt;
-    }
-    std::string body(length, '\0');
-    if (!readExactly(body.data(), length, deadline)) {
-        return std::nullopt;
-    }
-    return nlohmann::json::parse(body);
+    return nlohmann::json::parse(read.body);
 }
 
 nlohmann::json HostProcess::request(const nlohmann::json& message, std::chrono::milliseconds timeout)

@@ -4,6 +4,7 @@
 // blocking it.
 #pragma once
 
+#include <cabridge/test_support/native_messaging.h>
 #include <cabridge/test_support/temp_dir.h>
 
 #include <boost/process.hpp>
@@ -19,6 +20,7 @@ namespace cabridge::test {
 
 inline constexpr const char* kTestExtensionOrigin = "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/";
 
+using test_support::lengthPrefix;
 using test_support::TempDir;
 
 class HostProcess {
@@ -59,14 +61,10 @@ public:
     int pid() const { return child_.id(); }
 
 private:
-    bool readExactly(char* buffer, std::size_t length, std::chrono::steady_clock::time_point deadline);
-
     TempDir scratch_;  // the host's stderr; outlives child_
     boost::process::pipe in_;
     boost::process::pipe out_;
     boost::process::child child_;
 };
-
-std::string lengthPrefix(std::uint32_t length);
 
 }  // namespace cabridge::test

@@ -1,6 +1,7 @@
 #include "host_process.h"
 
 #include <cabridge/test_support/child_process.h>
+#include <cabridge/test_support/native_messaging.h>
 
 #include <cerrno>
 #include <csignal>
@@ -55,67 +56,28 @@ HostProcess::~HostProcess()
 
 void HostProcess::send(const nlohmann::json& message)
 {
-    const std::string body = message.dump();
-    const auto length = static_cast<std::uint32_t>(body.size());
-    std::string frame(sizeof length, '\0');
-    std::memcpy(frame.data(), &length, sizeof length);
-    frame += body;
-    std::size_t written = 0;
-    while (written < frame.size()) {
-        const ssize_t n = ::write(toHost_.native_sink(), frame.data() + written, frame.size() - written);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            throw std::runtime_error(std::string("write to host failed: ") + std::strerror(errno));
-        }
-        written += static_cast<std::size_t>(n);
+    if (!test_support::writeAll(toHost_.native_sink(), test_support::frame(message.dump()))) {
+        throw std::runtime_error(std::string("write to host failed: ") + std::strerror(errno));
     }
-}
-
-bool HostProcess::readExactly(char* out, std::size_t size, std::chrono::steady_clock::time_point deadline)
-{
-    std::size_t got = 0;
-    while (got < size) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                                std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            throw std::runtime_error("timed out waiting for the host's reply");
-        }
-        pollfd fd {fromHost_.native_source(), POLLIN, 0};
-        const int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
-        if (ready < 0 && errno == EINTR) {
-            continue;
-        }
-        if (ready == 0) {
-            continue;  // the loop head reports the timeout
-        }
-        const ssize_t n = ::read(fromHost_.native_source(), out + got, size - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 nlohmann::json HostProcess::receive(std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::uint32_t length = 0;
-    if (!readExactly(reinterpret_cast<char*>(&length), sizeof length, deadline)) {
+    using test_support::FrameRead;
+    const FrameRead read = test_support::readFrame(fromHost_.native_source(), std::chrono::steady_clock::now() + timeout);
+    switch (read.outcome) {
+    case FrameRead::Outcome::message:
+        break;
+    case FrameRead::Outcome::timedOut:
+        throw std::runtime_error("timed out waiting for the host's reply");
+    case FrameRead::Outcome::endOfInput:
         throw std::runtime_error("host closed its output instead of replying");
-    }
-    if (length > 1024 * 1024) {
-        throw std::runtime_error("host announced a reply over 1 MiB: " + std::to_string(length));
-    }
-    std::string body(length, '\0');
-    if (!readExactly(body.data(), body.size(), deadline)) {
+    case FrameRead::Outcome::truncated:
         throw std::runtime_error("host closed its output in the middle of a reply");
+    case FrameRead::Outcome::tooLarge:
+        throw std::runtime_error("host announced a reply over 1 MiB: " + std::to_string(read.announced));
     }
+    const std::string& body = read.body;
     auto reply = nlohmann::json::parse(body, nullptr, false);
     if (reply.is_discarded() || !reply.is_object()) {
         throw std::runtime_error("host replied with something that is not a JSON object: " + body);

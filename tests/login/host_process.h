@@ -39,8 +39,6 @@ public:
     std::optional<int> waitForExit(std::chrono::milliseconds timeout);
 
 private:
-    bool readExactly(char* out, std::size_t size, std::chrono::steady_clock::time_point deadline);
-
     std::filesystem::path exe_;
     std::filesystem::path stderrFile_;
     boost::process::pipe toHost_;
