@@ -34,6 +34,16 @@ std::filesystem::path createPki()
     return own.path();
 }
 
+// The host's reply to `message`, which must carry the same id.
+nlohmann::json requestWithSameId(HostProcess& host, const nlohmann::json& message, std::chrono::milliseconds timeout)
+{
+    auto reply = host.request(message, timeout);
+    if (reply.value("id", nlohmann::json()) != message.at("id")) {
+        throw std::runtime_error("reply id does not match the request: " + reply.dump());
+    }
+    return reply;
+}
+
 void checkRv(CK_RV rv, const char* call)
 {
     if (rv != CKR_OK) {
@@ -246,14 +256,17 @@ std::map<std::string, std::string> LoginScenario::environment() const
 std::unique_ptr<HostProcess> LoginScenario::startHost()
 {
     const auto stderrFile = dir_ / ("host-" + std::to_string(hostsStarted_++) + ".stderr");
-    return std::make_unique<HostProcess>(kHostExe, environment(), stderrFile);
+    const auto env = environment();
+    return std::make_unique<HostProcess>(
+        test_support::HostLaunch {kHostExe, test_support::kTestExtensionOrigin, {}, {env.begin(), env.end()}, stderrFile});
 }
 
 nlohmann::json LoginScenario::request(HostProcess& host, const std::string& command, const std::string& origin,
                                       const nlohmann::json& arguments)
 {
-    return host.request({{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
-                        std::chrono::seconds(60));
+    return requestWithSameId(
+        host, {{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
+        std::chrono::seconds(60));
 }
 
 std::string LoginScenario::certificateId(HostProcess& host, const std::string& name)
@@ -276,8 +289,8 @@ nlohmann::json LoginScenario::authenticate(HostProcess& host, const std::string&
 {
     nlohmann::json arguments = {{"certificateId", certificateId}, {"challenge", base64Encode(challenge)}, {"pin", pin}};
     if (mode) arguments["mode"] = *mode;
-    return host.request({{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}},
-                        timeout);
+    return requestWithSameId(
+        host, {{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}}, timeout);
 }
 
 void LoginScenario::writeCertificateObjects(const std::vector<RawCertificateObject>& objects)

@@ -3,8 +3,7 @@
 // an origin policy, a host configuration and log file, and helpers to drive real hosts.
 #pragma once
 
-#include "host_process.h"
-
+#include <cabridge/test_support/host_process.h>
 #include <cabridge/test_support/temp_dir.h>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +18,8 @@
 #include <vector>
 
 namespace cabridge::logintest {
+
+using test_support::HostProcess;
 
 // The portal origin every scenario's plugin declares.
 inline constexpr const char* kPortalOrigin = "https://si.hebei.example.gov.cn";
