@@ -39,9 +39,7 @@ class Cli : public ::testing::Test {
     write("revoking-rsa.crl.pem",
           make_crl_pem(pki.intermediate.get(), pki.intermediate_key.get(), {0x1001}, now - 3600, now + 86400));
   }
-  std::string write(const std::string& name, const std::string& content) {
-    return temp_.write(name, content).string();
-  }
+  std::string write(const std::string& name, const std::string& content) { return temp_.write(name, content).string(); }
 
   CliRun run(std::vector<std::string> args, const std::string* stdin_file = nullptr) {
     bp::ipstream out;
