@@ -17,8 +17,8 @@ ReadStatus readExactly(int fd, char* buffer, std::size_t length, std::size_t& do
 {
     done = 0;
     while (done < length) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             return ReadStatus::timedOut;
         }
