@@ -257,16 +257,16 @@ std::unique_ptr<HostProcess> LoginScenario::startHost()
 {
     const auto stderrFile = dir_ / ("host-" + std::to_string(hostsStarted_++) + ".stderr");
     const auto env = environment();
-    return std::make_unique<HostProcess>(
-        test_support::HostLaunch {kHostExe, test_support::kTestExtensionOrigin, {}, {env.begin(), env.end()}, stderrFile});
+    return std::make_unique<HostProcess>(test_support::HostLaunch {
+        kHostExe, test_support::kTestExtensionOrigin, {}, {env.begin(), env.end()}, stderrFile});
 }
 
 nlohmann::json LoginScenario::request(HostProcess& host, const std::string& command, const std::string& origin,
                                       const nlohmann::json& arguments)
 {
-    return requestWithSameId(
-        host, {{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
-        std::chrono::seconds(60));
+    return requestWithSameId(host,
+                             {{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
+                             std::chrono::seconds(60));
 }
 
 std::string LoginScenario::certificateId(HostProcess& host, const std::string& name)

@@ -27,8 +27,11 @@ HostLaunch launchWithConfig(const std::filesystem::path& configFile, const std::
                             const std::vector<std::string>& extraEnv, const std::filesystem::path& executable,
                             const std::vector<std::string>& extraArgs)
 {
-    HostLaunch launch {executable, callerOrigin, extraArgs,
-                       {{"CABRIDGE_CONFIG", configFile.string()}, {"CABRIDGE_PLUGIN_PATH", std::nullopt}}, {}};
+    HostLaunch launch {executable,
+                       callerOrigin,
+                       extraArgs,
+                       {{"CABRIDGE_CONFIG", configFile.string()}, {"CABRIDGE_PLUGIN_PATH", std::nullopt}},
+                       {}};
     for (const auto& entry : extraEnv) {
         const auto eq = entry.find('=');
         launch.environment[entry.substr(0, eq)] = entry.substr(eq + 1);
@@ -44,8 +47,7 @@ std::filesystem::path builtHostExecutable()
 }
 
 HostProcess::HostProcess(HostLaunch launch)
-    : scratch_("cabridge-host-"),
-      executable_(std::move(launch.executable)),
+    : scratch_("cabridge-host-"), executable_(std::move(launch.executable)),
       stderrFile_(launch.stderrFile.empty() ? scratch_.path() / "host.stderr" : std::move(launch.stderrFile))
 {
     std::signal(SIGPIPE, SIG_IGN);

@@ -45,7 +45,8 @@ TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
     inst.provisionToken(cabridge::vendor2::kDemoLabel, {"org-ec"});
 
     {
-        cabridge::test_support::HostProcess before(inst.hostConfig(), cabridge::test_support::kTestExtensionOrigin, inst.environment());
+        cabridge::test_support::HostProcess before(inst.hostConfig(), cabridge::test_support::kTestExtensionOrigin,
+                                                   inst.environment());
         const json status = request(before, 1, "status", json::object());
         ASSERT_TRUE(status.contains("result")) << status.dump();
         ASSERT_EQ(status["result"]["plugins"].size(), 1u) << status.dump();
@@ -57,7 +58,8 @@ TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
                                     "--root", inst.root().string()});
     ASSERT_EQ(add.exitCode, 0) << add.err;
 
-    cabridge::test_support::HostProcess host(inst.hostConfig(), cabridge::test_support::kTestExtensionOrigin, inst.environment());
+    cabridge::test_support::HostProcess host(inst.hostConfig(), cabridge::test_support::kTestExtensionOrigin,
+                                             inst.environment());
     const json status = request(host, 2, "status", json::object());
     ASSERT_TRUE(status.contains("result")) << status.dump();
     std::map<std::string, json> plugins;

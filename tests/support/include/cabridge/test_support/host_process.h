@@ -41,7 +41,8 @@ public:
     explicit HostProcess(HostLaunch launch);
     // The usual start: CABRIDGE_CONFIG = `configFile`, CABRIDGE_PLUGIN_PATH removed, plus
     // `extraEnv` entries NAME=value.
-    explicit HostProcess(const std::filesystem::path& configFile, const std::string& callerOrigin = kTestExtensionOrigin,
+    explicit HostProcess(const std::filesystem::path& configFile,
+                         const std::string& callerOrigin = kTestExtensionOrigin,
                          const std::vector<std::string>& extraEnv = {},
                          const std::filesystem::path& executable = builtHostExecutable(),
                          const std::vector<std::string>& extraArgs = {});
