@@ -48,7 +48,8 @@ TEST(TempDir, MovingHandsOverTheDirectory)
     {
         TempDir second(std::move(first));
         EXPECT_EQ(second.path(), where);
-        EXPECT_TRUE(first.path().empty());  // NOLINT(bugprone-use-after-move): what a move leaves is the point
+        // What a move leaves behind is the point here.
+        EXPECT_TRUE(first.path().empty());  // NOLINT(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
     }
     EXPECT_FALSE(fs::exists(where));
 }
