@@ -18,6 +18,8 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <cabridge/test_support/native_messaging.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -66,31 +68,15 @@ Child spawn(const std::vector<std::string> &cmd) {
 }
 
 void write_frame(int fd, const std::string &body) {
-    uint32_t n = static_cast<uint32_t>(body.size());
-    std::string buf(reinterpret_cast<char *>(&n), 4);
-    buf += body;
-    if (write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) throw std::runtime_error("write");
+    if (!cabridge::test_support::writeAll(fd, cabridge::test_support::frame(body))) throw std::runtime_error("write");
 }
 
-bool read_exact(int fd, char *p, size_t n) {
-    while (n > 0) {
-        pollfd pfd{fd, POLLIN, 0};
-        if (poll(&pfd, 1, 30000) <= 0) throw std::runtime_error("timeout reading reply");
-        ssize_t r = read(fd, p, n);
-        if (r <= 0) return false;
-        p += r;
-        n -= static_cast<size_t>(r);
-    }
-    return true;
-}
-
-// Reads one framed reply; returns its body.
+// Reads one framed reply (waiting 30 s at most); returns its body.
 std::string read_frame(int fd) {
-    uint32_t n = 0;
-    if (!read_exact(fd, reinterpret_cast<char *>(&n), 4)) throw std::runtime_error("eof before reply");
-    std::string body(n, '\0');
-    if (!read_exact(fd, body.data(), n)) throw std::runtime_error("eof in reply");
-    return body;
+    using cabridge::test_support::FrameRead;
+    FrameRead read = cabridge::test_support::readFrame(fd, Clock::now() + std::chrono::seconds(30));
+    if (read.outcome != FrameRead::Outcome::message) throw std::runtime_error(describe(read.outcome));
+    return std::move(read.body);
 }
 
 std::string read_to_eof(int fd) {

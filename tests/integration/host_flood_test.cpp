@@ -2,7 +2,7 @@
 // 1 MiB frame limit, thousands of pipelined requests on one connection, and replies that
 // would exceed the browser's 1 MiB limit. The software-token plugin (soft_token_plugin.cpp)
 // stands in for a USB key, so requests reach the commands with real certificate ids.
-#include "host_process.h"
+#include <cabridge/test_support/host_process.h>
 #include "test_certificates.h"
 
 #include <cabridge/common/encoding.h>
@@ -19,6 +19,7 @@
 #include <thread>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
 namespace {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include <set>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 
 namespace {
 

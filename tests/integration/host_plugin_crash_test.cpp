@@ -9,6 +9,7 @@
 #include <map>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,7 +1,7 @@
 // The real host with real plugin libraries: loading and refusing plugins,
 // listing certificates, authenticating, origin policy, and deadlines. The
 // software-token plugin (soft_token_plugin.cpp) keeps its keys in files.
-#include "host_process.h"
+#include <cabridge/test_support/host_process.h>
 #include "test_certificates.h"
 
 #include <cabridge/common/encoding.h>
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
 namespace {

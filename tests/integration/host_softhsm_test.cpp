@@ -1,7 +1,7 @@
 // The real host with the real HeBCA plugin over SoftHSM2 tokens provisioned by
 // tools/pki (test-fixture.sh: HEBCA-KEY-1 with org-rsa, org-ec, expired,
 // expiring; HEBCA-KEY-2 with org-ec384, bad-uscc; EMPTY-KEY; PIN 123456).
-#include "host_process.h"
+#include <cabridge/test_support/host_process.h>
 
 #include <cabridge/common/encoding.h>
 
@@ -16,6 +16,7 @@
 #include <set>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
 namespace {

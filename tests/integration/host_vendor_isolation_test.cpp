@@ -16,6 +16,7 @@
 #include <thread>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
 namespace {

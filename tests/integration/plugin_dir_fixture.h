@@ -3,8 +3,9 @@
 // copied in with their descriptors, and the soft plugin's token configuration.
 #pragma once
 
-#include "host_process.h"
 #include "test_certificates.h"
+
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -63,7 +64,7 @@ protected:
         return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
-    TempDir dir_;
+    test_support::TempDir dir_;
     std::filesystem::path plugins_;
     std::filesystem::path config_;
 

@@ -16,25 +16,6 @@
 namespace cabridge::logintest {
 namespace {
 
-std::filesystem::path makeTempDir(const char* prefix)
-{
-    std::string pattern = (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed for " + pattern);
-    }
-    return pattern;
-}
-
-// A PKI made by this process when CTest did not provide one; removed at exit.
-struct OwnPki {
-    std::filesystem::path dir;
-    ~OwnPki()
-    {
-        std::error_code ec;
-        if (!dir.empty()) std::filesystem::remove_all(dir, ec);
-    }
-};
-
 std::filesystem::path createPki()
 {
     if (const char* given = std::getenv("CABRIDGE_LOGIN_PKI_DIR"); given && *given) {
@@ -43,14 +24,24 @@ std::filesystem::path createPki()
         }
         throw std::runtime_error(std::string("CABRIDGE_LOGIN_PKI_DIR has no pki.json: ") + given);
     }
-    static OwnPki own;
-    own.dir = makeTempDir("cabridge-login-pki-");
-    const auto run = runCommand({"/bin/bash", std::string(kPkiToolsDir) + "/make-test-pki.sh", own.dir.string()},
-                                own.dir, {}, std::chrono::seconds(300));
+    // A PKI made by this process when CTest did not provide one; removed at exit.
+    static const test_support::TempDir own("cabridge-login-pki-");
+    const auto run = runCommand({"/bin/bash", std::string(kPkiToolsDir) + "/make-test-pki.sh", own.path().string()},
+                                own.path(), {}, std::chrono::seconds(300));
     if (run.exitCode != 0) {
         throw std::runtime_error("make-test-pki.sh failed: " + run.err);
     }
-    return own.dir;
+    return own.path();
+}
+
+// The host's reply to `message`, which must carry the same id.
+nlohmann::json requestWithSameId(HostProcess& host, const nlohmann::json& message, std::chrono::milliseconds timeout)
+{
+    auto reply = host.request(message, timeout);
+    if (reply.value("id", nlohmann::json()) != message.at("id")) {
+        throw std::runtime_error("reply id does not match the request: " + reply.dump());
+    }
+    return reply;
 }
 
 void checkRv(CK_RV rv, const char* call)
@@ -190,7 +181,7 @@ const nlohmann::json& pkiEntry(const std::string& name)
 }
 
 LoginScenario::LoginScenario(ScenarioOptions options)
-    : options_(std::move(options)), dir_(makeTempDir("cabridge-login-"))
+    : options_(std::move(options)), temp_("cabridge-login-"), dir_(temp_.path())
 {
     std::vector<std::string> provision = {"/bin/bash", std::string(kPkiToolsDir) + "/provision-token.sh",
                                           "--dir",     (dir_ / "softhsm").string(),
@@ -236,9 +227,8 @@ LoginScenario::LoginScenario(ScenarioOptions options)
 
 LoginScenario::~LoginScenario()
 {
-    std::error_code ec;
-    if (std::getenv("CABRIDGE_LOGIN_KEEP") == nullptr) {
-        std::filesystem::remove_all(dir_, ec);
+    if (std::getenv("CABRIDGE_LOGIN_KEEP") != nullptr) {
+        temp_.keep();
     }
 }
 
@@ -266,14 +256,17 @@ std::map<std::string, std::string> LoginScenario::environment() const
 std::unique_ptr<HostProcess> LoginScenario::startHost()
 {
     const auto stderrFile = dir_ / ("host-" + std::to_string(hostsStarted_++) + ".stderr");
-    return std::make_unique<HostProcess>(kHostExe, environment(), stderrFile);
+    const auto env = environment();
+    return std::make_unique<HostProcess>(test_support::HostLaunch {
+        kHostExe, test_support::kTestExtensionOrigin, {}, {env.begin(), env.end()}, stderrFile});
 }
 
 nlohmann::json LoginScenario::request(HostProcess& host, const std::string& command, const std::string& origin,
                                       const nlohmann::json& arguments)
 {
-    return host.request({{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
-                        std::chrono::seconds(60));
+    return requestWithSameId(host,
+                             {{"id", nextId_++}, {"command", command}, {"origin", origin}, {"arguments", arguments}},
+                             std::chrono::seconds(60));
 }
 
 std::string LoginScenario::certificateId(HostProcess& host, const std::string& name)
@@ -296,8 +289,8 @@ nlohmann::json LoginScenario::authenticate(HostProcess& host, const std::string&
 {
     nlohmann::json arguments = {{"certificateId", certificateId}, {"challenge", base64Encode(challenge)}, {"pin", pin}};
     if (mode) arguments["mode"] = *mode;
-    return host.request({{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}},
-                        timeout);
+    return requestWithSameId(
+        host, {{"id", nextId_++}, {"command", "authenticate"}, {"origin", origin}, {"arguments", arguments}}, timeout);
 }
 
 void LoginScenario::writeCertificateObjects(const std::vector<RawCertificateObject>& objects)

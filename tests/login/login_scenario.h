@@ -3,7 +3,8 @@
 // an origin policy, a host configuration and log file, and helpers to drive real hosts.
 #pragma once
 
-#include "host_process.h"
+#include <cabridge/test_support/host_process.h>
+#include <cabridge/test_support/temp_dir.h>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,8 @@
 #include <vector>
 
 namespace cabridge::logintest {
+
+using test_support::HostProcess;
 
 // The portal origin every scenario's plugin declares.
 inline constexpr const char* kPortalOrigin = "https://si.hebei.example.gov.cn";
@@ -97,7 +100,7 @@ std::size_t countOf(const std::string& text, const std::string& needle);
 class LoginScenario {
 public:
     explicit LoginScenario(ScenarioOptions options);
-    ~LoginScenario();  // removes the directory
+    ~LoginScenario();  // removes the directory (kept when CABRIDGE_LOGIN_KEEP is set)
     LoginScenario(const LoginScenario&) = delete;
     LoginScenario& operator=(const LoginScenario&) = delete;
 
@@ -133,6 +136,7 @@ public:
 
 private:
     ScenarioOptions options_;
+    test_support::TempDir temp_;
     std::filesystem::path dir_;
     std::string softhsmConf_;
     int hostsStarted_ = 0;

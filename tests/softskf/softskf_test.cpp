@@ -2,6 +2,8 @@
 // vendor's SKF library. Signatures are checked with OpenSSL (library and `openssl` CLI) only.
 #include "cabridge/skf.h"
 
+#include <cabridge/test_support/temp_dir.h>
+
 #include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -258,19 +260,10 @@ protected:
         const char* fixture = std::getenv("CABRIDGE_SOFTSKF_FIXTURE");
         ASSERT_NE(fixture, nullptr) << "run through ctest (the softskf.fixture test provisions the state)";
         fixture_ = fixture;
-        char tmpl[] = "/tmp/cabridge-softskf-test.XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        work_ = tmpl;
         state_ = work_ / "state";
         fs::copy(fixture_ / "state", state_, fs::copy_options::recursive);
         ASSERT_EQ(setenv("CABRIDGE_SOFTSKF_DIR", state_.c_str(), 1), 0);
     }
-    void TearDown() override
-    {
-        std::error_code ec;
-        fs::remove_all(work_, ec);
-    }
-
     void setFaults(const Json& faults) { writeText(state_ / "faults.json", faults.dump()); }
     void clearFaults() { fs::remove(state_ / "faults.json"); }
     Json deviceState(int i) { return Json::parse(readText(state_ / ("dev" + std::to_string(i)) / "device.json")); }
@@ -332,7 +325,8 @@ protected:
     }
 
     fs::path fixture_;
-    fs::path work_;
+    cabridge::test_support::TempDir workDir_ {"cabridge-softskf-test."};
+    fs::path work_ = workDir_.path();
     fs::path state_;
 };
 

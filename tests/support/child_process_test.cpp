@@ -1,6 +1,7 @@
 // Tests of cabridge/test_support/child_process.h: the child's environment, and that a sanitizer
 // report in a child process is found (with a real instrumented child under scripts/sanitize.sh).
 #include <cabridge/test_support/child_process.h>
+#include <cabridge/test_support/temp_dir.h>
 
 #include <boost/process.hpp>
 #include <gtest/gtest.h>
@@ -17,7 +18,9 @@
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 using cabridge::test_support::childEnvironment;
+using cabridge::test_support::readFile;
 using cabridge::test_support::sanitizerReport;
+using cabridge::test_support::TempDir;
 
 namespace {
 
@@ -36,33 +39,6 @@ std::map<std::string, std::string> seenByChild(const bp::environment& env)
     }
     child.wait();
     return vars;
-}
-
-class ScratchDir {
-public:
-    ScratchDir()
-    {
-        std::string pattern = (fs::temp_directory_path() / "cabridge-support-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = pattern;
-    }
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-std::string readText(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace
@@ -133,11 +109,11 @@ TEST_P(PlantedFinding, InAChildIsReported)
     if (!CABRIDGE_TEST_SANITIZED) {
         GTEST_SKIP() << "needs the sanitizer build (scripts/sanitize.sh)";
     }
-    ScratchDir dir;
+    TempDir dir("cabridge-support-");
     const fs::path err = dir.path() / "stderr";
     const int status = bp::system(CABRIDGE_SANITIZER_CANARY, GetParam(), childEnvironment({}),
                                   bp::std_in<bp::null, bp::std_out> bp::null, bp::std_err > err.string());
-    const std::string report = sanitizerReport(readText(err));
+    const std::string report = sanitizerReport(readFile(err));
     EXPECT_NE(report, "") << "canary " << GetParam() << " exited " << status << " without a report";
     EXPECT_NE(status, 0) << report;
 
@@ -145,7 +121,7 @@ TEST_P(PlantedFinding, InAChildIsReported)
     const int clean = bp::system(CABRIDGE_SANITIZER_CANARY, childEnvironment({}),
                                  bp::std_in<bp::null, bp::std_out> bp::null, bp::std_err > cleanErr.string());
     EXPECT_EQ(clean, 0);
-    EXPECT_EQ(sanitizerReport(readText(cleanErr)), "");
+    EXPECT_EQ(sanitizerReport(readFile(cleanErr)), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, PlantedFinding, ::testing::Values("leak", "overflow", "ub"),

@@ -4,6 +4,8 @@
 // accepting the token.
 #include "vendor2_fixture.h"
 
+#include <cabridge/test_support/host_process.h>
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -29,7 +31,7 @@ std::string randomChallenge()
     return b64;
 }
 
-json request(cabridge::test::HostProcess& host, int id, const std::string& command, const json& arguments)
+json request(cabridge::test_support::HostProcess& host, int id, const std::string& command, const json& arguments)
 {
     return host.request(
         {{"id", id}, {"command", command}, {"origin", cabridge::vendor2::kPortalOrigin}, {"arguments", arguments}},
@@ -43,7 +45,8 @@ TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
     inst.provisionToken(cabridge::vendor2::kDemoLabel, {"org-ec"});
 
     {
-        cabridge::test::HostProcess before(inst.hostConfig(), cabridge::test::kTestExtensionOrigin, inst.environment());
+        cabridge::test_support::HostProcess before(inst.hostConfig(), cabridge::test_support::kTestExtensionOrigin,
+                                                   inst.environment());
         const json status = request(before, 1, "status", json::object());
         ASSERT_TRUE(status.contains("result")) << status.dump();
         ASSERT_EQ(status["result"]["plugins"].size(), 1u) << status.dump();
@@ -55,7 +58,8 @@ TEST(SecondVendor, AddedWithoutRebuildAndLogsInThroughTheHost)
                                     "--root", inst.root().string()});
     ASSERT_EQ(add.exitCode, 0) << add.err;
 
-    cabridge::test::HostProcess host(inst.hostConfig(), cabridge::test::kTestExtensionOrigin, inst.environment());
+    cabridge::test_support::HostProcess host(inst.hostConfig(), cabridge::test_support::kTestExtensionOrigin,
+                                             inst.environment());
     const json status = request(host, 2, "status", json::object());
     ASSERT_TRUE(status.contains("result")) << status.dump();
     std::map<std::string, json> plugins;

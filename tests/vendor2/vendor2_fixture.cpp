@@ -35,7 +35,7 @@ std::string readFile(const fs::path& file)
 CommandResult runProgram(const std::string& exe, const std::vector<std::string>& args,
                          const std::vector<std::string>& env, const std::string& stdinText)
 {
-    test::TempDir io;
+    test_support::TempDir io;
     const fs::path outFile = io.path() / "out", errFile = io.path() / "err", inFile = io.write("in", stdinText);
     test_support::EnvironmentChanges changes;
     for (const auto& entry : env) {

@@ -4,7 +4,7 @@
 // bundled plugin dir, and SoftHSM tokens from tools/pki in a private token dir.
 #pragma once
 
-#include "host_process.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <nlohmann/json.hpp>
 
@@ -48,7 +48,7 @@ public:
     CommandResult cabridge(const std::vector<std::string>& args) const;
 
 private:
-    test::TempDir temp_;
+    test_support::TempDir temp_;
 };
 
 // Runs `exe` with `args` and extra environment entries; captures stdout and stderr.

@@ -1,5 +1,5 @@
 #include "file_trust.h"
-#include "temp_dir.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <fstream>
 
 using cabridge::FileTrust;
-using cabridge::test::TempDir;
+using cabridge::test_support::TempDir;
 
 namespace fs = std::filesystem;
 

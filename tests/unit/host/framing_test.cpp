@@ -2,6 +2,8 @@
 
 #include "controller.h"
 
+#include <cabridge/test_support/native_messaging.h>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 using namespace cabridge;
+using cabridge::test_support::lengthPrefix;
 
 namespace {
 
@@ -27,13 +30,6 @@ public:
 private:
     int fds_[2] = {-1, -1};
 };
-
-std::string lengthPrefix(std::uint32_t length)
-{
-    std::string out(4, '\0');
-    std::memcpy(out.data(), &length, 4);
-    return out;
-}
 
 }  // namespace
 

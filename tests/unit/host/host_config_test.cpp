@@ -1,24 +1,14 @@
 #include "host_config.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 using namespace cabridge;
 
-namespace {
-
-std::filesystem::path writeTemp(const std::string& text)
-{
-    char tmpl[] = "/tmp/cabridge-config-XXXXXX";
-    const std::filesystem::path dir = ::mkdtemp(tmpl);
-    std::ofstream(dir / "host.json") << text;
-    return dir / "host.json";
-}
-
-}  // namespace
+using cabridge::test_support::TempDir;
 
 TEST(HostConfig, DefaultsFollowEnvironment)
 {
@@ -39,7 +29,8 @@ TEST(HostConfig, DefaultsFollowEnvironment)
 
 TEST(HostConfig, FileOverridesKeys)
 {
-    const auto file = writeTemp(R"({"pluginDirs":["/a","/b"],"allowedExtensions":["abc"],
+    const TempDir dir;
+    const auto file = dir.write("host.json", R"({"pluginDirs":["/a","/b"],"allowedExtensions":["abc"],
         "policyFile":"/tmp/p.json","logFile":"/tmp/l.log"})");
     const auto config = loadHostConfigFile(file, "/bin");
     EXPECT_FALSE(config.error);
@@ -47,17 +38,16 @@ TEST(HostConfig, FileOverridesKeys)
     EXPECT_EQ(config.allowedExtensions, std::vector<std::string> {"abc"});
     EXPECT_EQ(config.policyFile, "/tmp/p.json");
     EXPECT_EQ(config.logFile, "/tmp/l.log");
-    std::filesystem::remove_all(file.parent_path());
 }
 
 TEST(HostConfig, MalformedFileFallsBackToDefaultsWithError)
 {
     for (const char* text :
          {"{", "[]", R"({"pluginDir":["/a"]})", R"({"allowedExtensions":"abc"})", R"({"policyFile":""})"}) {
-        const auto file = writeTemp(text);
+        const TempDir dir;
+        const auto file = dir.write("host.json", text);
         const auto config = loadHostConfigFile(file, "/bin");
         EXPECT_TRUE(config.error) << text;
         EXPECT_EQ(config.allowedExtensions, std::vector<std::string> {CABRIDGE_DEFAULT_EXTENSION_ID}) << text;
-        std::filesystem::remove_all(file.parent_path());
     }
 }

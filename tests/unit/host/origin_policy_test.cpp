@@ -1,5 +1,5 @@
 #include "origin_policy.h"
-#include "temp_dir.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 using namespace cabridge;
 using Verdict = OriginPolicy::Verdict;
 
-using cabridge::test::TempDir;
+using cabridge::test_support::TempDir;
 
 TEST(OriginPolicy, PluginOriginsPlusAllowMinusDeny)
 {

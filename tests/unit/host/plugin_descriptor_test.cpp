@@ -1,5 +1,5 @@
 #include "plugin_descriptor.h"
-#include "temp_dir.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 
@@ -59,7 +59,7 @@ TEST(PluginDescriptor, RefusesMalformedDescriptors)
 
 TEST(PluginDescriptor, LibraryMustResolveInsideAPluginDir)
 {
-    const cabridge::test::TempDir dir;
+    const cabridge::test_support::TempDir dir;
     const std::filesystem::path& root = dir.path();
     const auto plugins = root / "plugins";
     const auto outside = root / "outside";

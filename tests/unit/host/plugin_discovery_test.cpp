@@ -2,7 +2,7 @@
 // as a descriptor, and when a library lies inside a plugin directory (by identity, so
 // symlinked paths to the same directory agree and symlinks out of it do not).
 #include "plugin_discovery.h"
-#include "temp_dir.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 
@@ -28,7 +28,7 @@ protected:
         return R"({"id":")" + id + R"(","abi":1,"library":")" + library + R"("})";
     }
 
-    cabridge::test::TempDir dir_;
+    cabridge::test_support::TempDir dir_;
     const fs::path root_ = dir_.path();
     const fs::path plugins_ = root_ / "plugins";
     const fs::path outside_ = root_ / "outside";

@@ -1,10 +1,10 @@
 #include "public_suffix.h"
-#include "temp_dir.h"
+#include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>
 
 using cabridge::isPublicSuffix;
-using cabridge::test::TempDir;
+using cabridge::test_support::TempDir;
 
 // Debian's list (the publicsuffix package, a dependency of cabridge).
 TEST(PublicSuffix, ChineseGovernmentAndCommercialSuffixesByTheInstalledList)

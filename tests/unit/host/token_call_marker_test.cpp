@@ -1,7 +1,7 @@
 // Token faults (plugin_start_cache.h) and the per-host call markers (token_call_marker.h): what
 // a marker file says, and what the next host makes of the markers of hosts that are gone.
 #include "plugin_start_cache.h"
-#include "temp_dir.h"
+#include <cabridge/test_support/temp_dir.h>
 #include "token_call_marker.h"
 
 #include <gtest/gtest.h>
@@ -69,7 +69,7 @@ protected:
     }
 
     static constexpr const char* kIdentity = "0123456789abcdef";
-    test::TempDir dir_;
+    test_support::TempDir dir_;
     std::filesystem::path probes_;
 };
 

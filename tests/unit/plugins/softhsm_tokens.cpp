@@ -11,10 +11,6 @@ namespace cabridge::test {
 namespace fs = std::filesystem;
 
 SoftHsmTokens::SoftHsmTokens() {
-    std::string pattern = (fs::temp_directory_path() / "cabridge-softhsm-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr)
-        throw std::runtime_error("mkdtemp failed");
-    dir_ = pattern;
     fs::create_directory(dir_ + "/tokens");
     std::ofstream conf(dir_ + "/softhsm2.conf");
     conf << "directories.tokendir = " << dir_ << "/tokens\n"
@@ -23,11 +19,6 @@ SoftHsmTokens::SoftHsmTokens() {
          << "slots.removable = false\n";
     conf.close();
     setenv("SOFTHSM2_CONF", (dir_ + "/softhsm2.conf").c_str(), 1);
-}
-
-SoftHsmTokens::~SoftHsmTokens() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
 }
 
 void SoftHsmTokens::run(const std::string &command) {

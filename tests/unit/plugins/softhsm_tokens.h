@@ -2,6 +2,8 @@
 // softhsm2-util and pkcs11-tool the way an administrator would.
 #pragma once
 
+#include <cabridge/test_support/temp_dir.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,10 +14,9 @@ inline constexpr const char *kSoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
 
 class SoftHsmTokens {
 public:
-    // Creates a temp dir with its own softhsm2.conf and points SOFTHSM2_CONF
-    // at it (before any module is loaded in this process).
+    // Creates a temp dir (removed with the object) with its own softhsm2.conf
+    // and points SOFTHSM2_CONF at it (before any module is loaded in this process).
     SoftHsmTokens();
-    ~SoftHsmTokens(); // removes the directory
 
     // Initialises a token in the next free slot. Returns its serial.
     std::string initToken(const std::string &label, const std::string &userPin);
@@ -30,7 +31,8 @@ public:
 private:
     void run(const std::string &command);
     std::string writeFile(const std::string &name, const std::vector<std::uint8_t> &bytes);
-    std::string dir_;
+    test_support::TempDir temp_{"cabridge-softhsm-"};
+    std::string dir_ = temp_.path().string();
 };
 
 } // namespace cabridge::test

@@ -6,6 +6,7 @@
 
 #include <boost/process.hpp>
 #include <cabridge/test_support/child_process.h>
+#include <cabridge/test_support/temp_dir.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -27,9 +28,6 @@ struct CliRun {
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "cabridge-verify-cli-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     const auto& pki = TestPki::get();
     write("root.pem", pem_of(pki.root.get()));
     write("intermediate.pem", pem_of(pki.intermediate.get()));
@@ -41,13 +39,7 @@ class Cli : public ::testing::Test {
     write("revoking-rsa.crl.pem",
           make_crl_pem(pki.intermediate.get(), pki.intermediate_key.get(), {0x1001}, now - 3600, now + 86400));
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& content) {
-    auto path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
+  std::string write(const std::string& name, const std::string& content) { return temp_.write(name, content).string(); }
 
   CliRun run(std::vector<std::string> args, const std::string* stdin_file = nullptr) {
     bp::ipstream out;
@@ -79,7 +71,8 @@ class Cli : public ::testing::Test {
                  make_token(TestPki::get().entities.at(entity), alg, kOriginA, challenge_, mode).dump());
   }
 
-  fs::path dir_;
+  test_support::TempDir temp_{"cabridge-verify-cli-"};
+  fs::path dir_ = temp_.path();
   // Text, so that it serves legacy tokens too (library tests cover binary challenges).
   Bytes challenge_ = bytes_of("cli-test-challenge-" + base64(random_bytes(15)));
 };

@@ -4,10 +4,12 @@
 
 #include "run_cabridge.h"
 
+#include <cabridge/test_support/temp_dir.h>
+
 namespace fs = std::filesystem;
 using cabridge::admin::testing::run_cabridge;
-using cabridge::admin::testing::TempDir;
 using cabridge::admin::testing::write_text;
+using cabridge::test_support::TempDir;
 using nlohmann::json;
 
 namespace {

@@ -5,10 +5,12 @@
 #include "admin_error.h"
 #include "run_cabridge.h"
 
+#include <cabridge/test_support/temp_dir.h>
+
 namespace fs = std::filesystem;
 using namespace cabridge::admin;
-using cabridge::admin::testing::TempDir;
 using cabridge::admin::testing::write_text;
+using cabridge::test_support::TempDir;
 
 TEST(HostManifest, DefaultExtensionIdComesFromTheTemplate) {
   EXPECT_EQ(default_extension_ids(), std::vector<std::string>{"nojnbkjmnolldjcnebneodoflnialbln"});

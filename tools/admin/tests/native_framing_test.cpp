@@ -1,11 +1,14 @@
 #include "native_framing.h"
 
+#include <cabridge/test_support/native_messaging.h>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <unistd.h>
 
 using namespace cabridge::admin;
+using cabridge::test_support::lengthPrefix;
 using namespace std::chrono_literals;
 
 namespace {
@@ -25,19 +28,13 @@ struct Pipe {
   void put(const std::string& bytes) { ASSERT_TRUE(write_all(fds[1], bytes)); }
 };
 
-std::string length_prefix(uint32_t n) {
-  std::string s(4, '\0');
-  std::memcpy(s.data(), &n, 4);
-  return s;
-}
-
 FrameReadResult read_soon(int fd) { return read_frame(fd, std::chrono::steady_clock::now() + 200ms); }
 
 }  // namespace
 
 TEST(NativeFraming, EncodesNativeOrderLengthThenJson) {
   const std::string frame = encode_frame({{"id", 1}});
-  EXPECT_EQ(frame, length_prefix(8) + R"({"id":1})");
+  EXPECT_EQ(frame, lengthPrefix(8) + R"({"id":1})");
 }
 
 TEST(NativeFraming, RoundTrip) {
@@ -60,7 +57,7 @@ TEST(NativeFraming, ReportsEachFailure) {
   }
   {
     Pipe p;
-    p.put(length_prefix(10) + "{}");
+    p.put(lengthPrefix(10) + "{}");
     p.close_write();
     EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::truncated);
   }
@@ -72,17 +69,17 @@ TEST(NativeFraming, ReportsEachFailure) {
   }
   {
     Pipe p;
-    p.put(length_prefix(kMaxFrameBytes + 1));
+    p.put(lengthPrefix(kMaxFrameBytes + 1));
     EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::too_large);
   }
   {
     Pipe p;
-    p.put(length_prefix(3) + "[1]");
+    p.put(lengthPrefix(3) + "[1]");
     EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::not_json);
   }
   {
     Pipe p;
-    p.put(length_prefix(0));
+    p.put(lengthPrefix(0));
     EXPECT_EQ(read_soon(p.fds[0]).failure, FrameReadFailure::not_json);
   }
 }

@@ -12,30 +12,17 @@
 #include <boost/process.hpp>
 
 #include <cabridge/test_support/child_process.h>
+#include <cabridge/test_support/temp_dir.h>
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace cabridge::admin::testing {
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/cabridge-admin-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  // Tests make files unreadable or non-executable; permissions never stop remove_all as root,
-  // and as another user the directories stay writable.
-  fs::remove_all(path_, ec);
-}
-
 RunResult run_cabridge(const std::vector<std::string>& args, const std::string& home,
                        std::optional<std::string> xdg_config_home,
                        const std::map<std::string, std::string>& extra_env) {
-  TempDir io;
+  const test_support::TempDir io("cabridge-admin-");
   const fs::path out = io.path() / "out", err = io.path() / "err";
   test_support::EnvironmentChanges changes{{"HOME", home}, {"XDG_CONFIG_HOME", xdg_config_home}};
   for (const auto& [key, value] : extra_env) changes[key] = value;

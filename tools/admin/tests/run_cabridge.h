@@ -1,4 +1,4 @@
-// Test helpers: a private temporary directory, and running the built `cabridge` binary.
+// Test helpers: running the built `cabridge` binary (temporary directories: tests/support's TempDir).
 #pragma once
 
 #include <filesystem>
@@ -10,19 +10,6 @@
 #include <nlohmann/json.hpp>
 
 namespace cabridge::admin::testing {
-
-// A fresh directory under $TMPDIR, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct RunResult {
   int exit_code = -1;  // -1 when killed (timeout) or died from a signal
