@@ -1,4 +1,4 @@
-// The extension's own windows with the real host, the HeBCA plugin and
+// The extension's own windows with the real host, HeBCA's shipped descriptor and
 // SoftHSM tokens: chooser, PIN entry and its retries, lock, cancel, timeout,
 // expired certificate, origin policy.
 import { test } from 'node:test';

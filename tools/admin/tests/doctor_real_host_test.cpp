@@ -1,10 +1,11 @@
-// `cabridge doctor` against the real cabridge-host with the real HeBCA plugin on an empty
+// `cabridge doctor` against the real cabridge-host with HeBCA's shipped descriptor on an empty
 // SoftHSM token directory: a clean install is reported clean, and a broken plugin is named.
 #include <gtest/gtest.h>
 
 #include "run_cabridge.h"
 
 namespace fs = std::filesystem;
+using cabridge::admin::testing::read_text;
 using cabridge::admin::testing::run_cabridge;
 using cabridge::admin::testing::TempDir;
 using cabridge::admin::testing::write_text;
@@ -18,13 +19,10 @@ class DoctorWithRealHost : public ::testing::Test {
     ASSERT_TRUE(fs::exists(CABRIDGE_REAL_HOST)) << CABRIDGE_REAL_HOST;
     const fs::path plugins = dir_.path() / "plugins";
     fs::create_directories(plugins);
-    fs::copy_file(CABRIDGE_HEBCA_PLUGIN, plugins / "libcabridge-hebca.so");
-    write_text(plugins / "hebca.json", json{{"id", "hebca"},
-                                            {"name", "河北 CA"},
-                                            {"abi", 1},
-                                            {"library", "libcabridge-hebca.so"},
-                                            {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
-                                           .dump());
+    fs::copy_file(CABRIDGE_PKCS11_PLUGIN, plugins / "libcabridge-pkcs11.so");
+    json hebca = json::parse(read_text(CABRIDGE_HEBCA_DESCRIPTOR));  // as shipped, on SoftHSM
+    hebca["config"]["modules"] = {"/usr/lib/softhsm/libsofthsm2.so"};
+    write_text(plugins / "hebca.json", hebca.dump());
     fs::create_directories(dir_.path() / "tokens");
     write_text(dir_.path() / "softhsm2.conf",
                "directories.tokendir = " + (dir_.path() / "tokens").string() + "\nobjectstore.backend = file\n");

@@ -1,8 +1,8 @@
 // Reading the common keys of a vendor plugin's descriptor "config" (string
-// lists such as "modules"/"origins", PIN rules, "retryCounter"). Shared by the
-// HeBCA and the generic PKCS#11 plugin so both refuse bad values the same way.
+// lists such as "modules"/"origins", PIN rules, "retryCounter"), so every plugin
+// built on plugins/common refuses bad values the same way.
 // Every failure throws PluginError(CABRIDGE_ERR_INVALID_CONFIG) whose message
-// starts with `context` (e.g. "hebca config") and names the offending key.
+// starts with `context` (e.g. "pkcs11-generic config") and names the offending key.
 #pragma once
 
 #include <nlohmann/json.hpp>
