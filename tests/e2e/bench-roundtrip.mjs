@@ -174,7 +174,7 @@ const section = [
   + '(`extension/lib/flows.js`: `runFlow` makes a `NativeSession`, closes it when the action ends), so every page '
   + 'call starts a host process: the "page" rows are what a portal really sees, page -> content script -> '
   + 'service worker -> new host -> reply -> page. Inside one action later requests reuse the open port (`login` '
-  + 'and `readCertificate` ask `status` after `list-certificates`); the '
+  + 'sends `authenticate` after `list-certificates`); the '
   + '"open port" rows time such requests, service worker -> host -> service worker on one port after a warm-up '
   + 'request. There is no port kept open across page actions, so no warm page -> reply path exists to measure. '
   + 'Goal: within 1.2x of the echo host.',
