@@ -46,7 +46,7 @@ class DoctorWithRealHost : public ::testing::Test {
 
   // The doctor discards the host's stderr; a host that died at end of input (a sanitizer's
   // exit-time leak report included) shows up as the host-exit warning after a full check.
-  static void expectHostExitedCleanly(const json& report) {
+  static void expect_host_exited_cleanly(const json& report) {
     const auto warnings = codes(report, "warning");
     EXPECT_EQ(std::count(warnings.begin(), warnings.end(), "host-exit"), 0) << report.dump(2);
   }
@@ -75,7 +75,7 @@ TEST_F(DoctorWithRealHost, CleanInstallIsClean) {
   EXPECT_EQ(std::count(warnings.begin(), warnings.end(), "no-token"), 1) << report.dump(2);
   const auto infos = codes(report, "info");
   EXPECT_EQ(std::count(infos.begin(), infos.end(), "host-answered"), 1) << report.dump(2);
-  expectHostExitedCleanly(report);
+  expect_host_exited_cleanly(report);
 }
 
 TEST_F(DoctorWithRealHost, NamesABrokenPlugin) {
@@ -88,7 +88,7 @@ TEST_F(DoctorWithRealHost, NamesABrokenPlugin) {
   // The host names a descriptor it cannot parse after its file; hebca keeps working.
   EXPECT_EQ(broken, std::vector<std::string>{"broken"}) << report.dump(2);
   EXPECT_TRUE(codes(report, "error").empty()) << report.dump(2);
-  expectHostExitedCleanly(report);
+  expect_host_exited_cleanly(report);
 }
 
 // host.json names a policy file elsewhere than /etc/cabridge: the finding names that file,

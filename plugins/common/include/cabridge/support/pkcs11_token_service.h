@@ -27,7 +27,7 @@ public:
     ~Pkcs11TokenService();
 
     // The plugin.h list_tokens array for the tokens present now (initialised
-    // tokens only). Throws PluginError.
+    // tokens only). Throws PluginFailure.
     nlohmann::json listTokens();
 
     // The list_tokens entry of the token named `tokenRef` alone, as a one-element
@@ -49,7 +49,7 @@ public:
 
     // plugin.h check_certificate: returns when the token named `tokenRef` is present
     // and holds under `certRef` (hex CKA_ID) a certificate whose DER hashes to
-    // `certSha256`; PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Finds the
+    // `certSha256`; PluginFailure NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Finds the
     // slot and reads that certificate object in a read-only session of its own; never
     // logs in (ends a login still open, as listing does). The session is kept for a
     // login() on the same token that comes next and within kPreparedLoginLifetime,
