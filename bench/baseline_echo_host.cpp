@@ -60,8 +60,9 @@ nlohmann::json canned_status() {
 
 // Five help texts of the length a CA's are (about 60 Chinese characters each).
 nlohmann::json canned_help() {
-    const std::string text = "请登录证书服务机构的网上服务大厅办理相关业务，也可以携带证书 USB Key 到服务网点办理。"
-                             "如需帮助，请拨打客服热线。";
+    const std::string text =
+        "请登录证书服务机构的网上服务大厅办理相关业务，也可以携带证书 USB Key 到服务网点办理。"
+        "如需帮助，请拨打客服热线。";
     nlohmann::json help = nlohmann::json::object();
     for (const char *kind : {"renew", "unlock", "lost", "reinsert", "contact"})
         help[kind] = {{"text", text}, {"url", "https://www.example.com"}};

@@ -49,7 +49,8 @@ protected:
     {
         const auto plugins = dir_.path() / "plugins";
         std::filesystem::create_directories(plugins);
-        std::filesystem::copy_file(CABRIDGE_PLUGIN_BUILD_DIR "/libcabridge-pkcs11.so", plugins / "libcabridge-pkcs11.so");
+        std::filesystem::copy_file(CABRIDGE_PLUGIN_BUILD_DIR "/libcabridge-pkcs11.so",
+                                   plugins / "libcabridge-pkcs11.so");
         dir_.write("plugins/hebca.json", shippedHebcaOnSoftHsm().dump());
         config_ = dir_.write("host.json", nlohmann::json {{"pluginDirs", {plugins.string()}},
                                                           {"policyFile", (dir_.path() / "policy.json").string()},

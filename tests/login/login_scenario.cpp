@@ -207,8 +207,7 @@ LoginScenario::LoginScenario(ScenarioOptions options)
     softhsmConf_ = conf.substr(conf.find_last_of('\n') == std::string::npos ? 0 : conf.find_last_of('\n') + 1);
 
     // HeBCA as shipped (the generic PKCS#11 plugin's hebca.json), on the test's module and origins.
-    nlohmann::json descriptor =
-        nlohmann::json::parse(readFile(std::filesystem::path(kBuildPluginDir) / "hebca.json"));
+    nlohmann::json descriptor = nlohmann::json::parse(readFile(std::filesystem::path(kBuildPluginDir) / "hebca.json"));
     nlohmann::json& pluginConfig = descriptor["config"];
     pluginConfig["modules"] = {options_.faultModule ? kFaultModule : kSoftHsmModule};
     pluginConfig["origins"] = options_.pluginOrigins;

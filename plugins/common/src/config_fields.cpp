@@ -33,7 +33,8 @@ int boundedPinLength(const nlohmann::json &value, std::string_view context, cons
 
 } // namespace
 
-DeclaredPinRules parsePinRules(const nlohmann::json &value, std::string_view context, const DeclaredPinRules &defaults) {
+DeclaredPinRules parsePinRules(const nlohmann::json &value, std::string_view context,
+                               const DeclaredPinRules &defaults) {
     if (!value.is_object())
         throwInvalidConfig(context, "pin must be an object");
     DeclaredPinRules out = defaults;

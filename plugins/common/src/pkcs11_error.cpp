@@ -92,7 +92,7 @@ void throwPkcs11Failure(std::string_view call) {
 
 void throwCkr(std::string_view call, unsigned long ckr) {
     throw PluginFailure(statusForCkr(ckr), std::string(call) + " failed: " + ckrName(ckr),
-                      static_cast<std::uint32_t>(ckr));
+                        static_cast<std::uint32_t>(ckr));
 }
 
 } // namespace cabridge

@@ -79,7 +79,7 @@ void requireAlgorithmFitsKey(const Pkcs11Session &session, CK_OBJECT_HANDLE key,
     const bool readable = attrs[1].ulValueLen != CK_UNAVAILABLE_INFORMATION && attrs[1].ulValueLen <= params.size();
     if (keyType != CKK_EC || !readable || curveBits(params.data(), attrs[1].ulValueLen) != (p256 ? 256 : 384))
         throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, std::string(p256 ? "ES256" : "ES384") + " needs an EC " +
-                                                        (p256 ? "prime256v1" : "secp384r1") + " key");
+                                                          (p256 ? "prime256v1" : "secp384r1") + " key");
 }
 
 std::vector<std::uint8_t> digestOf(SignatureAlgorithm algorithm, std::span<const std::uint8_t> data) {
@@ -125,7 +125,7 @@ SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
     if (name == "ES384")
         return SignatureAlgorithm::ES384;
     throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
-                      "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
+                        "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
 }
 
 std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId,

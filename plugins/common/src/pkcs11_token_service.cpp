@@ -156,7 +156,7 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty())
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "the certificate has no CKA_ID, so no private key belongs to it");
+                            "the certificate has no CKA_ID, so no private key belongs to it");
     return signWithTokenKey(session_->session, *certId, algorithm, data);
 }
 
@@ -167,7 +167,7 @@ void Pkcs11TokenService::checkCertificate(std::string_view tokenRef, std::string
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty() || !sessionSeesCertificate(prepared->session, *certId, certSha256))
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "the token holds no certificate with that CKA_ID and SHA-256");
+                            "the token holds no certificate with that CKA_ID and SHA-256");
     preparedLogin_ = std::move(prepared);
 }
 

@@ -98,7 +98,7 @@ void GenericPlugin::requireOwnToken(std::string_view tokenRef, bool mayEnumerate
             return;
     }
     throw PluginFailure(CABRIDGE_ERR_NO_TOKEN,
-                      config_.id + ": no token of this vendor with reference " + std::string(tokenRef.substr(0, 64)));
+                        config_.id + ": no token of this vendor with reference " + std::string(tokenRef.substr(0, 64)));
 }
 
 void GenericPlugin::login(std::string_view tokenRef, std::string_view pin) {

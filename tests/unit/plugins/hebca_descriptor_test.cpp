@@ -66,10 +66,11 @@ TEST(HebcaDescriptor, NamesHebcaMiddlewareAndItsUniqueIdExtension) {
 }
 
 TEST(HebcaDescriptor, AdministratorReplacesOriginsAndPinRules) {
-    PluginUnderTest plugin(kPlugin, shippedHebcaConfigWith({{"origins", {"https://a.example"}},
-                                                             {"legacyOrigins", {"http://10.0.0.1:8080"}},
-                                                             {"pin", {{"minLength", 6}, {"maxLength", 6}, {"charset", "digits"}}}})
-                                        .dump());
+    PluginUnderTest plugin(
+        kPlugin, shippedHebcaConfigWith({{"origins", {"https://a.example"}},
+                                         {"legacyOrigins", {"http://10.0.0.1:8080"}},
+                                         {"pin", {{"minLength", 6}, {"maxLength", 6}, {"charset", "digits"}}}})
+                     .dump());
     const json d = json::parse(plugin.describe().output);
     EXPECT_EQ(d["origins"], json::array({"https://a.example"}));
     EXPECT_EQ(d["legacyOrigins"], json::array({"http://10.0.0.1:8080"}));

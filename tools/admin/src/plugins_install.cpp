@@ -75,7 +75,8 @@ InstalledPlugin install_plugin(const CandidatePlugin &candidate, const PluginLoc
   bool made_library = false;
   if (fs::exists(fs::symlink_status(out.library, ec))) {
     // Several vendors on the generic plugin share one library file.
-    const bool same = fs::equivalent(out.library, candidate.library, ec) || same_content(out.library, candidate.library);
+    const bool same = fs::equivalent(out.library, candidate.library, ec) ||
+                      same_content(out.library, candidate.library);
     if (!same) {
       throw AdminError("a different " + out.library.filename().string() + " is already in " +
                        locations.install_dir.string());

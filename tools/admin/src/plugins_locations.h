@@ -30,7 +30,7 @@ struct PluginLocations {
 // --dir when given, else <root>/etc/cabridge/plugins.d.
 // Throws AdminError when the configuration file exists but is refused by the host.
 PluginLocations locate_plugins(const std::filesystem::path &root,
-                              const std::optional<std::filesystem::path> &install_dir);
+                               const std::optional<std::filesystem::path> &install_dir);
 
 // The policy file that host reads (host.json "policyFile", default /etc/cabridge/policy.json
 // under `root`), or nullopt when its configuration file is refused (the host then uses defaults,

@@ -46,7 +46,7 @@ std::string read_descriptor_text(const fs::path &file) {
 }
 
 fs::path find_library(const fs::path &descriptor_file, const std::string &library,
-                     const std::vector<fs::path> &search_dirs) {
+                      const std::vector<fs::path> &search_dirs) {
   std::error_code ec;
   std::vector<fs::path> tried;
   const fs::path named(library);

@@ -32,13 +32,14 @@ struct CandidatePlugin {
 // the bundled generic plugin), requires config.id, when present, to equal the
 // descriptor's id, and loads it (dlopen, cabridge_plugin_v1, ABI version and
 // table size, create(config), describe). Throws AdminError with the reason.
-CandidatePlugin check_candidate(const std::filesystem::path &file, const std::vector<std::filesystem::path> &search_dirs);
+CandidatePlugin check_candidate(const std::filesystem::path &file,
+                                const std::vector<std::filesystem::path> &search_dirs);
 
 // Loads an installed descriptor exactly as the host does (parse, library inside
 // `plugin_dirs`, load). Throws AdminError for a descriptor the host would refuse;
 // a plugin that loads in the error state is returned as such.
 std::unique_ptr<Plugin> load_installed(const std::filesystem::path &descriptor_file,
-                                      const std::vector<std::filesystem::path> &plugin_dirs);
+                                       const std::vector<std::filesystem::path> &plugin_dirs);
 
 // The tokens `plugin` sees now, each certificate with its subject DN, validity
 // and SHA-256 (from the host's CertInfo code). Throws AdminError when

@@ -23,7 +23,8 @@ public:
     // Opens a read-only serial session on `slotId` (C_Login as user and C_Sign
     // need no more). Retries once on CKR_GENERAL_ERROR, the SoftHSM start-up race
     // (processes starting together on one token directory fail about 2% of the
-    // time, because every login rewrites the token file). Throws PluginFailure with the module's CKR mapped to a status.
+    // time, because every login rewrites the token file). Throws PluginFailure with the module's CKR mapped to a
+    // status.
     Pkcs11Session(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId);
     // C_CloseSession. Closing an application's last session on a token also ends
     // its login there (PKCS#11), so a session dropped while logged in logs out.
