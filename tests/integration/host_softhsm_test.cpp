@@ -113,6 +113,15 @@ TEST_F(HostSoftHsm, ListsCertificatesAcrossTwoTokens)
     EXPECT_EQ(rsa["identity"]["unifiedSocialCreditCode"], "91130100MA07RK3C2F");
     // The descriptor's identity profile: HeBCA's unique-id extension (uniqueIdOid).
     EXPECT_EQ(rsa["identity"]["vendorUniqueId"], "2@6021SF091130100MA07RK3C2F");
+    // What the extension shows without asking again (docs/protocol.md 3.2, 3.3): the vendor's
+    // name and help texts as the shipped descriptor gives them, and the origin's trust.
+    EXPECT_EQ(reply["result"]["originTrusted"], false);
+    for (const auto& [sha, cert] : bySha) {
+        EXPECT_EQ(cert["vendorName"], "河北 CA");
+        EXPECT_EQ(cert["help"]["renew"]["url"], "https://www.hebca.com");
+        EXPECT_NE(cert["help"]["renew"]["text"].get<std::string>().find("老用户延期"), std::string::npos);
+        EXPECT_EQ(cert["help"]["contact"]["phone"], "400-707-3355");
+    }
 }
 
 TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
@@ -179,6 +188,8 @@ TEST_F(HostSoftHsm, NoTokenOnlyWhenAVendorWasNamed)
     const auto named = list(host, nlohmann::json::object({{"vendor", "hebca"}}));
     EXPECT_EQ(named["error"]["code"], "NO_TOKEN");
     EXPECT_TRUE(named["error"]["details"]["help"].contains("text")) << named.dump();
+    // So that the extension can remember consent without asking status (docs/protocol.md 3.2).
+    EXPECT_EQ(named["error"]["details"]["originTrusted"], false) << named.dump();
 }
 
 // A middleware that needs an environment variable works when only the descriptor names it:
