@@ -3,7 +3,8 @@
 // echoes each request's id and answers
 //   status            -> a one-plugin status (same shape as the real host's)
 //   list-certificates -> one canned CertInfo of the real one's size class
-//                        (an RSA-2048 certificate with a Chinese subject, ~1.1 KB DER)
+//                        (an RSA-2048 certificate with a Chinese subject, ~1.1 KB DER, and
+//                        the vendor's name and help texts as the real listing carries them)
 //   anything else     -> an empty result
 // No token, no plugin, no policy: what remains is framing + JSON, so the
 // difference to cabridge-host is the cost of the real work.
@@ -57,6 +58,17 @@ nlohmann::json canned_status() {
              nlohmann::json::array({{{"id", "hebca"}, {"name", "河北 CA"}, {"version", "0.1.0"}, {"state", "ok"}}})}};
 }
 
+// Five help texts of the length a CA's are (about 60 Chinese characters each).
+nlohmann::json canned_help() {
+    const std::string text =
+        "请登录证书服务机构的网上服务大厅办理相关业务，也可以携带证书 USB Key 到服务网点办理。"
+        "如需帮助，请拨打客服热线。";
+    nlohmann::json help = nlohmann::json::object();
+    for (const char *kind : {"renew", "unlock", "lost", "reinsert", "contact"})
+        help[kind] = {{"text", text}, {"url", "https://www.example.com"}};
+    return help;
+}
+
 nlohmann::json canned_certificates() {
     const nlohmann::json name = {{"dn", "CN=河北测试科技有限公司,O=河北测试科技有限公司,L=石家庄市,ST=河北省,C=CN"},
                                  {"CN", "河北测试科技有限公司"},
@@ -71,6 +83,8 @@ nlohmann::json canned_certificates() {
                                    {"C", "CN"}};
     nlohmann::json cert = {{"id", "3f1c2a9be07d4c55a1e6b8d09f2c7e41"},
                            {"vendor", "hebca"},
+                           {"vendorName", "河北 CA"},
+                           {"help", canned_help()},
                            {"token",
                             {{"label", "HEBCA-BENCH"},
                              {"serial", "5c1e0a7d3b9f2468"},
@@ -95,7 +109,7 @@ nlohmann::json canned_certificates() {
                              {"vendorUniqueId", "2@6021SF091130100MA07RK3C2F"}}},
                            {"certificate", canned_certificate_base64()},
                            {"sha256", "9b2e4f6a8c0d1e3f5a7b9c1d3e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f"}};
-    return {{"certificates", nlohmann::json::array({cert})}};
+    return {{"certificates", nlohmann::json::array({cert})}, {"originTrusted", false}};
 }
 
 std::string reply_for(const std::string &body) {

@@ -69,7 +69,7 @@ def main():
         os.makedirs(local_plugins)
         desc = json.load(open(os.path.join(plugin_dir, "hebca.json")))
         desc["library"] = os.path.join(plugin_dir, desc["library"])
-        desc["config"] = {"modules": [SOFTHSM]}
+        desc["config"]["modules"] = [SOFTHSM]  # the shipped HeBCA descriptor, on SoftHSM
         json.dump(desc, open(os.path.join(local_plugins, "hebca.json"), "w"))
         config = {"pluginDirs": [local_plugins, plugin_dir], "policyFile": os.path.join(work, "policy.json"),
                   "logFile": os.path.join(work, "host.log")}

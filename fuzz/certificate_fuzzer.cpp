@@ -22,7 +22,6 @@ using cabridge::fuzz::require;
 
 // A fixed clock, so a run does not depend on the day (2027-06-01T00:00:00Z).
 constexpr std::chrono::system_clock::time_point kNow {std::chrono::seconds {1811808000}};
-constexpr const char* kHebcaUniqueIdOid = "1.2.156.112586.1.4";
 
 bool isLowerHex(const std::string& text)
 {
@@ -55,7 +54,7 @@ void checkHostFacts(std::span<const std::uint8_t> der)
 
 void checkIdentity(std::span<const std::uint8_t> der)
 {
-    const auto identity = cabridge::extractIdentity(der, kHebcaUniqueIdOid);
+    const auto identity = cabridge::extractIdentity(der, cabridge::kHebcaUniqueIdOid);
     if (identity.uscValid) {
         require(identity.unifiedSocialCreditCode.has_value() &&
                     cabridge::isValidUnifiedSocialCreditCode(*identity.unifiedSocialCreditCode),

@@ -103,8 +103,8 @@ def main():
 
     # descriptor: plugin descriptors (the id must be "hebca", the harness's file name).
     write("descriptor", "descriptor.json", json.dumps(
-        {"id": "hebca", "name": "河北 CA", "abi": 1, "library": "libcabridge-hebca.so",
-         "config": {"modules": ["/usr/lib/libhebca_pkcs11.so"], "retryCounter": {"symbol": "x"}},
+        {"id": "hebca", "name": "河北 CA", "abi": 1, "library": "libcabridge-pkcs11.so",
+         "config": {"id": "hebca", "name": "河北 CA", "modules": ["/usr/lib/libhebca_pkcs11.so"], "retryCounter": {"symbol": "x"}},
          "deadlines": {"enumerateMs": 10000, "loginMs": 20000, "signMs": 20000}}, ensure_ascii=False))
     write("descriptor", "descriptor-minimal.json", '{"id":"hebca","abi":1,"library":"/usr/lib/x.so"}')
     write("descriptor", "descriptor-bad-deadline.json",

@@ -1,6 +1,6 @@
 // Fuzz target: what cabridge-verify (tools/verify/cli) parses before the library sees
 // a token: its command line (parse_cli_options), the --time value (parse_iso8601),
-// the --challenge value (base64_decode) and the --ca / --intermediate files
+// the --challenge value (cabridge::base64Decode) and the --ca / --intermediate files
 // (CertificateSet::add_pem for PEM text, add_der otherwise, as cli/main.cpp does).
 // The token itself goes to verify_auth_token unchanged, which the auth_token
 // target covers. The input is the argument list, NUL-separated (argv[0] excluded),
@@ -11,7 +11,7 @@
 // escapes the certificate loaders.
 #include "fuzz_target.h"
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 #include "cli_options.h"
 #include "iso8601_time.h"
 
@@ -60,8 +60,8 @@ void checkCommandLine(std::string_view text)
         (void)verify::detail::parse_iso8601(*options.time);
     }
     if (options.challenge_base64) {
-        if (const auto decoded = verify::detail::base64_decode(*options.challenge_base64)) {
-            require(verify::detail::base64_encode(*decoded) == *options.challenge_base64,
+        if (const auto decoded = cabridge::base64Decode(*options.challenge_base64)) {
+            require(cabridge::base64Encode(*decoded) == *options.challenge_base64,
                     "a challenge that is not canonical base64 was decoded");
         }
     }

@@ -34,14 +34,17 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 
 t1=$(date +%s)
 build=${CABRIDGE_BUILD_DIR:-build}
-say "2/4 build ($build: host, engine, plugins, admin tool, verifier; no test suites)"
-# What the demo runs, and nothing else: the test suites (gtest) are half the build and the
-# demo needs none of them. Same build type and flags as scripts/test.sh, so a later test run
-# in the same directory reuses every object built here (it turns the tests back on).
+say "2/4 build ($build: host, token engine, PKCS#11 plugin, verifier; no test suites)"
+# What the demo runs, and nothing else: the host and its engine module, the generic PKCS#11
+# plugin that HeBCA's hebca.json (copied at configure time) names, and the verifier the demo
+# portal calls. Not the test suites (gtest, half the build) nor the admin tool, which the demo
+# does not run. Same build type and flags as scripts/test.sh, so a later test run in the same
+# directory reuses every object built here (it turns the tests back on).
 cmake -S . -B "$build" -DCABRIDGE_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null \
   || die "cmake configure failed"
-cmake --build "$build" -j"$(nproc)" || die "build failed"
+cmake --build "$build" -j"$(nproc)" --target cabridge-host cabridge-host-engine cabridge-pkcs11 cabridge-verify ||
+  die "build failed"
 
 t2=$(date +%s)
 say "3/4 browser driver (npm ci in tests/e2e: playwright-core from the lockfile, no browser download)"

@@ -24,8 +24,8 @@ export function localDate(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** @param cert CertInfo from the host; @param vendorNames Map plugin id -> display name */
-export function certView(cert, vendorNames) {
+/** @param cert CertInfo from the host's listing (vendorName: the vendor's display name, protocol 3.3) */
+export function certView(cert) {
   const notBefore = Date.parse(cert.notBefore);
   return {
     id: cert.id,
@@ -33,7 +33,7 @@ export function certView(cert, vendorNames) {
     organisation: shortened(cert.subject?.O),
     creditCode: shortened(cert.identity?.unifiedSocialCreditCode),
     creditCodeValid: cert.identity?.uscValid ?? null,
-    vendor: shortened(vendorNames.get(cert.vendor) ?? cert.vendor),
+    vendor: shortened(typeof cert.vendorName === 'string' && cert.vendorName ? cert.vendorName : cert.vendor),
     tokenLabel: shortened(cert.token?.label),
     notAfter: cert.notAfter,
     notAfterDate: localDate(cert.notAfter),

@@ -49,34 +49,39 @@ async function detect(session, { origin, timeouts }) {
   };
 }
 
+/**
+ * The host's listing: {certificates, trusted}. `trusted` is the policy's originTrusted, which the
+ * listing carries (docs/protocol.md section 3.2), also in a NO_TOKEN error's details; a thrown
+ * error has it as `trusted` too.
+ */
 async function listCertificates(session, { origin, params, timeouts }, purpose) {
   const args = {};
   if (params.vendor) args.vendor = params.vendor;
   if (purpose) args.purpose = purpose;
-  const { certificates } = await session.request('list-certificates', origin, args, timeouts.listMs, 'TOKEN_NOT_RESPONDING');
-  if (!Array.isArray(certificates) || certificates.length === 0) {
-    throw extensionError('CERTIFICATE_NOT_FOUND', params.vendor ? { vendor: params.vendor } : {});
+  let listing;
+  try {
+    listing = await session.request('list-certificates', origin, args, timeouts.listMs, 'TOKEN_NOT_RESPONDING');
+  } catch (error) {
+    if (error instanceof CabridgeError) error.trusted = error.details.originTrusted === true;
+    throw error;
   }
-  return certificates;
-}
-
-/** The host's status for an origin that listed certificates: vendor names and whether the policy trusts it. */
-async function siteStatus(session, { origin, timeouts }) {
-  const status = await session.request('status', origin, {}, timeouts.statusMs);
-  const plugins = Array.isArray(status.plugins) ? status.plugins : [];
-  return {
-    names: new Map(plugins.map((p) => [p.id, p.name || p.id])),
-    trusted: status.originTrusted === true,
-  };
+  const trusted = listing.originTrusted === true;
+  const { certificates } = listing;
+  if (!Array.isArray(certificates) || certificates.length === 0) {
+    const error = extensionError('CERTIFICATE_NOT_FOUND', params.vendor ? { vendor: params.vendor } : {});
+    error.trusted = trusted;
+    throw error;
+  }
+  return { certificates, trusted };
 }
 
 /** One certificate: the only one, or the one the person picks in the chooser. */
-async function chooseCertificate(certificates, names, flow, openDialog) {
+async function chooseCertificate(certificates, flow, openDialog) {
   if (certificates.length === 1) return certificates[0];
   const dialog = openDialog();
   await dialog.show('chooser.html', {
     origin: flow.origin,
-    certificates: certificates.map((c) => certView(c, names)),
+    certificates: certificates.map((c) => certView(c)),
   });
   for (;;) {
     const answer = await dialog.next();
@@ -89,32 +94,34 @@ async function chooseCertificate(certificates, names, flow, openDialog) {
  * Lists the certificates, then asks the person's consent. Listing first means a
  * site the host refuses gets the host's error and never a consent window;
  * "no key"/"no certificate" waits until the person has allowed the site.
- * Resolves {certificates, names, consent}.
+ * The listing is the only request: it carries the vendor names, help and originTrusted.
+ * Resolves {certificates, consent}.
  */
 async function listWithConsent(session, flow, openDialog, action, purpose) {
   let certificates;
+  let trusted;
   let listError = null;
   try {
-    certificates = await listCertificates(session, flow, purpose);
+    ({ certificates, trusted } = await listCertificates(session, flow, purpose));
   } catch (error) {
     if (!ABOUT_THE_PERSON.has(error?.code)) throw error;
     listError = error;
+    trusted = error.trusted === true;
   }
-  const { names, trusted } = await siteStatus(session, flow);
   const consent = await obtainConsent(flow, openDialog, { action, trusted });
   if (listError) throw listError;
-  return { certificates, names, consent };
+  return { certificates, consent };
 }
 
 async function readCertificate(session, flow, openDialog) {
-  const { certificates, names, consent } = await listWithConsent(session, flow, openDialog, 'readCertificate');
-  return consentedCertInfo(await chooseCertificate(certificates, names, flow, openDialog), consent);
+  const { certificates, consent } = await listWithConsent(session, flow, openDialog, 'readCertificate');
+  return consentedCertInfo(await chooseCertificate(certificates, flow, openDialog), consent);
 }
 
 async function login(session, flow, openDialog) {
-  const { certificates, names } = await listWithConsent(session, flow, openDialog, 'login', 'login');
-  const cert = await chooseCertificate(certificates, names, flow, openDialog);
-  const view = certView(cert, names);
+  const { certificates } = await listWithConsent(session, flow, openDialog, 'login', 'login');
+  const cert = await chooseCertificate(certificates, flow, openDialog);
+  const view = certView(cert);
   const dialog = openDialog();
   const args = (pin) => {
     const a = { certificateId: cert.id, challenge: flow.params.challenge, pin };
@@ -123,15 +130,11 @@ async function login(session, flow, openDialog) {
   };
 
   if (view.expired || view.notYetValid) {
-    // Refused before the PIN is asked. The host checks validity before it
-    // looks at the PIN, so an empty PIN fetches the vendor's renewal help
-    // without touching the token.
-    const refusal = await session
-      .request('authenticate', flow.origin, args(''), flow.timeouts.authenticateMs, 'TOKEN_NOT_RESPONDING')
-      .then(() => null, (e) => e);
-    const code = view.expired ? 'CERTIFICATE_EXPIRED' : 'CERTIFICATE_NOT_YET_VALID';
-    const error = refusal?.code === code ? refusal : extensionError(code, {});
-    await showUntilClosed(dialog, { origin: flow.origin, cert: view, state: view.expired ? 'expired' : 'notYetValid', help: error.details.help ?? null });
+    // Refused before the PIN is asked, as the host would refuse it, with the vendor's renewal
+    // help from the listing: nothing more is sent to the host.
+    const help = renewHelp(cert);
+    const error = extensionError(view.expired ? 'CERTIFICATE_EXPIRED' : 'CERTIFICATE_NOT_YET_VALID', help ? { help } : {});
+    await showUntilClosed(dialog, { origin: flow.origin, cert: view, state: view.expired ? 'expired' : 'notYetValid', help });
     throw error;
   }
 
@@ -175,6 +178,12 @@ async function login(session, flow, openDialog) {
       throw error.code === 'PIN_LOCKED' ? withWrongPins(error, { ...wrong, retriesLeft: 0 }) : error;
     }
   }
+}
+
+/** The vendor's renewal help ({text, url?, phone?}) the listing gave with `cert`, or null. */
+function renewHelp(cert) {
+  const help = cert.help?.renew;
+  return help && typeof help === 'object' && typeof help.text === 'string' && help.text ? help : null;
 }
 
 /**

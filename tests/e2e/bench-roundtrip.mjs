@@ -37,7 +37,7 @@ const { BUILD, PLUGIN_DIR, REAL_HOST, hebcaDescriptor, hostEnvironment, makePki,
 
 const ECHO_HOST = path.join(BUILD, 'bench', 'baseline-echo-host');
 for (const f of [REAL_HOST, ECHO_HOST]) {
-  if (!fs.existsSync(f)) throw new Error(`${f} is not built (cmake --build ${BUILD} --target cabridge-host cabridge-hebca baseline-echo-host)`);
+  if (!fs.existsSync(f)) throw new Error(`${f} is not built (cmake --build ${BUILD} --target cabridge-host cabridge-pkcs11 baseline-echo-host)`);
 }
 const BLOCK = 10; // calls per host before switching to the other
 const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
@@ -174,12 +174,12 @@ const section = [
   + '(`extension/lib/flows.js`: `runFlow` makes a `NativeSession`, closes it when the action ends), so every page '
   + 'call starts a host process: the "page" rows are what a portal really sees, page -> content script -> '
   + 'service worker -> new host -> reply -> page. Inside one action later requests reuse the open port (`login` '
-  + 'and `readCertificate` ask `status` after `list-certificates`); the '
+  + 'sends `authenticate` after `list-certificates`); the '
   + '"open port" rows time such requests, service worker -> host -> service worker on one port after a warm-up '
   + 'request. There is no port kept open across page actions, so no warm page -> reply path exists to measure. '
   + 'Goal: within 1.2x of the echo host.',
   '',
-  'Reproduce: `cmake --build build --target cabridge-host cabridge-hebca baseline-echo-host && '
+  'Reproduce: `cmake --build build --target cabridge-host cabridge-pkcs11 baseline-echo-host && '
   + '(cd tests/e2e && npm ci) && node tests/e2e/bench-roundtrip.mjs [--runs 60] [--no-write]`.',
   '<!-- roundtrip:end -->',
 ].join('\n');

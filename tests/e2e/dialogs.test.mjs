@@ -1,4 +1,4 @@
-// The extension's own windows with the real host, the HeBCA plugin and
+// The extension's own windows with the real host, HeBCA's shipped descriptor and
 // SoftHSM tokens: chooser, PIN entry and its retries, lock, cancel, timeout,
 // expired certificate, origin policy.
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { VERIFY } from './lib/real-host.mjs';
 import { randomChallenge, startCall, withRealHost } from './lib/real-scenario.mjs';
 
 test('chooser lists several certificates, warns of expiry, and returns the one picked', { timeout: 120_000 }, async () => {
-  await withRealHost({ certs: ['org-rsa', 'org-ec', 'expiring'] }, async ({ page, browser, setup, origin }) => {
+  await withRealHost({ certs: ['org-rsa', 'org-ec', 'expiring'], recordRequests: true }, async ({ page, browser, setup, origin, requests }) => {
     const call = startCall(page, 'readCertificate', { vendor: 'hebca' });
     await acceptConsent(browser.context, { origin });
     const chooser = await waitForDialog(browser.context, 'chooser.html');
@@ -33,6 +33,8 @@ test('chooser lists several certificates, warns of expiry, and returns the one p
     assert.equal(result.sha256, ec.sha256);
     assert.equal(result.identity.unifiedSocialCreditCode, ec.uscc);
     assert.equal(result.identity.idNumber, null, 'idNumber present and null without the person ticking it');
+    // The vendor name '河北 CA' shown above came with the listing: the one request sent.
+    assert.deepEqual(requests().map((r) => r.command), ['list-certificates']);
   });
 });
 
@@ -72,7 +74,7 @@ test('chooser draws rare CJK characters and rings only the focused radio', { tim
 });
 
 test('wrong PIN shows retries left in the same dialog; the right PIN then gives a verifiable token', { timeout: 120_000 }, async () => {
-  await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 3 } }, async ({ page, browser, setup, origin }) => {
+  await withRealHost({ certs: ['org-rsa'], fault: { pinMaxRetries: 3 }, recordRequests: true }, async ({ page, browser, setup, origin, requests }) => {
     const challenge = randomChallenge();
     const call = startCall(page, 'login', { challenge, vendor: 'hebca' });
     await acceptConsent(browser.context, { origin });
@@ -98,6 +100,12 @@ test('wrong PIN shows retries left in the same dialog; the right PIN then gives 
       '--ca', path.join(setup.pkiDir, 'root.pem'), '--intermediate', path.join(setup.pkiDir, 'intermediate.pem')],
     { input: JSON.stringify(result) });
     assert.equal(JSON.parse(out).valid, true);
+    // One listing, then one authenticate per PIN typed; none without a PIN.
+    assert.deepEqual(requests(), [
+      { command: 'list-certificates', pin: 'absent' },
+      { command: 'authenticate', pin: 'given' },
+      { command: 'authenticate', pin: 'given' },
+    ]);
   });
 });
 
@@ -186,18 +194,22 @@ test('no answer from the person gives USER_TIMEOUT', { timeout: 120_000 }, async
 });
 
 test('an expired certificate is refused with renewal help before the PIN is asked', { timeout: 120_000 }, async () => {
-  await withRealHost({ certs: ['expired'] }, async ({ page, browser }) => {
+  await withRealHost({ certs: ['expired'], recordRequests: true }, async ({ page, browser, requests }) => {
     const call = startCall(page, 'login', { challenge: randomChallenge() });
     await acceptConsent(browser.context);
     const dialog = await waitForDialog(browser.context, 'pin.html');
     await dialog.locator('.expired').waitFor();
     assert.equal(await dialog.locator('#pin-area').isHidden(), true);
     assert.match(await dialog.locator('.help').textContent(), /hebca\.com/i);
+    assert.match(await dialog.locator('#cert').textContent(), /河北 CA/, 'the vendor is named');
     await dialog.screenshot({ path: path.join(artifactsDir('pin'), 'expired.png') });
     await pressClosing(dialog, 'Escape');
     const { error } = await call;
     assert.equal(error?.code, 'CERTIFICATE_EXPIRED');
     assert.match(JSON.stringify(error.details.help), /hebca\.com/i);
+    // Help and name came with the listing: no status, and no authenticate (with an empty PIN
+    // or any other) for a certificate the host would refuse.
+    assert.deepEqual(requests(), [{ command: 'list-certificates', pin: 'absent' }]);
   });
 });
 

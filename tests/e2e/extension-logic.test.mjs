@@ -73,11 +73,11 @@ test('every Chromium native-messaging error string maps to HOST_UNAVAILABLE with
 
 test('certificate view: holder, organisation, credit code, vendor name, expiry flags', () => {
   const view = certView({
-    id: 'abc', vendor: 'hebca', subject: { CN: '张三', O: '河北测试科技有限公司' },
+    id: 'abc', vendor: 'hebca', vendorName: '河北 CA', subject: { CN: '张三', O: '河北测试科技有限公司' },
     identity: { unifiedSocialCreditCode: '91130100MA07RK3C2F', uscValid: true }, token: { label: 'K' },
     notBefore: '2099-01-01T00:00:00Z', notAfter: '2100-01-01T00:00:00Z', daysLeft: 9, expired: false,
     certificate: 'MIIB...',
-  }, new Map([['hebca', '河北 CA']]));
+  });
   assert.equal(view.vendor, '河北 CA');
   assert.equal(view.creditCode, '91130100MA07RK3C2F');
   assert.equal(view.notYetValid, true);
@@ -94,7 +94,7 @@ test('expiry dates are shown as YYYY-MM-DD in the person\'s time zone', () => {
     assert.equal(localDate('2028-12-06T20:00:00Z'), '2028-12-06');
     process.env.TZ = 'America/New_York';
     assert.equal(localDate('2028-12-06T03:00:00Z'), '2028-12-05');
-    assert.equal(certView({ notAfter: '2028-12-06T03:00:00Z' }, new Map()).notAfterDate, '2028-12-05');
+    assert.equal(certView({ notAfter: '2028-12-06T03:00:00Z' }).notAfterDate, '2028-12-05');
     assert.equal(localDate('not a date'), '');
     assert.equal(localDate(undefined), '');
   } finally {
@@ -104,14 +104,13 @@ test('expiry dates are shown as YYYY-MM-DD in the person\'s time zone', () => {
 
 test('certificate view: hostile 30 KB names are cut for the dialog, whole characters kept', () => {
   const huge = '河'.repeat(30000);
-  const view = certView({ id: 'x', vendor: 'hebca', subject: { CN: huge, O: `${'😀'.repeat(200)}` }, token: { label: 7 } },
-    new Map());
+  const view = certView({ id: 'x', vendor: 'hebca', vendorName: 7, subject: { CN: huge, O: `${'😀'.repeat(200)}` }, token: { label: 7 } });
   assert.equal(Array.from(view.holder).length, 120);
   assert.ok(view.holder.endsWith('…'));
   assert.equal(Array.from(view.organisation).length, 120);
   assert.equal(view.organisation, `${'😀'.repeat(119)}…`, 'whole code points, no half surrogate pair');
   assert.equal(view.tokenLabel, '', 'a non-string label shows as empty');
-  assert.equal(view.vendor, 'hebca');
+  assert.equal(view.vendor, 'hebca', 'a vendorName that is not text gives way to the vendor id');
 });
 
 test('consent is remembered for https and loopback http, for other plain http only when the policy trusts it', () => {

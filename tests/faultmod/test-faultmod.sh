@@ -33,7 +33,7 @@ control() { printf '%s\n' "$@" >"$CABRIDGE_FAULT_CONTROL"; }
 # module are still caught, but LeakSanitizer is off: at exit it reports pkcs11-tool's own
 # OpenSSL objects (CRYPTO_zalloc, ASN1_STRING_set, BUF_MEM_grow called from pkcs11-tool after
 # -O), not ours. The module's leaks are checked where instrumented programs load it: the probe
-# below, the host in tests/login, cabridge_hebca_fault_tests.
+# below, the host in tests/login, cabridge_pkcs11_fault_tests.
 P11TOOL=(pkcs11-tool)
 asan_runtime=$(ldd "$M" | awk '$1 ~ /^libasan\.so/ { print $3 }')
 if [ -n "$asan_runtime" ]; then

@@ -1,4 +1,5 @@
-// The real host with the real HeBCA plugin over SoftHSM2 tokens provisioned by
+// The real host with HeBCA's shipped descriptor (the generic PKCS#11 plugin, every setting as
+// shipped but its module: SoftHSM) over SoftHSM2 tokens provisioned by
 // tools/pki (test-fixture.sh: HEBCA-KEY-1 with org-rsa, org-ec, expired,
 // expiring; HEBCA-KEY-2 with org-ec384, bad-uscc; EMPTY-KEY; PIN 123456).
 #include <cabridge/test_support/host_process.h>
@@ -21,7 +22,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kPortal = "http://222.222.31.183:25688";  // HeBCA plugin's default origin
+constexpr const char* kPortal = "http://222.222.31.183:25688";  // the shipped hebca.json's origin
+
+// The shipped hebca.json as built, with SoftHSM as its only module candidate.
+nlohmann::json shippedHebcaOnSoftHsm()
+{
+    std::ifstream in(CABRIDGE_PLUGIN_BUILD_DIR "/hebca.json");
+    nlohmann::json descriptor = nlohmann::json::parse(in);
+    descriptor["config"]["modules"] = {"/usr/lib/softhsm/libsofthsm2.so"};
+    return descriptor;
+}
 
 class HostSoftHsm : public ::testing::Test {
 protected:
@@ -40,13 +50,9 @@ protected:
     {
         const auto plugins = dir_.path() / "plugins";
         std::filesystem::create_directories(plugins);
-        std::filesystem::copy_file(CABRIDGE_PLUGIN_BUILD_DIR "/libcabridge-hebca.so", plugins / "libcabridge-hebca.so");
-        dir_.write("plugins/hebca.json", nlohmann::json {{"id", "hebca"},
-                                                         {"name", "河北 CA"},
-                                                         {"abi", 1},
-                                                         {"library", "libcabridge-hebca.so"},
-                                                         {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
-                                             .dump());
+        std::filesystem::copy_file(CABRIDGE_PLUGIN_BUILD_DIR "/libcabridge-pkcs11.so",
+                                   plugins / "libcabridge-pkcs11.so");
+        dir_.write("plugins/hebca.json", shippedHebcaOnSoftHsm().dump());
         config_ = dir_.write("host.json", nlohmann::json {{"pluginDirs", {plugins.string()}},
                                                           {"policyFile", (dir_.path() / "policy.json").string()},
                                                           {"logFile", (dir_.path() / "host.log").string()}}
@@ -106,6 +112,17 @@ TEST_F(HostSoftHsm, ListsCertificatesAcrossTwoTokens)
     EXPECT_EQ(rsa["subject"]["CN"], "河北测试科技有限公司");
     EXPECT_EQ(rsa["issuer"]["CN"], "HEBCA Test SM CA");
     EXPECT_EQ(rsa["identity"]["unifiedSocialCreditCode"], "91130100MA07RK3C2F");
+    // The descriptor's identity profile: HeBCA's unique-id extension (uniqueIdOid).
+    EXPECT_EQ(rsa["identity"]["vendorUniqueId"], "2@6021SF091130100MA07RK3C2F");
+    // What the extension shows without asking again (docs/protocol.md 3.2, 3.3): the vendor's
+    // name and help texts as the shipped descriptor gives them, and the origin's trust.
+    EXPECT_EQ(reply["result"]["originTrusted"], false);
+    for (const auto& [sha, cert] : bySha) {
+        EXPECT_EQ(cert["vendorName"], "河北 CA");
+        EXPECT_EQ(cert["help"]["renew"]["url"], "https://www.hebca.com");
+        EXPECT_NE(cert["help"]["renew"]["text"].get<std::string>().find("老用户延期"), std::string::npos);
+        EXPECT_EQ(cert["help"]["contact"]["phone"], "400-707-3355");
+    }
 }
 
 TEST_F(HostSoftHsm, AuthenticatesWithTokenKeyAndRefusesExpired)
@@ -172,6 +189,8 @@ TEST_F(HostSoftHsm, NoTokenOnlyWhenAVendorWasNamed)
     const auto named = list(host, nlohmann::json::object({{"vendor", "hebca"}}));
     EXPECT_EQ(named["error"]["code"], "NO_TOKEN");
     EXPECT_TRUE(named["error"]["details"]["help"].contains("text")) << named.dump();
+    // So that the extension can remember consent without asking status (docs/protocol.md 3.2).
+    EXPECT_EQ(named["error"]["details"]["originTrusted"], false) << named.dump();
 }
 
 // A middleware that needs an environment variable works when only the descriptor names it:
@@ -190,11 +209,7 @@ TEST_F(HostSoftHsm, DescriptorEnvironmentReachesTheMiddleware)
     const RestoreSoftHsmConf restore {inherited ? std::optional<std::string>(inherited) : std::nullopt};
     ::unsetenv("SOFTHSM2_CONF");
     const auto descriptor = [&](const nlohmann::json& environment) {
-        nlohmann::json d = {{"id", "hebca"},
-                            {"name", "河北 CA"},
-                            {"abi", 1},
-                            {"library", "libcabridge-hebca.so"},
-                            {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}};
+        nlohmann::json d = shippedHebcaOnSoftHsm();
         if (!environment.is_null()) d["environment"] = environment;
         dir_.write("plugins/hebca.json", d.dump());
     };

@@ -4,7 +4,7 @@
 namespace cabridge::logintest {
 
 inline constexpr const char* kHostExe = CABRIDGE_LOGIN_HOST_EXE;
-inline constexpr const char* kHebcaPlugin = CABRIDGE_LOGIN_HEBCA_PLUGIN;
+inline constexpr const char* kPkcs11Plugin = CABRIDGE_LOGIN_PKCS11_PLUGIN;
 inline constexpr const char* kBuildPluginDir = CABRIDGE_LOGIN_BUILD_PLUGIN_DIR;
 inline constexpr const char* kFaultModule = CABRIDGE_LOGIN_FAULT_MODULE;
 inline constexpr const char* kVerifyExe = CABRIDGE_LOGIN_VERIFY_EXE;

@@ -197,24 +197,21 @@ LoginScenario::LoginScenario(ScenarioOptions options)
     while (!conf.empty() && (conf.back() == '\n' || conf.back() == '\r')) conf.pop_back();
     softhsmConf_ = conf.substr(conf.find_last_of('\n') == std::string::npos ? 0 : conf.find_last_of('\n') + 1);
 
-    nlohmann::json pluginConfig = {{"modules", {options_.faultModule ? kFaultModule : kSoftHsmModule}},
-                                   {"origins", options_.pluginOrigins},
-                                   {"legacyOrigins", options_.pluginLegacyOrigins}};
+    // HeBCA as shipped (the generic PKCS#11 plugin's hebca.json), on the test's module and origins.
+    nlohmann::json descriptor = nlohmann::json::parse(readFile(std::filesystem::path(kBuildPluginDir) / "hebca.json"));
+    nlohmann::json& pluginConfig = descriptor["config"];
+    pluginConfig["modules"] = {options_.faultModule ? kFaultModule : kSoftHsmModule};
+    pluginConfig["origins"] = options_.pluginOrigins;
+    pluginConfig["legacyOrigins"] = options_.pluginLegacyOrigins;
     if (options_.faultModule) {
         pluginConfig["retryCounter"] = {{"symbol", "cabridge_fault_get_pin_retries"}};
         setFaults("");
     }
     std::filesystem::create_directories(dir_ / "plugins");
-    writeFile(dir_ / "plugins" / "hebca.json",
-              nlohmann::json {
-                  {"id", "hebca"},
-                  {"name", "河北 CA"},
-                  {"abi", 1},
-                  {"library", kHebcaPlugin},
-                  {"config", pluginConfig},
-                  {"deadlines",
-                   {{"enumerateMs", options_.enumerateMs}, {"loginMs", options_.loginMs}, {"signMs", options_.signMs}}}}
-                  .dump());
+    descriptor["library"] = kPkcs11Plugin;
+    descriptor["deadlines"] = {
+        {"enumerateMs", options_.enumerateMs}, {"loginMs", options_.loginMs}, {"signMs", options_.signMs}};
+    writeFile(dir_ / "plugins" / "hebca.json", descriptor.dump());
     writeFile(dir_ / "policy.json",
               nlohmann::json {{"allowOrigins", options_.policyAllowOrigins}, {"legacyOrigins", options_.legacyOrigins}}
                   .dump());

@@ -1,5 +1,5 @@
 // One CA-login test world in its own temp directory: a SoftHSM token of its own (from the
-// shared test PKI), optionally the fault module in front of it, a HeBCA plugin descriptor,
+// shared test PKI), optionally the fault module in front of it, HeBCA's shipped descriptor,
 // an origin policy, a host configuration and log file, and helpers to drive real hosts.
 #pragma once
 

@@ -202,7 +202,7 @@ TEST_F(PluginsAdmin, CheckListsOnlyTheVendorsTokensWithSubjects)
     // HeBCA, without a token filter, sees both tokens of the shared SoftHSM.
     report = parseOut(inst.cabridge({"plugins", "check", "hebca", "--root", inst.root().string(), "--json"}));
     EXPECT_EQ(report["tokens"].size(), 2u) << report.dump(2);
-    EXPECT_EQ(report["notice"], "PKCS#11 module /usr/lib/softhsm/libsofthsm2.so") << report.dump(2);
+    EXPECT_EQ(report["notice"], "hebca: PKCS#11 module /usr/lib/softhsm/libsofthsm2.so") << report.dump(2);
 
     const auto unknown = inst.cabridge({"plugins", "check", "nobody", "--root", inst.root().string()});
     EXPECT_EQ(unknown.exitCode, 1);

@@ -55,15 +55,12 @@ CommandResult runProgram(const std::string& exe, const std::vector<std::string>&
 Installation::Installation()
 {
     fs::create_directories(root());
-    // HeBCA on SoftHSM (the shipped descriptor names real HeBCA middleware paths).
+    // HeBCA on SoftHSM: the shipped descriptor with SoftHSM in place of the real HeBCA middleware paths.
     const fs::path hebcaDir = dir() / "hebca-plugin";
-    writeFile(hebcaDir / "hebca.json",
-              nlohmann::json {{"id", "hebca"},
-                              {"name", "河北 CA"},
-                              {"abi", 1},
-                              {"library", std::string(CABRIDGE_V2_PLUGIN_DIR) + "/libcabridge-hebca.so"},
-                              {"config", {{"modules", nlohmann::json::array({"/usr/lib/softhsm/libsofthsm2.so"})}}}}
-                  .dump());
+    nlohmann::json hebca = nlohmann::json::parse(readFile(fs::path(CABRIDGE_V2_PLUGIN_DIR) / "hebca.json"));
+    hebca["library"] = std::string(CABRIDGE_V2_PLUGIN_DIR) + "/libcabridge-pkcs11.so";
+    hebca["config"]["modules"] = nlohmann::json::array({"/usr/lib/softhsm/libsofthsm2.so"});
+    writeFile(hebcaDir / "hebca.json", hebca.dump());
     writeFile(dir() / "policy.json", nlohmann::json {{"allowOrigins", nlohmann::json::array({kPortalOrigin})}}.dump());
     fs::permissions(dir() / "policy.json", fs::perms(0644));
     writeFile(hostConfig(),

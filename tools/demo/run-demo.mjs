@@ -121,7 +121,8 @@ function tail(file, lines = 15) {
 async function main() {
   console.log(`cabridge demo: build ${build}, output ${out}, ${headless ? 'headless' : 'browser window'}`);
   for (const [what, file] of [['cabridge-host', REAL_HOST], ['cabridge-verify', VERIFY],
-    ['HeBCA plugin', path.join(PLUGIN_DIR, 'libcabridge-hebca.so')]]) {
+    ['PKCS#11 plugin', path.join(PLUGIN_DIR, 'libcabridge-pkcs11.so')],
+    ['HeBCA descriptor', path.join(PLUGIN_DIR, 'hebca.json')]]) {
     if (!fs.existsSync(file)) throw new StepError(`${what} not built: ${file} is missing (run scripts/demo.sh, or cmake --build ${build})`);
   }
 

@@ -1,7 +1,7 @@
 // Writes cabridge.mjs, the ES-module form of cabridge.js, to stdout:
 //   node make-module.mjs > cabridge.mjs
 // The module carries the whole library, so a portal can serve it alone; cabridge.js stays the
-// one source (tests/portal-library checks the two have not drifted apart).
+// one source (the portal-library test, tools/portal-library/module.test.mjs, checks the two have not drifted apart).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

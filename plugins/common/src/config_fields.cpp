@@ -1,11 +1,11 @@
 #include <cabridge/support/config_fields.h>
 
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 namespace cabridge {
 
 void throwInvalidConfig(std::string_view context, const std::string &what) {
-    throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, std::string(context) + ": " + what);
+    throw PluginFailure(CABRIDGE_ERR_INVALID_CONFIG, std::string(context) + ": " + what);
 }
 
 std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context, const std::string &key,
@@ -33,10 +33,11 @@ int boundedPinLength(const nlohmann::json &value, std::string_view context, cons
 
 } // namespace
 
-PinRules parsePinRules(const nlohmann::json &value, std::string_view context, const PinRules &defaults) {
+DeclaredPinRules parsePinRules(const nlohmann::json &value, std::string_view context,
+                               const DeclaredPinRules &defaults) {
     if (!value.is_object())
         throwInvalidConfig(context, "pin must be an object");
-    PinRules out = defaults;
+    DeclaredPinRules out = defaults;
     for (const auto &[key, item] : value.items()) {
         if (key == "minLength")
             out.minLength = boundedPinLength(item, context, "minLength");
@@ -61,7 +62,7 @@ std::string parseRetryCounter(const nlohmann::json &value, std::string_view cont
     return value["symbol"].get<std::string>();
 }
 
-nlohmann::json pinRulesToJson(const PinRules &rules) {
+nlohmann::json pinRulesToJson(const DeclaredPinRules &rules) {
     return {{"minLength", rules.minLength}, {"maxLength", rules.maxLength}, {"charset", rules.charset}};
 }
 

@@ -1,9 +1,9 @@
-#include <cabridge/support/encoding.h>
+#include <cabridge/common/encoding.h>
 #include <cabridge/support/pkcs11_certificate_reader.h>
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_session.h>
 #include <cabridge/support/pkcs11_slot_list.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <openssl/sha.h>
 
@@ -31,7 +31,7 @@ TokenCertificate readCertificateObject(const CK_FUNCTION_LIST &f, CK_SESSION_HAN
             continue;
         }
         if (attrs[i].ulValueLen > kMaxAttributeBytes)
-            throw PluginError(CABRIDGE_ERR_PLUGIN, "certificate attribute larger than 1 MiB");
+            throw PluginFailure(CABRIDGE_ERR_PLUGIN, "certificate attribute larger than 1 MiB");
         values[i].resize(attrs[i].ulValueLen);
         attrs[i].pValue = values[i].empty() ? nullptr : values[i].data();
     }
@@ -94,7 +94,7 @@ bool sessionSeesCertificate(const Pkcs11Session &session, std::span<const std::u
             continue;
         std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
         if (SHA256(cert.der.data(), cert.der.size(), digest.data()) == nullptr)
-            throw PluginError(CABRIDGE_ERR_PLUGIN, "SHA-256 failed");
+            throw PluginFailure(CABRIDGE_ERR_PLUGIN, "SHA-256 failed");
         if (std::equal(digest.begin(), digest.end(), sha256.begin()))
             return true;
     }

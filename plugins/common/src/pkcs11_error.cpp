@@ -1,5 +1,5 @@
 #include <cabridge/support/pkcs11_error.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <libp11.h>
 #include <p11-kit/pkcs11.h>
@@ -87,12 +87,12 @@ void throwPkcs11Failure(std::string_view call) {
     message += " failed";
     if (ckr != 0)
         message += ": " + ckrName(ckr);
-    throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
+    throw PluginFailure(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
 }
 
 void throwCkr(std::string_view call, unsigned long ckr) {
-    throw PluginError(statusForCkr(ckr), std::string(call) + " failed: " + ckrName(ckr),
-                      static_cast<std::uint32_t>(ckr));
+    throw PluginFailure(statusForCkr(ckr), std::string(call) + " failed: " + ckrName(ckr),
+                        static_cast<std::uint32_t>(ckr));
 }
 
 } // namespace cabridge

@@ -1,6 +1,6 @@
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_key_signer.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -32,7 +32,7 @@ CK_OBJECT_HANDLE findPrivateKey(const Pkcs11Session &session, std::span<const st
     ObjectSearch search(session, templ.data(), templ.size(), "private keys");
     const std::optional<CK_OBJECT_HANDLE> key = search.first();
     if (!key)
-        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "no private key with the certificate's CKA_ID");
+        throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "no private key with the certificate's CKA_ID");
     return *key;
 }
 
@@ -68,18 +68,18 @@ void requireAlgorithmFitsKey(const Pkcs11Session &session, CK_OBJECT_HANDLE key,
     if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
         throwCkr("C_GetAttributeValue (key type)", rv);
     if (attrs[0].ulValueLen != sizeof keyType)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "the token does not say what type the private key is");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the token does not say what type the private key is");
 
     if (algorithm == SignatureAlgorithm::RS256) {
         if (keyType != CKK_RSA)
-            throw PluginError(CABRIDGE_ERR_UNSUPPORTED, "RS256 needs an RSA key");
+            throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "RS256 needs an RSA key");
         return;
     }
     const bool p256 = algorithm == SignatureAlgorithm::ES256;
     const bool readable = attrs[1].ulValueLen != CK_UNAVAILABLE_INFORMATION && attrs[1].ulValueLen <= params.size();
     if (keyType != CKK_EC || !readable || curveBits(params.data(), attrs[1].ulValueLen) != (p256 ? 256 : 384))
-        throw PluginError(CABRIDGE_ERR_UNSUPPORTED, std::string(p256 ? "ES256" : "ES384") + " needs an EC " +
-                                                        (p256 ? "prime256v1" : "secp384r1") + " key");
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, std::string(p256 ? "ES256" : "ES384") + " needs an EC " +
+                                                          (p256 ? "prime256v1" : "secp384r1") + " key");
 }
 
 std::vector<std::uint8_t> digestOf(SignatureAlgorithm algorithm, std::span<const std::uint8_t> data) {
@@ -87,7 +87,7 @@ std::vector<std::uint8_t> digestOf(SignatureAlgorithm algorithm, std::span<const
     std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
     unsigned int length = 0;
     if (EVP_Digest(data.data(), data.size(), digest.data(), &length, md, nullptr) != 1)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "hashing the data to sign failed");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "hashing the data to sign failed");
     digest.resize(length);
     return digest;
 }
@@ -95,7 +95,7 @@ std::vector<std::uint8_t> digestOf(SignatureAlgorithm algorithm, std::span<const
 // r || s, as CKM_ECDSA returns it, to the DER ECDSA-Sig-Value plugin.h promises.
 std::vector<std::uint8_t> ecdsaDer(std::span<const std::uint8_t> raw) {
     if (raw.empty() || raw.size() % 2 != 0 || raw.size() > std::size_t{2} * 66)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "the token returned a malformed ECDSA signature");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the token returned a malformed ECDSA signature");
     const auto half = static_cast<int>(raw.size() / 2);
     EcdsaSigPtr sig(ECDSA_SIG_new(), &ECDSA_SIG_free);
     BIGNUM *r = BN_bin2bn(raw.data(), half, nullptr);
@@ -103,12 +103,12 @@ std::vector<std::uint8_t> ecdsaDer(std::span<const std::uint8_t> raw) {
     if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
         BN_free(r);
         BN_free(s);
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "out of memory");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "out of memory");
     }
     // r and s are owned by sig from here.
     const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
     if (length <= 0)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "cannot encode the ECDSA signature");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "cannot encode the ECDSA signature");
     std::vector<std::uint8_t> der(static_cast<std::size_t>(length));
     unsigned char *out = der.data();
     i2d_ECDSA_SIG(sig.get(), &out);
@@ -124,8 +124,8 @@ SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
         return SignatureAlgorithm::ES256;
     if (name == "ES384")
         return SignatureAlgorithm::ES384;
-    throw PluginError(CABRIDGE_ERR_UNSUPPORTED,
-                      "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
+    throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
+                        "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
 }
 
 std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId,
@@ -154,7 +154,7 @@ std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::sp
     if (rv != CKR_OK)
         throwCkr("C_Sign", rv);
     if (length == 0 || length > signature.size())
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "the token returned a signature of impossible length");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the token returned a signature of impossible length");
     signature.resize(length);
     return rsa ? signature : ecdsaDer(signature);
 }

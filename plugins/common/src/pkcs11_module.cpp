@@ -1,5 +1,5 @@
 #include <cabridge/support/pkcs11_module.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <openssl/err.h>
 
@@ -40,12 +40,12 @@ Pkcs11Module &Pkcs11Module::forPath(const std::string &path) {
 Pkcs11Module::Pkcs11Module(std::string path) : path_(std::move(path)) {
     PKCS11_CTX *ctx = PKCS11_CTX_new();
     if (ctx == nullptr)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "PKCS11_CTX_new failed");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "PKCS11_CTX_new failed");
     if (PKCS11_CTX_load(ctx, path_.c_str()) != 0) {
         ERR_clear_error();
         // A context whose load failed has nothing loaded; freeing it is safe.
         PKCS11_CTX_free(ctx);
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "cannot load PKCS#11 module " + path_);
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "cannot load PKCS#11 module " + path_);
     }
     // SoftHSM (and others) leave unrelated errors behind while loading; they
     // would otherwise be mistaken for the CKR of the next failing call.

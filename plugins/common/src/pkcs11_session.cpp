@@ -1,7 +1,7 @@
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_session.h>
 #include <cabridge/support/pkcs11_slot_list.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <algorithm>
 #include <array>
@@ -30,7 +30,7 @@ Lookup lookOnce(const CK_FUNCTION_LIST &f, std::string_view tokenRef, CK_SLOT_ID
     CK_ULONG count = 0;
     failure = f.C_GetSlotList(CK_TRUE, nullptr, &count);
     if (failure == CKR_OK && count > kMaxSlots)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "the PKCS#11 module reports more than 1024 slots");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the PKCS#11 module reports more than 1024 slots");
     std::vector<CK_SLOT_ID> slots(count);
     if (failure == CKR_OK && count > 0)
         failure = f.C_GetSlotList(CK_TRUE, slots.data(), &count);
@@ -58,7 +58,7 @@ Lookup lookOnce(const CK_FUNCTION_LIST &f, std::string_view tokenRef, CK_SLOT_ID
 const CK_FUNCTION_LIST &functionsOf(const Pkcs11Module &module) {
     const CK_FUNCTION_LIST *f = module.functions();
     if (f == nullptr)
-        throw PluginError(CABRIDGE_ERR_PLUGIN, "PKCS#11 module " + module.path() + " has no function table");
+        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "PKCS#11 module " + module.path() + " has no function table");
     return *f;
 }
 
@@ -113,7 +113,7 @@ std::vector<CK_OBJECT_HANDLE> ObjectSearch::all() {
             return found;
         found.insert(found.end(), batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
         if (found.size() > kMaxObjects)
-            throw PluginError(CABRIDGE_ERR_PLUGIN, "token holds more than 4096 " + what_);
+            throw PluginFailure(CABRIDGE_ERR_PLUGIN, "token holds more than 4096 " + what_);
     }
 }
 

@@ -1,6 +1,6 @@
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_slot_list.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <openssl/err.h>
 
@@ -39,7 +39,7 @@ SlotList::SlotList(Pkcs11Module &module) : module_(&module) {
     std::string message = "C_GetSlotList/C_GetTokenInfo failed";
     if (ckr != 0)
         message += ": " + ckrName(ckr);
-    throw PluginError(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
+    throw PluginFailure(ckr != 0 ? statusForCkr(ckr) : CABRIDGE_ERR_PLUGIN, message, static_cast<std::uint32_t>(ckr));
 }
 
 // Returns true for a clean enumeration. On false, slots_ may still hold a

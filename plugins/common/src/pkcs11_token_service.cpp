@@ -1,9 +1,9 @@
-#include <cabridge/support/encoding.h>
+#include <cabridge/common/encoding.h>
 #include <cabridge/support/pkcs11_certificate_reader.h>
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_session.h>
 #include <cabridge/support/pkcs11_token_service.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -93,13 +93,13 @@ std::unique_ptr<Pkcs11TokenService::LoginSession> Pkcs11TokenService::openSessio
     const Pkcs11Module &mod = module();
     const std::optional<CK_SLOT_ID> slot = findTokenSlot(mod, tokenRef);
     if (!slot)
-        throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no token with reference " + std::string(tokenRef.substr(0, 64)));
+        throw PluginFailure(CABRIDGE_ERR_NO_TOKEN, "no token with reference " + std::string(tokenRef.substr(0, 64)));
     return std::make_unique<LoginSession>(functionsOf(mod), *slot, tokenRef);
 }
 
 void Pkcs11TokenService::logIn(const LoginSession &session, std::string_view pin) {
     if (pin.find('\0') != std::string_view::npos)
-        throw PluginError(CABRIDGE_ERR_PIN_INVALID, "PIN contains a NUL character");
+        throw PluginFailure(CABRIDGE_ERR_PIN_INVALID, "PIN contains a NUL character");
     // The module reads the PIN where the caller holds it: no copy here to wipe.
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): C_Login only reads the PIN; CK_UTF8CHAR_PTR lacks const
     auto *pinBytes = reinterpret_cast<CK_UTF8CHAR *>(const_cast<char *>(pin.data()));
@@ -109,7 +109,7 @@ void Pkcs11TokenService::logIn(const LoginSession &session, std::string_view pin
         return;
     try {
         throwCkr("C_Login", rv);
-    } catch (PluginError &error) {
+    } catch (PluginFailure &error) {
         if (error.status() == CABRIDGE_ERR_PIN_INCORRECT || error.status() == CABRIDGE_ERR_PIN_LOCKED) {
             const Pkcs11Module &mod = module();
             const CK_SLOT_ID slotId = session.session.slotId();
@@ -130,7 +130,7 @@ void Pkcs11TokenService::logIn(const LoginSession &session, std::string_view pin
 
 void Pkcs11TokenService::login(std::string_view tokenRef, std::string_view pin) {
     if (pin.find('\0') != std::string_view::npos)
-        throw PluginError(CABRIDGE_ERR_PIN_INVALID, "PIN contains a NUL character");
+        throw PluginFailure(CABRIDGE_ERR_PIN_INVALID, "PIN contains a NUL character");
     if (session_)
         logout(session_->tokenRef);
     std::unique_ptr<LoginSession> session = openSession(tokenRef);
@@ -142,13 +142,13 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
                                                    std::string_view algorithmName, std::span<const std::uint8_t> data) {
     const SignatureAlgorithm algorithm = parseSignatureAlgorithm(algorithmName);
     if (!session_ || session_->tokenRef != tokenRef)
-        throw PluginError(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
+        throw PluginFailure(CABRIDGE_ERR_NOT_LOGGED_IN, "sign without login on this token");
 
     // The reference is the certificate's CKA_ID (pkcs11_certificate_reader.h), which is
     // all it takes to find its key: no certificate is read or decoded here.
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty())
-        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+        throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
                           "the certificate has no CKA_ID, so no private key belongs to it");
     return signWithTokenKey(session_->session, *certId, algorithm, data);
 }
@@ -159,7 +159,7 @@ void Pkcs11TokenService::checkCertificate(std::string_view tokenRef, std::string
     const std::unique_ptr<LoginSession> session = openSession(tokenRef);
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty() || !sessionSeesCertificate(session->session, *certId, certSha256))
-        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+        throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
                           "the token holds no certificate with that CKA_ID and SHA-256");
 }
 
@@ -173,7 +173,7 @@ Pkcs11TokenService::Authentication Pkcs11TokenService::authenticate(std::string_
     const std::unique_ptr<LoginSession> session = openSession(tokenRef);
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty() || !sessionSeesCertificate(session->session, *certId, certSha256))
-        throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+        throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
                           "the token holds no certificate with that CKA_ID and SHA-256");
     logIn(*session, pin);
     // Logged in from here: C_Logout whatever happens next (closing the session when this

@@ -107,7 +107,7 @@ GenericConfig parseGenericConfig(const nlohmann::json &config) {
         } else if (key == "legacyOrigins") {
             out.legacyOrigins = parseStringList(value, kContext, "legacyOrigins", true);
         } else if (key == "pin") {
-            out.pin = parsePinRules(value, kContext, PinRules{});
+            out.pin = parsePinRules(value, kContext, DeclaredPinRules{});
         } else if (key == "help") {
             out.help = helpObject(value);
         } else if (key == "identity") {

@@ -25,7 +25,7 @@ struct GenericConfig {
     std::vector<std::string> modules; // candidate PKCS#11 modules, first existing wins
     std::vector<std::string> origins; // default portal origins (may be empty)
     std::vector<std::string> legacyOrigins;
-    PinRules pin;
+    DeclaredPinRules pin;
     nlohmann::json help = nlohmann::json::object(); // {renew, unlock, lost, reinsert, contact}: H
     IdentityProfile identity = IdentityProfile::ChineseOrganisation;
     std::string uniqueIdOid;        // vendor unique-id extension for "cn-org", empty for none
@@ -35,7 +35,7 @@ struct GenericConfig {
     std::vector<std::string> tokenLabels;
 };
 
-// Parses the config; throws PluginError(CABRIDGE_ERR_INVALID_CONFIG) naming
+// Parses the config; throws PluginFailure(CABRIDGE_ERR_INVALID_CONFIG) naming
 // the missing or offending key.
 GenericConfig parseGenericConfig(const nlohmann::json &config);
 

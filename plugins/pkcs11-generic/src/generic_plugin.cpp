@@ -1,6 +1,6 @@
 #include "generic_plugin.h"
 
-#include <cabridge/support/identity.h>
+#include <cabridge/common/identity.h>
 #include <cabridge/support/module_locator.h>
 
 #ifndef CABRIDGE_GENERIC_VERSION
@@ -32,7 +32,7 @@ std::string GenericPlugin::noModuleMessage() const {
 Pkcs11TokenService &GenericPlugin::requireTokens() {
     Pkcs11TokenService *service = tokens();
     if (service == nullptr)
-        throw PluginError(CABRIDGE_ERR_NO_TOKEN, noModuleMessage());
+        throw PluginFailure(CABRIDGE_ERR_NO_TOKEN, noModuleMessage());
     return *service;
 }
 
@@ -97,8 +97,8 @@ void GenericPlugin::requireOwnToken(std::string_view tokenRef, bool mayEnumerate
         if (ownTokenRefs_.contains(tokenRef))
             return;
     }
-    throw PluginError(CABRIDGE_ERR_NO_TOKEN,
-                      config_.id + ": no token of this vendor with reference " + std::string(tokenRef.substr(0, 64)));
+    throw PluginFailure(CABRIDGE_ERR_NO_TOKEN,
+                        config_.id + ": no token of this vendor with reference " + std::string(tokenRef.substr(0, 64)));
 }
 
 void GenericPlugin::login(std::string_view tokenRef, std::string_view pin) {

@@ -19,7 +19,7 @@ namespace cabridge::generic {
 class GenericPlugin final : public PluginInstance {
 public:
     // Cheap: parses and checks the config only; no module is loaded until a
-    // token call. Throws PluginError(CABRIDGE_ERR_INVALID_CONFIG).
+    // token call. Throws PluginFailure(CABRIDGE_ERR_INVALID_CONFIG).
     static std::unique_ptr<GenericPlugin> create(const nlohmann::json &config);
 
     nlohmann::json describe() override;

@@ -57,23 +57,21 @@ export function provisionToken(pkiDir, tokenDir, label, certs, pin) {
 }
 
 /**
- * A HeBCA plugin descriptor of the test's own (the shipped one points at
- * real HeBCA middleware paths) using `module` (SoftHSM or the fault module).
- * `origins`, if given, replaces the plugin's declared portal origins.
+ * HeBCA's shipped descriptor (hebca.json for the generic PKCS#11 plugin, as built) in a plugin
+ * directory of the test's own, using `module` (SoftHSM or the fault module) in place of the real
+ * HeBCA middleware paths; everything else (name, help, PIN rules, identity profile) as shipped.
+ * `origins`, if given, replaces the declared portal origins.
  * Returns the plugin directory to list first in pluginDirs.
  */
 export function hebcaDescriptor(dir, { module = SOFTHSM, retryCounter = false, origins } = {}) {
   const pluginDir = path.join(dir, 'plugins');
   fs.mkdirSync(pluginDir, { recursive: true });
-  const config = { modules: [module] };
-  if (retryCounter) config.retryCounter = { symbol: 'cabridge_fault_get_pin_retries' };
-  if (origins) config.origins = origins;
-  fs.writeFileSync(path.join(pluginDir, 'hebca.json'), JSON.stringify({
-    id: 'hebca', name: '河北 CA', abi: 1,
-    library: path.join(PLUGIN_DIR, 'libcabridge-hebca.so'),
-    config,
-    deadlines: { enumerateMs: 10000, loginMs: 20000, signMs: 20000 },
-  }));
+  const descriptor = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, 'hebca.json'), 'utf8'));
+  descriptor.library = path.join(PLUGIN_DIR, 'libcabridge-pkcs11.so');
+  descriptor.config.modules = [module];
+  if (retryCounter) descriptor.config.retryCounter = { symbol: 'cabridge_fault_get_pin_retries' };
+  if (origins) descriptor.config.origins = origins;
+  fs.writeFileSync(path.join(pluginDir, 'hebca.json'), JSON.stringify(descriptor));
   return pluginDir;
 }
 

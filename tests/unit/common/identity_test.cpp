@@ -9,8 +9,6 @@ using namespace cabridge::test;
 
 namespace {
 
-constexpr const char *kHebcaUniqueIdOid = "1.2.156.112586.1.4";
-
 class IdentityTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { key_ = generateEcKey("P-256").release(); }

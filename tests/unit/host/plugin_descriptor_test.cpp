@@ -11,11 +11,11 @@ using namespace cabridge;
 TEST(PluginDescriptor, ParsesFullDescriptor)
 {
     const auto d = parsePluginDescriptor("/x/hebca.json", R"({"id":"hebca","name":"河北 CA","abi":1,
-        "library":"libcabridge-hebca.so","config":{"modules":["/usr/lib/softhsm/libsofthsm2.so"]},
+        "library":"libcabridge-pkcs11.so","config":{"id":"hebca","name":"河北 CA","modules":["/usr/lib/softhsm/libsofthsm2.so"]},
         "deadlines":{"enumerateMs":500,"loginMs":600,"signMs":700}})");
     EXPECT_EQ(d.id, "hebca");
     EXPECT_EQ(d.name, "河北 CA");
-    EXPECT_EQ(d.library, "libcabridge-hebca.so");
+    EXPECT_EQ(d.library, "libcabridge-pkcs11.so");
     EXPECT_EQ(d.config["modules"][0], "/usr/lib/softhsm/libsofthsm2.so");
     EXPECT_EQ(d.deadlines.enumerate.count(), 500);
     EXPECT_EQ(d.deadlines.login.count(), 600);

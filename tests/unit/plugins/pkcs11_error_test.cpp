@@ -1,5 +1,5 @@
 #include <cabridge/support/pkcs11_error.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <libp11.h>
 #include <p11-kit/pkcs11.h>
@@ -40,19 +40,19 @@ TEST(ThrowPkcs11Failure, CarriesStatusCkrAndCallName) {
     try {
         throwPkcs11Failure("C_Login");
         FAIL() << "no exception";
-    } catch (const PluginError &e) {
+    } catch (const PluginFailure &e) {
         EXPECT_EQ(e.status(), CABRIDGE_ERR_TOKEN_REMOVED);
         EXPECT_EQ(e.ckr(), CKR_DEVICE_REMOVED);
         EXPECT_STREQ(e.what(), "C_Login failed: CKR_DEVICE_REMOVED");
     }
 }
 
-TEST(ThrowPkcs11Failure, WithoutCkrIsPluginError) {
+TEST(ThrowPkcs11Failure, WithoutCkrIsPluginFailure) {
     ERR_clear_error();
     try {
         throwPkcs11Failure("C_FindObjects");
         FAIL() << "no exception";
-    } catch (const PluginError &e) {
+    } catch (const PluginFailure &e) {
         EXPECT_EQ(e.status(), CABRIDGE_ERR_PLUGIN);
         EXPECT_EQ(e.ckr(), 0u);
     }

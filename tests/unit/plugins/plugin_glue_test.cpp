@@ -16,7 +16,7 @@ class GlueProbe final : public PluginInstance {
 public:
     static std::unique_ptr<GlueProbe> create(const nlohmann::json &config) {
         if (config.contains("fail"))
-            throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, "bad config");
+            throw PluginFailure(CABRIDGE_ERR_INVALID_CONFIG, "bad config");
         return std::make_unique<GlueProbe>();
     }
     nlohmann::json describe() override { return {{"id", "probe"}, {"name", "探针"}}; }
@@ -32,7 +32,7 @@ public:
         return nlohmann::json::object();
     }
     void login(std::string_view, std::string_view pin) override {
-        PluginError e(CABRIDGE_ERR_PIN_INCORRECT, "C_Login failed: CKR_PIN_INCORRECT", CKR_PIN_INCORRECT_VALUE);
+        PluginFailure e(CABRIDGE_ERR_PIN_INCORRECT, "C_Login failed: CKR_PIN_INCORRECT", CKR_PIN_INCORRECT_VALUE);
         e.setRetriesLeft(2);
         e.setFinalTry(pin == "final");
         throw e;
@@ -64,9 +64,9 @@ public:
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
                           std::span<const std::uint8_t, 32> certSha256) {
         if (tokenRef != "t")
-            throw PluginError(CABRIDGE_ERR_NO_TOKEN, "no such token");
+            throw PluginFailure(CABRIDGE_ERR_NO_TOKEN, "no such token");
         if (certRef != "01" || std::ranges::any_of(certSha256, [](std::uint8_t b) { return b != 7; }))
-            throw PluginError(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "not that certificate");
+            throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "not that certificate");
     }
     void logout(std::string_view) override {}
 };

@@ -1,5 +1,7 @@
 #include "identity.h"
 
+#include <cabridge/common/identity.h>
+
 #include <gtest/gtest.h>
 
 #include "test_pki.h"
@@ -67,7 +69,7 @@ TEST_F(IdentityExtraction, PersonIdNumberAndHebcaUniqueId) {
   CertSpec spec;
   spec.subject = {{"CN", "张三"}};
   spec.utf8_extensions = {{"1.2.156.10260.4.1.1", "11010519491231002X"},
-                          {"1.2.156.112586.1.4", "2@6021SF091110000600037341L"}};
+                          {cabridge::kHebcaUniqueIdOid, "2@6021SF091110000600037341L"}};
   const auto identity = identity_of(spec);
   EXPECT_FALSE(identity.unified_social_credit_code.has_value());
   EXPECT_FALSE(identity.usc_valid.has_value());
@@ -89,7 +91,7 @@ TEST_F(IdentityExtraction, RawBytesExtensionAndHostileValues) {
   // Bare ASCII without a DER wrapper (seen in some CA profiles).
   spec.raw_extensions = {{"1.2.156.10260.4.4", bytes_of("91110000600037341L")},
                          // Truncated DER UTF8String: claims 100 bytes, has 3; binary, so ignored.
-                         {"1.2.156.112586.1.4", Bytes{0x0c, 0x64, 0x01, 0x02, 0x03}}};
+                         {cabridge::kHebcaUniqueIdOid, Bytes{0x0c, 0x64, 0x01, 0x02, 0x03}}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, "91110000600037341L");
   EXPECT_FALSE(identity.vendor_unique_id.has_value());

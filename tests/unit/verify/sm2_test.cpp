@@ -2,7 +2,6 @@
 // the token signed with SM3 and signer id 1234567812345678, as Chinese CAs do.
 #include <gtest/gtest.h>
 
-#include "base64.h"
 #include "verify_fixture.h"
 
 namespace cabridge::verify::test {

@@ -9,7 +9,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 
 namespace cabridge::verify::test {
 namespace {
@@ -134,7 +134,7 @@ std::string pem_of(const X509* cert) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-std::string base64(const Bytes& bytes) { return detail::base64_encode(bytes); }
+std::string base64(const Bytes& bytes) { return cabridge::base64Encode(bytes); }
 
 Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 #include "verify_fixture.h"
 
 namespace cabridge::verify::test {
@@ -87,7 +87,7 @@ TEST_F(Verifier, TamperedSignatureIsRefused) {
   for (const char* name : {"rsa", "ec256", "ec384"}) {
     const char* alg = std::string_view(name) == "rsa" ? "RS256" : std::string_view(name) == "ec256" ? "ES256" : "ES384";
     auto token = make_token(entity(name), alg, kOriginA, challenge_);
-    auto signature = *detail::base64_decode(token["signature"].get<std::string>());
+    auto signature = *cabridge::base64Decode(token["signature"].get<std::string>());
     signature[signature.size() / 2] ^= 0x01;
     token["signature"] = base64(signature);
     EXPECT_EQ(code_of(verify(token)), "SIGNATURE_INVALID") << name;

@@ -1,5 +1,7 @@
 #include "verify_fixture.h"
 
+#include <cabridge/common/identity.h>
+
 namespace cabridge::verify::test {
 namespace {
 
@@ -46,7 +48,7 @@ TestPki build() {
 
   auto rsa = org_spec("河北测试科技有限公司");
   rsa.utf8_extensions = {{"1.2.156.10260.4.1.4", kValidUscc},
-                         {"1.2.156.112586.1.4", std::string("2@6021SF0") + kValidUscc}};
+                         {cabridge::kHebcaUniqueIdOid, std::string("2@6021SF0") + kValidUscc}};
   pki.entities["rsa"] = issue(pki, make_rsa_key(), rsa, 0x1001);
   pki.entities["rsa2"] = issue(pki, make_rsa_key(), org_spec("另一家公司"), 0x1002);
 

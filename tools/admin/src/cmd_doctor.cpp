@@ -16,7 +16,7 @@ namespace {
 // The policy file the host reads, checked with the host's own loader: the host's `status`
 // says only that it refused the file and names the first bad entry.
 std::optional<PolicyFileReport> policy_report(const std::filesystem::path& root) {
-  const auto file = hostPolicyFile(root);
+  const auto file = host_policy_file(root);
   if (!file) return std::nullopt;
   PolicyFileReport report{*file, {}};
   for (const auto& problem : loadAdminPolicy(*file).entryProblems) {

@@ -7,14 +7,14 @@
 namespace cabridge::admin {
 
 int run_plugins_add(const PluginsOptions &options) {
-  const PluginLocations locations = locatePlugins(options.root, options.dir);
-  const CandidatePlugin candidate = checkCandidate(options.operands[0], locations.hostDirs);
-  const InstalledPlugin installed = installPlugin(candidate, locations, options.link);
+  const PluginLocations locations = locate_plugins(options.root, options.dir);
+  const CandidatePlugin candidate = check_candidate(options.operands[0], locations.host_dirs);
+  const InstalledPlugin installed = install_plugin(candidate, locations, options.link);
   std::cout << "added plugin " << candidate.descriptor.id << " (" << candidate.plugin->name() << " "
             << candidate.plugin->version() << "): " << installed.descriptor.string() << ", "
             << installed.library.string() << (options.link ? " (link)" : "") << "\n";
-  if (!locations.hostReads(locations.installDir)) {
-    std::cout << "warning: the host does not read " << locations.installDir.string()
+  if (!locations.host_reads(locations.install_dir)) {
+    std::cout << "warning: the host does not read " << locations.install_dir.string()
               << "; add it to pluginDirs in the host configuration\n";
   }
   return 0;

@@ -18,9 +18,9 @@ namespace cabridge::admin {
 namespace {
 
 // The descriptor the host would use for `id`: the first <id>.json in its dirs.
-fs::path installedDescriptor(const std::string &id, const PluginLocations &locations) {
+fs::path installed_descriptor(const std::string &id, const PluginLocations &locations) {
   std::error_code ec;
-  for (const fs::path &dir : locations.dirsForChecks()) {
+  for (const fs::path &dir : locations.dirs_for_checks()) {
     if (fs::is_regular_file(dir / (id + ".json"), ec)) return dir / (id + ".json");
   }
   throw AdminError("no plugin \"" + id + "\" in the plugin directories (see `cabridge plugins list`)");
@@ -29,20 +29,20 @@ fs::path installedDescriptor(const std::string &id, const PluginLocations &locat
 }  // namespace
 
 int run_plugins_check(const PluginsOptions &options) {
-  const PluginLocations locations = locatePlugins(options.root, std::nullopt);
+  const PluginLocations locations = locate_plugins(options.root, std::nullopt);
   const std::string &what = options.operands[0];
   std::error_code ec;
   std::unique_ptr<LoadedPlugin> plugin;
   fs::path descriptor;
   if (fs::is_regular_file(what, ec) || what.ends_with(".json")) {
     descriptor = what;
-    plugin = std::move(checkCandidate(descriptor, locations.hostDirs).plugin);
+    plugin = std::move(check_candidate(descriptor, locations.host_dirs).plugin);
   } else {
-    descriptor = installedDescriptor(what, locations);
-    plugin = loadInstalled(descriptor, locations.dirsForChecks());
+    descriptor = installed_descriptor(what, locations);
+    plugin = load_installed(descriptor, locations.dirs_for_checks());
     if (!plugin->ok()) throw AdminError("plugin " + what + " is in error: " + plugin->error().value_or(""));
   }
-  const nlohmann::json tokens = inspectTokens(*plugin);
+  const nlohmann::json tokens = inspect_tokens(*plugin);
 
   if (options.json) {
     const nlohmann::json report = {{"id", plugin->id()},

@@ -20,7 +20,7 @@ constexpr const char *kUsage =
     "ABI, library, create) and installs it in /etc/cabridge/plugins.d (or DIR); check\n"
     "loads one and lists the tokens and certificates it sees. --root DIR prefixes /etc.\n";
 
-PluginsOptions parse(std::span<const std::string> args, bool acceptLink, bool acceptDir, bool acceptJson) {
+PluginsOptions parse(std::span<const std::string> args, bool accept_link, bool accept_dir, bool accept_json) {
   PluginsOptions options;
   ArgumentReader reader(args);
   while (!reader.done()) {
@@ -28,11 +28,11 @@ PluginsOptions parse(std::span<const std::string> args, bool acceptLink, bool ac
     const std::string_view flag = reader.flag_name(arg);
     if (flag == "--root") {
       options.root = reader.value_of(flag);
-    } else if (flag == "--dir" && acceptDir) {
+    } else if (flag == "--dir" && accept_dir) {
       options.dir = reader.value_of(flag);
-    } else if (flag == "--link" && acceptLink && !reader.has_inline_value()) {
+    } else if (flag == "--link" && accept_link && !reader.has_inline_value()) {
       options.link = true;
-    } else if (flag == "--json" && acceptJson && !reader.has_inline_value()) {
+    } else if (flag == "--json" && accept_json && !reader.has_inline_value()) {
       options.json = true;
     } else if (!arg.empty() && arg[0] == '-') {
       throw UsageError("unknown option " + arg);
@@ -43,7 +43,7 @@ PluginsOptions parse(std::span<const std::string> args, bool acceptLink, bool ac
   return options;
 }
 
-PluginsOptions parseWithOperand(std::span<const std::string> args, bool link, bool dir, bool json, const char *what) {
+PluginsOptions parse_with_operand(std::span<const std::string> args, bool link, bool dir, bool json, const char *what) {
   PluginsOptions options = parse(args, link, dir, json);
   if (options.operands.size() != 1) throw UsageError(std::string("expected exactly one ") + what);
   return options;
@@ -67,10 +67,10 @@ int run_plugins(std::span<const std::string> args) {
     if (!options.operands.empty()) throw UsageError("list takes no operand");
     return run_plugins_list(options);
   }
-  if (action == "add") return run_plugins_add(parseWithOperand(rest, true, true, false, "descriptor file"));
-  if (action == "remove") return run_plugins_remove(parseWithOperand(rest, false, true, false, "plugin id"));
+  if (action == "add") return run_plugins_add(parse_with_operand(rest, true, true, false, "descriptor file"));
+  if (action == "remove") return run_plugins_remove(parse_with_operand(rest, false, true, false, "plugin id"));
   if (action == "check")
-    return run_plugins_check(parseWithOperand(rest, false, false, true, "plugin id or descriptor file"));
+    return run_plugins_check(parse_with_operand(rest, false, false, true, "plugin id or descriptor file"));
   throw UsageError("unknown action '" + action + "' (list, add, remove, check)");
 }
 

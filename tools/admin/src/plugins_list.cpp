@@ -18,17 +18,17 @@ namespace fs = std::filesystem;
 namespace cabridge::admin {
 
 int run_plugins_list(const PluginsOptions &options) {
-  const PluginLocations locations = locatePlugins(options.root, std::nullopt);
+  const PluginLocations locations = locate_plugins(options.root, std::nullopt);
   // States from the host's own discovery code, starting each plugin in a child first as the
   // host does (verdicts not remembered: this tool must always show the present truth).
-  const PluginRegistry registry = PluginRegistry::discover(locations.hostDirs, {default_host_path(), {}, nullptr});
+  const PluginRegistry registry = PluginRegistry::discover(locations.host_dirs, {default_host_path(), {}, nullptr});
 
-  nlohmann::json report = {{"configFile", locations.configFile.string()},
+  nlohmann::json report = {{"configFile", locations.config_file.string()},
                            {"dirs", nlohmann::json::array()},
                            {"plugins", nlohmann::json::array()},
                            {"ignored", nlohmann::json::array()}};
-  std::map<std::string, fs::path> firstSeen;  // id -> descriptor, the host's first-wins rule
-  for (const fs::path &dir : locations.hostDirs) {
+  std::map<std::string, fs::path> first_seen;  // id -> descriptor, the host's first-wins rule
+  for (const fs::path &dir : locations.host_dirs) {
     std::error_code ec;
     const bool exists = fs::is_directory(dir, ec);
     report["dirs"].push_back({{"path", dir.string()}, {"exists", exists}});
@@ -40,11 +40,11 @@ int run_plugins_list(const PluginsOptions &options) {
     std::sort(files.begin(), files.end());
     for (const fs::path &file : files) {
       const std::string id = file.stem().string();
-      if (auto seen = firstSeen.find(id); seen != firstSeen.end()) {
+      if (auto seen = first_seen.find(id); seen != first_seen.end()) {
         report["ignored"].push_back({{"descriptor", file.string()}, {"shadowedBy", seen->second.string()}});
         continue;
       }
-      firstSeen.emplace(id, file);
+      first_seen.emplace(id, file);
       const LoadedPlugin *plugin = registry.find(id);
       nlohmann::json entry = {{"id", id}, {"descriptor", file.string()}};
       if (plugin != nullptr) {
@@ -62,7 +62,7 @@ int run_plugins_list(const PluginsOptions &options) {
     return 0;
   }
   std::cout << "host configuration: "
-            << (locations.configFile.empty() ? std::string("(defaults)") : locations.configFile.string()) << "\n"
+            << (locations.config_file.empty() ? std::string("(defaults)") : locations.config_file.string()) << "\n"
             << "plugin directories, in the order the host reads them:\n";
   for (const auto &dir : report["dirs"]) {
     std::cout << "  " << dir["path"].get<std::string>() << (dir["exists"].get<bool>() ? "" : "  (missing)") << "\n";

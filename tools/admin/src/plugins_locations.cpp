@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "admin_error.h"
+#include "browser_locations.h"
 #include "self_path.h"
 
 namespace fs = std::filesystem;
@@ -14,10 +15,6 @@ namespace fs = std::filesystem;
 namespace cabridge::admin {
 
 namespace {
-
-fs::path underRoot(const fs::path &root, const fs::path &absolute) {
-  return root.empty() ? absolute : root / absolute.relative_path();
-}
 
 // The same directory whether written with "..", a trailing slash or a symlink.
 fs::path comparable(const fs::path &dir) {
@@ -28,41 +25,41 @@ fs::path comparable(const fs::path &dir) {
 
 }  // namespace
 
-std::vector<fs::path> PluginLocations::dirsForChecks() const {
-  std::vector<fs::path> dirs = hostDirs;
-  if (!hostReads(installDir)) dirs.push_back(installDir);
+std::vector<fs::path> PluginLocations::dirs_for_checks() const {
+  std::vector<fs::path> dirs = host_dirs;
+  if (!host_reads(install_dir)) dirs.push_back(install_dir);
   return dirs;
 }
 
-bool PluginLocations::hostReads(const fs::path &dir) const {
+bool PluginLocations::host_reads(const fs::path &dir) const {
   const fs::path wanted = comparable(dir);
-  return std::any_of(hostDirs.begin(), hostDirs.end(), [&](const fs::path &d) { return comparable(d) == wanted; });
+  return std::any_of(host_dirs.begin(), host_dirs.end(), [&](const fs::path &d) { return comparable(d) == wanted; });
 }
 
 namespace {
 
 // The host's configuration as cabridge-host next to this program would read it.
-HostConfig hostConfigUnder(const fs::path &root) {
-  const fs::path hostExeDir = default_host_path().parent_path();
-  const char *explicitConfig = std::getenv("CABRIDGE_CONFIG");
-  const fs::path rootConfig = underRoot(root, "/etc/cabridge/host.json");
+HostConfig host_config_under(const fs::path &root) {
+  const fs::path host_exe_dir = default_host_path().parent_path();
+  const char *explicit_config = std::getenv("CABRIDGE_CONFIG");
+  const fs::path root_config = under_root(root, "/etc/cabridge/host.json");
   std::error_code ec;
-  if (explicitConfig != nullptr && *explicitConfig != '\0') return loadHostConfigFile(explicitConfig, hostExeDir);
-  if (fs::exists(rootConfig, ec)) return loadHostConfigFile(rootConfig, hostExeDir);
-  return defaultHostConfig(hostExeDir);
+  if (explicit_config != nullptr && *explicit_config != '\0') return loadHostConfigFile(explicit_config, host_exe_dir);
+  if (fs::exists(root_config, ec)) return loadHostConfigFile(root_config, host_exe_dir);
+  return defaultHostConfig(host_exe_dir);
 }
 
 }  // namespace
 
-std::optional<fs::path> hostPolicyFile(const fs::path &root) {
-  const HostConfig config = hostConfigUnder(root);
+std::optional<fs::path> host_policy_file(const fs::path &root) {
+  const HostConfig config = host_config_under(root);
   if (config.error) return std::nullopt;
-  return config.policyFile == fs::path("/etc/cabridge/policy.json") ? underRoot(root, config.policyFile)
+  return config.policyFile == fs::path("/etc/cabridge/policy.json") ? under_root(root, config.policyFile)
                                                                     : config.policyFile;
 }
 
-PluginLocations locatePlugins(const fs::path &root, const std::optional<fs::path> &installDir) {
-  const HostConfig config = hostConfigUnder(root);
+PluginLocations locate_plugins(const fs::path &root, const std::optional<fs::path> &install_dir) {
+  const HostConfig config = host_config_under(root);
   if (config.error) {
     // The host would ignore the file and use its defaults; an administrator
     // editing plugins needs to know that first.
@@ -70,11 +67,11 @@ PluginLocations locatePlugins(const fs::path &root, const std::optional<fs::path
   }
 
   PluginLocations out;
-  out.configFile = config.source;
+  out.config_file = config.source;
   for (const fs::path &dir : config.pluginDirs) {
-    out.hostDirs.push_back(dir == fs::path(kSystemPluginDir) ? underRoot(root, dir) : dir);
+    out.host_dirs.push_back(dir == fs::path(kSystemPluginDir) ? under_root(root, dir) : dir);
   }
-  out.installDir = installDir ? *installDir : underRoot(root, kSystemPluginDir);
+  out.install_dir = install_dir ? *install_dir : under_root(root, kSystemPluginDir);
   return out;
 }
 

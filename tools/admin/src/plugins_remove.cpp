@@ -7,8 +7,8 @@
 namespace cabridge::admin {
 
 int run_plugins_remove(const PluginsOptions &options) {
-  const PluginLocations locations = locatePlugins(options.root, options.dir);
-  for (const auto &path : removePlugin(options.operands[0], locations)) {
+  const PluginLocations locations = locate_plugins(options.root, options.dir);
+  for (const auto &path : remove_plugin(options.operands[0], locations)) {
     std::cout << "removed " << path.string() << "\n";
   }
   return 0;

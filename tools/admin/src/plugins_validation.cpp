@@ -25,14 +25,14 @@ constexpr std::uintmax_t kMaxDescriptorBytes = std::uintmax_t{64} * 1024;
 // this process loads it, so a library that crashes while starting is refused with the reason
 // instead of taking the admin tool down. Without an executable host next to this program the
 // plugin is loaded directly, as before.
-void refuseIfItCrashes(const PluginDescriptor &descriptor) {
+void refuse_if_it_crashes(const PluginDescriptor &descriptor) {
   const fs::path host = default_host_path();
   if (::access(host.c_str(), X_OK) != 0) return;
   const auto run = probeInChild(host, descriptor);
   if (run && run->verdict.crashed) throw AdminError("plugin refused: " + run->verdict.reason);
 }
 
-std::string readDescriptorText(const fs::path &file) {
+std::string read_descriptor_text(const fs::path &file) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw AdminError("descriptor not found: " + file.string());
   const auto size = fs::file_size(file, ec);
@@ -45,17 +45,17 @@ std::string readDescriptorText(const fs::path &file) {
   return text.str();
 }
 
-fs::path findLibrary(const fs::path &descriptorFile, const std::string &library,
-                     const std::vector<fs::path> &searchDirs) {
+fs::path find_library(const fs::path &descriptor_file, const std::string &library,
+                      const std::vector<fs::path> &search_dirs) {
   std::error_code ec;
   std::vector<fs::path> tried;
   const fs::path named(library);
   if (named.is_absolute()) {
     tried.push_back(named);
   } else {
-    tried.push_back(descriptorFile.parent_path() / named);
+    tried.push_back(descriptor_file.parent_path() / named);
     if (!named.has_parent_path()) {
-      for (const fs::path &dir : searchDirs) tried.push_back(dir / named);
+      for (const fs::path &dir : search_dirs) tried.push_back(dir / named);
     }
   }
   for (const fs::path &candidate : tried) {
@@ -68,7 +68,7 @@ fs::path findLibrary(const fs::path &descriptorFile, const std::string &library,
 
 }  // namespace
 
-bool isAdminPluginId(const std::string &id) {
+bool is_admin_plugin_id(const std::string &id) {
   if (id.empty() || id.size() > 32) return false;
   for (char c : id) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
@@ -76,14 +76,14 @@ bool isAdminPluginId(const std::string &id) {
   return true;
 }
 
-CandidatePlugin checkCandidate(const fs::path &file, const std::vector<fs::path> &searchDirs) {
+CandidatePlugin check_candidate(const fs::path &file, const std::vector<fs::path> &search_dirs) {
   CandidatePlugin out;
-  const std::string text = readDescriptorText(file);
+  const std::string text = read_descriptor_text(file);
   out.document = nlohmann::json::parse(text, nullptr, false);
   if (out.document.is_discarded()) throw AdminError("descriptor is not valid JSON: " + file.string());
   if (!out.document.is_object()) throw AdminError("descriptor is not a JSON object: " + file.string());
   const auto id = out.document.find("id");
-  if (id == out.document.end() || !id->is_string() || !isAdminPluginId(id->get<std::string>())) {
+  if (id == out.document.end() || !id->is_string() || !is_admin_plugin_id(id->get<std::string>())) {
     throw AdminError("\"id\" must be 1 to 32 characters of a-z, 0-9 and '-'");
   }
   // Parsed under the name it will be installed as, so the host's own checks apply.
@@ -92,33 +92,33 @@ CandidatePlugin checkCandidate(const fs::path &file, const std::vector<fs::path>
   } catch (const DescriptorError &e) {
     throw AdminError(e.what());
   }
-  const auto configId = out.descriptor.config.find("id");
-  if (configId != out.descriptor.config.end() && *configId != out.descriptor.id) {
-    throw AdminError("config.id " + configId->dump() + " does not match the descriptor id \"" + out.descriptor.id +
+  const auto config_id = out.descriptor.config.find("id");
+  if (config_id != out.descriptor.config.end() && *config_id != out.descriptor.id) {
+    throw AdminError("config.id " + config_id->dump() + " does not match the descriptor id \"" + out.descriptor.id +
                      "\"");
   }
-  out.library = findLibrary(file, out.descriptor.library.string(), searchDirs);
+  out.library = find_library(file, out.descriptor.library.string(), search_dirs);
 
   PluginDescriptor probe = out.descriptor;
   probe.library = out.library;
-  refuseIfItCrashes(probe);
+  refuse_if_it_crashes(probe);
   out.plugin = LoadedPlugin::load(probe);
   if (!out.plugin->ok()) throw AdminError("plugin refused: " + out.plugin->error().value_or("unknown reason"));
   return out;
 }
 
-std::unique_ptr<LoadedPlugin> loadInstalled(const fs::path &descriptorFile, const std::vector<fs::path> &pluginDirs) {
+std::unique_ptr<LoadedPlugin> load_installed(const fs::path &descriptor_file, const std::vector<fs::path> &plugin_dirs) {
   try {
-    PluginDescriptor descriptor = parsePluginDescriptor(descriptorFile, readDescriptorText(descriptorFile));
-    descriptor.library = resolvePluginLibrary(descriptorFile, descriptor.library.string(), pluginDirs);
-    refuseIfItCrashes(descriptor);
+    PluginDescriptor descriptor = parsePluginDescriptor(descriptor_file, read_descriptor_text(descriptor_file));
+    descriptor.library = resolvePluginLibrary(descriptor_file, descriptor.library.string(), plugin_dirs);
+    refuse_if_it_crashes(descriptor);
     return LoadedPlugin::load(descriptor);
   } catch (const DescriptorError &e) {
-    throw AdminError(descriptorFile.string() + ": " + e.what());
+    throw AdminError(descriptor_file.string() + ": " + e.what());
   }
 }
 
-nlohmann::json inspectTokens(LoadedPlugin &plugin) {
+nlohmann::json inspect_tokens(LoadedPlugin &plugin) {
   nlohmann::json tokens;
   try {
     tokens = plugin.listTokens();

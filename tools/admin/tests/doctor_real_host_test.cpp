@@ -1,4 +1,4 @@
-// `cabridge doctor` against the real cabridge-host with the real HeBCA plugin on an empty
+// `cabridge doctor` against the real cabridge-host with HeBCA's shipped descriptor on an empty
 // SoftHSM token directory: a clean install is reported clean, and a broken plugin is named.
 #include <gtest/gtest.h>
 
@@ -7,6 +7,7 @@
 #include <cabridge/test_support/temp_dir.h>
 
 namespace fs = std::filesystem;
+using cabridge::admin::testing::read_text;
 using cabridge::admin::testing::run_cabridge;
 using cabridge::admin::testing::write_text;
 using cabridge::test_support::TempDir;
@@ -20,13 +21,10 @@ class DoctorWithRealHost : public ::testing::Test {
     ASSERT_TRUE(fs::exists(CABRIDGE_REAL_HOST)) << CABRIDGE_REAL_HOST;
     const fs::path plugins = dir_.path() / "plugins";
     fs::create_directories(plugins);
-    fs::copy_file(CABRIDGE_HEBCA_PLUGIN, plugins / "libcabridge-hebca.so");
-    write_text(plugins / "hebca.json", json{{"id", "hebca"},
-                                            {"name", "河北 CA"},
-                                            {"abi", 1},
-                                            {"library", "libcabridge-hebca.so"},
-                                            {"config", {{"modules", {"/usr/lib/softhsm/libsofthsm2.so"}}}}}
-                                           .dump());
+    fs::copy_file(CABRIDGE_PKCS11_PLUGIN, plugins / "libcabridge-pkcs11.so");
+    json hebca = json::parse(read_text(CABRIDGE_HEBCA_DESCRIPTOR));  // as shipped, on SoftHSM
+    hebca["config"]["modules"] = {"/usr/lib/softhsm/libsofthsm2.so"};
+    write_text(plugins / "hebca.json", hebca.dump());
     fs::create_directories(dir_.path() / "tokens");
     write_text(dir_.path() / "softhsm2.conf",
                "directories.tokendir = " + (dir_.path() / "tokens").string() + "\nobjectstore.backend = file\n");
@@ -50,7 +48,7 @@ class DoctorWithRealHost : public ::testing::Test {
 
   // The doctor discards the host's stderr; a host that died at end of input (a sanitizer's
   // exit-time leak report included) shows up as the host-exit warning after a full check.
-  static void expectHostExitedCleanly(const json& report) {
+  static void expect_host_exited_cleanly(const json& report) {
     const auto warnings = codes(report, "warning");
     EXPECT_EQ(std::count(warnings.begin(), warnings.end(), "host-exit"), 0) << report.dump(2);
   }
@@ -79,7 +77,7 @@ TEST_F(DoctorWithRealHost, CleanInstallIsClean) {
   EXPECT_EQ(std::count(warnings.begin(), warnings.end(), "no-token"), 1) << report.dump(2);
   const auto infos = codes(report, "info");
   EXPECT_EQ(std::count(infos.begin(), infos.end(), "host-answered"), 1) << report.dump(2);
-  expectHostExitedCleanly(report);
+  expect_host_exited_cleanly(report);
 }
 
 TEST_F(DoctorWithRealHost, NamesABrokenPlugin) {
@@ -92,7 +90,7 @@ TEST_F(DoctorWithRealHost, NamesABrokenPlugin) {
   // The host names a descriptor it cannot parse after its file; hebca keeps working.
   EXPECT_EQ(broken, std::vector<std::string>{"broken"}) << report.dump(2);
   EXPECT_TRUE(codes(report, "error").empty()) << report.dump(2);
-  expectHostExitedCleanly(report);
+  expect_host_exited_cleanly(report);
 }
 
 // host.json names a policy file elsewhere than /etc/cabridge: the finding names that file,

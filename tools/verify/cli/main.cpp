@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 #include "cabridge/verify.h"
 #include "cli_options.h"
 #include "iso8601_time.h"
@@ -105,7 +105,7 @@ int run(int argc, const char* const* argv) {
     return usage_error(e.what());
   }
   if (options.challenge_base64) {
-    auto decoded = detail::base64_decode(*options.challenge_base64);
+    auto decoded = cabridge::base64Decode(*options.challenge_base64);
     if (!decoded)
       return print_failure(error_code_name(ErrorCode::ChallengeInvalid),
                            "challenge is not valid base64 / 挑战值不是有效的 base64",

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base64.h"
+#include <cabridge/common/encoding.h>
 #include "verify_error.h"
 
 namespace cabridge::verify::detail {
@@ -31,7 +31,7 @@ const std::string& string_field(const nlohmann::json& token, std::string_view na
 }
 
 std::vector<std::uint8_t> base64_field(const nlohmann::json& token, std::string_view name) {
-  auto bytes = base64_decode(string_field(token, name));
+  auto bytes = base64Decode(string_field(token, name));
   if (!bytes || bytes->empty())
     fail("token field \"" + std::string(name) + "\" is not valid non-empty base64",
          "令牌字段 " + std::string(name) + " 不是有效的 base64");

@@ -5,7 +5,7 @@
 namespace cabridge::verify::detail {
 
 CertificateIdentity extract_identity(const X509* cert) {
-  ::cabridge::CertificateIdentity found = ::cabridge::extractIdentity(*cert, std::string(kOidHebcaUniqueId));
+  ::cabridge::CertificateIdentity found = ::cabridge::extractIdentity(*cert, kHebcaUniqueIdOid);
   CertificateIdentity identity;
   if (found.unifiedSocialCreditCode) identity.usc_valid = found.uscValid;
   identity.unified_social_credit_code = std::move(found.unifiedSocialCreditCode);

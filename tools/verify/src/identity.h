@@ -3,15 +3,11 @@
 // verifier's types.
 #pragma once
 
-#include <string_view>
-
 #include <openssl/x509.h>
 
 #include "cabridge/verify.h"
 
 namespace cabridge::verify::detail {
-
-inline constexpr std::string_view kOidHebcaUniqueId = "1.2.156.112586.1.4";
 
 // See cabridge/common/identity.h for where each field is looked for. usc_valid is set iff a
 // credit code was found.

@@ -13,6 +13,11 @@
 
 namespace cabridge {
 
+// HeBCA's unique-id extension (values like "2@6021SF0" + an 18-character credit code). The one
+// definition in code: the shipped hebca.json names it as data (uniqueIdOid) for the plugin, the
+// verifier reads it from here, and a test keeps the two equal.
+inline constexpr const char *kHebcaUniqueIdOid = "1.2.156.112586.1.4";
+
 struct CertificateIdentity {
     std::optional<std::string> unifiedSocialCreditCode;
     bool uscValid = false;                     // meaningful only with a credit code
@@ -31,7 +36,7 @@ struct CertificateIdentity {
 // ID number there, and 18 digits fit the credit code alphabet too, so it is
 // not taken as a (failing) credit code.
 // `vendorUniqueIdOid` names the extension holding a vendor's unique id
-// (HeBCA: 1.2.156.112586.1.4); empty for none.
+// (HeBCA: kHebcaUniqueIdOid); empty for none.
 CertificateIdentity extractIdentity(std::span<const std::uint8_t> der, const std::string &vendorUniqueIdOid = {});
 
 // The same for a certificate already parsed.

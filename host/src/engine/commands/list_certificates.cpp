@@ -25,13 +25,15 @@ namespace {
 // "truncated": true.
 class BoundedCertificateList {
 public:
-    explicit BoundedCertificateList(const nlohmann::json& requestId)
+    // `fields`: the result's keys besides the certificates (originTrusted).
+    BoundedCertificateList(const nlohmann::json& requestId, nlohmann::json fields) : fields_(std::move(fields))
+    {
         // The envelope with an empty list and the truncated flag: the most the reply
         // carries besides the certificates themselves.
-        : envelope_(wireJson({{"id", requestId},
-                              {"result", {{"certificates", nlohmann::json::array()}, {"truncated", true}}}})
-                        .size())
-    {
+        nlohmann::json result = fields_;
+        result["certificates"] = nlohmann::json::array();
+        result["truncated"] = true;
+        envelope_ = wireJson({{"id", requestId}, {"result", std::move(result)}}).size();
     }
 
     void add(nlohmann::json certInfo)
@@ -48,7 +50,8 @@ public:
         if (!errors.empty()) {
             envelope_ += wireJson({{"errors", errors}}).size();  // a little more than it adds
         }
-        auto result = std::move(*this).certificates();
+        auto result = std::move(fields_);
+        result.update(std::move(*this).certificates());
         if (!errors.empty()) {
             result["errors"] = std::move(errors);
         }
@@ -103,6 +106,7 @@ private:
         bool kept;
     };
     static constexpr std::size_t kMaxNamedInLog = 20;
+    nlohmann::json fields_;
     std::size_t envelope_;
     std::size_t total_ = 0;
     std::vector<Pending> pending_;
@@ -112,6 +116,19 @@ private:
 nlohmann::json leftOut(const LoadedPlugin& plugin, ErrorCode code)
 {
     return {{"vendor", plugin.id()}, {"code", errorCodeName(code)}, {"message", errorMessageZh(code)}};
+}
+
+// The vendor's help texts by kind, as its describe() gave them, for each of its CertInfo entries:
+// the extension shows renewal help for an expired certificate without asking the host again.
+nlohmann::json vendorHelp(const Plugin& plugin)
+{
+    nlohmann::json help = nlohmann::json::object();
+    for (const char* kind : {"renew", "unlock", "lost", "reinsert", "contact"}) {
+        if (auto entry = plugin.help(kind); !entry.is_null()) {
+            help[kind] = std::move(entry);
+        }
+    }
+    return help;
 }
 
 ErrorCode faultCode(const TokenFault& fault)
@@ -138,7 +155,9 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
     }
     requireAllowedOrigin(context, request.origin);
 
-    BoundedCertificateList certificates(request.id);
+    // Lets the extension remember a plain-http site's consent without asking `status` again.
+    const bool originTrusted = context.policy.trusted(request.origin);
+    BoundedCertificateList certificates(request.id, {{"originTrusted", originTrusted}});
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& plugin : context.registry.plugins()) {
         if (only != nullptr && plugin.get() != only) {
@@ -194,10 +213,15 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
         }
         // NO_TOKEN only when the caller asked for this vendor and it has no token.
         if (only != nullptr && inventory.tokenCount == 0) {
-            throw HostError(ErrorCode::NoToken, plugin->id() + " has no token", helpDetails(*plugin, "reinsert"));
+            auto details = helpDetails(*plugin, "reinsert");
+            details["originTrusted"] = originTrusted;
+            throw HostError(ErrorCode::NoToken, plugin->id() + " has no token", std::move(details));
         }
+        const nlohmann::json help = vendorHelp(*plugin);
         for (auto& entry : inventory.certificates) {
             if (suitsPurpose(entry.facts, purpose)) {
+                entry.certInfo["vendorName"] = plugin->name();
+                entry.certInfo["help"] = help;
                 certificates.add(std::move(entry.certInfo));
             }
         }

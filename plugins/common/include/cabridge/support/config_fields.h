@@ -1,8 +1,8 @@
 // Reading the common keys of a vendor plugin's descriptor "config" (string
-// lists such as "modules"/"origins", PIN rules, "retryCounter"). Shared by the
-// HeBCA and the generic PKCS#11 plugin so both refuse bad values the same way.
-// Every failure throws PluginError(CABRIDGE_ERR_INVALID_CONFIG) whose message
-// starts with `context` (e.g. "hebca config") and names the offending key.
+// lists such as "modules"/"origins", PIN rules, "retryCounter"), so every plugin
+// built on plugins/common refuses bad values the same way.
+// Every failure throws PluginFailure(CABRIDGE_ERR_INVALID_CONFIG) whose message
+// starts with `context` (e.g. "pkcs11-generic config") and names the offending key.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,8 +13,9 @@
 
 namespace cabridge {
 
-// The PIN form a vendor's keys accept (plugin.h describe().pin).
-struct PinRules {
+// The PIN form a vendor declares in its config and describe() passes on (plugin.h
+// describe().pin): data only. The host checks PINs against them with its own PinRules.
+struct DeclaredPinRules {
     int minLength = 4;
     int maxLength = 16;
     std::string charset = "alnum"; // "digits" | "alnum" | "printable"
@@ -28,12 +29,12 @@ std::vector<std::string> parseStringList(const nlohmann::json &value, std::strin
 
 // {"minLength": 1..64, "maxLength": 1..64, "charset": ...}; missing keys keep
 // the values of `defaults`; unknown keys and min > max are refused.
-PinRules parsePinRules(const nlohmann::json &value, std::string_view context, const PinRules &defaults);
+DeclaredPinRules parsePinRules(const nlohmann::json &value, std::string_view context, const DeclaredPinRules &defaults);
 
 // {"symbol": "<exported function name>"} -> the symbol name.
 std::string parseRetryCounter(const nlohmann::json &value, std::string_view context);
 
 // describe()'s "pin" object for `rules`.
-nlohmann::json pinRulesToJson(const PinRules &rules);
+nlohmann::json pinRulesToJson(const DeclaredPinRules &rules);
 
 } // namespace cabridge

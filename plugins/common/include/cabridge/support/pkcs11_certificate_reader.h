@@ -27,14 +27,14 @@ struct TokenCertificate {
 // The CKC_X_509 certificate objects on the token in `slotId`, in the order
 // the module finds them. Opens (and always closes) its own read-only session,
 // so a login on the token is neither needed nor disturbed.
-// Throws PluginError with the module's CKR mapped to a cabridge_status
+// Throws PluginFailure with the module's CKR mapped to a cabridge_status
 // (e.g. CKR_DEVICE_REMOVED -> token removed) when a call fails.
 std::vector<TokenCertificate> readTokenCertificates(const Pkcs11Module &module, unsigned long slotId);
 
 // Whether the token of `session` holds a CKC_X_509 certificate object with CKA_ID
 // `id` whose CKA_VALUE hashes (SHA-256) to `sha256`. Searches by class and id, so
 // only the matching objects are read; needs no login.
-// Throws PluginError like readTokenCertificates when a call fails.
+// Throws PluginFailure like readTokenCertificates when a call fails.
 bool sessionSeesCertificate(const Pkcs11Session &session, std::span<const std::uint8_t> id,
                             std::span<const std::uint8_t, 32> sha256);
 

@@ -16,11 +16,11 @@ cabridge_status statusForCkr(unsigned long ckr) noexcept;
 // PKCS#11 return value found on it, or 0 when libp11 left none.
 unsigned long takeCkrFromErrorQueue() noexcept;
 
-// Throws PluginError for the libp11 call named `call` that just failed, with
+// Throws PluginFailure for the libp11 call named `call` that just failed, with
 // the CKR from the error queue (queue is drained), e.g. "C_Login failed: CKR_PIN_INCORRECT".
 [[noreturn]] void throwPkcs11Failure(std::string_view call);
 
-// Throws PluginError for the PKCS#11 call `call` that returned `ckr` (made
+// Throws PluginFailure for the PKCS#11 call `call` that returned `ckr` (made
 // straight through a function table), e.g. "C_Sign failed: CKR_DEVICE_ERROR".
 [[noreturn]] void throwCkr(std::string_view call, unsigned long ckr);
 

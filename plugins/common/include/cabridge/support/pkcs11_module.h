@@ -26,7 +26,7 @@ struct PinFlags {
 class Pkcs11Module {
 public:
     // Returns the module for `path`, loading it on first use (thread-safe).
-    // Throws PluginError(CABRIDGE_ERR_PLUGIN) when the module cannot be loaded.
+    // Throws PluginFailure(CABRIDGE_ERR_PLUGIN) when the module cannot be loaded.
     static Pkcs11Module &forPath(const std::string &path);
 
     Pkcs11Module(const Pkcs11Module &) = delete;

@@ -23,7 +23,8 @@ public:
     // Opens a read-only serial session on `slotId` (C_Login as user and C_Sign
     // need no more). Retries once on CKR_GENERAL_ERROR, the SoftHSM start-up race
     // (processes starting together on one token directory fail about 2% of the
-    // time, because every login rewrites the token file). Throws PluginError with the module's CKR mapped to a status.
+    // time, because every login rewrites the token file). Throws PluginFailure with the module's CKR mapped to a
+    // status.
     Pkcs11Session(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId);
     // C_CloseSession. Closing an application's last session on a token also ends
     // its login there (PKCS#11), so a session dropped while logged in logs out.
@@ -52,7 +53,7 @@ public:
     ObjectSearch &operator=(const ObjectSearch &) = delete;
 
     // Every match. More than 4096 is a broken or hostile module, not a USB key:
-    // PluginError(CABRIDGE_ERR_PLUGIN) rather than a list without end.
+    // PluginFailure(CABRIDGE_ERR_PLUGIN) rather than a list without end.
     std::vector<CK_OBJECT_HANDLE> all();
     // The first match, if any (one C_FindObjects call).
     std::optional<CK_OBJECT_HANDLE> first();
@@ -66,14 +67,14 @@ private:
 // read live with C_GetSlotList and C_GetTokenInfo only; nullopt when no such
 // token is present. Like SlotList, looks once more when the module answers
 // CKR_GENERAL_ERROR or shows an initialised token without a label (the SoftHSM
-// start-up race). Throws PluginError when the slot list cannot be read.
+// start-up race). Throws PluginFailure when the slot list cannot be read.
 std::optional<CK_SLOT_ID> findTokenSlot(const Pkcs11Module &module, std::string_view tokenRef);
 
 // tokenRefOf for a C_GetTokenInfo answer: the trimmed serial, or the trimmed
 // label for a token without a serial (the same text libp11's copy gives).
 std::string tokenRefOf(const CK_TOKEN_INFO &info);
 
-// The module's function table; PluginError(CABRIDGE_ERR_PLUGIN) when it gave none.
+// The module's function table; PluginFailure(CABRIDGE_ERR_PLUGIN) when it gave none.
 const CK_FUNCTION_LIST &functionsOf(const Pkcs11Module &module);
 
 } // namespace cabridge

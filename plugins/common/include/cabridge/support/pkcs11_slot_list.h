@@ -17,7 +17,7 @@ public:
     // Enumerates the slots. Retries once when the module answers
     // CKR_GENERAL_ERROR or shows an initialised token without a label (the
     // SoftHSM 2.6.1 start-up race: processes starting together on one token
-    // directory see this about 2% of the time). Throws PluginError on failure.
+    // directory see this about 2% of the time). Throws PluginFailure on failure.
     explicit SlotList(Pkcs11Module &module);
     ~SlotList();
     SlotList(const SlotList &) = delete;

@@ -26,7 +26,7 @@ public:
     ~Pkcs11TokenService();
 
     // The plugin.h list_tokens array for the tokens present now (initialised
-    // tokens only). Throws PluginError.
+    // tokens only). Throws PluginFailure.
     nlohmann::json listTokens();
 
     // The list_tokens entry of the token named `tokenRef` alone, as a one-element
@@ -48,7 +48,7 @@ public:
 
     // plugin.h check_certificate: returns when the token named `tokenRef` is present
     // and holds under `certRef` (hex CKA_ID) a certificate whose DER hashes to
-    // `certSha256`; PluginError NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Finds the
+    // `certSha256`; PluginFailure NO_TOKEN / CERTIFICATE_NOT_FOUND otherwise. Finds the
     // slot and reads that certificate object in a read-only session of its own, closed
     // before it returns; never logs in (ends a login still open, as listing does).
     void checkCertificate(std::string_view tokenRef, std::string_view certRef,
@@ -82,7 +82,7 @@ private:
     nlohmann::json tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot);
     // Ends a login first: releasing a slot list ends every session of its slots.
     void endLoginBeforeListing();
-    // One C_Login on `session`; on failure throws PluginError with the token's live PIN
+    // One C_Login on `session`; on failure throws PluginFailure with the token's live PIN
     // state (finalTry, retriesLeft, PIN_LOCKED when the token says it is locked).
     void logIn(const LoginSession &session, std::string_view pin);
 

@@ -1,6 +1,6 @@
 // Implements the C table cabridge_plugin_api_v1 on top of a C++ class, so a
 // vendor plugin only writes the class. At the boundary every exception is
-// caught: PluginError keeps its status, retries and CKR; anything else becomes
+// caught: PluginFailure keeps its status, retries and CKR; anything else becomes
 // CABRIDGE_ERR_PLUGIN with its message (truncated to fit, UTF-8 kept whole).
 //
 // Usage in a plugin:
@@ -11,7 +11,7 @@
 #pragma once
 
 #include <cabridge/plugin.h>
-#include <cabridge/support/plugin_error.h>
+#include <cabridge/support/plugin_failure.h>
 
 #include <nlohmann/json.hpp>
 
@@ -52,7 +52,7 @@ struct cabridge_plugin {
     //   void checkCertificate(std::string_view tokenRef, std::string_view certRef,
     //                         std::span<const std::uint8_t, 32> certSha256);
     // which returns when the token `tokenRef` is present and holds under `certRef` a
-    // certificate whose DER hashes to `certSha256`, throws PluginError NO_TOKEN /
+    // certificate whose DER hashes to `certSha256`, throws PluginFailure NO_TOKEN /
     // CERTIFICATE_NOT_FOUND when it does not, and never logs in. A class without it leaves
     // the table entry null (ChecksCertificates below).
     // authenticate (plugin.h) likewise: a plugin class offers it by declaring
@@ -101,7 +101,7 @@ cabridge_status guarded(cabridge_error *err, Body &&body) noexcept {
     try {
         body();
         return CABRIDGE_OK;
-    } catch (const PluginError &e) {
+    } catch (const PluginFailure &e) {
         if (err != nullptr) {
             err->retries_left = e.retriesLeft();
             err->final_try = e.finalTry() ? 1 : 0;
@@ -162,7 +162,7 @@ struct PluginGlue {
             if (configJson != nullptr && *configJson != '\0') {
                 config = nlohmann::json::parse(configJson, nullptr, false);
                 if (config.is_discarded() || !config.is_object())
-                    throw PluginError(CABRIDGE_ERR_INVALID_CONFIG, "config is not a JSON object");
+                    throw PluginFailure(CABRIDGE_ERR_INVALID_CONFIG, "config is not a JSON object");
             }
             std::unique_ptr<Plugin> plugin = Plugin::create(config);
             *out = plugin.release(); // the host owns it until destroy()

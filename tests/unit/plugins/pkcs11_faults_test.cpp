@@ -1,6 +1,8 @@
-// The HeBCA plugin over tests/faultmod (a PKCS#11 module forwarding to SoftHSM
+// The generic PKCS#11 plugin, as the shipped hebca.json configures it, over tests/faultmod
+// (a PKCS#11 module forwarding to SoftHSM
 // that adds a PIN retry counter, key removal and device errors), through the
 // plugin's C ABI: the error codes a real USB key produces.
+#include "hebca_descriptor.h"
 #include "plugin_under_test.h"
 #include "softhsm_tokens.h"
 #include "test_certificate.h"
@@ -21,7 +23,7 @@ namespace {
 
 constexpr const char *kPin = "123456";
 
-class HebcaWithFaults : public ::testing::Test {
+class Pkcs11WithFaults : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         tokens_ = std::make_unique<SoftHsmTokens>();
@@ -35,9 +37,10 @@ protected:
         setenv("CABRIDGE_FAULT_STATE", (tokens_->dir() + "/fault-state").c_str(), 1);
         setenv("CABRIDGE_FAULT_TARGET", kSoftHsmModule, 1);
         plugin_ = std::make_unique<PluginUnderTest>(
-            CABRIDGE_HEBCA_PLUGIN_PATH, json{{"modules", {CABRIDGE_FAULT_MODULE_PATH}},
-                                             {"retryCounter", {{"symbol", "cabridge_fault_get_pin_retries"}}}}
-                                            .dump());
+            CABRIDGE_PKCS11_PLUGIN_PATH,
+            shippedHebcaConfigWith({{"modules", {CABRIDGE_FAULT_MODULE_PATH}},
+                                    {"retryCounter", {{"symbol", "cabridge_fault_get_pin_retries"}}}})
+                .dump());
     }
     static void TearDownTestSuite() {
         plugin_.reset();
@@ -68,13 +71,13 @@ protected:
 
 } // namespace
 
-TEST_F(HebcaWithFaults, ListReportsExactRetriesWhereTheTokenKnowsThem) {
+TEST_F(Pkcs11WithFaults, ListReportsExactRetriesWhereTheTokenKnowsThem) {
     const json key = tokenNamed(serial_);
     EXPECT_EQ(key["retriesLeft"], 3);
     EXPECT_EQ(tokenNamed(otherSerial_)["retriesLeft"], nullptr); // counter does not apply there
 }
 
-TEST_F(HebcaWithFaults, WrongPinsCountDownToFinalTryThenLock) {
+TEST_F(Pkcs11WithFaults, WrongPinsCountDownToFinalTryThenLock) {
     auto r = plugin_->login(serial_, "000000");
     EXPECT_EQ(r.status, CABRIDGE_ERR_PIN_INCORRECT);
     EXPECT_EQ(r.error.retries_left, 2);
@@ -97,14 +100,14 @@ TEST_F(HebcaWithFaults, WrongPinsCountDownToFinalTryThenLock) {
     EXPECT_EQ(tokenNamed(serial_)["pinFlags"]["locked"], true);
 }
 
-TEST_F(HebcaWithFaults, RightPinResetsTheCounter) {
+TEST_F(Pkcs11WithFaults, RightPinResetsTheCounter) {
     EXPECT_EQ(plugin_->login(serial_, "000000").status, CABRIDGE_ERR_PIN_INCORRECT);
     EXPECT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->logout(serial_).status, CABRIDGE_OK);
     EXPECT_EQ(tokenNamed(serial_)["retriesLeft"], 3);
 }
 
-TEST_F(HebcaWithFaults, KeyPulledOutBeforeSigningIsTokenRemoved) {
+TEST_F(Pkcs11WithFaults, KeyPulledOutBeforeSigningIsTokenRemoved) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     setFaults("only_label=fault-key\nremove_before=C_SignInit\n");
     const auto r = plugin_->sign(serial_, "0a", "ES256", data_);
@@ -112,7 +115,7 @@ TEST_F(HebcaWithFaults, KeyPulledOutBeforeSigningIsTokenRemoved) {
     EXPECT_NE(r.error.ckr, 0u);
 }
 
-TEST_F(HebcaWithFaults, DeviceErrorWhileSigningIsDeviceError) {
+TEST_F(Pkcs11WithFaults, DeviceErrorWhileSigningIsDeviceError) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     setFaults("only_label=fault-key\ndevice_error_on=C_Sign,C_SignFinal\n");
     const auto r = plugin_->sign(serial_, "0a", "ES256", data_);
@@ -120,7 +123,7 @@ TEST_F(HebcaWithFaults, DeviceErrorWhileSigningIsDeviceError) {
     EXPECT_EQ(r.error.ckr, 0x30u); // CKR_DEVICE_ERROR
 }
 
-TEST_F(HebcaWithFaults, DeviceErrorAtLoginIsDeviceError) {
+TEST_F(Pkcs11WithFaults, DeviceErrorAtLoginIsDeviceError) {
     setFaults("only_label=fault-key\ndevice_error_on=C_Login\n");
     const auto r = plugin_->login(serial_, kPin);
     EXPECT_EQ(r.status, CABRIDGE_ERR_DEVICE);

@@ -1,9 +1,15 @@
-// The built libcabridge-hebca.so through its C ABI, without any token.
+// HeBCA as shipped: plugins/pkcs11-generic/descriptors/hebca.json's config given to the built
+// libcabridge-pkcs11.so through its C ABI, without any token.
+#include "hebca_descriptor.h"
 #include "plugin_under_test.h"
 #include "test_certificate.h"
 
+#include <cabridge/common/identity.h>
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include <gtest/gtest.h>
@@ -12,10 +18,10 @@ using namespace cabridge::test;
 using nlohmann::json;
 
 namespace {
-constexpr const char *kPlugin = CABRIDGE_HEBCA_PLUGIN_PATH;
+constexpr const char *kPlugin = CABRIDGE_PKCS11_PLUGIN_PATH;
 }
 
-TEST(HebcaPlugin, ExportsOnlyTheEntryPoint) {
+TEST(Pkcs11Plugin, ExportsOnlyTheEntryPoint) {
     // Support-library symbols must stay hidden so two plugins cannot clash.
     const std::string command = std::string("nm -D --defined-only '") + kPlugin + "'";
     FILE *pipe = popen(command.c_str(), "r");
@@ -31,8 +37,8 @@ TEST(HebcaPlugin, ExportsOnlyTheEntryPoint) {
     EXPECT_EQ(symbols, std::vector<std::string>{"cabridge_plugin_v1"});
 }
 
-TEST(HebcaPlugin, DescribesHebcaWithDefaults) {
-    PluginUnderTest plugin(kPlugin, "{}");
+TEST(HebcaDescriptor, DescribesHebca) {
+    PluginUnderTest plugin(kPlugin, shippedHebcaConfig().dump());
     const auto r = plugin.describe();
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
     const json d = json::parse(r.output);
@@ -52,28 +58,46 @@ TEST(HebcaPlugin, DescribesHebcaWithDefaults) {
     EXPECT_NE(d["help"]["contact"]["text"].get<std::string>().find("0311-80912333"), std::string::npos);
 }
 
-TEST(HebcaPlugin, ConfigReplacesOriginsAndPinRules) {
-    PluginUnderTest plugin(kPlugin, R"({"origins":["https://a.example"],"legacyOrigins":["http://10.0.0.1:8080"],
-                                        "pin":{"minLength":6,"maxLength":6,"charset":"digits"}})");
+TEST(HebcaDescriptor, NamesHebcaMiddlewareAndItsUniqueIdExtension) {
+    const json config = shippedHebcaConfig();
+    EXPECT_EQ(config["uniqueIdOid"], cabridge::kHebcaUniqueIdOid);
+    EXPECT_EQ(config["identity"], "cn-org");
+    ASSERT_FALSE(config["modules"].empty());
+    for (const auto &module : config["modules"]) {
+        std::string path = module.get<std::string>();
+        std::transform(path.begin(), path.end(), path.begin(), [](unsigned char c) { return std::tolower(c); });
+        EXPECT_NE(path.find("hebca"), std::string::npos) << module; // HeBCA's middleware, nobody else's
+    }
+}
+
+TEST(HebcaDescriptor, AdministratorReplacesOriginsAndPinRules) {
+    PluginUnderTest plugin(
+        kPlugin, shippedHebcaConfigWith({{"origins", {"https://a.example"}},
+                                         {"legacyOrigins", {"http://10.0.0.1:8080"}},
+                                         {"pin", {{"minLength", 6}, {"maxLength", 6}, {"charset", "digits"}}}})
+                     .dump());
     const json d = json::parse(plugin.describe().output);
     EXPECT_EQ(d["origins"], json::array({"https://a.example"}));
     EXPECT_EQ(d["legacyOrigins"], json::array({"http://10.0.0.1:8080"}));
     EXPECT_EQ(d["pin"], (json{{"minLength", 6}, {"maxLength", 6}, {"charset", "digits"}}));
 }
 
-TEST(HebcaPlugin, UnusableConfigIsInvalidConfig) {
-    for (const char *config :
+TEST(HebcaDescriptor, UnusableReplacementIsInvalidConfig) {
+    for (const char *replacement :
          {R"({"modules":"x.so"})", R"({"modules":[]})", R"({"modules":[1]})", R"({"retryCounter":"f"})",
           R"({"retryCounter":{"symbol":""}})", R"({"pin":{"minLength":0}})", R"({"pin":{"minLength":9,"maxLength":4}})",
-          R"({"pin":{"charset":"emoji"}})", R"({"modul":["x"]})", R"([])"}) {
-        const auto r = PluginUnderTest::tryCreate(kPlugin, config);
-        EXPECT_EQ(r.status, CABRIDGE_ERR_INVALID_CONFIG) << config;
-        EXPECT_NE(r.error.message[0], '\0') << config;
+          R"({"pin":{"charset":"emoji"}})", R"({"modul":["x"]})", R"({"uniqueIdOid":"1..2"})",
+          R"({"help":{"renew":{"url":"https://x"}}})"}) {
+        const auto r = PluginUnderTest::tryCreate(kPlugin, shippedHebcaConfigWith(json::parse(replacement)).dump());
+        EXPECT_EQ(r.status, CABRIDGE_ERR_INVALID_CONFIG) << replacement;
+        EXPECT_NE(r.error.message[0], '\0') << replacement;
     }
+    EXPECT_EQ(PluginUnderTest::tryCreate(kPlugin, "[]").status, CABRIDGE_ERR_INVALID_CONFIG);
 }
 
-TEST(HebcaPlugin, WithoutModuleListsNoTokensAndSaysWhereItLooked) {
-    PluginUnderTest plugin(kPlugin, R"({"modules":["/nonexistent/a.so","/nonexistent/b.so"]})");
+TEST(HebcaDescriptor, WithoutModuleListsNoTokensAndSaysWhereItLooked) {
+    PluginUnderTest plugin(kPlugin,
+                           shippedHebcaConfigWith({{"modules", {"/nonexistent/a.so", "/nonexistent/b.so"}}}).dump());
     const auto list = plugin.listTokens();
     ASSERT_EQ(list.status, CABRIDGE_OK);
     EXPECT_EQ(json::parse(list.output), json::array());
@@ -86,11 +110,11 @@ TEST(HebcaPlugin, WithoutModuleListsNoTokensAndSaysWhereItLooked) {
     EXPECT_EQ(plugin.logout("serial").status, CABRIDGE_OK);
 }
 
-TEST(HebcaPlugin, IdentifyAppliesHebcaProfile) {
-    PluginUnderTest plugin(kPlugin, "{}");
+TEST(HebcaDescriptor, IdentifyAppliesHebcaProfile) {
+    PluginUnderTest plugin(kPlugin, shippedHebcaConfig().dump());
     CertificateSpec spec;
     spec.subject = {{"CN", "河北某某有限公司"}, {"OU", "91110000600037341L"}};
-    spec.extensions = {{"1.2.156.112586.1.4", derUtf8String("2@6021SF091110000600037341L")}};
+    spec.extensions = {{cabridge::kHebcaUniqueIdOid, derUtf8String("2@6021SF091110000600037341L")}};
     const auto key = generateEcKey("P-256");
     const auto r = plugin.identify(makeCertificate(spec, key.get()));
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;

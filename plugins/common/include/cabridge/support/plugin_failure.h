@@ -11,9 +11,9 @@
 
 namespace cabridge {
 
-class PluginError : public std::runtime_error {
+class PluginFailure : public std::runtime_error {
 public:
-    PluginError(cabridge_status status, const std::string &message, std::uint32_t ckr = 0)
+    PluginFailure(cabridge_status status, const std::string &message, std::uint32_t ckr = 0)
         : std::runtime_error(message), status_(status), ckr_(ckr) {}
 
     cabridge_status status() const noexcept { return status_; }

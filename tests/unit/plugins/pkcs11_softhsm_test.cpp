@@ -1,6 +1,8 @@
-// libcabridge-hebca.so through its C ABI against real SoftHSM tokens: two
+// libcabridge-pkcs11.so, configured by the shipped hebca.json with SoftHSM as its module, through
+// its C ABI against real SoftHSM tokens: two
 // tokens (one with an RSA-2048 and a P-256 certificate, one empty), login,
 // signatures verified with OpenSSL against the certificates, error codes.
+#include "hebca_descriptor.h"
 #include "plugin_under_test.h"
 #include "softhsm_tokens.h"
 #include "test_certificate.h"
@@ -44,7 +46,7 @@ std::vector<std::uint8_t> importNewCertificate(SoftHsmTokens &tokens, const std:
     return der;
 }
 
-class HebcaOnSoftHsm : public ::testing::Test {
+class Pkcs11OnSoftHsm : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         tokens_ = std::make_unique<SoftHsmTokens>();
@@ -59,7 +61,8 @@ protected:
         ecCert_ = importNewCertificate(*tokens_, "cabridge-a", "02", "ec", generateEcKey("P-256").get(), ecSpec);
 
         plugin_ = std::make_unique<PluginUnderTest>(
-            CABRIDGE_HEBCA_PLUGIN_PATH, json{{"modules", {"/nonexistent/hebca.so", kSoftHsmModule}}}.dump());
+            CABRIDGE_PKCS11_PLUGIN_PATH,
+            shippedHebcaConfigWith({{"modules", {"/nonexistent/hebca.so", kSoftHsmModule}}}).dump());
     }
     static void TearDownTestSuite() {
         plugin_.reset();
@@ -76,7 +79,7 @@ protected:
 
 } // namespace
 
-TEST_F(HebcaOnSoftHsm, ListsBothTokensAndTheirCertificates) {
+TEST_F(Pkcs11OnSoftHsm, ListsBothTokensAndTheirCertificates) {
     const auto r = plugin_->listTokens();
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
     const json list = json::parse(r.output);
@@ -110,7 +113,7 @@ TEST_F(HebcaOnSoftHsm, ListsBothTokensAndTheirCertificates) {
     EXPECT_EQ((*empty)["certificates"], json::array());
 }
 
-TEST_F(HebcaOnSoftHsm, ListTokenReadsOneTokenLikeListTokens) {
+TEST_F(Pkcs11OnSoftHsm, ListTokenReadsOneTokenLikeListTokens) {
     const auto all = plugin_->listTokens();
     ASSERT_EQ(all.status, CABRIDGE_OK) << all.error.message;
     for (const json &token : json::parse(all.output)) {
@@ -133,13 +136,13 @@ TEST_F(HebcaOnSoftHsm, ListTokenReadsOneTokenLikeListTokens) {
     EXPECT_EQ(json::parse(none.output), json::array());
 }
 
-TEST_F(HebcaOnSoftHsm, ListTokenWhileLoggedInEndsTheLoginFirst) {
+TEST_F(Pkcs11OnSoftHsm, ListTokenWhileLoggedInEndsTheLoginFirst) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     ASSERT_EQ(plugin_->listToken(serial_).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->sign(serial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
 }
 
-TEST_F(HebcaOnSoftHsm, WrongPinIsPinIncorrectThenRightPinWorks) {
+TEST_F(Pkcs11OnSoftHsm, WrongPinIsPinIncorrectThenRightPinWorks) {
     const auto wrong = plugin_->login(serial_, "999999");
     EXPECT_EQ(wrong.status, CABRIDGE_ERR_PIN_INCORRECT);
     EXPECT_EQ(wrong.error.ckr, 0xA0u); // CKR_PIN_INCORRECT
@@ -152,7 +155,7 @@ TEST_F(HebcaOnSoftHsm, WrongPinIsPinIncorrectThenRightPinWorks) {
     EXPECT_EQ(right.status, CABRIDGE_OK) << right.error.message;
 }
 
-TEST_F(HebcaOnSoftHsm, SignsRs256VerifiableWithTheCertificate) {
+TEST_F(Pkcs11OnSoftHsm, SignsRs256VerifiableWithTheCertificate) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     const auto r = plugin_->sign(serial_, "01", "RS256", data_);
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
@@ -162,7 +165,7 @@ TEST_F(HebcaOnSoftHsm, SignsRs256VerifiableWithTheCertificate) {
     EXPECT_EQ(plugin_->sign(serial_, "01", "RS256", data_).output, r.output);
 }
 
-TEST_F(HebcaOnSoftHsm, SignsEs256AsDerVerifiableWithTheCertificate) {
+TEST_F(Pkcs11OnSoftHsm, SignsEs256AsDerVerifiableWithTheCertificate) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     const auto r = plugin_->sign(serial_, "02", "ES256", data_);
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
@@ -174,7 +177,7 @@ TEST_F(HebcaOnSoftHsm, SignsEs256AsDerVerifiableWithTheCertificate) {
     EXPECT_FALSE(verifies(ecCert_, EVP_sha256(), other, r.output));
 }
 
-TEST_F(HebcaOnSoftHsm, AlgorithmThatDoesNotFitTheKeyIsUnsupported) {
+TEST_F(Pkcs11OnSoftHsm, AlgorithmThatDoesNotFitTheKeyIsUnsupported) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->sign(serial_, "01", "ES256", data_).status, CABRIDGE_ERR_UNSUPPORTED);
     EXPECT_EQ(plugin_->sign(serial_, "02", "RS256", data_).status, CABRIDGE_ERR_UNSUPPORTED);
@@ -185,7 +188,7 @@ TEST_F(HebcaOnSoftHsm, AlgorithmThatDoesNotFitTheKeyIsUnsupported) {
     EXPECT_EQ(plugin_->sign(serial_, "02", "ES256", data_).status, CABRIDGE_OK);
 }
 
-TEST_F(HebcaOnSoftHsm, UnknownTokenAndCertificateAreReported) {
+TEST_F(Pkcs11OnSoftHsm, UnknownTokenAndCertificateAreReported) {
     EXPECT_EQ(plugin_->login("no-such-serial", kPin).status, CABRIDGE_ERR_NO_TOKEN);
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->sign(serial_, "ff", "ES256", data_).status, CABRIDGE_ERR_CERTIFICATE_NOT_FOUND);
@@ -195,14 +198,14 @@ TEST_F(HebcaOnSoftHsm, UnknownTokenAndCertificateAreReported) {
     EXPECT_EQ(plugin_->sign(emptySerial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
 }
 
-TEST_F(HebcaOnSoftHsm, LogoutEndsTheSessionAndIsSafeTwice) {
+TEST_F(Pkcs11OnSoftHsm, LogoutEndsTheSessionAndIsSafeTwice) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->logout(serial_).status, CABRIDGE_OK);
     EXPECT_EQ(plugin_->sign(serial_, "02", "ES256", data_).status, CABRIDGE_ERR_NOT_LOGGED_IN);
     EXPECT_EQ(plugin_->logout(serial_).status, CABRIDGE_OK);
 }
 
-TEST_F(HebcaOnSoftHsm, PinWithNulCharacterIsInvalid) {
+TEST_F(Pkcs11OnSoftHsm, PinWithNulCharacterIsInvalid) {
     EXPECT_EQ(plugin_
                   ->login(serial_, std::string("12\0"
                                                "3456",
@@ -215,7 +218,7 @@ namespace {
 
 // A P-384 key and an RSA-3072 key on a token of their own: the sizes the signing
 // path must tell apart from the P-256 and RSA-2048 keys above.
-class HebcaKeySizesOnSoftHsm : public ::testing::Test {
+class Pkcs11KeySizesOnSoftHsm : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         tokens_ = std::make_unique<SoftHsmTokens>();
@@ -230,8 +233,8 @@ protected:
         rsaCert_ = importNewCertificate(*tokens_, "cabridge-sizes", "04", "rsa3072", generateRsaKey(3072).get(),
                                         rsaSpec);
 
-        plugin_ = std::make_unique<PluginUnderTest>(CABRIDGE_HEBCA_PLUGIN_PATH,
-                                                    json{{"modules", {kSoftHsmModule}}}.dump());
+        plugin_ = std::make_unique<PluginUnderTest>(CABRIDGE_PKCS11_PLUGIN_PATH,
+                                                    shippedHebcaConfigWith({{"modules", {kSoftHsmModule}}}).dump());
     }
     static void TearDownTestSuite() {
         plugin_.reset();
@@ -248,7 +251,7 @@ protected:
 
 } // namespace
 
-TEST_F(HebcaKeySizesOnSoftHsm, SignsEs384AsDerVerifiableWithTheCertificate) {
+TEST_F(Pkcs11KeySizesOnSoftHsm, SignsEs384AsDerVerifiableWithTheCertificate) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     const auto r = plugin_->sign(serial_, "03", "ES384", data_);
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
@@ -258,7 +261,7 @@ TEST_F(HebcaKeySizesOnSoftHsm, SignsEs384AsDerVerifiableWithTheCertificate) {
     EXPECT_FALSE(verifies(p384Cert_, EVP_sha256(), data_, r.output));
 }
 
-TEST_F(HebcaKeySizesOnSoftHsm, Es256OnAP384KeyIsUnsupportedAndTheSessionGoesOn) {
+TEST_F(Pkcs11KeySizesOnSoftHsm, Es256OnAP384KeyIsUnsupportedAndTheSessionGoesOn) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     const auto refused = plugin_->sign(serial_, "03", "ES256", data_);
     EXPECT_EQ(refused.status, CABRIDGE_ERR_UNSUPPORTED);
@@ -267,7 +270,7 @@ TEST_F(HebcaKeySizesOnSoftHsm, Es256OnAP384KeyIsUnsupportedAndTheSessionGoesOn) 
     EXPECT_EQ(plugin_->sign(serial_, "03", "ES384", data_).status, CABRIDGE_OK);
 }
 
-TEST_F(HebcaKeySizesOnSoftHsm, SignsRs256WithA3072BitKey) {
+TEST_F(Pkcs11KeySizesOnSoftHsm, SignsRs256WithA3072BitKey) {
     ASSERT_EQ(plugin_->login(serial_, kPin).status, CABRIDGE_OK);
     const auto r = plugin_->sign(serial_, "04", "RS256", data_);
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
@@ -277,7 +280,7 @@ TEST_F(HebcaKeySizesOnSoftHsm, SignsRs256WithA3072BitKey) {
 
 // Logging in, signing and logging out leave no session behind: the login goes when
 // its session closes, so a second login is a fresh C_Login, not "already logged in".
-TEST_F(HebcaKeySizesOnSoftHsm, LoginSignLogoutRepeatsCleanly) {
+TEST_F(Pkcs11KeySizesOnSoftHsm, LoginSignLogoutRepeatsCleanly) {
     for (int i = 0; i < 3; ++i) {
         const auto login = plugin_->login(serial_, kPin);
         ASSERT_EQ(login.status, CABRIDGE_OK) << "round " << i << ": " << login.error.message;
