@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,8 +23,10 @@ namespace cabridge {
 class Pkcs11TokenService {
 public:
     // `retryCounterSymbol` names an optional vendor export giving exact PIN
-    // tries left (empty: none). Nothing is loaded until the first call.
-    Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol);
+    // tries left (empty: none); `sm2` how the module signs SM2 (none: SM2-SM3
+    // is UNSUPPORTED). Nothing is loaded until the first call.
+    Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol,
+                       std::optional<Sm2Mechanism> sm2 = std::nullopt);
     ~Pkcs11TokenService();
 
     // The plugin.h list_tokens array for the tokens present now (initialised
@@ -73,6 +76,7 @@ private:
 
     std::string modulePath_;
     std::string retryCounterSymbol_;
+    std::optional<Sm2Mechanism> sm2_;
     std::unique_ptr<LoginSession> session_;
     // Left by checkCertificate() for the login that follows it (not logged in).
     std::unique_ptr<LoginSession> preparedLogin_;
