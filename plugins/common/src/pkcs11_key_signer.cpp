@@ -1,5 +1,6 @@
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_key_signer.h>
+#include <cabridge/support/pkcs11_sm2_signer.h>
 #include <cabridge/support/plugin_failure.h>
 
 #include <openssl/bn.h>
@@ -124,13 +125,20 @@ SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
         return SignatureAlgorithm::ES256;
     if (name == "ES384")
         return SignatureAlgorithm::ES384;
+    if (name == "SM2-SM3")
+        return SignatureAlgorithm::SM2_SM3;
     throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
-                        "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
+                      "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
 }
 
 std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId,
-                                           SignatureAlgorithm algorithm, std::span<const std::uint8_t> data) {
+                                           SignatureAlgorithm algorithm, std::span<const std::uint8_t> data,
+                                           const std::optional<Sm2Mechanism> &sm2) {
+    if (algorithm == SignatureAlgorithm::SM2_SM3 && !sm2)
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "SM2-SM3: the vendor's descriptor names no SM2 mechanism (sm2)");
     const CK_OBJECT_HANDLE key = findPrivateKey(session, keyId);
+    if (algorithm == SignatureAlgorithm::SM2_SM3)
+        return signSm2WithTokenKey(session, key, keyId, *sm2, data);
     requireAlgorithmFitsKey(session, key, algorithm);
 
     std::vector<std::uint8_t> input = digestOf(algorithm, data);

@@ -23,8 +23,9 @@ struct Pkcs11TokenService::LoginSession {
     std::string tokenRef;
 };
 
-Pkcs11TokenService::Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol)
-    : modulePath_(std::move(modulePath)), retryCounterSymbol_(std::move(retryCounterSymbol)) {}
+Pkcs11TokenService::Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol,
+                                       std::optional<Sm2Mechanism> sm2)
+    : modulePath_(std::move(modulePath)), retryCounterSymbol_(std::move(retryCounterSymbol)), sm2_(std::move(sm2)) {}
 
 Pkcs11TokenService::~Pkcs11TokenService() {
     if (session_)
@@ -150,7 +151,7 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     if (!certId || certId->empty())
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
                           "the certificate has no CKA_ID, so no private key belongs to it");
-    return signWithTokenKey(session_->session, *certId, algorithm, data);
+    return signWithTokenKey(session_->session, *certId, algorithm, data, sm2_);
 }
 
 void Pkcs11TokenService::checkCertificate(std::string_view tokenRef, std::string_view certRef,

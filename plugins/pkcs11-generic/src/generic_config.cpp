@@ -129,6 +129,8 @@ GenericConfig parseGenericConfig(const nlohmann::json &config) {
                 if (label.size() > 32)
                     invalid("tokenLabels entry \"" + label.substr(0, 40) +
                             "\" is longer than 32 bytes (PKCS#11 limit)");
+        } else if (key == "sm2") {
+            out.sm2 = parseSm2Mechanism(value, kContext);
         } else {
             invalid("unknown key " + key);
         }

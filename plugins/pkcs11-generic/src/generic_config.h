@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cabridge/support/config_fields.h>
+#include <cabridge/support/pkcs11_sm2_mechanism.h>
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,8 @@ struct GenericConfig {
     // Only tokens with one of these labels belong to this vendor (empty: all
     // tokens of the module). Lets one module serve several CAs.
     std::vector<std::string> tokenLabels;
+    // How the module signs SM2 keys ("sm2"); none: SM2-SM3 is UNSUPPORTED.
+    std::optional<Sm2Mechanism> sm2;
 };
 
 // Parses the config; throws PluginFailure(CABRIDGE_ERR_INVALID_CONFIG) naming

@@ -18,7 +18,7 @@ GenericPlugin::GenericPlugin(GenericConfig config) : config_(std::move(config)),
 Pkcs11TokenService *GenericPlugin::tokens() {
     if (!tokens_) {
         if (auto path = firstExistingModule(config_.modules)) {
-            tokens_ = std::make_unique<Pkcs11TokenService>(*path, config_.retryCounterSymbol);
+            tokens_ = std::make_unique<Pkcs11TokenService>(*path, config_.retryCounterSymbol, config_.sm2);
             modulePath_ = *path;
         }
     }

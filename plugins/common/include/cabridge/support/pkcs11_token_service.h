@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,8 +22,10 @@ namespace cabridge {
 class Pkcs11TokenService {
 public:
     // `retryCounterSymbol` names an optional vendor export giving exact PIN
-    // tries left (empty: none). Nothing is loaded until the first call.
-    Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol);
+    // tries left (empty: none); `sm2` how the module signs SM2 (none: SM2-SM3
+    // is UNSUPPORTED). Nothing is loaded until the first call.
+    Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol,
+                       std::optional<Sm2Mechanism> sm2 = std::nullopt);
     ~Pkcs11TokenService();
 
     // The plugin.h list_tokens array for the tokens present now (initialised
@@ -88,6 +91,7 @@ private:
 
     std::string modulePath_;
     std::string retryCounterSymbol_;
+    std::optional<Sm2Mechanism> sm2_;
     std::unique_ptr<LoginSession> session_;
 };
 
