@@ -23,6 +23,7 @@ const std::map<std::string, Served, std::less<>>& commandTable()
         {"list-certificates", Served::ByEngine},
         {"authenticate", Served::ByEngine},
         {"quit", Served::ByHost},
+        {"legacy-policy", Served::ByHost},
     };
     return table;
 }
@@ -202,6 +203,10 @@ nlohmann::json Controller::dispatch(Request& request)
         runQuit(request);
         quitRequested_ = true;
         return nlohmann::json::object();
+    }
+    if (request.command == "legacy-policy") {
+        readFiles();
+        return runLegacyPolicy(*adminPolicy_, request);
     }
     if (served->second == Served::ByHost) {
         runStatusArgumentCheck(request);

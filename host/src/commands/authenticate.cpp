@@ -100,15 +100,21 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     if (arguments.contains("pin")) {
         pin = takePin(arguments);
     }
-    requireOnlyKeys(arguments, {"certificateId", "challenge", "mode"});
+    requireOnlyKeys(arguments, {"certificateId", "challenge", "mode", "hash"});
     const auto certificateIdArg = requiredStringArgument(arguments, "certificateId");
     const auto challengeText = requiredStringArgument(arguments, "challenge");
     const auto mode = optionalStringArgument(arguments, "mode").value_or("origin-bound");
+    const auto legacyHash = optionalStringArgument(arguments, "hash");
     if (!pin) {
         throw HostError(ErrorCode::InvalidArgument, "argument \"pin\" is missing", {{"key", "pin"}});
     }
     if (mode != "origin-bound" && mode != "legacy") {
         throw HostError(ErrorCode::InvalidArgument, "mode must be origin-bound or legacy", {{"key", "mode"}});
+    }
+    // An RSA hash choice exists only for legacy back ends (HeBCA's algorithm 1 is SHA-1).
+    if (legacyHash && (mode != "legacy" || (*legacyHash != "sha1" && *legacyHash != "sha256"))) {
+        throw HostError(ErrorCode::InvalidArgument, "hash is sha1 or sha256, and only in legacy mode",
+                        {{"key", "hash"}});
     }
 
     requireAllowedOrigin(context, request.origin);
@@ -140,7 +146,10 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
         throw HostError(ErrorCode::OriginNotAllowed, "legacy mode not allowed for " + request.origin,
                         {{"mode", "legacy"}});
     }
-    const std::string algorithm = signatureAlgorithmFor(entry.facts);
+    std::string algorithm = signatureAlgorithmFor(entry.facts);
+    if (algorithm == "RS256" && legacyHash == "sha1") {
+        algorithm = "RS1";  // other key types keep their own algorithm (docs/protocol.md 3.4)
+    }
     if (algorithm.empty()) {
         throw HostError(ErrorCode::InvalidArgument,
                         "cannot sign with a " + entry.facts.keyType + " " + entry.facts.curve + " key",

@@ -15,16 +15,16 @@
 namespace cabridge {
 
 // Signature algorithms of plugin.h's sign().
-enum class SignatureAlgorithm { RS256, ES256, ES384 };
+enum class SignatureAlgorithm { RS256, RS1, ES256, ES384 };
 
-// Parses "RS256"/"ES256"/"ES384"; throws PluginError(UNSUPPORTED) otherwise.
+// Parses "RS256"/"RS1"/"ES256"/"ES384"; throws PluginError(UNSUPPORTED) otherwise.
 SignatureAlgorithm parseSignatureAlgorithm(std::string_view name);
 
 // Signs `data` as plugin.h's sign() promises (RSASSA-PKCS1-v1_5, or ECDSA with
 // the signature DER-encoded) with the private key whose CKA_ID is `keyId`, in a
 // session whose application is logged in. Throws PluginError:
 // CERTIFICATE_NOT_FOUND when no private key has that CKA_ID, UNSUPPORTED when
-// the algorithm does not fit the key (RSA for RS256, P-256 for ES256, P-384 for
+// the algorithm does not fit the key (RSA for RS256 and RS1, P-256 for ES256, P-384 for
 // ES384; the token is not asked to sign then), the module's CKR mapped to a
 // status when a call fails.
 std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId,
