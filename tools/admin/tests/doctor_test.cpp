@@ -244,11 +244,11 @@ TEST_F(Doctor, ReportsTheLegacyBridgeAndAProgramOnTheHelperPort) {
   const auto on = with_code(report, "legacy-bridge");
   ASSERT_EQ(on.size(), 1u) << report.dump(2);
   EXPECT_EQ(on[0].at("subject"), "http://121.28.48.13:8080");
-  EXPECT_NE(on[0].at("what_en").get<std::string>().find("legacyHash: sha256"), std::string::npos);
-  EXPECT_NE(on[0].at("what_en").get<std::string>().find("legacyHelperVersion: 394500"), std::string::npos);
+  EXPECT_NE(on[0].at("what").at("en").get<std::string>().find("legacyHash: sha256"), std::string::npos);
+  EXPECT_NE(on[0].at("what").at("en").get<std::string>().find("legacyHelperVersion: 394500"), std::string::npos);
   busy = with_code(report, "legacy-port-in-use");
   ASSERT_EQ(busy.size(), 1u);
-  EXPECT_NE(busy[0].at("what_en").get<std::string>().find("answered by the extension"), std::string::npos);
+  EXPECT_NE(busy[0].at("what").at("en").get<std::string>().find("answered by the extension"), std::string::npos);
 
   helper.stop();
   report = doctor({}, env);
