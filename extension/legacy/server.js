@@ -72,7 +72,7 @@ class LegacyConnection {
       const data = await this.#answer(message.data);
       if (this.#ended || data === null) return;
       try { this.#port.postMessage({ type: 'reply', seq: message.seq, data, state: { ...this.#state } }); } catch { /* gone */ }
-    });
+    }).catch((e) => console.error('cabridge legacy bridge:', e)); // the queue must never stall
   }
 
   end() {
@@ -88,8 +88,8 @@ class LegacyConnection {
     if (parsed.kind === 'invalid') return P.fail(parsed.func, RET.BAD_REQUEST, t('legacy_BAD_FRAME'));
     const { func, params } = parsed;
     try {
-      const handler = HANDLERS[func];
-      if (!handler) throw new Refusal('NOT_SUPPORTED', 'legacy_NOT_SUPPORTED');
+      const handler = Object.hasOwn(HANDLERS, func) ? HANDLERS[func] : null;
+      if (handler === null) throw new Refusal('NOT_SUPPORTED', 'legacy_NOT_SUPPORTED');
       await this.#requireLegacyOrigin();
       return P.ok(func, (await handler.call(this, params)) ?? {});
     } catch (error) {
@@ -283,6 +283,7 @@ class LegacyConnection {
     return { result: certs.some((c) => c.subject?.CN === params.cn) ? 1 : 0 };
   }
 
+  // 1 after UILogin, Login or a signature with the sign certificate on this connection.
   async isCertLogined(params) {
     const cert = this.#state.signId && this.#state.loggedIn ? await this.#signing() : null;
     const matches = cert !== null && (typeof params.cn !== 'string' || params.cn === '' || cert.subject?.CN === params.cn);
@@ -298,6 +299,7 @@ class LegacyConnection {
     const cert = await this.#current();
     if (cert.expired) throw extensionError('CERTIFICATE_EXPIRED', {});
     this.#state.signId ??= cert.id;
+    this.#state.loggedIn = true; // as the page sees it; the PIN itself is asked at the signature
   }
 
   async login(params) {
@@ -308,6 +310,7 @@ class LegacyConnection {
     this.#pagePin = params.pin;
     params.pin = undefined;
     this.#pagePinTimer = setTimeout(() => this.#dropPagePin(), PAGE_PIN_MS);
+    this.#state.loggedIn = true;
   }
 
   async logout() {
