@@ -19,11 +19,8 @@ enum class Served { ByHost, ByEngine };
 const std::map<std::string, Served, std::less<>>& commandTable()
 {
     static const std::map<std::string, Served, std::less<>> table = {
-        {"status", Served::ByHost},
-        {"list-certificates", Served::ByEngine},
-        {"authenticate", Served::ByEngine},
-        {"quit", Served::ByHost},
-        {"legacy-policy", Served::ByHost},
+        {"status", Served::ByHost}, {"list-certificates", Served::ByEngine}, {"authenticate", Served::ByEngine},
+        {"quit", Served::ByHost},   {"legacy-policy", Served::ByHost},
     };
     return table;
 }

@@ -92,7 +92,6 @@ std::vector<std::string> wellFormedOnly(const std::vector<std::string>& entries)
     return out;
 }
 
-
 // The policy file's scalar legacy settings (LegacySettings): nullopt when `key` is not one,
 // "" when it was read into `legacy`, else why the file is refused.
 std::optional<std::string> readLegacySetting(const std::string& key, const nlohmann::json& value,
@@ -105,8 +104,7 @@ std::optional<std::string> readLegacySetting(const std::string& key, const nlohm
                 return "";
             }
         }
-        return "policy file key \"" + key + "\" must be one of " + std::data(allowed)[0] + ", " +
-               std::data(allowed)[1];
+        return "policy file key \"" + key + "\" must be one of " + std::data(allowed)[0] + ", " + std::data(allowed)[1];
     };
     if (key == "legacyHash") return oneOf(legacy.hash, {"sha1", "sha256"});
     if (key == "legacySm2Signature") return oneOf(legacy.sm2Signature, {"der", "raw"});

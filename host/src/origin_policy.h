@@ -37,8 +37,8 @@ namespace cabridge {
 struct LegacySettings {
     // Origins (of legacyOrigins) whose pages may hand the PIN over (the helper's Login{pin}).
     std::vector<std::string> loginOrigins;
-    std::string hash = "sha1";          // RSA hash of SignText/SignB64: "sha1" (HeBCA algorithm 1) or "sha256"
-    std::string sm2Signature = "der";   // SM2 signature encoding: "der" or "raw" (r || s)
+    std::string hash = "sha1";              // RSA hash of SignText/SignB64: "sha1" (HeBCA algorithm 1) or "sha256"
+    std::string sm2Signature = "der";       // SM2 signature encoding: "der" or "raw" (r || s)
     std::int64_t helperVersion = 0x060305;  // what ReadRegB64 answers for the helper's `version`
 };
 

@@ -449,7 +449,8 @@ TEST_F(HostPlugins, LegacyModeSignsWithSha1WhenAskedForAnRsaKey)
     ASSERT_TRUE(sha1.contains("result")) << sha1.dump();
     EXPECT_EQ(sha1["result"]["token"]["algorithm"], "RS1");
     EXPECT_TRUE(verifyToken(sha1["result"]["token"], text, true));
-    const auto sha256 = authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", "sha256"}});
+    const auto sha256 = authenticate(host, rsa, "123456",
+                                     {{"mode", "legacy"}, {"challenge", text}, {"hash", "sha256"}});
     EXPECT_EQ(sha256["result"]["token"]["algorithm"], "RS256") << sha256.dump();
     EXPECT_TRUE(verifyToken(sha256["result"]["token"], text, true));
     // An EC key keeps its own algorithm.
@@ -462,8 +463,9 @@ TEST_F(HostPlugins, LegacyModeSignsWithSha1WhenAskedForAnRsaKey)
     EXPECT_EQ(bound["error"]["details"]["key"], "hash");
     const auto md5 = authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", "md5"}});
     EXPECT_EQ(md5["error"]["code"], "INVALID_ARGUMENT");
-    EXPECT_EQ(authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", 1}})["error"]["code"],
-              "INVALID_ARGUMENT");
+    EXPECT_EQ(
+        authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", 1}})["error"]["code"],
+        "INVALID_ARGUMENT");
 }
 
 // The extension's HeBCA bridge learns the legacy settings from the host, from the policy file alone.
@@ -485,14 +487,14 @@ TEST_F(HostPlugins, LegacyPolicyTellsTheExtensionTheLegacySettings)
                                               {"legacyHelperVersion", 394500}}
                                   .dump());
     HostProcess second(config_);
-    const auto reply =
-        second.request({{"id", 2}, {"command", "legacy-policy"}, {"origin", kPortal}, {"arguments", nlohmann::json::object()}});
+    const auto reply = second.request(
+        {{"id", 2}, {"command", "legacy-policy"}, {"origin", kPortal}, {"arguments", nlohmann::json::object()}});
     ASSERT_TRUE(reply.contains("result")) << reply.dump();
     EXPECT_EQ(reply["result"]["legacyOrigins"], (nlohmann::json {kPortal, kHttpsPortal}));
     EXPECT_EQ(reply["result"]["origin"], (nlohmann::json {{"legacy", true}, {"pinFromPage", false}}));
     EXPECT_EQ(reply["result"]["helperVersion"], 394500);
-    const auto https =
-        second.request({{"id", 3}, {"command", "legacy-policy"}, {"origin", kHttpsPortal}, {"arguments", nlohmann::json::object()}});
+    const auto https = second.request(
+        {{"id", 3}, {"command", "legacy-policy"}, {"origin", kHttpsPortal}, {"arguments", nlohmann::json::object()}});
     EXPECT_EQ(https["result"]["origin"]["pinFromPage"], true) << https.dump();
     const auto extra = second.request(
         {{"id", 4}, {"command", "legacy-policy"}, {"origin", kPortal}, {"arguments", {{"origin", kHttpsPortal}}}});

@@ -74,13 +74,13 @@ void check_legacy_bridge(const DoctorOptions& options, std::vector<Finding>& out
     const std::string settings = "legacyLoginOrigins: " + joined(l.login_origins) + "; legacyHash: " + l.hash +
                                  "; legacySm2Signature: " + l.sm2_signature +
                                  "; legacyHelperVersion: " + std::to_string(l.helper_version);
-    out.push_back({Severity::info, "legacy-bridge", joined(l.origins),
-                   "扩展为这些网站提供河北CA证书助手接口(无监听端口，签名不绑定网站): " + joined(l.origins) + "。" +
-                       settings,
-                   "The extension serves HeBCA's helper protocol to these origins (no listening port; the "
-                   "signature is not bound to the site): " +
-                       joined(l.origins) + ". " + settings,
-                   "", ""});
+    out.push_back(
+        {Severity::info, "legacy-bridge", joined(l.origins),
+         "扩展为这些网站提供河北CA证书助手接口(无监听端口，签名不绑定网站): " + joined(l.origins) + "。" + settings,
+         "The extension serves HeBCA's helper protocol to these origins (no listening port; the "
+         "signature is not bound to the site): " +
+             joined(l.origins) + ". " + settings,
+         "", ""});
   } else {
     out.push_back({Severity::info, "legacy-bridge-off", "",
                    "策略文件未列出 legacyOrigins: 扩展不为任何网站提供河北CA证书助手接口。",
@@ -94,8 +94,7 @@ void check_legacy_bridge(const DoctorOptions& options, std::vector<Finding>& out
   const std::string where = std::string(v4 ? "127.0.0.1" : "") + (v4 && v6 ? " / " : "") + (v6 ? "[::1]" : "");
   out.push_back(
       {Severity::warning, "legacy-port-in-use", where + ":" + port,
-       "有程序在 " + where + " 端口 " + port +
-           " 上监听(可能是河北CA自己的证书助手)。" +
+       "有程序在 " + where + " 端口 " + port + " 上监听(可能是河北CA自己的证书助手)。" +
            (on ? "列入 legacyOrigins 的网站由扩展应答，不会连到它；其他网页仍可直接连接它，不经 cabridge 的网站检查。"
                : "网页可直接连接它，不经 cabridge 的网站检查。"),
        "A program listens on " + where + " port " + port + " (possibly HeBCA's own helper). " +

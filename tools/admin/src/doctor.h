@@ -24,8 +24,8 @@ struct PolicyFileReport {
 // The policy file's settings for the extension's HeBCA helper bridge (docs/legacy-bridge.md),
 // read with the host's own loader (cmd_doctor.cpp).
 struct LegacyBridgeReport {
-  std::vector<std::string> origins;       // legacyOrigins
-  std::vector<std::string> login_origins; // legacyLoginOrigins
+  std::vector<std::string> origins;        // legacyOrigins
+  std::vector<std::string> login_origins;  // legacyLoginOrigins
   std::string hash;
   std::string sm2_signature;
   std::int64_t helper_version = 0;

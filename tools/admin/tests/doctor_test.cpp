@@ -218,7 +218,10 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
   std::string port() const { return std::to_string(port_); }
-  void stop() { ::close(fd_); fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); }
+  void stop() {
+    ::close(fd_);
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  }
 
  private:
   int fd_;
