@@ -255,6 +255,7 @@ test('an origin not in legacyOrigins gets the real WebSocket (nothing listens) a
     assert.equal(outcome, 'error', 'connection refused: no cabridge socket listens');
     assert.ok(!(await outsider.evaluate(() => window.seen.join('\n'))).includes('cabridge-legacy'), 'no bridge message on that page');
     // Two tabs of the legacy portal, each with its own connection and selection, at the same time.
+    await page.bringToFront(); // only the active tab may open the consent window
     const first = inPage(page, (helper) => helper.selectSignCert());
     await acceptConsent(browser.context, { origin: portal.origin });
     assert.equal((await first).error, undefined);
