@@ -105,7 +105,7 @@ function opensslVerifies(dir, certB64, signatureB64, text, digest = 'sha1') {
     '-out', path.join(work, 'pub.pem')]);
   try {
     const out = execFileSync('openssl', ['dgst', `-${digest}`, '-verify', path.join(work, 'pub.pem'),
-      '-signature', path.join(work, 'sig.bin'), path.join(work, 'data.txt')]).toString();
+      '-signature', path.join(work, 'sig.bin'), path.join(work, 'data.txt')], { stdio: 'pipe' }).toString();
     return /Verified OK/.test(out);
   } catch {
     return false;
