@@ -241,7 +241,7 @@ struct PluginGlue {
                                                   &logout,
                                                   &listToken,
                                                   checkCertificateEntry(),
-                                                  nullptr};  // authenticate: not offered yet, the host falls back
+                                                  nullptr}; // authenticate: not offered yet, the host falls back
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
