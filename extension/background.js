@@ -9,6 +9,8 @@ import { runFlow } from './lib/flows.js';
 import { parsePageRequest, senderOrigin } from './lib/page-request.js';
 import { checkMayOpenWindow, forgetTab, noteCancelled } from './lib/prompt-guard.js';
 import { loadTimeouts } from './lib/timeouts.js';
+import { startLegacyRegistration } from './legacy/registration.js';
+import { serveLegacyPort } from './legacy/server.js';
 
 const busyTabs = new Set();
 
@@ -16,6 +18,7 @@ chrome.runtime.onConnect.addListener((port) => {
   if (port.sender?.id !== chrome.runtime.id) { port.disconnect(); return; }
   if (port.name === 'cabridge-dialog') attachDialogPort(port);
   else if (port.name === 'cabridge-page') servePagePort(port);
+  else if (port.name === 'cabridge-legacy') serveLegacyPort(port); // HeBCA helper pages (legacy/)
   else port.disconnect();
 });
 
@@ -27,6 +30,7 @@ chrome.tabs.onRemoved.addListener((tabId) => { forgetTab(tabId); });
 const PERSON_CANCELLED = new Set(['cancel-button', 'window-closed']);
 
 closeOrphanedDialogs();
+startLegacyRegistration();
 
 function servePagePort(port) {
   const tabId = port.sender?.tab?.id;

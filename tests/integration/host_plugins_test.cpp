@@ -159,7 +159,7 @@ bool verifyToken(const nlohmann::json& token, const std::string& challengeB64, b
     std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der->size())), &X509_free);
     EVP_PKEY* key = X509_get0_pubkey(cert.get());
     const std::string alg = token["algorithm"];
-    const EVP_MD* md = alg == "ES384" ? EVP_sha384() : EVP_sha256();
+    const EVP_MD* md = alg == "ES384" ? EVP_sha384() : alg == "RS1" ? EVP_sha1() : EVP_sha256();
     std::vector<std::uint8_t> message;
     if (legacy) {
         message = *challenge;
@@ -435,6 +435,71 @@ TEST_F(HostPlugins, AuthenticateLegacyModeOnlyWhereAllowed)
     EXPECT_EQ(refused["error"]["code"], "ORIGIN_NOT_ALLOWED");
     EXPECT_EQ(refused["error"]["details"]["mode"], "legacy");
     EXPECT_EQ(authenticate(host, cert["id"], "123456", {{"mode", "raw"}})["error"]["code"], "INVALID_ARGUMENT");
+}
+
+// HeBCA back ends check algorithm 1 (SHA1withRSA) over their random string: legacy mode signs
+// with SHA-1 for an RSA key when asked, and only legacy mode may ask.
+TEST_F(HostPlugins, LegacyModeSignsWithSha1WhenAskedForAnRsaKey)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    dir_.write("policy.json", nlohmann::json {{"legacyOrigins", {kPortal}}}.dump());
+    HostProcess host(config_);
+    const auto rsa = certificateNamed(host, "河北测试科技有限公司")["id"].get<std::string>();
+    const std::string text = cabridge::base64Encode(std::vector<std::uint8_t> {'R', '-', '1', '2', '3', '4', '5', '6'});
+    const auto sha1 = authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", "sha1"}});
+    ASSERT_TRUE(sha1.contains("result")) << sha1.dump();
+    EXPECT_EQ(sha1["result"]["token"]["algorithm"], "RS1");
+    EXPECT_TRUE(verifyToken(sha1["result"]["token"], text, true));
+    const auto sha256 = authenticate(host, rsa, "123456",
+                                     {{"mode", "legacy"}, {"challenge", text}, {"hash", "sha256"}});
+    EXPECT_EQ(sha256["result"]["token"]["algorithm"], "RS256") << sha256.dump();
+    EXPECT_TRUE(verifyToken(sha256["result"]["token"], text, true));
+    // An EC key keeps its own algorithm.
+    const auto ec = authenticate(host, certificateNamed(host, "EC 测试")["id"], "123456",
+                                 {{"mode", "legacy"}, {"challenge", text}, {"hash", "sha1"}});
+    EXPECT_EQ(ec["result"]["token"]["algorithm"], "ES256") << ec.dump();
+    // No hash choice outside legacy mode, and only the two names.
+    const auto bound = authenticate(host, rsa, "123456", {{"hash", "sha1"}});
+    EXPECT_EQ(bound["error"]["code"], "INVALID_ARGUMENT") << bound.dump();
+    EXPECT_EQ(bound["error"]["details"]["key"], "hash");
+    const auto md5 = authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", "md5"}});
+    EXPECT_EQ(md5["error"]["code"], "INVALID_ARGUMENT");
+    EXPECT_EQ(
+        authenticate(host, rsa, "123456", {{"mode", "legacy"}, {"challenge", text}, {"hash", 1}})["error"]["code"],
+        "INVALID_ARGUMENT");
+}
+
+// The extension's HeBCA bridge learns the legacy settings from the host, from the policy file alone.
+TEST_F(HostPlugins, LegacyPolicyTellsTheExtensionTheLegacySettings)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());  // declares kPortal as legacy: grants nothing
+    HostProcess host(config_);
+    auto ask = [&](const char* origin, const nlohmann::json& arguments = nlohmann::json::object()) {
+        return host.request({{"id", 1}, {"command", "legacy-policy"}, {"origin", origin}, {"arguments", arguments}});
+    };
+    const auto none = ask(kPortal);
+    ASSERT_TRUE(none.contains("result")) << none.dump();
+    EXPECT_EQ(none["result"]["legacyOrigins"], nlohmann::json::array());
+    EXPECT_EQ(none["result"]["origin"]["legacy"], false);
+    EXPECT_EQ(none["result"]["hash"], "sha1");
+
+    dir_.write("policy.json", nlohmann::json {{"legacyOrigins", {kPortal, kHttpsPortal}},
+                                              {"legacyLoginOrigins", {kHttpsPortal}},
+                                              {"legacyHelperVersion", 394500}}
+                                  .dump());
+    HostProcess second(config_);
+    const auto reply = second.request(
+        {{"id", 2}, {"command", "legacy-policy"}, {"origin", kPortal}, {"arguments", nlohmann::json::object()}});
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    EXPECT_EQ(reply["result"]["legacyOrigins"], (nlohmann::json {kPortal, kHttpsPortal}));
+    EXPECT_EQ(reply["result"]["origin"], (nlohmann::json {{"legacy", true}, {"pinFromPage", false}}));
+    EXPECT_EQ(reply["result"]["helperVersion"], 394500);
+    const auto https = second.request(
+        {{"id", 3}, {"command", "legacy-policy"}, {"origin", kHttpsPortal}, {"arguments", nlohmann::json::object()}});
+    EXPECT_EQ(https["result"]["origin"]["pinFromPage"], true) << https.dump();
+    const auto extra = second.request(
+        {{"id", 4}, {"command", "legacy-policy"}, {"origin", kPortal}, {"arguments", {{"origin", kHttpsPortal}}}});
+    EXPECT_EQ(extra["error"]["code"], "INVALID_ARGUMENT");
 }
 
 TEST_F(HostPlugins, LegacyOriginsAPluginDeclaresGrantNothing)

@@ -239,7 +239,7 @@ cabridge_status sign(cabridge_plugin* self, const char* token_ref, const char* c
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
         bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, &EVP_PKEY_free);
     const std::string alg = algorithm;
-    const EVP_MD* md = alg == "ES384" ? EVP_sha384() : EVP_sha256();
+    const EVP_MD* md = alg == "ES384" ? EVP_sha384() : alg == "RS1" ? EVP_sha1() : EVP_sha256();
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::size_t len = 0;
     if (!key || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1 ||

@@ -25,6 +25,7 @@ const std::map<std::string, CommandHandler, std::less<>>& commandTable()
         {"list-certificates", &Controller::serveListCertificates},
         {"authenticate", &Controller::serveAuthenticate},
         {"quit", &Controller::serveQuit},
+        {"legacy-policy", &Controller::serveLegacyPolicy},
     };
     return table;
 }
@@ -212,6 +213,12 @@ nlohmann::json Controller::serveStatus(Request& request)
     ensurePlugins();
     // A running engine's plugins may have changed state since it started (a token fault).
     return runStatus(engine_ ? engine_->plugins() : plugins_, *policy_, *adminPolicy_, request);
+}
+
+nlohmann::json Controller::serveLegacyPolicy(Request& request)
+{
+    readFiles();
+    return runLegacyPolicy(*adminPolicy_, request);
 }
 
 nlohmann::json Controller::serveQuit(Request& request)

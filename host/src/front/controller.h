@@ -50,6 +50,7 @@ public:
     // throws HostError. Public only so the table, outside the class, can name them.
     nlohmann::json serveStatus(Request& request);
     nlohmann::json serveQuit(Request& request);
+    nlohmann::json serveLegacyPolicy(Request& request);
     nlohmann::json serveListCertificates(Request& request);
     nlohmann::json serveAuthenticate(Request& request);
 

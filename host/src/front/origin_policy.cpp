@@ -92,6 +92,32 @@ std::vector<std::string> wellFormedOnly(const std::vector<std::string>& entries)
     return out;
 }
 
+// The policy file's scalar legacy settings (LegacySettings): nullopt when `key` is not one,
+// "" when it was read into `legacy`, else why the file is refused.
+std::optional<std::string> readLegacySetting(const std::string& key, const nlohmann::json& value,
+                                             LegacySettings& legacy)
+{
+    const auto oneOf = [&](std::string& target, std::initializer_list<const char*> allowed) -> std::string {
+        for (const char* choice : allowed) {
+            if (value.is_string() && value.get<std::string>() == choice) {
+                target = choice;
+                return "";
+            }
+        }
+        return "policy file key \"" + key + "\" must be one of " + std::data(allowed)[0] + ", " + std::data(allowed)[1];
+    };
+    if (key == "legacyHash") return oneOf(legacy.hash, {"sha1", "sha256"});
+    if (key == "legacySm2Signature") return oneOf(legacy.sm2Signature, {"der", "raw"});
+    if (key == "legacyHelperVersion") {
+        if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() > INT32_MAX) {
+            return "policy file key \"legacyHelperVersion\" must be an integer 0..2147483647";
+        }
+        legacy.helperVersion = value.get<std::int64_t>();
+        return "";
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> originPatternError(std::string_view entry)
@@ -191,11 +217,17 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& tr
     }
     AdminPolicy policy;
     for (const auto& [key, value] : json.items()) {
+        if (const auto legacyError = readLegacySetting(key, value, policy.legacy)) {
+            if (legacyError->empty()) continue;  // a legacy setting, read
+            result.error = *legacyError;
+            return result;
+        }
         std::vector<std::string>* target = nullptr;
         if (key == "allowOrigins") target = &policy.allowOrigins;
         else if (key == "denyOrigins") target = &policy.denyOrigins;
         else if (key == "legacyOrigins") target = &policy.legacyOrigins;
         else if (key == "trustedOrigins") target = &policy.trustedOrigins;
+        else if (key == "legacyLoginOrigins") target = &policy.legacy.loginOrigins;
         else {
             result.error = "policy file has unknown key \"" + key + "\"";
             return result;
@@ -233,7 +265,7 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& tr
 OriginPolicy::OriginPolicy(std::vector<VendorOrigins> vendors, const AdminPolicy& admin)
     : vendors_(std::move(vendors)), allow_(wellFormedOnly(admin.allowOrigins)),
       deny_(wellFormedOnly(admin.denyOrigins)), legacy_(wellFormedOnly(admin.legacyOrigins)),
-      trusted_(wellFormedOnly(admin.trustedOrigins))
+      legacyLogin_(wellFormedOnly(admin.legacy.loginOrigins)), trusted_(wellFormedOnly(admin.trustedOrigins))
 {
     for (auto& vendor : vendors_) {
         vendor.origins = wellFormedOnly(vendor.origins);
@@ -299,14 +331,20 @@ std::optional<OriginPolicy::Verdict> OriginPolicy::adminVerdict(std::string_view
 
 bool OriginPolicy::legacyAllowed(std::string_view vendor, std::string_view origin) const
 {
+    return checkFor(vendor, origin) == Verdict::Allowed && legacyListed(origin, false);
+}
+
+bool OriginPolicy::legacyListed(std::string_view origin, bool pinFromPage) const
+{
     const auto parsed = parseOrigin(origin);
-    if (!parsed || checkFor(vendor, origin) != Verdict::Allowed) {
+    if (!parsed) {
         return false;
     }
-    if (parsed->scheme == "http" && !isLoopbackHost(*parsed)) {
-        return containsExactly(legacy_, origin);
-    }
-    return matchesAny(legacy_, origin, *parsed);
+    const bool exactOnly = parsed->scheme == "http" && !isLoopbackHost(*parsed);
+    const auto listed = [&](const std::vector<std::string>& list) {
+        return exactOnly ? containsExactly(list, origin) : matchesAny(list, origin, *parsed);
+    };
+    return listed(legacy_) && (!pinFromPage || listed(legacyLogin_));
 }
 
 bool OriginPolicy::trusted(std::string_view origin) const

@@ -20,6 +20,14 @@ using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)>;
 // CKM_RSA_PKCS pads and signs exactly what it is given.
 constexpr std::array<std::uint8_t, 19> kSha256DigestInfo{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
                                                          0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+// DigestInfo { sha1, NULL } up to the digest: RS1 is only for legacy portals whose back end
+// checks HeBCA's algorithm 1 (SHA1withRSA) over their random string (docs/protocol.md 3.4).
+constexpr std::array<std::uint8_t, 15> kSha1DigestInfo{0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
+                                                       0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14};
+
+bool isRsa(SignatureAlgorithm algorithm) {
+    return algorithm == SignatureAlgorithm::RS256 || algorithm == SignatureAlgorithm::RS1;
+}
 
 // Signatures of RSA-8192 fit; a module asking for more is broken.
 constexpr CK_ULONG kInitialSignatureBytes = 1024;
@@ -71,9 +79,9 @@ void requireAlgorithmFitsKey(const Pkcs11Session &session, CK_OBJECT_HANDLE key,
     if (attrs[0].ulValueLen != sizeof keyType)
         throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the token does not say what type the private key is");
 
-    if (algorithm == SignatureAlgorithm::RS256) {
+    if (isRsa(algorithm)) {
         if (keyType != CKK_RSA)
-            throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "RS256 needs an RSA key");
+            throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "RS256 and RS1 need an RSA key");
         return;
     }
     const bool p256 = algorithm == SignatureAlgorithm::ES256;
@@ -84,7 +92,9 @@ void requireAlgorithmFitsKey(const Pkcs11Session &session, CK_OBJECT_HANDLE key,
 }
 
 std::vector<std::uint8_t> digestOf(SignatureAlgorithm algorithm, std::span<const std::uint8_t> data) {
-    const EVP_MD *md = algorithm == SignatureAlgorithm::ES384 ? EVP_sha384() : EVP_sha256();
+    const EVP_MD *md = algorithm == SignatureAlgorithm::ES384 ? EVP_sha384()
+                       : algorithm == SignatureAlgorithm::RS1 ? EVP_sha1()
+                                                              : EVP_sha256();
     std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
     unsigned int length = 0;
     if (EVP_Digest(data.data(), data.size(), digest.data(), &length, md, nullptr) != 1)
@@ -121,6 +131,8 @@ std::vector<std::uint8_t> ecdsaDer(std::span<const std::uint8_t> raw) {
 SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
     if (name == "RS256")
         return SignatureAlgorithm::RS256;
+    if (name == "RS1")
+        return SignatureAlgorithm::RS1;
     if (name == "ES256")
         return SignatureAlgorithm::ES256;
     if (name == "ES384")
@@ -142,9 +154,11 @@ std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::sp
     requireAlgorithmFitsKey(session, key, algorithm);
 
     std::vector<std::uint8_t> input = digestOf(algorithm, data);
-    const bool rsa = algorithm == SignatureAlgorithm::RS256;
-    if (rsa)
+    const bool rsa = isRsa(algorithm);
+    if (algorithm == SignatureAlgorithm::RS256)
         input.insert(input.begin(), kSha256DigestInfo.begin(), kSha256DigestInfo.end());
+    else if (algorithm == SignatureAlgorithm::RS1)
+        input.insert(input.begin(), kSha1DigestInfo.begin(), kSha1DigestInfo.end());
     CK_MECHANISM mechanism{rsa ? CKM_RSA_PKCS : CKM_ECDSA, nullptr, 0};
 
     const CK_FUNCTION_LIST &f = session.functions();

@@ -155,6 +155,9 @@ typedef struct cabridge_plugin_api_v1 {
      * Signs `data` with the private key that belongs to the certificate.
      * `algorithm` names what to do with `data`:
      *   "RS256"   RSASSA-PKCS1-v1_5 with SHA-256 over data
+     *   "RS1"     RSASSA-PKCS1-v1_5 with SHA-1 over data (only for the host's legacy
+     *             mode with hash "sha1", HeBCA's algorithm 1; a plugin that cannot
+     *             answers CABRIDGE_ERR_UNSUPPORTED)
      *   "ES256"   ECDSA P-256 with SHA-256 over data (signature DER-encoded)
      *   "ES384"   ECDSA P-384 with SHA-384 over data (signature DER-encoded)
      *   "SM2-SM3" SM2 with SM3 and signer ID 1234567812345678 (if the vendor can)

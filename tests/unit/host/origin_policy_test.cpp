@@ -300,3 +300,43 @@ TEST(AdminPolicyFile, FifoIsRefusedWithoutWaiting)
     ASSERT_TRUE(load.error);
     EXPECT_NE(load.error->find("not a regular file"), std::string::npos) << *load.error;
 }
+
+TEST(AdminPolicyFile, ReadsTheLegacyBridgeSettings)
+{
+    TempDir dir;
+    const auto defaults = loadAdminPolicy(dir.write("empty.json", "{}"));
+    ASSERT_FALSE(defaults.error);
+    EXPECT_EQ(defaults.policy.legacy.hash, "sha1");  // HeBCA's algorithm 1 unless the file says otherwise
+    EXPECT_EQ(defaults.policy.legacy.sm2Signature, "der");
+    EXPECT_TRUE(defaults.policy.legacy.loginOrigins.empty());  // page-supplied PINs: off by default
+
+    const auto load = loadAdminPolicy(dir.write("policy.json", R"({"legacyOrigins":["https://si.example.gov.cn"],
+        "legacyLoginOrigins":["https://si.example.gov.cn"], "legacyHash":"sha256", "legacySm2Signature":"raw",
+        "legacyHelperVersion":394500})"));
+    ASSERT_FALSE(load.error) << *load.error;
+    EXPECT_EQ(load.policy.legacy.hash, "sha256");
+    EXPECT_EQ(load.policy.legacy.sm2Signature, "raw");
+    EXPECT_EQ(load.policy.legacy.helperVersion, 394500);
+    EXPECT_EQ(load.policy.legacy.loginOrigins, std::vector<std::string> {"https://si.example.gov.cn"});
+
+    for (const char* bad : {R"({"legacyHash":"md5"})", R"({"legacyHash":1})", R"({"legacySm2Signature":"asn1"})",
+                            R"({"legacyHelperVersion":-1})", R"({"legacyHelperVersion":"6.3.5"})",
+                            R"({"legacyHelperVersion":4294967296})", R"({"legacyLoginOrigins":["ftp://x"]})"}) {
+        const auto refused = loadAdminPolicy(dir.write("bad.json", bad));
+        EXPECT_TRUE(refused.error) << bad;
+    }
+}
+
+TEST(OriginPolicy, LegacyListedNeedsLegacyOriginsAndForAPinAlsoLegacyLoginOrigins)
+{
+    AdminPolicy admin;
+    admin.legacyOrigins = {"https://*.hebei.gov.cn", "http://121.28.48.13:8080"};
+    admin.legacy.loginOrigins = {"http://121.28.48.13:8080", "https://other.example.cn"};
+    const OriginPolicy policy({}, admin);
+    EXPECT_TRUE(policy.legacyListed("https://si.hebei.gov.cn", false));
+    EXPECT_FALSE(policy.legacyListed("https://si.hebei.gov.cn", true));
+    EXPECT_FALSE(policy.legacyListed("https://hebei.gov.cn", false));  // a wildcard never covers the bare name
+    EXPECT_TRUE(policy.legacyListed("http://121.28.48.13:8080", true));
+    EXPECT_FALSE(policy.legacyListed("https://other.example.cn", true));  // a PIN origin must be legacy too
+    EXPECT_FALSE(policy.legacyListed("not an origin", false));
+}

@@ -1,6 +1,7 @@
 // `cabridge doctor`: report what is wrong; exit 0 when nothing is an error, else 1.
 #include <cabridge/host/origin_policy.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <span>
 #include <string>
@@ -25,6 +26,25 @@ std::optional<PolicyFileReport> policy_report(const std::filesystem::path& root)
   return report;
 }
 
+// The legacy bridge settings, when the host would use the policy file.
+std::optional<LegacyBridgeReport> legacy_report(const std::filesystem::path& root) {
+  const auto file = hostPolicyFile(root);
+  if (!file) return std::nullopt;
+  const auto load = loadAdminPolicy(*file);
+  if (load.error) return std::nullopt;
+  const auto& legacy = load.policy.legacy;
+  return LegacyBridgeReport{load.policy.legacyOrigins, legacy.loginOrigins, legacy.hash, legacy.sm2Signature,
+                            legacy.helperVersion};
+}
+
+// Tests probe a port of their own instead of HeBCA's (which another program may hold).
+std::uint16_t helper_port() {
+  const char* text = std::getenv("CABRIDGE_DOCTOR_HELPER_PORT");
+  if (text == nullptr) return kHebcaHelperPort;
+  const long port = std::strtol(text, nullptr, 10);
+  return port > 0 && port <= 65535 ? static_cast<std::uint16_t>(port) : kHebcaHelperPort;
+}
+
 }  // namespace
 
 int run_doctor(std::span<const std::string> args) {
@@ -42,6 +62,8 @@ int run_doctor(std::span<const std::string> args) {
   const TargetOptions options = parse_target_options(args, accepted);
   DoctorOptions doctor = doctor_options_from(options);
   doctor.policy = policy_report(options.root);
+  doctor.legacy = legacy_report(options.root);
+  doctor.helper_port = helper_port();
   const std::vector<Finding> findings = diagnose(doctor);
   if (options.json) {
     std::cout << to_json(findings).dump(2) << "\n";

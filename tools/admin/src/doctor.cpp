@@ -8,6 +8,7 @@ std::vector<Finding> diagnose(const DoctorOptions& options) {
   check_manifests(options, findings);
   check_sandboxed_browsers(options, findings);
   if (host_is_runnable(options.host)) check_host_answer(options, findings);
+  check_legacy_bridge(options, findings);
   return findings;
 }
 

@@ -1,6 +1,11 @@
 // `cabridge doctor` run as a program against a --root tree with known problems.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -197,3 +202,60 @@ TEST_F(Doctor, ReportsAHostThatExitsAtOnce) {
 }
 
 }  // namespace
+
+// A TCP listener on an ephemeral 127.0.0.1 port, standing in for HeBCA's helper on 17212.
+class Listener {
+ public:
+  Listener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof a;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length), 0);
+    port_ = ntohs(a.sin_port);
+  }
+  ~Listener() { ::close(fd_); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  std::string port() const { return std::to_string(port_); }
+  void stop() {
+    ::close(fd_);
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(Doctor, ReportsTheLegacyBridgeAndAProgramOnTheHelperPort) {
+  install();
+  Listener helper;
+  const std::map<std::string, std::string> env = {{"CABRIDGE_DOCTOR_HELPER_PORT", helper.port()}};
+  json report = doctor({}, env);
+  EXPECT_EQ(with_code(report, "legacy-bridge-off").size(), 1u) << report.dump(2);
+  auto busy = with_code(report, "legacy-port-in-use");
+  ASSERT_EQ(busy.size(), 1u) << report.dump(2);
+  EXPECT_EQ(busy[0].at("severity"), "warning");
+  EXPECT_EQ(busy[0].at("subject"), "127.0.0.1:" + helper.port());
+
+  write_text(root_.path() / "etc/cabridge/policy.json",
+             R"({"allowOrigins":["http://121.28.48.13:8080"],"legacyOrigins":["http://121.28.48.13:8080"],)"
+             R"("legacyHash":"sha256","legacyHelperVersion":394500})");
+  fs::permissions(root_.path() / "etc/cabridge/policy.json", fs::perms(0644));
+  report = doctor({}, env);
+  const auto on = with_code(report, "legacy-bridge");
+  ASSERT_EQ(on.size(), 1u) << report.dump(2);
+  EXPECT_EQ(on[0].at("subject"), "http://121.28.48.13:8080");
+  EXPECT_NE(on[0].at("what").at("en").get<std::string>().find("legacyHash: sha256"), std::string::npos);
+  EXPECT_NE(on[0].at("what").at("en").get<std::string>().find("legacyHelperVersion: 394500"), std::string::npos);
+  busy = with_code(report, "legacy-port-in-use");
+  ASSERT_EQ(busy.size(), 1u);
+  EXPECT_NE(busy[0].at("what").at("en").get<std::string>().find("answered by the extension"), std::string::npos);
+
+  helper.stop();
+  report = doctor({}, env);
+  EXPECT_TRUE(with_code(report, "legacy-port-in-use").empty()) << report.dump(2);
+}

@@ -22,6 +22,7 @@
 
 #include "file_trust.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -29,6 +30,17 @@
 #include <vector>
 
 namespace cabridge {
+
+// How the extension serves HeBCA's legacy helper protocol to the legacyOrigins pages
+// (docs/protocol.md section 5, additions). The host itself uses none of it: it tells the
+// extension (`legacy-policy`).
+struct LegacySettings {
+    // Origins (of legacyOrigins) whose pages may hand the PIN over (the helper's Login{pin}).
+    std::vector<std::string> loginOrigins;
+    std::string hash = "sha1";              // RSA hash of SignText/SignB64: "sha1" (HeBCA algorithm 1) or "sha256"
+    std::string sm2Signature = "der";       // SM2 signature encoding: "der" or "raw" (r || s)
+    std::int64_t helperVersion = 0x060305;  // what ReadRegB64 answers for the helper's `version`
+};
 
 // The administrator's policy file contents.
 struct AdminPolicy {
@@ -38,6 +50,7 @@ struct AdminPolicy {
     // Exact origins whose consent the extension may remember even over plain
     // http (the extension asks a plain-http site every time otherwise).
     std::vector<std::string> trustedOrigins;
+    LegacySettings legacy;  // keys legacyLoginOrigins, legacyHash, legacySm2Signature, legacyHelperVersion
 };
 
 // One entry of a policy file that is not valid, and the rule it breaks (for `cabridge doctor`).
@@ -109,6 +122,10 @@ public:
     // Whether the policy lists the origin in trustedOrigins (and it is allowed).
     bool trusted(std::string_view origin) const;
 
+    // Whether the policy's legacyOrigins (and, with `pinFromPage`, also legacyLoginOrigins)
+    // list the origin, whatever the vendors: what the extension's legacy bridge may serve.
+    bool legacyListed(std::string_view origin, bool pinFromPage) const;
+
 private:
     Verdict verdict(const std::vector<std::string>* vendorOrigins, std::string_view origin) const;
 
@@ -116,6 +133,7 @@ private:
     std::vector<std::string> allow_;
     std::vector<std::string> deny_;
     std::vector<std::string> legacy_;
+    std::vector<std::string> legacyLogin_;
     std::vector<std::string> trusted_;
 };
 

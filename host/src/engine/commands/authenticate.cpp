@@ -99,6 +99,7 @@ struct LoginRequest {
     const std::string& mode;
     const std::string& challengeText;
     const SecretBuffer& pin;
+    const std::optional<std::string>& legacyHash;  // "sha1"/"sha256", legacy mode only
 };
 
 // What the token is asked to sign, and how.
@@ -140,6 +141,9 @@ PreparedLogin prepareLogin(const CommandContext& context, const CertificateEntry
     }
     PreparedLogin prepared;
     prepared.algorithm = signatureAlgorithmFor(entry.facts);
+    if (prepared.algorithm == "RS256" && login.legacyHash == "sha1") {
+        prepared.algorithm = "RS1";  // other key types keep their own algorithm (docs/protocol.md 3.4)
+    }
     if (prepared.algorithm.empty()) {
         throw HostError(ErrorCode::InvalidArgument,
                         "cannot sign with a " + entry.facts.keyType + " " + entry.facts.curve + " key",
@@ -232,19 +236,25 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request)
     if (arguments.contains("pin")) {
         pin = takePin(arguments);
     }
-    requireOnlyKeys(arguments, {"certificateId", "challenge", "mode"});
+    requireOnlyKeys(arguments, {"certificateId", "challenge", "mode", "hash"});
     const auto certificateIdArg = requiredStringArgument(arguments, "certificateId");
     const auto challengeText = requiredStringArgument(arguments, "challenge");
     const auto mode = optionalStringArgument(arguments, "mode").value_or("origin-bound");
+    const auto legacyHash = optionalStringArgument(arguments, "hash");
     if (!pin) {
         throw HostError(ErrorCode::InvalidArgument, "argument \"pin\" is missing", {{"key", "pin"}});
     }
     if (mode != "origin-bound" && mode != "legacy") {
         throw HostError(ErrorCode::InvalidArgument, "mode must be origin-bound or legacy", {{"key", "mode"}});
     }
+    // An RSA hash choice exists only for legacy back ends (HeBCA's algorithm 1 is SHA-1).
+    if (legacyHash && (mode != "legacy" || (*legacyHash != "sha1" && *legacyHash != "sha256"))) {
+        throw HostError(ErrorCode::InvalidArgument, "hash is sha1 or sha256, and only in legacy mode",
+                        {{"key", "hash"}});
+    }
 
     requireAllowedOrigin(context, request.origin);
-    const LoginRequest login {request.origin, mode, challengeText, *pin};
+    const LoginRequest login {request.origin, mode, challengeText, *pin, legacyHash};
     // A certificate this connection has seen, whose plugin authenticates in one call, comes
     // unchecked: that call checks it on the token first. When a check of the host's refuses it,
     // or the call does not find it, it is looked for on the tokens first, so a certificate that

@@ -23,6 +23,10 @@ nlohmann::json runStatusWithoutPlugins();
 // Refuses `status` arguments (it takes none) before anything is read.
 void runStatusArgumentCheck(const Request& request);
 
+// `legacy-policy` (docs/protocol.md section 3.6): the policy file's legacy settings for the
+// extension's HeBCA bridge, and whether the request's origin is a legacy one. Reads no plugin.
+nlohmann::json runLegacyPolicy(const AdminPolicyLoad& adminPolicy, const Request& request);
+
 // `quit`: checks the (empty) arguments; the controller replies {} and ends the loop.
 void runQuit(const Request& request);
 

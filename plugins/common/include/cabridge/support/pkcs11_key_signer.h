@@ -17,16 +17,16 @@
 namespace cabridge {
 
 // Signature algorithms of plugin.h's sign().
-enum class SignatureAlgorithm { RS256, ES256, ES384, SM2_SM3 };
+enum class SignatureAlgorithm { RS256, RS1, ES256, ES384, SM2_SM3 };
 
-// Parses "RS256"/"ES256"/"ES384"/"SM2-SM3"; throws PluginFailure(UNSUPPORTED) otherwise.
+// Parses "RS256"/"RS1"/"ES256"/"ES384"/"SM2-SM3"; throws PluginFailure(UNSUPPORTED) otherwise.
 SignatureAlgorithm parseSignatureAlgorithm(std::string_view name);
 
 // Signs `data` as plugin.h's sign() promises (RSASSA-PKCS1-v1_5, or ECDSA with
 // the signature DER-encoded) with the private key whose CKA_ID is `keyId`, in a
 // session whose application is logged in. Throws PluginFailure:
 // CERTIFICATE_NOT_FOUND when no private key has that CKA_ID, UNSUPPORTED when
-// the algorithm does not fit the key (RSA for RS256, P-256 for ES256, P-384 for
+// the algorithm does not fit the key (RSA for RS256 and RS1, P-256 for ES256, P-384 for
 // ES384; the token is not asked to sign then), the module's CKR mapped to a
 // status when a call fails. SM2-SM3 signs as `sm2` says the vendor's module
 // does (pkcs11_sm2_signer.h); UNSUPPORTED without it.
