@@ -20,12 +20,12 @@ DEMO_PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev googletest
   clang clang-tidy clang-format cppcheck libclang-rt-14-dev
-  chromium-driver xvfb firefox-esr
+  chromium-driver xvfb firefox-esr firefox-esr-l10n-zh-cn
   sqlite3 dpkg-dev file procps
 )
 case $set_name in
   demo) PACKAGES=("${DEMO_PACKAGES[@]}") ;;
-  demo-firefox) PACKAGES=("${DEMO_PACKAGES[@]}" firefox-esr) ;;
+  demo-firefox) PACKAGES=("${DEMO_PACKAGES[@]}" firefox-esr firefox-esr-l10n-zh-cn) ;;
   all) PACKAGES=("${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
   *) echo "usage: scripts/install-deps.sh [all|demo|demo-firefox]" >&2; exit 2 ;;
 esac

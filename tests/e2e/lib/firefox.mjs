@@ -21,9 +21,9 @@ export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 /**
  * Starts Firefox. `hostPath`: executable the manifest points to, or null for "no host
  * installed". `allowedExtensions` defaults to our add-on id. `env` reaches the host (Firefox
- * passes its environment on). Returns {browser, dir, newPage, setTimeouts, close}.
+ * passes its environment on); `prefs` are more Firefox preferences. Returns {browser, dir, newPage, setTimeouts, close}.
  */
-export async function launchFirefox({ hostPath = null, allowedExtensions, env = {}, withExtension = true } = {}) {
+export async function launchFirefox({ hostPath = null, allowedExtensions, env = {}, withExtension = true, prefs = {} } = {}) {
   const dir = tempDir('firefox');
   const home = path.join(dir, 'home');
   const hosts = path.join(home, '.mozilla', 'native-messaging-hosts');
@@ -48,6 +48,7 @@ export async function launchFirefox({ hostPath = null, allowedExtensions, env = 
       'intl.locale.requested': 'zh-CN',
       'datareporting.policy.dataSubmissionEnabled': false,
       'app.update.enabled': false,
+      ...prefs,
     },
     timeout: 60_000,
   });
