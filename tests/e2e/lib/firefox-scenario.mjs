@@ -7,7 +7,7 @@ import { startPageServer } from './page-server.mjs';
 import { REAL_HOST, realHostSetup } from './real-host.mjs';
 
 /**
- * opts: {certs, fault?, allowOrigins?(origin) -> [..], timeouts?, prefs?}
+ * opts: {certs, fault?, allowOrigins?(origin) -> [..], prefs?}
  * body({page, firefox, setup, origin, dir})
  */
 export async function withRealHostInFirefox(opts, body) {
@@ -17,7 +17,6 @@ export async function withRealHostInFirefox(opts, body) {
   const setup = realHostSetup(dir, { certs: opts.certs, fault: opts.fault, allowOrigins });
   const firefox = await launchFirefox({ hostPath: REAL_HOST, env: setup.env, prefs: opts.prefs });
   try {
-    if (opts.timeouts) await firefox.setTimeouts(opts.timeouts);
     const page = await firefox.newPage();
     await page.goto(`${srv.origin}/`);
     await body({ page, firefox, setup, origin: srv.origin, dir });

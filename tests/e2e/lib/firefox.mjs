@@ -21,7 +21,7 @@ export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 /**
  * Starts Firefox. `hostPath`: executable the manifest points to, or null for "no host
  * installed". `allowedExtensions` defaults to our add-on id. `env` reaches the host (Firefox
- * passes its environment on); `prefs` are more Firefox preferences. Returns {browser, dir, newPage, setTimeouts, close}.
+ * passes its environment on); `prefs` are more Firefox preferences. Returns {browser, dir, newPage, close}.
  */
 export async function launchFirefox({ hostPath = null, allowedExtensions, env = {}, withExtension = true, prefs = {} } = {}) {
   const dir = tempDir('firefox');
@@ -57,13 +57,6 @@ export async function launchFirefox({ hostPath = null, allowedExtensions, env = 
     browser,
     dir,
     newPage: () => browser.newPage(),
-    /** Sets the extension's timeouts (chrome.storage.local) from one of its own pages. */
-    async setTimeouts(timeouts) {
-      const page = await browser.newPage();
-      await page.goto(`${EXTENSION_ORIGIN}/options.html`);
-      await page.evaluate((t) => chrome.storage.local.set({ timeouts: t }), timeouts);
-      await page.close();
-    },
     async close() {
       await browser.close().catch(() => {});
       fs.rmSync(dir, { recursive: true, force: true });
