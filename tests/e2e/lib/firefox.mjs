@@ -21,9 +21,10 @@ export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 /**
  * Starts Firefox. `hostPath`: executable the manifest points to, or null for "no host
  * installed". `allowedExtensions` defaults to our add-on id. `env` reaches the host (Firefox
- * passes its environment on); `prefs` are more Firefox preferences. Returns {browser, dir, newPage, close}.
+ * passes its environment on); `prefs` are more Firefox preferences; `headless: false` opens
+ * real windows (needs a display). Returns {browser, dir, newPage, close}.
  */
-export async function launchFirefox({ hostPath = null, allowedExtensions, env = {}, withExtension = true, prefs = {} } = {}) {
+export async function launchFirefox({ hostPath = null, allowedExtensions, env = {}, withExtension = true, prefs = {}, headless = true } = {}) {
   const dir = tempDir('firefox');
   const home = path.join(dir, 'home');
   const hosts = path.join(home, '.mozilla', 'native-messaging-hosts');
@@ -40,7 +41,7 @@ export async function launchFirefox({ hostPath = null, allowedExtensions, env = 
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
-    headless: true,
+    headless,
     userDataDir: path.join(dir, 'profile'),
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', ...env },
     extraPrefsFirefox: {
@@ -80,4 +81,42 @@ export async function waitForFirefoxDialog(browser, page, timeout = 15_000) {
 export async function openFirefoxDialogs(browser) {
   return (await browser.pages()).filter((p) => p.url().startsWith(`${EXTENSION_ORIGIN}/`)
     && /\/(consent|chooser|pin)\.html/.test(p.url()));
+}
+
+/**
+ * A puppeteer-core page behind the part of Playwright's Page API the demo driver
+ * (tools/demo/run-demo.mjs) uses, so one script drives Chromium (Playwright) and Firefox.
+ */
+export function playwrightLikePage(page) {
+  const locator = (selector) => {
+    const self = {
+      first: () => self,
+      async waitFor({ timeout = 30_000 } = {}) { await page.waitForSelector(selector, { visible: true, timeout }); },
+      async isVisible() {
+        const handle = await page.$(selector);
+        return handle ? handle.isVisible() : false;
+      },
+      textContent: () => page.$eval(selector, (e) => e.textContent),
+      innerText: () => page.$eval(selector, (e) => e.innerText),
+      getAttribute: (name) => page.$eval(selector, (e, n) => e.getAttribute(n), name),
+      async fill(value) {
+        await page.$eval(selector, (e) => { e.value = ''; });
+        await page.type(selector, value);
+      },
+    };
+    return self;
+  };
+  return {
+    goto: (url) => page.goto(url),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    keyboard: page.keyboard,
+    locator,
+    fill: (selector, value) => locator(selector).fill(value),
+    click: (selector) => page.click(selector),
+    selectOption: (selector, value) => page.select(selector, value),
+    textContent: (selector) => locator(selector).textContent(),
+    waitForTimeout: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    screenshot: (options) => page.screenshot(options),
+    close: () => page.close(),
+  };
 }
