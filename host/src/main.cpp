@@ -83,8 +83,8 @@ int main(int argc, char** argv)
         cabridge::Logger::error(*config.error + " (using defaults)");
     }
 
-    const auto extensionId =
-        cabridge::parseCallerExtension(std::span<const char* const>(argv, static_cast<std::size_t>(argc)).subspan(1));
+    const auto extensionId = cabridge::parseCallerExtension(
+        std::span<const char* const>(argv, static_cast<std::size_t>(argc)).subspan(1));
     const bool allowed = extensionId && std::find(config.allowedExtensions.begin(), config.allowedExtensions.end(),
                                                   *extensionId) != config.allowedExtensions.end();
     if (!allowed) {

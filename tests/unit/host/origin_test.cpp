@@ -64,8 +64,8 @@ TEST(ExtensionOrigin, OnlyChromeExtensionWithTrailingSlash)
 
 TEST(GeckoId, EmailLikeOrGuid)
 {
-    for (const char* good : {"cabridge@cabridge.org", "a@b", "x-y.z_1@m.example-2.cn",
-                             "{12345678-abcd-ABCD-0123-456789abcdef}"}) {
+    for (const char* good :
+         {"cabridge@cabridge.org", "a@b", "x-y.z_1@m.example-2.cn", "{12345678-abcd-ABCD-0123-456789abcdef}"}) {
         EXPECT_TRUE(isGeckoId(good)) << good;
     }
     for (const char* bad : {"", "cabridge", "@cabridge.org", "cabridge@", "a b@c", "a@b/c", "a@b@c",
@@ -92,10 +92,10 @@ TEST(CallerExtension, ChromeOriginOrFirefoxManifestAndId)
               "{12345678-abcd-abcd-0123-456789abcdef}");
     for (const Args& bad : std::vector<Args> {
              {},
-             {"cabridge@cabridge.org"},                             // the id alone
+             {"cabridge@cabridge.org"},                                           // the id alone
              {"/home/u/.mozilla/native-messaging-hosts/org.cabridge.host.json"},  // no id
-             {"relative/org.cabridge.host.json", "cabridge@cabridge.org"},       // not absolute
-             {"/home/u/org.cabridge.host", "cabridge@cabridge.org"},             // not a .json
+             {"relative/org.cabridge.host.json", "cabridge@cabridge.org"},        // not absolute
+             {"/home/u/org.cabridge.host", "cabridge@cabridge.org"},              // not a .json
              {"/home/u/org.cabridge.host.json", "not-an-id"},
              {"/home/u/org.cabridge.host.json", "--admin-status"},
              {"https://portal.example.cn/", "cabridge@cabridge.org"},

@@ -62,14 +62,15 @@ void check_browser_profiles(const DoctorOptions& options, std::vector<Finding>& 
       continue;
     }
     const bool missing = manifest.state == ManifestFile::State::missing;
-    out.push_back({Severity::warning, "browser-profile-unregistered", real.string(),
-                   "Chromium 内核浏览器配置目录 " + real.string() +
-                       (missing ? " 没有注册 cabridge 本地程序。" : " 的 cabridge 本地程序清单不正确(名称、路径或扩展 ID)。"),
-                   "Chromium-based browser directory " + real.string() +
-                       (missing ? " does not have the cabridge host registered."
-                                : " has a cabridge host manifest that is wrong (name, path or extension id)."),
-                   "如果在该浏览器中使用 cabridge，执行 " + fix_command + "。",
-                   "To use cabridge in that browser, run `" + fix_command + "`."});
+    out.push_back(
+        {Severity::warning, "browser-profile-unregistered", real.string(),
+         "Chromium 内核浏览器配置目录 " + real.string() +
+             (missing ? " 没有注册 cabridge 本地程序。" : " 的 cabridge 本地程序清单不正确(名称、路径或扩展 ID)。"),
+         "Chromium-based browser directory " + real.string() +
+             (missing ? " does not have the cabridge host registered."
+                      : " has a cabridge host manifest that is wrong (name, path or extension id)."),
+         "如果在该浏览器中使用 cabridge，执行 " + fix_command + "。",
+         "To use cabridge in that browser, run `" + fix_command + "`."});
   }
 }
 

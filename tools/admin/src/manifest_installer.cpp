@@ -80,9 +80,9 @@ void write_file_atomically(const fs::path& file, const std::string& content) {
 std::vector<ManifestPlace> manifest_files(const ManifestTarget& target) {
   std::vector<ManifestPlace> files;
   for (Browser b : target.browsers) {
-    files.push_back({under_root(target.root, manifest_dir(b, target.scope, target.user)) /
-                         std::string(kManifestFileName),
-                     is_gecko(b)});
+    files.push_back(
+        {under_root(target.root, manifest_dir(b, target.scope, target.user)) / std::string(kManifestFileName),
+         is_gecko(b)});
   }
   for (const fs::path& dir : target.browser_dirs) {
     files.push_back({fork_manifest_dir(dir) / std::string(kManifestFileName), false});

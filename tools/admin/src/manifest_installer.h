@@ -19,8 +19,8 @@ struct ManifestTarget {
   // Other Chromium-based browsers' configuration directories (fork_manifest_dir() of each
   // gets the Chromium manifest), real paths: --root is not applied to them.
   std::vector<std::filesystem::path> browser_dirs;
-  std::filesystem::path root;              // every written/removed path lies under it (if set)
-  UserDirs user;                           // for Scope::user
+  std::filesystem::path root;  // every written/removed path lies under it (if set)
+  UserDirs user;               // for Scope::user
 };
 
 // One manifest file `target` covers and which kind of manifest goes there.

@@ -179,9 +179,8 @@ TEST_F(Doctor, FindsAFirefoxManifestWithoutTheAddOn) {
   fs::remove(firefox);
   write_text(root_.path() / "usr/lib/firefox-esr/firefox-esr", "");
   const auto missing_manifest = with_code(doctor(), "manifest-missing");
-  EXPECT_TRUE(std::any_of(missing_manifest.begin(), missing_manifest.end(), [](const json& f) {
-    return f.at("subject") == "firefox" && f.at("severity") == "error";
-  }));
+  EXPECT_TRUE(std::any_of(missing_manifest.begin(), missing_manifest.end(),
+                          [](const json& f) { return f.at("subject") == "firefox" && f.at("severity") == "error"; }));
 }
 
 TEST_F(Doctor, FindsASnapFirefox) {

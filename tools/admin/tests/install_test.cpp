@@ -38,7 +38,7 @@ json expected_firefox_manifest(const std::string& host, std::vector<std::string>
 
 json expected_for(const std::string& relative_manifest, const std::string& host) {
   return relative_manifest.find("mozilla") != std::string::npos ? expected_firefox_manifest(host)
-                                                                 : expected_manifest(host);
+                                                                : expected_manifest(host);
 }
 
 struct Case {
@@ -114,10 +114,10 @@ TEST(Install, DefaultsToAllBrowsersAndTheHostNextToTheTool) {
 // Firefox ignores $XDG_CONFIG_HOME: ~/.mozilla whatever it says.
 TEST(Install, FirefoxUsesDotMozillaAndEveryGivenGeckoId) {
   TempDir root;
-  const auto r = run_cabridge({"install", "--browser", "firefox", "--root", root.path().string(), "--host", kHost,
-                               "--gecko-id", "other@example.org", "--gecko-id",
-                               "{12345678-abcd-abcd-0123-456789abcdef}"},
-                              "/home/tester", "/home/tester/conf");
+  const auto r = run_cabridge(
+      {"install", "--browser", "firefox", "--root", root.path().string(), "--host", kHost, "--gecko-id",
+       "other@example.org", "--gecko-id", "{12345678-abcd-abcd-0123-456789abcdef}"},
+      "/home/tester", "/home/tester/conf");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string file = "home/tester/.mozilla/native-messaging-hosts/org.cabridge.host.json";
   EXPECT_EQ(files_under(root.path()), std::vector<std::string>{file});
@@ -131,8 +131,8 @@ TEST(Install, BrowserDirWritesTheChromiumManifestThere) {
   TempDir root;
   const fs::path fork = root.path() / "home/tester/.config/browser360";
   const fs::path system = root.path() / "etc/browser360/native-messaging-hosts";
-  std::vector<std::string> args = {"install", "--browser-dir", fork.string(), "--browser-dir", system.string(),
-                                   "--host", kHost};
+  std::vector<std::string> args = {"install",       "--browser-dir", fork.string(), "--browser-dir",
+                                   system.string(), "--host",        kHost};
   const auto r = run_cabridge(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(files_under(root.path()),
