@@ -65,22 +65,40 @@ export async function launchFirefox({ hostPath = null, allowedExtensions, env = 
   };
 }
 
+/**
+ * The page's address as the page itself says it. puppeteer-core's page.url() keeps showing
+ * about:blank for a window the extension opened (WebDriver BiDi reports no navigation to a
+ * moz-extension: address), so ask the page. Null for a page that is closing.
+ */
+async function currentUrl(page) {
+  if (!page.url().startsWith('about:blank')) return page.url();
+  return page.evaluate(() => location.href).catch(() => null);
+}
+
 /** The extension's dialog window showing `page` (consent.html, chooser.html, pin.html). */
 export async function waitForFirefoxDialog(browser, page, timeout = 15_000) {
   const deadline = Date.now() + timeout;
   for (;;) {
     const pages = await browser.pages();
-    const dialog = pages.find((p) => p.url().startsWith(`${EXTENSION_ORIGIN}/${page}`));
-    if (dialog) return dialog;
-    if (Date.now() > deadline) throw new Error(`no ${page} window within ${timeout} ms (pages: ${pages.map((p) => p.url()).join(', ')})`);
+    for (const p of pages) {
+      if ((await currentUrl(p))?.startsWith(`${EXTENSION_ORIGIN}/${page}`)) return p;
+    }
+    if (Date.now() > deadline) {
+      const urls = await Promise.all(pages.map(currentUrl));
+      throw new Error(`no ${page} window within ${timeout} ms (pages: ${urls.join(', ')})`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 /** The extension's windows open now. */
 export async function openFirefoxDialogs(browser) {
-  return (await browser.pages()).filter((p) => p.url().startsWith(`${EXTENSION_ORIGIN}/`)
-    && /\/(consent|chooser|pin)\.html/.test(p.url()));
+  const open = [];
+  for (const p of await browser.pages()) {
+    const url = await currentUrl(p);
+    if (url?.startsWith(`${EXTENSION_ORIGIN}/`) && /\/(consent|chooser|pin)\.html/.test(url)) open.push(p);
+  }
+  return open;
 }
 
 /**
