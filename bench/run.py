@@ -198,13 +198,15 @@ def write_report(path, runs, r):
         "```",
         "",
     ]
-    # Keep the browser round-trip section that tests/e2e/bench-roundtrip.mjs writes.
+    # Keep the browser round-trip sections that tests/e2e/bench-roundtrip.mjs (Chromium) and
+    # bench-roundtrip-firefox.mjs (Firefox) write.
     kept = ""
     if os.path.exists(path):
         old = open(path).read()
-        b, e = old.find("<!-- roundtrip:begin -->"), old.find("<!-- roundtrip:end -->")
-        if b != -1 and e != -1:
-            kept = old[b:e + len("<!-- roundtrip:end -->")] + "\n"
+        for name in ("roundtrip", "roundtrip-firefox"):
+            b, e = old.find(f"<!-- {name}:begin -->"), old.find(f"<!-- {name}:end -->")
+            if b != -1 and e != -1:
+                kept += ("\n" if kept else "") + old[b:e + len(f"<!-- {name}:end -->")] + "\n"
     os.makedirs(os.path.dirname(path), exist_ok=True)
     open(path, "w").write("\n".join(lines) + ("\n" + kept if kept else ""))
 

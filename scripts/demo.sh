@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The cabridge demo ("the main job"): on a fresh Debian 12 machine, installs what is
-# missing, builds, and shows a CA login in Chromium against a software USB key:
+# missing, builds, and shows a CA login in Chromium (or Firefox ESR with --browser firefox)
+# against a software USB key:
 # demo portal on 127.0.0.1, "CA 绑定" then "CA 证书登录" with the PIN (123456) typed into
 # the extension's own dialog. A browser window if $DISPLAY or $WAYLAND_DISPLAY is set,
 # headless otherwise. Writes only under out/demo (token, database, logs, screenshots)
 # and a temporary browser profile.
-# Usage: scripts/demo.sh [--headless|--headed] [--port N]   (passed to tools/demo/run-demo.mjs)
+# Usage: scripts/demo.sh [--headless|--headed] [--port N] [--browser chromium|firefox]
+#        (passed to tools/demo/run-demo.mjs)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -25,9 +27,19 @@ stop_driver() {
 trap stop_driver EXIT
 trap 'stop_driver; exit 130' INT TERM HUP
 
+# Firefox ESR is installed only for a Firefox demo.
+deps=demo
+previous=""
+for arg in "$@"; do
+  if [ "$arg" = "--browser=firefox" ] || { [ "$previous" = "--browser" ] && [ "$arg" = "firefox" ]; }; then
+    deps=demo-firefox
+  fi
+  previous=$arg
+done
+
 t0=$(date +%s)
-say "1/4 packages (scripts/install-deps.sh demo)"
-bash scripts/install-deps.sh demo || die "installing Debian packages failed"
+say "1/4 packages (scripts/install-deps.sh $deps)"
+bash scripts/install-deps.sh "$deps" || die "installing Debian packages failed"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 [ "$node_major" -ge 18 ] || die "Node.js 18 or newer is needed (Debian 12's nodejs is 18.20); found $(node --version 2>&1)"
@@ -47,11 +59,13 @@ cmake --build "$build" -j"$(nproc)" --target cabridge-host cabridge-host-engine 
   die "build failed"
 
 t2=$(date +%s)
-say "3/4 browser driver (npm ci in tests/e2e: playwright-core from the lockfile, no browser download)"
-# The lockfile's playwright-core drives Debian's /usr/bin/chromium; a second run keeps node_modules.
+say "3/4 browser driver (npm ci in tests/e2e: playwright-core, puppeteer-core from the lockfile, no browser download)"
+# The lockfile's playwright-core drives Debian's /usr/bin/chromium, puppeteer-core its
+# /usr/bin/firefox-esr; a second run keeps node_modules.
 if [ ! -f tests/e2e/node_modules/playwright-core/package.json ] \
+   || [ ! -f tests/e2e/node_modules/puppeteer-core/package.json ] \
    || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
-  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
     || die "npm ci in tests/e2e failed"
 fi
 

@@ -3,7 +3,9 @@
 # (default, "all"), or only those the demo needs ("demo": scripts/demo.sh builds without the
 # test suites, so it needs no GoogleTest, clang, clang-tidy, cppcheck, Xvfb or packaging tools).
 # Idempotent: packages already present are skipped, so a second run costs only dpkg queries.
-# Usage: scripts/install-deps.sh [all|demo]
+# Firefox ESR (Debian's firefox-esr) comes with "all" (the Firefox end-to-end suite) and with
+# "demo-firefox" (scripts/demo.sh --browser firefox).
+# Usage: scripts/install-deps.sh [all|demo|demo-firefox]
 set -euo pipefail
 
 set_name=${1:-all}
@@ -18,13 +20,14 @@ DEMO_PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev googletest
   clang clang-tidy clang-format cppcheck libclang-rt-14-dev
-  chromium-driver xvfb
+  chromium-driver xvfb firefox-esr firefox-esr-l10n-zh-cn
   sqlite3 dpkg-dev file procps
 )
 case $set_name in
   demo) PACKAGES=("${DEMO_PACKAGES[@]}") ;;
+  demo-firefox) PACKAGES=("${DEMO_PACKAGES[@]}" firefox-esr firefox-esr-l10n-zh-cn) ;;
   all) PACKAGES=("${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
-  *) echo "usage: scripts/install-deps.sh [all|demo]" >&2; exit 2 ;;
+  *) echo "usage: scripts/install-deps.sh [all|demo|demo-firefox]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -35,14 +35,17 @@ export function hostError(error) {
 
 /**
  * Chromium reports native-messaging failures only as these English strings
- * (as measured with Chromium 156). Each maps to HOST_UNAVAILABLE with a reason, so the page can tell
- * "not installed" from "crashed".
+ * (as measured with Chromium 156), Firefox as its own (Firefox ESR 153). Each maps to
+ * HOST_UNAVAILABLE with a reason, so the page can tell "not installed" from "crashed".
+ * Firefox says "No such native application" both for a missing manifest and for one that
+ * does not list the add-on, so in Firefox "forbidden" shows as "not-found".
  */
 const NATIVE_ERRORS = [
   ['Specified native messaging host not found.', 'not-found', 'err_HOST_NOT_FOUND'],
   ['Access to the specified native messaging host is forbidden.', 'forbidden', 'err_HOST_FORBIDDEN'],
   ['Native host has exited.', 'exited', 'err_HOST_EXITED'],
   ['Error when communicating with the native messaging host.', 'communication', 'err_HOST_COMMUNICATION'],
+  ['No such native application org.cabridge.host', 'not-found', 'err_HOST_NOT_FOUND'],
 ];
 
 export function nativeDisconnectError(chromiumMessage) {

@@ -14,8 +14,9 @@ export class NativeSession {
   constructor() {
     this.#port = chrome.runtime.connectNative(HOST_NAME);
     this.#port.onMessage.addListener((message) => this.#onMessage(message));
-    this.#port.onDisconnect.addListener(() => {
-      this.#closedError = nativeDisconnectError(chrome.runtime.lastError?.message);
+    this.#port.onDisconnect.addListener((port) => {
+      // Chromium says why in runtime.lastError, Firefox in port.error.
+      this.#closedError = nativeDisconnectError(chrome.runtime.lastError?.message ?? port?.error?.message);
       this.#port = null;
       this.#failAll(this.#closedError);
     });

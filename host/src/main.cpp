@@ -1,4 +1,5 @@
-// cabridge-host: started by the browser as `cabridge-host chrome-extension://<id>/`.
+// cabridge-host: started by the browser as `cabridge-host chrome-extension://<id>/` (Chrome,
+// Chromium, Edge) or `cabridge-host <manifest path> <gecko id>` (Firefox).
 #include "controller.h"
 #include "extension_origin.h"
 #include "host_config.h"
@@ -12,6 +13,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <string_view>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -81,11 +83,13 @@ int main(int argc, char** argv)
         cabridge::Logger::error(*config.error + " (using defaults)");
     }
 
-    const auto extensionId = argc > 1 ? cabridge::parseExtensionOrigin(argv[1]) : std::nullopt;
+    const auto extensionId = cabridge::parseCallerExtension(
+        std::span<const char* const>(argv, static_cast<std::size_t>(argc)).subspan(1));
     const bool allowed = extensionId && std::find(config.allowedExtensions.begin(), config.allowedExtensions.end(),
                                                   *extensionId) != config.allowedExtensions.end();
     if (!allowed) {
-        cabridge::Logger::warn(std::string("caller not allowed: ") + (argc > 1 ? argv[1] : "(no argv[1])"));
+        cabridge::Logger::warn(std::string("caller not allowed: ") + (argc > 1 ? argv[1] : "(no argv[1])") +
+                               (argc > 2 ? std::string(" ") + argv[2] : std::string()));
     }
 
     int status = 0;

@@ -53,12 +53,15 @@ test('the origin comes from the browser, with the URL as fallback', () => {
   assert.equal(code(() => senderOrigin({})), 'INSECURE_ORIGIN:');
 });
 
-test('every Chromium native-messaging error string maps to HOST_UNAVAILABLE with its reason', () => {
+test('every Chromium and Firefox native-messaging error string maps to HOST_UNAVAILABLE with its reason', () => {
   const cases = {
     'Specified native messaging host not found.': 'not-found',
     'Access to the specified native messaging host is forbidden.': 'forbidden',
     'Native host has exited.': 'exited',
     'Error when communicating with the native messaging host.': 'communication',
+    // Firefox ESR 153: a missing manifest and one not listing the add-on read the same.
+    'No such native application org.cabridge.host': 'not-found',
+    'An unexpected error occurred': 'unknown',
     'Something new.': 'unknown',
   };
   for (const [text, reason] of Object.entries(cases)) {

@@ -189,6 +189,33 @@ TEST_F(HostProtocol, ConfiguredExtensionIdIsServed)
     EXPECT_EQ(defaultId.request(status(1))["error"]["code"], "EXTENSION_NOT_ALLOWED");
 }
 
+// Firefox starts the host as `host <manifest path> <gecko id>`: the default gecko id is served,
+// an unlisted one or a malformed start gets EXTENSION_NOT_ALLOWED, and a configured one is served.
+TEST_F(HostProtocol, FirefoxCallerIsServedOnlyForAllowedGeckoIds)
+{
+    const std::string manifest = (dir_.path() / "org.cabridge.host.json").string();
+    HostProcess firefox(config_, manifest, {}, CABRIDGE_HOST_EXE, {CABRIDGE_DEFAULT_GECKO_ID});
+    EXPECT_EQ(firefox.request(status(1))["result"]["protocol"], 1);
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {manifest, "other@example.org"},
+        {manifest, "{12345678-abcd-abcd-0123-456789abcdef}"},
+        {"org.cabridge.host.json", CABRIDGE_DEFAULT_GECKO_ID},  // not an absolute manifest path
+        {manifest, "cabridge"},                                 // not a gecko id
+    };
+    for (const auto& [first, second] : refused) {
+        HostProcess host(config_, first, {}, CABRIDGE_HOST_EXE, {second});
+        EXPECT_EQ(host.request(status(1))["error"]["code"], "EXTENSION_NOT_ALLOWED") << first << " " << second;
+    }
+    const auto config = dir_.write("gecko.json", nlohmann::json {{"allowedExtensions", {"other@example.org"}},
+                                                                 {"pluginDirs", nlohmann::json::array()},
+                                                                 {"logFile", (dir_.path() / "host.log").string()}}
+                                                     .dump());
+    HostProcess other(config, manifest, {}, CABRIDGE_HOST_EXE, {"other@example.org"});
+    EXPECT_EQ(other.request(status(1))["result"]["protocol"], 1);
+    HostProcess defaultGecko(config, manifest, {}, CABRIDGE_HOST_EXE, {CABRIDGE_DEFAULT_GECKO_ID});
+    EXPECT_EQ(defaultGecko.request(status(1))["error"]["code"], "EXTENSION_NOT_ALLOWED");
+}
+
 // originTrusted: only for an allowed origin, true only when the policy lists it under trustedOrigins.
 TEST_F(HostProtocol, StatusSaysWhetherThePolicyTrustsTheOrigin)
 {

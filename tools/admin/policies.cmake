@@ -4,6 +4,8 @@ set(CABRIDGE_CHROME_UPDATE_URL "https://clients2.google.com/service/update2/crx"
     "Update URL the Chrome/Chromium policy force-installs the extension from (Chrome Web Store by default; set it to your own update manifest when self-hosting)")
 set(CABRIDGE_EDGE_UPDATE_URL "https://edge.microsoft.com/extensionwebstorebase/v1/crx" CACHE STRING
     "Update URL the Edge policy force-installs the extension from (Edge Add-ons by default)")
+set(CABRIDGE_FIREFOX_INSTALL_URL "https://addons.mozilla.org/firefox/downloads/latest/cabridge/latest.xpi" CACHE STRING
+    "Where the Firefox policy installs the signed add-on from (addons.mozilla.org by default; set it to your own signed .xpi when self-hosting)")
 set(CABRIDGE_WINDOWS_INSTALL_DIR "C:\\Program Files\\cabridge" CACHE STRING
     "Windows folder holding cabridge-host.exe and org.cabridge.host.json, for the .reg files")
 
@@ -23,6 +25,11 @@ endfunction()
 cabridge_generate_policy(chrome "${CABRIDGE_CHROME_UPDATE_URL}" "Google Chrome" "Google\\Chrome")
 cabridge_generate_policy(chromium "${CABRIDGE_CHROME_UPDATE_URL}" "Chromium" "Chromium")
 cabridge_generate_policy(edge "${CABRIDGE_EDGE_UPDATE_URL}" "Microsoft Edge" "Microsoft\\Edge")
+
+# Firefox enterprise policy (/etc/firefox/policies/policies.json; Debian's firefox-esr also reads
+# /etc/firefox-esr/policies/policies.json): installs the add-on and keeps it installed and enabled.
+configure_file(${_policy_src}/linux/firefox-policies.json.in
+               ${CABRIDGE_POLICY_OUTPUT_DIR}/linux/firefox/policies.json @ONLY)
 
 # .reg strings escape backslashes.
 string(REPLACE "\\" "\\\\" WINDOWS_MANIFEST_PATH_REG "${CABRIDGE_WINDOWS_INSTALL_DIR}\\org.cabridge.host.json")

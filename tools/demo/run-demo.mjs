@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The cabridge demo: a HeBCA-like certificate on a SoftHSM token, the demo
-// portal on 127.0.0.1, and Chromium with the real extension and host doing
+// portal on 127.0.0.1, and Chromium (or Firefox ESR) with the real extension and host doing
 // "CA 绑定" then "CA 证书登录" (PIN typed into the extension's own dialog).
 // Uses an already-built tree; scripts/demo.sh installs and builds first.
 //
 //   node tools/demo/run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed]
+//                                [--browser chromium|firefox]
 //
 // Exit 0 when the portal logged in as the bound certificate's organisation,
 // 1 with a message naming the failed step otherwise, 130 on Ctrl-C.
@@ -21,7 +22,7 @@ const TOKEN_LABEL = 'HEBCA-DEMO';
 
 function usage(message) {
   if (message) console.error(`run-demo: ${message}`);
-  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed]');
+  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed] [--browser chromium|firefox]');
   process.exit(2);
 }
 
@@ -34,6 +35,7 @@ try {
       port: { type: 'string', default: '0' },
       headless: { type: 'boolean' },
       headed: { type: 'boolean' },
+      browser: { type: 'string', default: 'chromium' },
       help: { type: 'boolean' },
     },
   }).values;
@@ -42,6 +44,8 @@ try {
 }
 if (options.help) usage();
 if (options.headless && options.headed) usage('--headless and --headed exclude each other');
+if (!['chromium', 'firefox'].includes(options.browser)) usage(`--browser must be chromium or firefox, not "${options.browser}"`);
+const firefox = options.browser === 'firefox';
 const port = Number(options.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be 0..65535, not "${options.port}"`);
 const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
@@ -56,6 +60,35 @@ const { REAL_HOST, VERIFY, PLUGIN_DIR, makePki, provisionToken, hebcaDescriptor,
   await import('../../tests/e2e/lib/real-host.mjs');
 const { startPortal } = await import('../../tests/e2e/lib/demo-portal.mjs');
 const { acceptConsent } = await import('../../tests/e2e/lib/consent.mjs');
+// Firefox: puppeteer-core over WebDriver BiDi (tests/e2e/lib/firefox.mjs), its pages behind the
+// part of Playwright's API this script uses. Imported only for Firefox: it reads the build's
+// Firefox package of the extension.
+const ff = firefox
+  ? { ...await import('../../tests/e2e/lib/firefox.mjs'), ...await import('../../tests/e2e/lib/firefox-scenario.mjs') }
+  : null;
+const browserName = firefox ? 'Firefox ESR' : 'Chromium';
+// A key that may end the dialog (its window then closes under the key press).
+const pressDialogKey = firefox ? ff.pressClosing : pressClosing;
+
+/** The browser with the extension and host, behind one interface for both browsers. */
+async function startBrowser(env) {
+  if (!firefox) {
+    const b = await launchBrowser({ hostPath: REAL_HOST, env, headless });
+    return {
+      newPage: () => b.context.newPage(),
+      dialog: (name) => waitForDialog(b.context, name),
+      acceptConsent: (origin) => acceptConsent(b.context, { origin }),
+      close: () => b.close(),
+    };
+  }
+  const b = await ff.launchFirefox({ hostPath: REAL_HOST, env, headless });
+  return {
+    newPage: async () => ff.playwrightLikePage(await b.newPage()),
+    dialog: async (name) => ff.playwrightLikePage(await ff.waitForFirefoxDialog(b.browser, name)),
+    acceptConsent: (origin) => ff.acceptConsentInFirefox(b.browser, { origin }),
+    close: () => b.close(),
+  };
+}
 
 const out = path.resolve(options.out);
 const started = Date.now();
@@ -119,7 +152,7 @@ function tail(file, lines = 15) {
 }
 
 async function main() {
-  console.log(`cabridge demo: build ${build}, output ${out}, ${headless ? 'headless' : 'browser window'}`);
+  console.log(`cabridge demo: build ${build}, output ${out}, ${browserName}, ${headless ? 'headless' : 'browser window'}`);
   for (const [what, file] of [['cabridge-host', REAL_HOST], ['cabridge-verify', VERIFY],
     ['PKCS#11 plugin', path.join(PLUGIN_DIR, 'libcabridge-pkcs11.so')],
     ['HeBCA descriptor', path.join(PLUGIN_DIR, 'hebca.json')]]) {
@@ -147,11 +180,10 @@ async function main() {
     pluginDirs: [hebcaDescriptor(out, { origins: [portal.origin] }), PLUGIN_DIR],
     softhsmConf,
   });
-  const browser = await step('Chromium with the cabridge extension and native host',
-    () => launchBrowser({ hostPath: REAL_HOST, env, headless }));
+  const browser = await step(`${browserName} with the cabridge extension and native host`, () => startBrowser(env));
   cleanups.push(() => browser.close());
 
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   currentPage = page;
   await step(`open ${portal.origin}/ (extension and host detected)`, async () => {
     await page.goto(`${portal.origin}/`);
@@ -174,10 +206,10 @@ async function main() {
     await page.selectOption('#bind-vendor', 'hebca');
     await page.click('#read-cert');
     // The first time this portal asks, the person sees which site wants what and allows it.
-    const consent = await waitForDialog(browser.context, 'consent.html');
+    const consent = await browser.dialog('consent.html');
     await consent.locator('#fields li').first().waitFor({ timeout: 15_000 });
     await consent.screenshot({ path: consentPng });
-    await acceptConsent(browser.context, { origin: portal.origin });
+    await browser.acceptConsent(portal.origin);
     await waitOnPortal(page, '#cert-info');
     return { org: await page.textContent('#cert-org'), uscc: await page.textContent('#cert-uscc') };
   });
@@ -187,10 +219,10 @@ async function main() {
 
   const bound = await step('CA 绑定: 绑定此证书 (the key signs a binding challenge; PIN in the extension dialog)', async () => {
     await page.click('#bind');
-    const d = await waitForDialog(browser.context, 'pin.html');
+    const d = await browser.dialog('pin.html');
     await d.locator('#cert .holder').waitFor({ timeout: 15_000 });
     await d.locator('#pin').fill(PIN);
-    await pressClosing(d, 'Enter');
+    await pressDialogKey(d, 'Enter');
     await waitOnPortal(page, '#message[data-code=BIND_OK]');
     return { org: await page.textContent('#bound-org'), uscc: await page.textContent('#bound-uscc') };
   });
@@ -202,7 +234,7 @@ async function main() {
   const dialog = await step('CA 证书登录: 河北 CA 登录 (the PIN dialog opens)', async () => {
     await page.selectOption('#ca-vendor', 'hebca');
     await page.click('#ca-login');
-    const d = await waitForDialog(browser.context, 'pin.html');
+    const d = await browser.dialog('pin.html');
     await d.locator('#cert .holder').waitFor({ timeout: 15_000 });
     return d;
   });
@@ -218,7 +250,7 @@ async function main() {
   });
   await step('type the PIN in the extension dialog and submit', async () => {
     await dialog.locator('#pin').fill(PIN);
-    await pressClosing(dialog, 'Enter');
+    await pressDialogKey(dialog, 'Enter');
     await waitOnPortal(page, '#message[data-code=CA_LOGIN_OK]');
   });
 

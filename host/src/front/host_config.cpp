@@ -54,7 +54,7 @@ HostConfig defaultHostConfig(const std::filesystem::path& exeDir)
     }
     config.pluginDirs.emplace_back("/etc/cabridge/plugins.d");
     config.pluginDirs.push_back(exeDir / ".." / "lib" / "cabridge" / "plugins");
-    config.allowedExtensions = {CABRIDGE_DEFAULT_EXTENSION_ID};
+    config.allowedExtensions = {CABRIDGE_DEFAULT_EXTENSION_ID, CABRIDGE_DEFAULT_GECKO_ID};
     config.policyFile = "/etc/cabridge/policy.json";
     if (const auto log = env("CABRIDGE_LOG"); !log.empty()) {
         config.logFile = log;

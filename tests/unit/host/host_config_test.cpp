@@ -22,7 +22,8 @@ TEST(HostConfig, DefaultsFollowEnvironment)
     EXPECT_EQ(config.pluginDirs[1], "/p2");
     EXPECT_EQ(config.pluginDirs[2], "/etc/cabridge/plugins.d");
     EXPECT_EQ(config.pluginDirs[3], std::filesystem::path("/opt/cabridge/bin/../lib/cabridge/plugins"));
-    EXPECT_EQ(config.allowedExtensions, std::vector<std::string> {CABRIDGE_DEFAULT_EXTENSION_ID});
+    EXPECT_EQ(config.allowedExtensions,
+              (std::vector<std::string> {CABRIDGE_DEFAULT_EXTENSION_ID, CABRIDGE_DEFAULT_GECKO_ID}));
     EXPECT_EQ(config.policyFile, "/etc/cabridge/policy.json");
     EXPECT_EQ(config.logFile, "/tmp/x/host.log");
 }
@@ -48,6 +49,8 @@ TEST(HostConfig, MalformedFileFallsBackToDefaultsWithError)
         const auto file = dir.write("host.json", text);
         const auto config = loadHostConfigFile(file, "/bin");
         EXPECT_TRUE(config.error) << text;
-        EXPECT_EQ(config.allowedExtensions, std::vector<std::string> {CABRIDGE_DEFAULT_EXTENSION_ID}) << text;
+        EXPECT_EQ(config.allowedExtensions,
+                  (std::vector<std::string> {CABRIDGE_DEFAULT_EXTENSION_ID, CABRIDGE_DEFAULT_GECKO_ID}))
+            << text;
     }
 }

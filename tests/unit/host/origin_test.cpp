@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 using namespace cabridge;
 
 TEST(OriginSyntax, AcceptsBrowserSerializedOrigins)
@@ -57,5 +59,47 @@ TEST(ExtensionOrigin, OnlyChromeExtensionWithTrailingSlash)
          {"chrome-extension://nojnbkjmnolldjcnebneodoflnialbln", "chrome-extension://nojnbkjmnolldjcnebneodoflnialblq/",
           "chrome-extension://abc/", "https://nojnbkjmnolldjcnebneodoflnialbln/", ""}) {
         EXPECT_FALSE(parseExtensionOrigin(bad)) << bad;
+    }
+}
+
+TEST(GeckoId, EmailLikeOrGuid)
+{
+    for (const char* good :
+         {"cabridge@cabridge.org", "a@b", "x-y.z_1@m.example-2.cn", "{12345678-abcd-ABCD-0123-456789abcdef}"}) {
+        EXPECT_TRUE(isGeckoId(good)) << good;
+    }
+    for (const char* bad : {"", "cabridge", "@cabridge.org", "cabridge@", "a b@c", "a@b/c", "a@b@c",
+                            "{12345678-abcd-abcd-0123-456789abcdeg}", "{12345678-abcd-abcd-0123-456789abcdef",
+                            "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/", "--admin-status"}) {
+        EXPECT_FALSE(isGeckoId(bad)) << bad;
+    }
+    EXPECT_TRUE(isGeckoId(std::string(40, 'a') + "@" + std::string(39, 'b')));   // 80 characters
+    EXPECT_FALSE(isGeckoId(std::string(40, 'a') + "@" + std::string(40, 'b')));  // 81
+}
+
+TEST(CallerExtension, ChromeOriginOrFirefoxManifestAndId)
+{
+    using Args = std::vector<const char*>;
+    const auto caller = [](const Args& args) { return parseCallerExtension(args); };
+    EXPECT_EQ(caller({"chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/"}), "nojnbkjmnolldjcnebneodoflnialbln");
+    // Chrome on Windows adds --parent-window; the admin tool adds --admin-status.
+    EXPECT_EQ(caller({"chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/", "--admin-status"}),
+              "nojnbkjmnolldjcnebneodoflnialbln");
+    EXPECT_EQ(caller({"/usr/lib/mozilla/native-messaging-hosts/org.cabridge.host.json", "cabridge@cabridge.org"}),
+              "cabridge@cabridge.org");
+    EXPECT_EQ(caller({"/home/u/.mozilla/native-messaging-hosts/org.cabridge.host.json",
+                      "{12345678-abcd-abcd-0123-456789abcdef}"}),
+              "{12345678-abcd-abcd-0123-456789abcdef}");
+    for (const Args& bad : std::vector<Args> {
+             {},
+             {"cabridge@cabridge.org"},                                           // the id alone
+             {"/home/u/.mozilla/native-messaging-hosts/org.cabridge.host.json"},  // no id
+             {"relative/org.cabridge.host.json", "cabridge@cabridge.org"},        // not absolute
+             {"/home/u/org.cabridge.host", "cabridge@cabridge.org"},              // not a .json
+             {"/home/u/org.cabridge.host.json", "not-an-id"},
+             {"/home/u/org.cabridge.host.json", "--admin-status"},
+             {"https://portal.example.cn/", "cabridge@cabridge.org"},
+         }) {
+        EXPECT_FALSE(caller(bad)) << (bad.empty() ? "(none)" : bad[0]);
     }
 }

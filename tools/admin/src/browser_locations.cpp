@@ -13,17 +13,20 @@ namespace fs = std::filesystem;
 namespace cabridge::admin {
 namespace {
 
-constexpr std::array kBrowsers{Browser::chrome, Browser::chromium, Browser::edge};
+constexpr std::array kBrowsers{Browser::chrome, Browser::chromium, Browser::edge, Browser::firefox};
 
 }  // namespace
 
 std::span<const Browser> all_browsers() { return kBrowsers; }
+
+bool is_gecko(Browser browser) { return browser == Browser::firefox; }
 
 std::string_view browser_key(Browser browser) {
   switch (browser) {
     case Browser::chrome: return "chrome";
     case Browser::chromium: return "chromium";
     case Browser::edge: return "edge";
+    case Browser::firefox: return "firefox";
   }
   return "unknown";
 }
@@ -33,6 +36,7 @@ std::string_view browser_display_name(Browser browser) {
     case Browser::chrome: return "Google Chrome";
     case Browser::chromium: return "Chromium";
     case Browser::edge: return "Microsoft Edge";
+    case Browser::firefox: return "Firefox";
   }
   return "unknown";
 }
@@ -70,12 +74,17 @@ fs::path manifest_dir(Browser browser, Scope scope, const UserDirs& user) {
       case Browser::chrome: return "/etc/opt/chrome/native-messaging-hosts";
       case Browser::chromium: return "/etc/chromium/native-messaging-hosts";
       case Browser::edge: return "/etc/opt/edge/native-messaging-hosts";
+      // Firefox's system-wide place on Linux (also /usr/lib64 on some distributions; Debian
+      // and its derivatives read /usr/lib).
+      case Browser::firefox: return "/usr/lib/mozilla/native-messaging-hosts";
     }
   }
   switch (browser) {
     case Browser::chrome: return user.config_home() / "google-chrome" / "NativeMessagingHosts";
     case Browser::chromium: return user.config_home() / "chromium" / "NativeMessagingHosts";
     case Browser::edge: return user.config_home() / "microsoft-edge" / "NativeMessagingHosts";
+    // Not under $XDG_CONFIG_HOME: Firefox reads only ~/.mozilla/native-messaging-hosts.
+    case Browser::firefox: return user.home / ".mozilla" / "native-messaging-hosts";
   }
   return {};
 }
@@ -87,6 +96,10 @@ std::vector<fs::path> browser_executables(Browser browser) {
     case Browser::chromium: return {"/usr/lib/chromium/chromium", "/usr/bin/chromium"};
     case Browser::edge:
       return {"/opt/microsoft/msedge/msedge", "/usr/bin/microsoft-edge", "/usr/bin/microsoft-edge-stable"};
+    // Not /usr/bin/firefox: on Ubuntu that is a script that starts the snap (which cannot
+    // start native hosts; check_sandboxed_browsers.cpp).
+    case Browser::firefox:
+      return {"/usr/lib/firefox-esr/firefox-esr", "/usr/lib/firefox/firefox", "/opt/firefox/firefox"};
   }
   return {};
 }
@@ -97,6 +110,13 @@ bool browser_installed(const fs::path& root, Browser browser) {
     if (fs::exists(under_root(root, exe), ec)) return true;
   }
   return false;
+}
+
+fs::path fork_manifest_dir(const fs::path& dir) {
+  const fs::path clean = dir.lexically_normal();
+  const fs::path name = clean.has_filename() ? clean.filename() : clean.parent_path().filename();
+  if (name == "NativeMessagingHosts" || name == "native-messaging-hosts") return clean;
+  return clean / "NativeMessagingHosts";
 }
 
 fs::path under_root(const fs::path& root, const fs::path& absolute) {

@@ -70,7 +70,20 @@ bool check_one_manifest(const DoctorOptions& options, Browser browser, Scope sco
                    reinstall_zh, reinstall_en});
     ok = false;
   }
-  for (const auto& id : options.extension_ids) {
+  if (is_gecko(browser)) {
+    for (const auto& id : options.gecko_ids) {
+      if (manifest.allows_gecko_id(id)) continue;
+      // Firefox says "No such native application" for this as for a missing manifest.
+      out.push_back(
+          {Severity::error, "manifest-extension-missing", subject,
+           who_zh + " 的清单 allowed_extensions 中没有扩展 " + id + "，Firefox 会报告找不到本地程序。",
+           who_en + " manifest's allowed_extensions lacks add-on " + id + "; Firefox reports the host as not found.",
+           "执行 " + install_command(browser, scope) + " --gecko-id " + id + "。",
+           "Run `" + install_command(browser, scope) + " --gecko-id " + id + "`."});
+      ok = false;
+    }
+  }
+  for (const auto& id : is_gecko(browser) ? std::vector<std::string>{} : options.extension_ids) {
     if (!manifest.allows_extension(id)) {
       // Once per missing extension id, for a person to read: plain `+` over saving a temporary string.
       out.push_back(
@@ -123,10 +136,10 @@ void check_manifests(const DoctorOptions& options, std::vector<Finding>& out) {
     }
   }
   if (!any_browser) {
-    out.push_back({Severity::warning, "no-browser", "", "未找到以普通软件包安装的 Chrome、Chromium 或 Edge。",
-                   "No Chrome, Chromium or Edge installed as a regular package was found.",
-                   "安装 Google Chrome 或 Microsoft Edge 的 deb/rpm 软件包。",
-                   "Install the deb/rpm package of Google Chrome or Microsoft Edge."});
+    out.push_back({Severity::warning, "no-browser", "", "未找到以普通软件包安装的 Chrome、Chromium、Edge 或 Firefox。",
+                   "No Chrome, Chromium, Edge or Firefox installed as a regular package was found.",
+                   "安装 Google Chrome、Microsoft Edge 或 Firefox ESR 的 deb/rpm 软件包。",
+                   "Install the deb/rpm package of Google Chrome, Microsoft Edge or Firefox ESR."});
   }
 }
 

@@ -22,12 +22,18 @@ std::vector<SandboxedInstall> candidates(const UserDirs& user) {
   std::vector<SandboxedInstall> list = {
       {"snap", "/snap/bin/chromium", "Chromium"},
       {"snap", "/snap/chromium", "Chromium"},
+      // Ubuntu's Firefox is a snap (/usr/bin/firefox only starts it). It reaches native hosts
+      // only through the xdg-desktop-portal native messaging portal, which it does not use by
+      // default and which Debian 12 and UOS/Kylin do not ship.
+      {"snap", "/snap/bin/firefox", "Firefox"},
+      {"snap", "/snap/firefox", "Firefox"},
   };
-  constexpr std::array<std::pair<const char*, const char*>, 4> flatpak_apps = {{
+  constexpr std::array<std::pair<const char*, const char*>, 5> flatpak_apps = {{
       {"com.google.Chrome", "Google Chrome"},
       {"org.chromium.Chromium", "Chromium"},
       {"com.microsoft.Edge", "Microsoft Edge"},
       {"io.github.ungoogled_software.ungoogled_chromium", "Ungoogled Chromium"},
+      {"org.mozilla.firefox", "Firefox"},
   }};
   for (const auto& [app, name] : flatpak_apps) {
     list.push_back({"flatpak", fs::path("/var/lib/flatpak/app") / app, name});
@@ -52,9 +58,10 @@ void check_sandboxed_browsers(const DoctorOptions& options, std::vector<Finding>
                    name + " 是以 " + kind + " 方式安装的，沙箱不允许它启动本地程序，cabridge 在其中无法使用。",
                    name + " is installed as a " + kind +
                        "; its sandbox cannot start native messaging hosts, so cabridge cannot work in it.",
-                   "请改用 Google Chrome 或 Microsoft Edge 的官方 deb 软件包(或发行版的非 " + kind + " 版 Chromium)。",
-                   "Use the official deb package of Google Chrome or Microsoft Edge (or a non-" + kind +
-                       " Chromium from the distribution)."});
+                   "请改用 Google Chrome、Microsoft Edge 的官方 deb 软件包，或发行版的非 " + kind +
+                       " 版 Chromium/Firefox(如 Debian 的 firefox-esr、Mozilla 的 deb 源)。",
+                   "Use the official deb package of Google Chrome or Microsoft Edge, or a non-" + kind +
+                       " Chromium or Firefox (Debian's firefox-esr, Mozilla's deb repository)."});
   }
 }
 

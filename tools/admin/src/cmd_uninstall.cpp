@@ -10,14 +10,15 @@ namespace cabridge::admin {
 
 int run_uninstall(std::span<const std::string> args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: cabridge uninstall [--browser chrome|chromium|edge|all]... [--system]\n"
-                 "                          [--host PATH] [--root DIR]\n"
+    std::cout << "usage: cabridge uninstall [--browser chrome|chromium|edge|firefox|all]... [--system]\n"
+                 "                          [--browser-dir DIR]... [--host PATH] [--root DIR]\n"
                  "Removes org.cabridge.host.json where it names our host and points to PATH\n"
                  "(default: cabridge-host next to this program); other files are left alone.\n";
     return 0;
   }
   AcceptedFlags accepted;
   accepted.extension_id = false;
+  accepted.browser_dir = true;
   const ManifestTarget target = manifest_target_from(parse_target_options(args, accepted));
   const UninstallOutcome outcome = uninstall_manifests(target);
   for (const auto& file : outcome.removed) {

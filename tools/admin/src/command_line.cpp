@@ -46,7 +46,7 @@ TargetOptions parse_target_options(std::span<const std::string> args, AcceptedFl
       } else if (auto b = parse_browser(value)) {
         options.browsers.push_back(*b);
       } else {
-        throw UsageError("--browser must be chrome, chromium, edge or all, not '" + value + "'");
+        throw UsageError("--browser must be chrome, chromium, edge, firefox or all, not '" + value + "'");
       }
     } else if (reader.has_inline_value() && (flag == "--system" || flag == "--json")) {
       throw UsageError(std::string(flag) + " takes no value");
@@ -62,6 +62,16 @@ TargetOptions parse_target_options(std::span<const std::string> args, AcceptedFl
         throw UsageError("--extension-id '" + id + "' is not an extension id (32 letters a-p)");
       }
       options.extension_ids.push_back(std::move(id));
+    } else if (flag == "--gecko-id" && accepted.extension_id) {
+      std::string id = reader.value_of(flag);
+      if (!is_valid_gecko_id(id)) {
+        throw UsageError("--gecko-id '" + id + "' is not a Firefox add-on id (name@domain or {GUID})");
+      }
+      options.gecko_ids.push_back(std::move(id));
+    } else if (flag == "--browser-dir" && accepted.browser_dir) {
+      const std::string value = reader.value_of(flag);
+      if (value.empty()) throw UsageError("--browser-dir needs a directory");
+      options.browser_dirs.push_back(fs::absolute(value).lexically_normal());
     } else if (flag == "--root" && accepted.root) {
       const std::string value = reader.value_of(flag);
       if (value.empty()) throw UsageError("--root needs a directory");

@@ -39,6 +39,10 @@ struct TargetOptions {
   bool system = false;
   std::optional<std::filesystem::path> host;
   std::vector<std::string> extension_ids;  // empty = the template's
+  std::vector<std::string> gecko_ids;      // Firefox add-on ids; empty = the Firefox template's
+  // Configuration directories of other Chromium-based browsers (--browser-dir), written to
+  // besides `browsers`; given alone (no --browser), only they are written.
+  std::vector<std::filesystem::path> browser_dirs;
   std::filesystem::path root;
   bool json = false;
 };
@@ -46,10 +50,12 @@ struct TargetOptions {
 // Which flags a subcommand accepts.
 struct AcceptedFlags {
   bool browser = true, system = true, host = true, extension_id = true, root = true, json = false;
+  bool browser_dir = false;
 };
 
-// Parses --browser chrome|edge|chromium|all (repeatable), --system, --host PATH,
-// --extension-id ID (repeatable), --root DIR, --json. Unknown flags and operands throw.
+// Parses --browser chrome|chromium|edge|firefox|all (repeatable), --system, --host PATH,
+// --extension-id ID (repeatable), --gecko-id ID (repeatable, with extension_id), --browser-dir
+// DIR (repeatable, when accepted), --root DIR, --json. Unknown flags and operands throw.
 TargetOptions parse_target_options(std::span<const std::string> args, AcceptedFlags accepted);
 
 }  // namespace cabridge::admin

@@ -38,6 +38,7 @@ struct DoctorOptions {
   std::filesystem::path root;              // every inspected file lies under it (if set)
   std::filesystem::path host;              // the host manifests should point to (absolute)
   std::vector<std::string> extension_ids;  // must all be in every manifest's allowed_origins
+  std::vector<std::string> gecko_ids;      // must all be in every Firefox manifest's allowed_extensions
   UserDirs user;
   std::chrono::milliseconds status_timeout{5000};
   // list-certificates may wait for the plugin's enumerate deadline (10 s by default).
@@ -56,6 +57,10 @@ std::vector<Finding> diagnose(const DoctorOptions& options);
 void check_host_binary(const DoctorOptions& options, std::vector<Finding>& out);
 void check_manifests(const DoctorOptions& options, std::vector<Finding>& out);
 void check_sandboxed_browsers(const DoctorOptions& options, std::vector<Finding>& out);
+// Chromium-style configuration directories under the user's config directory (a folder with
+// a "Local State" file: Chrome, Chromium, Edge and their forks), each said to have our host
+// registered (NativeMessagingHosts/org.cabridge.host.json naming our host) or not.
+void check_browser_profiles(const DoctorOptions& options, std::vector<Finding>& out);
 void check_host_answer(const DoctorOptions& options, std::vector<Finding>& out);
 // The HeBCA helper bridge: which origins get it, with which settings, and whether something
 // (HeBCA's own helper) listens on 127.0.0.1 / [::1] port `helper_port`.

@@ -1,5 +1,7 @@
 // The native messaging host manifest: building the one we install (from
-// manifest/org.cabridge.host.json.in, compiled in) and reading one found on disk.
+// manifest/org.cabridge.host.json.in for Chromium-based browsers, allowed_origins; from
+// manifest/org.cabridge.host.firefox.json.in for Firefox, allowed_extensions; compiled in)
+// and reading one found on disk.
 #pragma once
 
 #include <filesystem>
@@ -19,6 +21,13 @@ inline constexpr std::string_view kManifestFileName = "org.cabridge.host.json";
 // The extension ids the template allows (our published extension).
 std::vector<std::string> default_extension_ids();
 
+// The Firefox add-on ids the Firefox template allows (the same extension's gecko id).
+std::vector<std::string> default_gecko_ids();
+
+// True for a Firefox add-on id: "name@domain" (letters, digits, '-', '.', '_') or
+// "{8-4-4-4-12 hex digits}", at most 80 characters (what the host accepts, extension_origin.h).
+bool is_valid_gecko_id(std::string_view id);
+
 // True for a Chromium extension id: 32 characters 'a'..'p'.
 bool is_valid_extension_id(std::string_view id);
 
@@ -31,6 +40,11 @@ nlohmann::json make_host_manifest(const std::filesystem::path& host, std::span<c
 
 // The file text we write: make_host_manifest() pretty-printed, newline-terminated.
 std::string render_host_manifest(const std::filesystem::path& host, std::span<const std::string> extension_ids);
+
+// The Firefox manifest for `host` (absolute) allowing exactly `gecko_ids` (each valid).
+// Throws AdminError on a relative host path, no id or an invalid id.
+nlohmann::json make_firefox_host_manifest(const std::filesystem::path& host, std::span<const std::string> gecko_ids);
+std::string render_firefox_host_manifest(const std::filesystem::path& host, std::span<const std::string> gecko_ids);
 
 // What reading a manifest file found.
 // The implicit move constructor only moves a std::string and a nlohmann::json, neither of which throws;
@@ -53,6 +67,8 @@ struct ManifestFile {
   std::optional<std::string> host_path() const;
   // "allowed_origins" includes extension_origin(id).
   bool allows_extension(std::string_view id) const;
+  // "allowed_extensions" (Firefox) includes `gecko_id`.
+  bool allows_gecko_id(std::string_view gecko_id) const;
 };
 
 // Reads `file`; never throws for content problems (they are reported in the result).

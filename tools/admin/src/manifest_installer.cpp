@@ -1,5 +1,6 @@
 #include "manifest_installer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -76,30 +77,39 @@ void write_file_atomically(const fs::path& file, const std::string& content) {
 
 }  // namespace
 
-std::vector<fs::path> manifest_files(const ManifestTarget& target) {
-  std::vector<fs::path> files;
+std::vector<ManifestPlace> manifest_files(const ManifestTarget& target) {
+  std::vector<ManifestPlace> files;
   for (Browser b : target.browsers) {
-    files.push_back(under_root(target.root, manifest_dir(b, target.scope, target.user)) /
-                    std::string(kManifestFileName));
+    files.push_back(
+        {under_root(target.root, manifest_dir(b, target.scope, target.user)) / std::string(kManifestFileName),
+         is_gecko(b)});
+  }
+  for (const fs::path& dir : target.browser_dirs) {
+    files.push_back({fork_manifest_dir(dir) / std::string(kManifestFileName), false});
   }
   return files;
 }
 
 std::vector<fs::path> install_manifests(const ManifestTarget& target) {
+  const auto places = manifest_files(target);
+  const bool any_gecko = std::any_of(places.begin(), places.end(), [](const ManifestPlace& p) { return p.gecko; });
+  const bool any_chromium = std::any_of(places.begin(), places.end(), [](const ManifestPlace& p) { return !p.gecko; });
   // Rendered once up front: a bad host path or id fails before anything is written.
-  const std::string content = render_host_manifest(target.host, target.extension_ids);
+  const std::string chromium = any_chromium ? render_host_manifest(target.host, target.extension_ids) : "";
+  const std::string firefox = any_gecko ? render_firefox_host_manifest(target.host, target.gecko_ids) : "";
   std::vector<fs::path> written;
-  for (const fs::path& file : manifest_files(target)) {
-    create_directories_0755(file.parent_path());
-    write_file_atomically(file, content);
-    written.push_back(file);
+  for (const auto& place : places) {
+    create_directories_0755(place.file.parent_path());
+    write_file_atomically(place.file, place.gecko ? firefox : chromium);
+    written.push_back(place.file);
   }
   return written;
 }
 
 UninstallOutcome uninstall_manifests(const ManifestTarget& target) {
   UninstallOutcome outcome;
-  for (const fs::path& file : manifest_files(target)) {
+  for (const auto& place : manifest_files(target)) {
+    const fs::path& file = place.file;
     const ManifestFile manifest = read_manifest_file(file);
     switch (manifest.state) {
       case ManifestFile::State::missing: continue;

@@ -14,13 +14,24 @@ struct ManifestTarget {
   std::vector<Browser> browsers;
   Scope scope = Scope::user;
   std::filesystem::path host;              // absolute path written into "path"
-  std::vector<std::string> extension_ids;  // allowed_origins
-  std::filesystem::path root;              // every written/removed path lies under it (if set)
-  UserDirs user;                           // for Scope::user
+  std::vector<std::string> extension_ids;  // allowed_origins (Chromium-based browsers)
+  std::vector<std::string> gecko_ids;      // allowed_extensions (Firefox)
+  // Other Chromium-based browsers' configuration directories (fork_manifest_dir() of each
+  // gets the Chromium manifest), real paths: --root is not applied to them.
+  std::vector<std::filesystem::path> browser_dirs;
+  std::filesystem::path root;  // every written/removed path lies under it (if set)
+  UserDirs user;               // for Scope::user
 };
 
-// The manifest files `target` covers, root-prefixed, one per browser, in browsers' order.
-std::vector<std::filesystem::path> manifest_files(const ManifestTarget& target);
+// One manifest file `target` covers and which kind of manifest goes there.
+struct ManifestPlace {
+  std::filesystem::path file;
+  bool gecko = false;  // Firefox's manifest (allowed_extensions) rather than Chromium's
+};
+
+// The manifest files `target` covers: one per browser, root-prefixed, in browsers' order,
+// then one per browser_dirs entry.
+std::vector<ManifestPlace> manifest_files(const ManifestTarget& target);
 
 // Writes the manifest for each browser (creating directories 0755, file 0644, replaced
 // atomically). Returns the files written. Throws AdminError naming the path on failure.

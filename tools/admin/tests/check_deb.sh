@@ -62,6 +62,23 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["name"] == "org.cabridge.host" and m["path"] == sys.argv[2] and m["type"] == "stdio", m
 PY
+# Firefox too (postinst's `--browser all`): its system-wide place, allowed_extensions naming the
+# add-on; and the packaged host serves the add-on when started the Firefox way.
+firefox_manifest="$work/root/usr/lib/mozilla/native-messaging-hosts/org.cabridge.host.json"
+python3 - "$firefox_manifest" "$work/x/usr/bin/cabridge-host" <<'PY' || fail "Firefox manifest written by the packaged tool is wrong"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["name"] == "org.cabridge.host" and m["path"] == sys.argv[2] and m["type"] == "stdio", m
+assert m["allowed_extensions"] == ["cabridge@cabridge.org"] and "allowed_origins" not in m, m
+PY
+HOME="$work/home" CABRIDGE_CONFIG= python3 - "$work/x/usr/bin/cabridge-host" "$firefox_manifest" <<'PY' || fail "packaged host refuses the Firefox add-on"
+import json, struct, subprocess, sys
+body = json.dumps({"id": 1, "command": "status", "origin": "https://example.com"}).encode()
+out = subprocess.run([sys.argv[1], sys.argv[2], "cabridge@cabridge.org"],
+                     input=struct.pack("=I", len(body)) + body, capture_output=True, timeout=30).stdout
+reply = json.loads(out[4:4 + struct.unpack("=I", out[:4])[0]])
+assert reply["result"]["protocol"] == 1, reply
+PY
 # The packaged host finds its packaged token engine (lib/cabridge/cabridge-host-engine.so): a
 # fresh host has no start records, so `status` loads the engine and HeBCA (hebca.json on the generic PKCS#11 plugin). Asked as the
 # admin tool asks (--admin-status): to a site that may not use certificates, status names no plugin.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks the generated browser policy files: usage check_policies.py POLICY_DIR EXTENSION_ID."""
+"""Checks the generated browser policy files: usage check_policies.py POLICY_DIR EXTENSION_ID [GECKO_ID]."""
 import json
 import pathlib
 import sys
@@ -51,6 +51,21 @@ for needle in (r"[HKEY_LOCAL_MACHINE\SOFTWARE\Google\Chrome\NativeMessagingHosts
                r'@="C:\\Program Files\\cabridge\\org.cabridge.host.json"'):
     if needle not in native:
         failures.append(f"native-host.reg: missing {needle!r}")
+
+# Firefox: the add-on force-installed (the person cannot remove or disable it) from an https URL.
+gecko_id = sys.argv[3] if len(sys.argv) > 3 else "cabridge@cabridge.org"
+firefox = root / "linux" / "firefox" / "policies.json"
+try:
+    settings = json.loads(firefox.read_text(encoding="utf-8"))["policies"]["ExtensionSettings"]
+    if list(settings) != [gecko_id]:
+        failures.append(f"{firefox}: ExtensionSettings names {list(settings)!r}, expected [{gecko_id!r}]")
+    entry = settings.get(gecko_id, {})
+    if entry.get("installation_mode") != "force_installed":
+        failures.append(f"{firefox}: installation_mode {entry.get('installation_mode')!r}")
+    if not str(entry.get("install_url", "")).startswith("https://") or "@" in str(entry.get("install_url")):
+        failures.append(f"{firefox}: install_url {entry.get('install_url')!r}")
+except (OSError, ValueError, KeyError, TypeError) as e:
+    failures.append(f"{firefox}: {e}")
 
 for f in failures:
     print("FAIL:", f)

@@ -81,7 +81,7 @@ TEST_F(Doctor, CleanInstallIsClean) {
   const json report = doctor();
   EXPECT_TRUE(report.at("ok")) << report.dump(2);
   EXPECT_EQ(last_.exit_code, 0);
-  EXPECT_EQ(with_code(report, "manifest-ok").size(), 3u);
+  EXPECT_EQ(with_code(report, "manifest-ok").size(), 4u);  // Chrome, Chromium, Edge, Firefox
   EXPECT_EQ(with_code(report, "host-answered").size(), 1u);
   // The stand-in reports one broken plugin and no token: warnings, not errors.
   const auto plugin = with_code(report, "plugin-error");
@@ -163,8 +163,63 @@ TEST_F(Doctor, FindsAMissingManifestForAnInstalledBrowser) {
   write_text(root_.path() / "usr/bin/chromium", "#!/bin/sh\n");
   const json report = doctor();
   EXPECT_EQ(errors(report), std::vector<std::string>{"manifest-missing"}) << report.dump(2);
-  EXPECT_EQ(with_code(report, "manifest-missing").size(), 2u);  // edge: info only
+  EXPECT_EQ(with_code(report, "manifest-missing").size(), 3u);  // edge, firefox: info only
   EXPECT_TRUE(with_code(report, "no-browser").empty());
+}
+
+TEST_F(Doctor, FindsAFirefoxManifestWithoutTheAddOn) {
+  install();
+  const fs::path firefox = root_.path() / "home/tester/.mozilla/native-messaging-hosts/org.cabridge.host.json";
+  json manifest = json::parse(read_text(firefox));
+  ASSERT_EQ(manifest.at("allowed_extensions"), json::array({"cabridge@cabridge.org"}));
+  manifest["allowed_extensions"] = json::array({"other@example.org"});
+  write_text(firefox, manifest.dump());
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"manifest-extension-missing"}) << report.dump(2);
+  const auto missing = with_code(report, "manifest-extension-missing");
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].at("subject"), firefox.string());
+  EXPECT_NE(missing[0].at("fix").at("en").get<std::string>().find("--browser firefox --gecko-id cabridge@cabridge.org"),
+            std::string::npos)
+      << missing[0].dump();
+  // An installed Firefox without any manifest is an error, like the Chromium family.
+  fs::remove(firefox);
+  write_text(root_.path() / "usr/lib/firefox-esr/firefox-esr", "");
+  const auto missing_manifest = with_code(doctor(), "manifest-missing");
+  EXPECT_TRUE(std::any_of(missing_manifest.begin(), missing_manifest.end(),
+                          [](const json& f) { return f.at("subject") == "firefox" && f.at("severity") == "error"; }));
+}
+
+TEST_F(Doctor, FindsASnapFirefox) {
+  install();
+  write_text(root_.path() / "snap/bin/firefox", "#!/bin/sh\n");
+  const json report = doctor();
+  EXPECT_EQ(errors(report), std::vector<std::string>{"browser-snap"}) << report.dump(2);
+  EXPECT_NE(with_code(report, "browser-snap")[0].at("what").at("en").get<std::string>().find("Firefox"),
+            std::string::npos);
+}
+
+// Chromium-style configuration directories (a "Local State" file) under ~/.config, one or two
+// levels down, each said to be registered or not, with the --browser-dir command to fix it.
+TEST_F(Doctor, ListsChromiumStyleBrowsersAndWhetherTheHostIsRegistered) {
+  install();
+  const fs::path config = root_.path() / "home/tester/.config";
+  write_text(config / "browser360/Local State", "{}");
+  write_text(config / "vendor/qaxbrowser/Local State", "{}");
+  fs::create_directories(config / "not-a-browser");
+  install({"--browser-dir", (config / "browser360").string()});
+  const json report = doctor();
+  EXPECT_TRUE(report.at("ok")) << report.dump(2);  // warnings only
+  const auto registered = with_code(report, "browser-profile-registered");
+  ASSERT_EQ(registered.size(), 1u) << report.dump(2);
+  EXPECT_EQ(registered[0].at("subject"), "/home/tester/.config/browser360");
+  const auto unregistered = with_code(report, "browser-profile-unregistered");
+  ASSERT_EQ(unregistered.size(), 1u) << report.dump(2);
+  EXPECT_EQ(unregistered[0].at("subject"), "/home/tester/.config/vendor/qaxbrowser");
+  EXPECT_EQ(unregistered[0].at("severity"), "warning");
+  EXPECT_NE(unregistered[0].at("fix").at("en").get<std::string>().find(
+                "cabridge install --browser-dir '/home/tester/.config/vendor/qaxbrowser'"),
+            std::string::npos);
 }
 
 TEST_F(Doctor, FindsASnapChromium) {

@@ -59,3 +59,23 @@ TEST(HostManifest, ReadingClassifiesFiles) {
   EXPECT_FALSE(odd.host_path());
   EXPECT_FALSE(odd.allows_extension("nojnbkjmnolldjcnebneodoflnialbln"));
 }
+
+TEST(HostManifest, FirefoxManifestAllowsGeckoIds) {
+  EXPECT_EQ(default_gecko_ids(), std::vector<std::string>{"cabridge@cabridge.org"});
+  for (const char* good : {"cabridge@cabridge.org", "a@b", "{12345678-abcd-ABCD-0123-456789abcdef}"}) {
+    EXPECT_TRUE(is_valid_gecko_id(good)) << good;
+  }
+  for (const char* bad : {"", "cabridge", "@x", "x@", "a b@c", "a@b@c", "{12345678-abcd-abcd-0123-456789abcdeg}",
+                          "nojnbkjmnolldjcnebneodoflnialbln"}) {
+    EXPECT_FALSE(is_valid_gecko_id(bad)) << bad;
+  }
+  const std::vector<std::string> ids = {"cabridge@cabridge.org", "cabridge@cabridge.org", "x@y"};
+  const auto manifest = make_firefox_host_manifest("/usr/bin/cabridge-host", ids);
+  EXPECT_EQ(manifest.at("allowed_extensions"), nlohmann::json::array({"cabridge@cabridge.org", "x@y"}));
+  EXPECT_FALSE(manifest.contains("allowed_origins"));
+  EXPECT_THROW(make_firefox_host_manifest("relative/cabridge-host", ids), cabridge::admin::AdminError);
+  EXPECT_THROW(make_firefox_host_manifest("/usr/bin/cabridge-host", std::vector<std::string>{}),
+               cabridge::admin::AdminError);
+  EXPECT_THROW(make_firefox_host_manifest("/usr/bin/cabridge-host", std::vector<std::string>{"bad"}),
+               cabridge::admin::AdminError);
+}

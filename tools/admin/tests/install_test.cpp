@@ -29,6 +29,20 @@ json expected_manifest(const std::string& host,
           {"allowed_origins", origins}};
 }
 
+// Firefox's form: allowed_extensions with the add-on id.
+json expected_firefox_manifest(const std::string& host, std::vector<std::string> ids = {"cabridge@cabridge.org"}) {
+  return {{"name", "org.cabridge.host"},
+          {"description", "cabridge: USB-key certificate login for government portals (USB Key 证书登录)"},
+          {"path", host},
+          {"type", "stdio"},
+          {"allowed_extensions", ids}};
+}
+
+json expected_for(const std::string& relative_manifest, const std::string& host) {
+  return relative_manifest.find("mozilla") != std::string::npos ? expected_firefox_manifest(host)
+                                                                : expected_manifest(host);
+}
+
 struct Case {
   const char* browser;
   bool system;
@@ -50,7 +64,7 @@ TEST_P(InstallEachBrowser, WritesExactlyTheManifestAndUninstallRemovesIt) {
 
   EXPECT_EQ(files_under(root.path()), std::vector<std::string>{c.relative_manifest});
   const fs::path manifest = root.path() / c.relative_manifest;
-  EXPECT_EQ(json::parse(read_text(manifest)), expected_manifest(kHost));
+  EXPECT_EQ(json::parse(read_text(manifest)), expected_for(c.relative_manifest, kHost));
   struct stat st {};
   ASSERT_EQ(::stat(manifest.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0644u);
@@ -71,7 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"edge", false, "home/tester/.config/microsoft-edge/NativeMessagingHosts/org.cabridge.host.json"},
         Case{"chrome", true, "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json"},
         Case{"chromium", true, "etc/chromium/native-messaging-hosts/org.cabridge.host.json"},
-        Case{"edge", true, "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}),
+        Case{"edge", true, "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"},
+        Case{"firefox", false, "home/tester/.mozilla/native-messaging-hosts/org.cabridge.host.json"},
+        Case{"firefox", true, "usr/lib/mozilla/native-messaging-hosts/org.cabridge.host.json"}),
     [](const auto& info) { return std::string(info.param.browser) + (info.param.system ? "_system" : "_user"); });
 
 TEST(Install, AllBrowsersSystemWide) {
@@ -82,7 +98,8 @@ TEST(Install, AllBrowsersSystemWide) {
   EXPECT_EQ(files_under(root.path()),
             (std::vector<std::string>{"etc/chromium/native-messaging-hosts/org.cabridge.host.json",
                                       "etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json",
-                                      "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json"}));
+                                      "etc/opt/edge/native-messaging-hosts/org.cabridge.host.json",
+                                      "usr/lib/mozilla/native-messaging-hosts/org.cabridge.host.json"}));
 }
 
 TEST(Install, DefaultsToAllBrowsersAndTheHostNextToTheTool) {
@@ -90,10 +107,46 @@ TEST(Install, DefaultsToAllBrowsersAndTheHostNextToTheTool) {
   const auto r = run_cabridge({"install", "--root", root.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const fs::path next_to_tool = fs::path(CABRIDGE_TOOL).parent_path() / "cabridge-host";
-  ASSERT_EQ(files_under(root.path()).size(), 3u);
+  ASSERT_EQ(files_under(root.path()).size(), 4u);
   for (const auto& file : files_under(root.path())) {
-    EXPECT_EQ(json::parse(read_text(root.path() / file)), expected_manifest(next_to_tool.string())) << file;
+    EXPECT_EQ(json::parse(read_text(root.path() / file)), expected_for(file, next_to_tool.string())) << file;
   }
+}
+
+// Firefox ignores $XDG_CONFIG_HOME: ~/.mozilla whatever it says.
+TEST(Install, FirefoxUsesDotMozillaAndEveryGivenGeckoId) {
+  TempDir root;
+  const auto r = run_cabridge(
+      {"install", "--browser", "firefox", "--root", root.path().string(), "--host", kHost, "--gecko-id",
+       "other@example.org", "--gecko-id", "{12345678-abcd-abcd-0123-456789abcdef}"},
+      "/home/tester", "/home/tester/conf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string file = "home/tester/.mozilla/native-messaging-hosts/org.cabridge.host.json";
+  EXPECT_EQ(files_under(root.path()), std::vector<std::string>{file});
+  EXPECT_EQ(json::parse(read_text(root.path() / file)),
+            expected_firefox_manifest(kHost, {"other@example.org", "{12345678-abcd-abcd-0123-456789abcdef}"}));
+}
+
+// Another Chromium-based browser: its configuration directory, or its NativeMessagingHosts
+// directory itself; without --browser only those are written, and uninstall removes them.
+TEST(Install, BrowserDirWritesTheChromiumManifestThere) {
+  TempDir root;
+  const fs::path fork = root.path() / "home/tester/.config/browser360";
+  const fs::path system = root.path() / "etc/browser360/native-messaging-hosts";
+  std::vector<std::string> args = {"install",       "--browser-dir", fork.string(), "--browser-dir",
+                                   system.string(), "--host",        kHost};
+  const auto r = run_cabridge(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(files_under(root.path()),
+            (std::vector<std::string>{"etc/browser360/native-messaging-hosts/org.cabridge.host.json",
+                                      "home/tester/.config/browser360/NativeMessagingHosts/org.cabridge.host.json"}));
+  for (const auto& file : files_under(root.path())) {
+    EXPECT_EQ(json::parse(read_text(root.path() / file)), expected_manifest(kHost)) << file;
+  }
+  args[0] = "uninstall";
+  const auto removed = run_cabridge(args);
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_TRUE(files_under(root.path()).empty());
 }
 
 TEST(Install, FollowsXdgConfigHome) {
@@ -132,7 +185,11 @@ TEST(Install, RejectsBadArguments) {
   TempDir root;
   const std::string r = root.path().string();
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"install", "--browser", "firefox", "--root", r},
+           {"install", "--browser", "safari", "--root", r},
+           {"install", "--gecko-id", "not-an-add-on-id", "--root", r},
+           {"install", "--gecko-id", "{12345678-abcd}", "--root", r},
+           {"install", "--browser-dir", "", "--root", r},
+           {"doctor", "--browser-dir", r},
            {"install", "--extension-id", "NOJNBKJMNOLLDJCNEBNEODOFLNIALBLN", "--root", r},
            {"install", "--extension-id", "short", "--root", r},
            {"install", "--root"},
