@@ -32,8 +32,11 @@ grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null ||
   { echo "arm64.sh: qemu-aarch64 is not registered with binfmt_misc" >&2; exit 1; }
 
 t=$(date +%s)
+# GoogleTest lists its tests when CTest starts (PRE_TEST), not after each link: a listing runs
+# under qemu, which a loaded machine can hold past the discovery timeout mid-build.
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake \
       -DCABRIDGE_BUILD_TESTS=ON -DCABRIDGE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST \
       -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 cmake --build "$build" -j"$jobs"
 readelf -h "$build/bin/cabridge-host" | grep -q 'Machine: *AArch64' ||
@@ -45,7 +48,9 @@ status=0
 # Read by every qemu-aarch64 the kernel starts for a test's arm64 child process.
 export QEMU_LD_PREFIX=$CABRIDGE_ARM64_ROOT
 # Browser end-to-end tests (label e2e) need a browser for arm64 and are not run under qemu.
-(cd "$build" && ctest --output-on-failure -j"$jobs" -LE e2e -E '^e2e\.' "$@") || status=1
+# faultmod.faults drives the arm64 fault module with the machine's pkcs11-tool, an amd64 program
+# that cannot load it; the login suites run that module inside the arm64 host instead.
+(cd "$build" && ctest --output-on-failure -j"$jobs" -LE e2e -E '^e2e\.|^faultmod\.faults$' "$@") || status=1
 timer "tests" "$t"
 
 t=$(date +%s)
