@@ -278,6 +278,7 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      sign,
                                      logout,
                                      nullptr,
+                                     nullptr,
                                      nullptr};
 #else
 // Written like a plugin built before check_certificate existed: the table ends at list_token.
@@ -292,6 +293,7 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      sign,
                                      logout,
                                      list_token,
+                                     nullptr,
                                      nullptr};
 #endif
 

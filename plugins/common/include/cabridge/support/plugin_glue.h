@@ -240,7 +240,8 @@ struct PluginGlue {
                                                   &sign,
                                                   &logout,
                                                   &listToken,
-                                                  checkCertificateEntry()};
+                                                  checkCertificateEntry(),
+                                                  nullptr}; // authenticate: not offered yet
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
