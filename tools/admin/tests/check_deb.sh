@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the .deb with CPack and checks its metadata, contents and maintainer scripts.
 # Nothing is installed on the system: the package is only unpacked into a temp dir.
-# Usage: check_deb.sh BUILD_DIR
+# ARCH is the Debian architecture the build is for (default: this machine's): the package must
+# say it, and every ELF file in it (programs, engine, plugins) must be for that machine. An arm64
+# package's programs run here through qemu-user (binfmt_misc; scripts/arm64.sh).
+# Usage: check_deb.sh BUILD_DIR [ARCH]
 set -euo pipefail
 build=$1
+arch=${2:-$(dpkg --print-architecture)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cabridge-deb-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -16,6 +20,8 @@ deb=${debs[0]}
 
 # Metadata.
 [ "$(dpkg-deb -f "$deb" Package)" = cabridge ] || fail "package name"
+[ "$(dpkg-deb -f "$deb" Architecture)" = "$arch" ] || fail "Architecture is $(dpkg-deb -f "$deb" Architecture), not $arch"
+case $(basename "$deb") in *_"$arch".deb) ;; *) fail "file name $(basename "$deb") does not end in _$arch.deb" ;; esac
 depends=$(dpkg-deb -f "$deb" Depends)
 for dep in libssl3 libp11-3 publicsuffix; do
   grep -Eq "(^|, )$dep( |,|$)" <<<"$depends" || fail "Depends lacks $dep: $depends"
@@ -41,6 +47,27 @@ done
 dpkg-deb -c "$deb" | grep -E ' \./usr/bin/cabridge(-host)?$' | grep -qv '^-rwxr-xr-x' &&
   fail "a binary in /usr/bin is not mode 0755"
 
+# Every ELF file is built for ARCH: readelf's "Machine" line, which names any ELF machine
+# whatever the machine running it.
+case $arch in
+  amd64) machine='Advanced Micro Devices X86-64' ;;
+  arm64) machine='AArch64' ;;
+  *) fail "no ELF machine known for architecture $arch" ;;
+esac
+dpkg-deb -x "$deb" "$work/x"
+elf_count=0
+while IFS= read -r -d '' f; do
+  [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
+  elf_count=$((elf_count + 1))
+  got=$(readelf -h "$f" | sed -n 's/^ *Machine: *//p')
+  [ "$got" = "$machine" ] || fail "${f#"$work/x"} is for machine '$got', not $arch ($machine)"
+done < <(find "$work/x" -type f -print0)
+for f in usr/bin/cabridge usr/bin/cabridge-host usr/lib/cabridge/cabridge-host-engine.so \
+         usr/lib/cabridge/plugins/libcabridge-hebca.so; do
+  readelf -h "$work/x/$f" >/dev/null 2>&1 || fail "$f is not an ELF file"
+done
+[ "$elf_count" -ge 4 ] || fail "only $elf_count ELF files in the package"
+
 # Maintainer scripts.
 dpkg-deb -e "$deb" "$work/control"
 for s in postinst prerm postrm; do
@@ -54,7 +81,6 @@ grep -q 'purge)' "$work/control/postrm" || fail "postrm does not handle purge"
 grep -q 'created-by-cabridge-package' "$work/control/postrm" || fail "postrm purge is not limited to what postinst created"
 
 # The packaged tool works from its own layout: default host = the packaged cabridge-host.
-dpkg-deb -x "$deb" "$work/x"
 "$work/x/usr/bin/cabridge" install --system --browser all --root "$work/root" >/dev/null
 manifest="$work/root/etc/opt/chrome/native-messaging-hosts/org.cabridge.host.json"
 python3 - "$manifest" "$work/x/usr/bin/cabridge-host" <<'PY' || fail "manifest written by the packaged tool is wrong"
@@ -93,4 +119,4 @@ assert hebca and hebca[0]["state"] == "ok" and hebca[0]["name"] == "河北 CA", 
 PY
 "$work/x/usr/bin/cabridge" uninstall --system --browser all --root "$work/root" >/dev/null
 [ -z "$(find "$work/root" -type f)" ] || fail "uninstall left files: $(find "$work/root" -type f)"
-echo "ok: $(basename "$deb") ($(wc -l <"$work/contents") entries)"
+echo "ok: $(basename "$deb") ($(wc -l <"$work/contents") entries, $elf_count ELF files for $arch)"
