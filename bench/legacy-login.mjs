@@ -118,7 +118,7 @@ Written by \`bench/legacy-login.mjs\` on ${new Date().toISOString().slice(0, 16)
 | legacy: new socket, hello, SelectSignCert, GetCertB64, GetSubjectItem, GetSignCertNotAfter, UILogin, SignText, GetCertB64 | ${legacy.toFixed(0)} ms | ${ratio.toFixed(2)}x | <= 1.2x |
 | native: \`cabridge.login({challenge})\` | ${native.toFixed(0)} ms | 1.00x | - |
 
-Reproduce: \`cmake --build build --target cabridge-host cabridge-host-engine cabridge-hebca && node bench/legacy-login.mjs --build build\`.
+Reproduce: \`cmake --build build --target cabridge-host cabridge-host-engine cabridge-pkcs11 && node bench/legacy-login.mjs --build build\`.
 <!-- legacy:end -->`;
 console.log(section);
 console.log(JSON.stringify(samples));

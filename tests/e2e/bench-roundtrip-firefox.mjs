@@ -37,7 +37,7 @@ const { BUILD, PLUGIN_DIR, REAL_HOST, hebcaDescriptor, hostEnvironment, makePki,
 
 const ECHO_HOST = path.join(BUILD, 'bench', 'baseline-echo-host');
 for (const f of [REAL_HOST, ECHO_HOST]) {
-  if (!fs.existsSync(f)) throw new Error(`${f} is not built (cmake --build ${BUILD} --target cabridge-host cabridge-hebca baseline-echo-host cabridge-extension-firefox)`);
+  if (!fs.existsSync(f)) throw new Error(`${f} is not built (cmake --build ${BUILD} --target cabridge-host cabridge-pkcs11 baseline-echo-host cabridge-extension-firefox)`);
 }
 const BLOCK = 10; // calls per host before switching to the other
 const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
@@ -142,7 +142,7 @@ const section = [
   + 'script -> event page -> new host -> reply -> page). WebDriver BiDi cannot run code in the background page, '
   + 'so the "open port" rows are not measured in Firefox. Goal: within 1.2x of the echo host.',
   '',
-  'Reproduce: `cmake --build build --target cabridge-host cabridge-hebca baseline-echo-host cabridge-extension-firefox && '
+  'Reproduce: `cmake --build build --target cabridge-host cabridge-pkcs11 baseline-echo-host cabridge-extension-firefox && '
   + '(cd tests/e2e && npm ci) && node tests/e2e/bench-roundtrip-firefox.mjs [--runs 60] [--no-write]`.',
   '<!-- roundtrip-firefox:end -->',
 ].join('\n');

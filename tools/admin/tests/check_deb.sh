@@ -63,7 +63,7 @@ while IFS= read -r -d '' f; do
   [ "$got" = "$machine" ] || fail "${f#"$work/x"} is for machine '$got', not $arch ($machine)"
 done < <(find "$work/x" -type f -print0)
 for f in usr/bin/cabridge usr/bin/cabridge-host usr/lib/cabridge/cabridge-host-engine.so \
-         usr/lib/cabridge/plugins/libcabridge-hebca.so; do
+         usr/lib/cabridge/plugins/libcabridge-pkcs11.so; do
   readelf -h "$work/x/$f" >/dev/null 2>&1 || fail "$f is not an ELF file"
 done
 [ "$elf_count" -ge 4 ] || fail "only $elf_count ELF files in the package"
