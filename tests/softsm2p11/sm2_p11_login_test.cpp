@@ -3,10 +3,10 @@
 // certificate) under two vendor numberings, and the plugin's descriptor says how that vendor
 // signs (message or caller-computed digest, raw or DER). Every login token is checked with
 // cabridge-verify and, independently of cabridge's code, with the openssl command line.
-#include "host_process.h"
 #include "reply_matchers.h"
 #include "run_command.h"
 
+#include <cabridge/test_support/host_process.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -25,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test_support::HostProcess;
 
 constexpr const char* kPortalOrigin = "https://gm.hebei.example.gov.cn";
 constexpr const char* kPin = "Sm2Pin6543";
@@ -193,8 +194,9 @@ public:
             env["CABRIDGE_FAULT_CONTROL"] = (dir_ / "fault-control").string();
             env["CABRIDGE_FAULT_STATE"] = (dir_ / "fault-state").string();
         }
-        return std::make_unique<HostProcess>(CABRIDGE_SM2P11_HOST_EXE, env,
-                                             dir_ / ("host-" + std::to_string(hosts_++) + ".stderr"));
+        return std::make_unique<HostProcess>(
+            test_support::HostLaunch {CABRIDGE_SM2P11_HOST_EXE, test_support::kTestExtensionOrigin, {},
+                                      {env.begin(), env.end()}, dir_ / ("host-" + std::to_string(hosts_++) + ".stderr")});
     }
 
     json request(HostProcess& host, const std::string& command, const json& arguments)

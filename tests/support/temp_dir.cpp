@@ -46,7 +46,7 @@ void TempDir::remove() noexcept
 
 fs::path TempDir::write(const std::string& name, std::string_view text, mode_t mode) const
 {
-    const fs::path file = path_ / name;
+    fs::path file = path_ / name;
     fs::create_directories(file.parent_path());
     {
         std::ofstream out(file, std::ios::binary | std::ios::trunc);
