@@ -21,7 +21,7 @@ int run_plugins_list(const PluginsOptions &options) {
   const PluginLocations locations = locate_plugins(options.root, std::nullopt);
   // States from the host's own discovery code, starting each plugin in a child first as the
   // host does (verdicts not remembered: this tool must always show the present truth).
-  const PluginRegistry registry = PluginRegistry::discover(locations.host_dirs, {default_host_path(), {}, nullptr});
+  const PluginRegistry registry = PluginRegistry::discover(locations.host_dirs, {default_host_path(), {}, nullptr, {}});
 
   nlohmann::json report = {{"configFile", locations.config_file.string()},
                            {"dirs", nlohmann::json::array()},
