@@ -15,7 +15,7 @@ namespace cabridge {
 std::optional<std::string> parseExtensionOrigin(std::string_view arg);
 
 // True for an id Firefox accepts for an add-on: "{8-4-4-4-12 hex}" or "name@domain" (letters,
-// digits, '-', '.', '_'; at most 80 characters, Firefox's own limit).
+// digits, '-', '.', '_'; the name may be empty, as Firefox allows; at most 80 characters).
 bool isGeckoId(std::string_view id);
 
 // The extension id of the caller from the host's arguments after argv[0]: the Chromium id of

@@ -64,11 +64,11 @@ TEST(ExtensionOrigin, OnlyChromeExtensionWithTrailingSlash)
 
 TEST(GeckoId, EmailLikeOrGuid)
 {
-    for (const char* good :
-         {"cabridge@cabridge.org", "a@b", "x-y.z_1@m.example-2.cn", "{12345678-abcd-ABCD-0123-456789abcdef}"}) {
+    for (const char* good : {"cabridge@cabridge.org", "a@b", "@cabridge.org", "x-y.z_1@m.example-2.cn",
+                             "{12345678-abcd-ABCD-0123-456789abcdef}"}) {
         EXPECT_TRUE(isGeckoId(good)) << good;
     }
-    for (const char* bad : {"", "cabridge", "@cabridge.org", "cabridge@", "a b@c", "a@b/c", "a@b@c",
+    for (const char* bad : {"", "cabridge", "cabridge@", "a b@c", "a@b/c", "a@b@c",
                             "{12345678-abcd-abcd-0123-456789abcdeg}", "{12345678-abcd-abcd-0123-456789abcdef",
                             "chrome-extension://nojnbkjmnolldjcnebneodoflnialbln/", "--admin-status"}) {
         EXPECT_FALSE(isGeckoId(bad)) << bad;

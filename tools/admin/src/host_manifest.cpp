@@ -56,7 +56,8 @@ std::vector<std::string> default_extension_ids() {
 
 std::vector<std::string> default_gecko_ids() {
   std::vector<std::string> ids;
-  for (const auto& id : instantiate_template("/", kFirefoxHostManifestTemplate).at("allowed_extensions")) {
+  const nlohmann::json manifest = instantiate_template("/", kFirefoxHostManifestTemplate);  // must outlive the loop
+  for (const auto& id : manifest.at("allowed_extensions")) {
     ids.push_back(id.get<std::string>());
   }
   return ids;

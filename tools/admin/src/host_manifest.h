@@ -24,7 +24,8 @@ std::vector<std::string> default_extension_ids();
 // The Firefox add-on ids the Firefox template allows (the same extension's gecko id).
 std::vector<std::string> default_gecko_ids();
 
-// True for a Firefox add-on id: "name@domain" (letters, digits, '-', '.', '_') or
+// True for a Firefox add-on id: "name@domain" (letters, digits, '-', '.', '_'; the name may be
+// empty, as Firefox allows) or
 // "{8-4-4-4-12 hex digits}", at most 80 characters (what the host accepts, extension_origin.h).
 bool is_valid_gecko_id(std::string_view id);
 
