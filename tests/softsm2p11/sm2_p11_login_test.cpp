@@ -30,6 +30,7 @@ using test_support::HostProcess;
 constexpr const char* kPortalOrigin = "https://gm.hebei.example.gov.cn";
 constexpr const char* kPin = "Sm2Pin6543";
 constexpr const char* kTokenSerial = "SM2P11-0001";
+constexpr const char* kOpenssl = "/usr/bin/openssl";  // runCommand does not search PATH
 
 // One vendor: how its module numbers SM2 (the module's config) and what its descriptor says.
 struct Vendor {
@@ -40,25 +41,30 @@ struct Vendor {
 
 // Numberings from vendors' headers (CKK/CKM_VENDOR_DEFINED + 4 / + 0x8100 / + 0x8102 /
 // + 0x8200, and IBM's 0x80050002 / 0x8005000C); the module of vendor A has all three styles.
-const json kModuleA = {{"keyType", "0x80000004"},
-                       {"mechanisms", {{"message", "0x80008100"}, {"messageWithId", "0x80008102"}, {"digest", "0x80008200"}}},
-                       {"signature", "raw"}};
+const json kModuleA = {
+    {"keyType", "0x80000004"},
+    {"mechanisms", {{"message", "0x80008100"}, {"messageWithId", "0x80008102"}, {"digest", "0x80008200"}}},
+    {"signature", "raw"}};
 const json kModuleB = {{"keyType", "0x80050002"}, {"mechanisms", {{"digest", "0x8005000C"}}}, {"signature", "der"}};
 
 const std::vector<Vendor>& vendors()
 {
     static const std::vector<Vendor> all = {
-        {"MessageRaw", kModuleA,
+        {"MessageRaw",
+         kModuleA,
          {{"keyType", "0x80000004"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}}},
-        {"MessageWithIdRaw", kModuleA,
+        {"MessageWithIdRaw",
+         kModuleA,
          {{"keyType", "0x80000004"},
           {"mechanism", "0x80008102"},
           {"style", "message"},
           {"signerIdParameter", true},
           {"signature", "raw"}}},
-        {"DigestRaw", kModuleA,
+        {"DigestRaw",
+         kModuleA,
          {{"keyType", 2147483652UL}, {"mechanism", 2147516928UL}, {"style", "digest"}, {"signature", "raw"}}},
-        {"DigestDer", kModuleB,
+        {"DigestDer",
+         kModuleB,
          {{"keyType", "0x80050002"}, {"mechanism", "0x8005000C"}, {"style", "digest"}, {"signature", "der"}}},
     };
     return all;
@@ -93,7 +99,8 @@ std::vector<std::uint8_t> randomBytes(std::size_t n)
 std::string base64(const std::vector<std::uint8_t>& data)
 {
     std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
+                                  static_cast<int>(data.size()));
     out.resize(static_cast<std::size_t>(n));
     return out;
 }
@@ -101,7 +108,8 @@ std::string base64(const std::vector<std::uint8_t>& data)
 std::vector<std::uint8_t> unbase64(const std::string& text)
 {
     std::vector<std::uint8_t> out(text.size());
-    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                                  static_cast<int>(text.size()));
     if (n < 0) throw std::runtime_error("bad base64");
     std::size_t length = static_cast<std::size_t>(n);
     for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --length;  // DecodeBlock keeps padding zeros
@@ -134,8 +142,8 @@ std::vector<std::uint8_t> loginMessage(const std::string& origin, const std::vec
 class Sm2Pkcs11World {
 public:
     Sm2Pkcs11World(const json& module, const json& sm2, bool faultModule)
-        : dir_(fs::temp_directory_path() / ("cabridge-sm2p11-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(counter_++))),
+        : dir_(fs::temp_directory_path() /
+               ("cabridge-sm2p11-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))),
           faultModule_(faultModule)
     {
         fs::remove_all(dir_);
@@ -167,12 +175,17 @@ public:
                                                             {"library", CABRIDGE_SM2P11_GENERIC_PLUGIN},
                                                             {"config", config}}
                                                           .dump());
-        writeFile(dir_ / "policy.json", json {{"allowOrigins", json::array()}, {"legacyOrigins", json::array()}}.dump());
+        writeFile(dir_ / "policy.json",
+                  json {{"allowOrigins", json::array()}, {"legacyOrigins", json::array()}}.dump());
         fs::permissions(dir_ / "policy.json", fs::perms(0644));
-        writeFile(dir_ / "host.json", json {{"pluginDirs", {(dir_ / "plugins").string()}},
-                                            {"policyFile", (dir_ / "policy.json").string()},
-                                            {"logFile", (dir_ / "host.log").string()}}
-                                          .dump());
+        writeFile(
+            dir_ / "host.json",
+            json {{"pluginDirs",
+                   // the generic plugin's own folder: a descriptor's library must lie in one
+                   {(dir_ / "plugins").string(), fs::path(CABRIDGE_SM2P11_GENERIC_PLUGIN).parent_path().string()}},
+                  {"policyFile", (dir_ / "policy.json").string()},
+                  {"logFile", (dir_ / "host.log").string()}}
+                .dump());
     }
     ~Sm2Pkcs11World()
     {
@@ -251,13 +264,13 @@ public:
         writeFile(msg, std::string(message.begin(), message.end()));
         const std::string distid = "distid:1234567812345678";
         const auto ok = [&](const std::vector<std::string>& argv) { return runCommand(argv, dir_).exitCode == 0; };
-        return ok({"openssl", "x509", "-inform", "DER", "-in", der.string(), "-out", pem.string()}) &&
-               ok({"openssl", "x509", "-in", pem.string(), "-pubkey", "-noout", "-out", pub.string()}) &&
-               ok({"openssl", "verify", "-vfyopt", distid, "-CAfile", (pkiDir() / "sm2-root.pem").string(),
+        return ok({kOpenssl, "x509", "-inform", "DER", "-in", der.string(), "-out", pem.string()}) &&
+               ok({kOpenssl, "x509", "-in", pem.string(), "-pubkey", "-noout", "-out", pub.string()}) &&
+               ok({kOpenssl, "verify", "-vfyopt", distid, "-CAfile", (pkiDir() / "sm2-root.pem").string(),
                    (pkiDir() / "sm2-intermediate.pem").string()}) &&
-               ok({"openssl", "verify", "-vfyopt", distid, "-partial_chain", "-CAfile",
+               ok({kOpenssl, "verify", "-vfyopt", distid, "-partial_chain", "-CAfile",
                    (pkiDir() / "sm2-intermediate.pem").string(), pem.string()}) &&
-               ok({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", pub.string(), "-rawin", "-digest", "sm3",
+               ok({kOpenssl, "pkeyutl", "-verify", "-pubin", "-inkey", pub.string(), "-rawin", "-digest", "sm3",
                    "-pkeyopt", distid, "-in", msg.string(), "-sigfile", sig.string()});
     }
 
@@ -370,7 +383,8 @@ TEST(Sm2OverPkcs11Config, WithoutAnSm2MechanismTheKeyIsRefusedNotSignedWithECDSA
 // The descriptor's key type is not the token's: the token is not asked to sign.
 TEST(Sm2OverPkcs11Config, AKeyTypeOtherThanTheDescriptorsIsRefused)
 {
-    const json sm2 = {{"keyType", "0x80000001"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
+    const json sm2 = {
+        {"keyType", "0x80000001"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
     Sm2Pkcs11World world(kModuleA, sm2, false);
     auto host = world.startHost();
     const json sign = world.listed(*host, "sm2-sign", "login");
@@ -383,7 +397,8 @@ TEST(Sm2OverPkcs11Config, AKeyTypeOtherThanTheDescriptorsIsRefused)
 // signature is a plugin error, never a token that cannot verify.
 TEST(Sm2OverPkcs11Config, ASignatureEncodingOtherThanTheDescriptorsIsAPluginError)
 {
-    const json sm2 = {{"keyType", "0x80000004"}, {"mechanism", "0x80008200"}, {"style", "digest"}, {"signature", "der"}};
+    const json sm2 = {
+        {"keyType", "0x80000004"}, {"mechanism", "0x80008200"}, {"style", "digest"}, {"signature", "der"}};
     Sm2Pkcs11World world(kModuleA, sm2, false);
     auto host = world.startHost();
     const json sign = world.listed(*host, "sm2-sign", "login");

@@ -19,11 +19,11 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 // The vendor's numbers: a real SM2 module defines its own (none is standard).
 struct VendorNumbering {
-    unsigned long keyType = 0;                 // CKA_KEY_TYPE of the SM2 private keys
-    std::optional<unsigned long> message;      // signs a message: Z and SM3 on the token, ID 1234567812345678
+    unsigned long keyType = 0;                   // CKA_KEY_TYPE of the SM2 private keys
+    std::optional<unsigned long> message;        // signs a message: Z and SM3 on the token, ID 1234567812345678
     std::optional<unsigned long> messageWithId;  // the same, the signer ID as the mechanism parameter
-    std::optional<unsigned long> digest;       // signs a caller-computed 32-byte e, nothing hashed again
-    bool derSignature = false;                 // signatures as DER SEQUENCE{r, s}; raw r || s otherwise
+    std::optional<unsigned long> digest;         // signs a caller-computed 32-byte e, nothing hashed again
+    bool derSignature = false;                   // signatures as DER SEQUENCE{r, s}; raw r || s otherwise
 };
 
 // One certificate and its SM2 private key, both under the same CKA_ID.

@@ -114,12 +114,18 @@ std::optional<std::vector<std::uint8_t>> attributeOf(const ModuleState& s, const
     const auto boolean = [](bool v) { return std::vector<std::uint8_t> {static_cast<std::uint8_t>(v ? 1 : 0)}; };
     sensitive = false;
     switch (type) {
-    case CKA_CLASS: return ulong(privateKey ? CKO_PRIVATE_KEY : CKO_CERTIFICATE);
-    case CKA_ID: return pair.id;
-    case CKA_LABEL: return std::vector<std::uint8_t>(pair.label.begin(), pair.label.end());
-    case CKA_TOKEN: return boolean(true);
-    case CKA_PRIVATE: return boolean(privateKey);
-    default: break;
+    case CKA_CLASS:
+        return ulong(privateKey ? CKO_PRIVATE_KEY : CKO_CERTIFICATE);
+    case CKA_ID:
+        return pair.id;
+    case CKA_LABEL:
+        return std::vector<std::uint8_t>(pair.label.begin(), pair.label.end());
+    case CKA_TOKEN:
+        return boolean(true);
+    case CKA_PRIVATE:
+        return boolean(privateKey);
+    default:
+        break;
     }
     if (!privateKey) {
         if (type == CKA_CERTIFICATE_TYPE) return ulong(CKC_X_509);
@@ -127,13 +133,20 @@ std::optional<std::vector<std::uint8_t>> attributeOf(const ModuleState& s, const
         return std::nullopt;
     }
     switch (type) {
-    case CKA_KEY_TYPE: return ulong(s.config->numbering.keyType);
+    case CKA_KEY_TYPE:
+        return ulong(s.config->numbering.keyType);
     case CKA_SIGN:
-    case CKA_SENSITIVE: return boolean(true);
-    case CKA_EXTRACTABLE: return boolean(false);
-    case CKA_EC_PARAMS: return std::vector<std::uint8_t>(kSm2CurveOid.begin(), kSm2CurveOid.end());
-    case CKA_VALUE: sensitive = true; return std::vector<std::uint8_t> {};
-    default: return std::nullopt;
+    case CKA_SENSITIVE:
+        return boolean(true);
+    case CKA_EXTRACTABLE:
+        return boolean(false);
+    case CKA_EC_PARAMS:
+        return std::vector<std::uint8_t>(kSm2CurveOid.begin(), kSm2CurveOid.end());
+    case CKA_VALUE:
+        sensitive = true;
+        return std::vector<std::uint8_t> {};
+    default:
+        return std::nullopt;
     }
 }
 

@@ -48,8 +48,9 @@ Sm2Mechanism parseSm2Mechanism(const nlohmann::json &value, std::string_view con
             else if (item == "digest")
                 out.input = Sm2Mechanism::Input::Digest;
             else
-                throwInvalidConfig(context, "sm2.style must be \"message\" (the token hashes with Z) or \"digest\" "
-                                            "(the token signs e = SM3(Z || M))");
+                throwInvalidConfig(context,
+                                   "sm2.style must be \"message\" (the token hashes with Z) or \"digest\" "
+                                   "(the token signs e = SM3(Z || M))");
         } else if (key == "signerIdParameter") {
             if (!item.is_boolean())
                 throwInvalidConfig(context, "sm2.signerIdParameter must be true or false");
@@ -66,7 +67,8 @@ Sm2Mechanism parseSm2Mechanism(const nlohmann::json &value, std::string_view con
         }
     }
     if (out.signerIdParameter && out.input == Sm2Mechanism::Input::Digest)
-        throwInvalidConfig(context, "sm2.signerIdParameter needs style \"message\" (a digest is already hashed with Z)");
+        throwInvalidConfig(context,
+                           "sm2.signerIdParameter needs style \"message\" (a digest is already hashed with Z)");
     return out;
 }
 

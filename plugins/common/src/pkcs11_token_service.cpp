@@ -186,7 +186,7 @@ Pkcs11TokenService::Authentication Pkcs11TokenService::authenticate(std::string_
     Authentication result;
     if (const auto flags = module().livePinFlags(session->session.slotId()))
         result.pinToBeChanged = flags->toBeChanged;
-    result.signature = signWithTokenKey(session->session, *certId, algorithm, data);
+    result.signature = signWithTokenKey(session->session, *certId, algorithm, data, sm2_);
     return result;
 }
 

@@ -11,22 +11,21 @@ namespace {
 
 using nlohmann::json;
 
-const json kVendorA = {{"keyType", "0x80000004"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
+const json kVendorA = {
+    {"keyType", "0x80000004"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
 
 // The PluginFailure message of parsing `value`, or "" when it parses.
-std::string refusal(const json& value)
-{
+std::string refusal(const json &value) {
     try {
         parseSm2Mechanism(value, "test config");
-    } catch (const PluginFailure& e) {
+    } catch (const PluginFailure &e) {
         EXPECT_EQ(e.status(), CABRIDGE_ERR_INVALID_CONFIG);
         return e.what();
     }
     return "";
 }
 
-TEST(Sm2Mechanism, HexStringsAndIntegersGiveTheVendorsNumbers)
-{
+TEST(Sm2Mechanism, HexStringsAndIntegersGiveTheVendorsNumbers) {
     const Sm2Mechanism a = parseSm2Mechanism(kVendorA, "test config");
     EXPECT_EQ(a.keyType, CKK_VENDOR_DEFINED + 4);
     EXPECT_EQ(a.mechanism, CKM_VENDOR_DEFINED + 0x8100);
@@ -49,9 +48,8 @@ TEST(Sm2Mechanism, HexStringsAndIntegersGiveTheVendorsNumbers)
     EXPECT_TRUE(withId.signerIdParameter);
 }
 
-TEST(Sm2Mechanism, MissingUnknownAndMalformedKeysAreRefusedByName)
-{
-    for (const char* key : {"keyType", "mechanism", "style", "signature"}) {
+TEST(Sm2Mechanism, MissingUnknownAndMalformedKeysAreRefusedByName) {
+    for (const char *key : {"keyType", "mechanism", "style", "signature"}) {
         json value = kVendorA;
         value.erase(key);
         EXPECT_NE(refusal(value).find(std::string("sm2.") + key), std::string::npos) << key;
@@ -59,7 +57,7 @@ TEST(Sm2Mechanism, MissingUnknownAndMalformedKeysAreRefusedByName)
     json value = kVendorA;
     value["mechanizm"] = 1;
     EXPECT_NE(refusal(value).find("sm2.mechanizm"), std::string::npos);
-    for (const json& bad : {json("0x"), json("-1"), json("0x1g"), json(-5), json(1.5), json("0x1ffffffffffffffff"),
+    for (const json &bad : {json("0x"), json("-1"), json("0x1g"), json(-5), json(1.5), json("0x1ffffffffffffffff"),
                             json(true), json("")}) {
         value = kVendorA;
         value["mechanism"] = bad;
@@ -77,13 +75,12 @@ TEST(Sm2Mechanism, MissingUnknownAndMalformedKeysAreRefusedByName)
     EXPECT_NE(refusal(json::array()).find("sm2 must be an object"), std::string::npos);
 }
 
-TEST(Sm2Mechanism, ASignerIdParameterNeedsTheMessageStyle)
-{
+TEST(Sm2Mechanism, ASignerIdParameterNeedsTheMessageStyle) {
     json value = kVendorA;
     value["style"] = "digest";
     value["signerIdParameter"] = true;
     EXPECT_NE(refusal(value).find("signerIdParameter"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace cabridge
+} // namespace
+} // namespace cabridge
