@@ -123,6 +123,24 @@ inline void flushNotice(cabridge_plugin *self, cabridge_error *err) noexcept {
     }
 }
 
+// What a plugin's authenticate() gives back on success (plugin.h authenticate).
+struct AuthenticateResult {
+    std::vector<std::uint8_t> signature;
+    std::uint32_t flags = 0; // CABRIDGE_AUTH_FLAG_* bits
+};
+
+// A glued plugin class that offers authenticate (plugin.h): it declares
+//   AuthenticateResult authenticate(std::string_view tokenRef, std::string_view certRef,
+//                                   std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+//                                   std::string_view algorithm, std::span<const std::uint8_t> data);
+// which keeps plugin.h's promises for that call (one session, PIN tried only after the
+// certificate is found, logged out whatever happened) and throws PluginError otherwise.
+template <class Plugin>
+concept Authenticates = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t, 32> sha256,
+                                 std::span<const std::uint8_t> data) {
+    { plugin.authenticate(text, text, sha256, text, text, data) } -> std::same_as<AuthenticateResult>;
+};
+
 // A glued plugin class that offers check_certificate: it declares checkCertificate (see
 // cabridge_plugin above).
 template <class Plugin>
@@ -223,6 +241,36 @@ struct PluginGlue {
             return nullptr;
     }
 
+    static cabridge_status authenticate(cabridge_plugin *self, const char *tokenRef, const char *certRef,
+                                        const std::uint8_t *certSha256, const char *pin, std::size_t pinLen,
+                                        const char *algorithm, const std::uint8_t *data, std::size_t dataLen,
+                                        cabridge_sink signatureOut, std::uint32_t *flagsOut,
+                                        cabridge_error *err) noexcept {
+        if (flagsOut != nullptr)
+            *flagsOut = 0;
+        if (self == nullptr || tokenRef == nullptr || certRef == nullptr || certSha256 == nullptr ||
+            (pin == nullptr && pinLen != 0) || algorithm == nullptr || (data == nullptr && dataLen != 0) ||
+            flagsOut == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        const std::span<const std::uint8_t, 32> sha256(certSha256, 32);
+        // Only instantiated for a Plugin with authenticate (authenticateEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            const AuthenticateResult result = static_cast<Plugin *>(self)->authenticate(
+                tokenRef, certRef, sha256, std::string_view(pin == nullptr ? "" : pin, pinLen), algorithm,
+                {data, dataLen});
+            writeToSink(signatureOut, result.signature);
+            *flagsOut = result.flags;
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::authenticate) authenticateEntry() {
+        if constexpr (Authenticates<Plugin>)
+            return &authenticate;
+        else
+            return nullptr;
+    }
+
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr)
             return CABRIDGE_ERR_PLUGIN;
@@ -240,7 +288,8 @@ struct PluginGlue {
                                                   &sign,
                                                   &logout,
                                                   &listToken,
-                                                  checkCertificateEntry()};
+                                                  checkCertificateEntry(),
+                                                  authenticateEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
