@@ -64,11 +64,19 @@ std::vector<std::uint8_t> pkiDer(const std::string& name)
     return {der.begin(), der.end()};
 }
 
-SkfWorld::SkfWorld(const nlohmann::json& pluginConfig, const nlohmann::json& deadlines)
+namespace {
+
+std::filesystem::path freshWorldDir()
 {
     static std::atomic<unsigned> counter {0};
-    dir_ = std::filesystem::temp_directory_path() /
+    return std::filesystem::temp_directory_path() /
            ("cabridge-skf-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+}
+
+}  // namespace
+
+SkfWorld::SkfWorld(const nlohmann::json& pluginConfig, const nlohmann::json& deadlines) : dir_(freshWorldDir())
+{
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "plugins");
     std::filesystem::copy(fixtureDir() / "state", stateDir(), std::filesystem::copy_options::recursive);
