@@ -63,6 +63,9 @@ int run_plugins_check(const PluginsOptions &options) {
   for (const auto &token : tokens) {
     std::cout << "token \"" << token["label"].get<std::string>() << "\" serial " << token["serial"].get<std::string>()
               << " (" << token["manufacturer"].get<std::string>() << ", " << token["model"].get<std::string>() << ")\n";
+    if (token.contains("interface") && token.contains("algorithms")) {
+      std::cout << "  interface " << token["interface"].dump() << ", algorithms " << token["algorithms"].dump() << "\n";
+    }
     for (const auto &cert : token["certificates"]) {
       std::cout << "  certificate \"" << cert["label"].get<std::string>() << "\": ";
       if (cert.contains("error")) {

@@ -135,6 +135,10 @@ nlohmann::json inspect_tokens(LoadedPlugin &plugin) {
                             {"model", token.value("model", "")},
                             {"certificates", nlohmann::json::array()}};
     if (token.contains("pinFlags")) entry["pinFlags"] = token["pinFlags"];
+    // What an SKF plugin adds, so an administrator can tell the interface and its algorithms.
+    for (const char *key : {"interface", "application", "algorithms", "pinDefault"}) {
+      if (token.contains(key)) entry[key] = token[key];
+    }
     for (const auto &cert : token.value("certificates", nlohmann::json::array())) {
       nlohmann::json c = {{"label", cert.value("label", "")}};
       const auto der = base64Decode(cert.value("der", ""));

@@ -1,6 +1,7 @@
-// Reading the common keys of a vendor plugin's descriptor "config" (string
-// lists such as "modules"/"origins", PIN rules, "retryCounter"), so every plugin
-// built on plugins/common refuses bad values the same way.
+// Reading the common keys of a vendor plugin's descriptor "config" (id, name,
+// string lists such as "modules"/"origins", PIN rules, help texts, OIDs,
+// "retryCounter"). Shared by the generic PKCS#11 and the SKF plugin so both
+// refuse bad values the same way.
 // Every failure throws PluginFailure(CABRIDGE_ERR_INVALID_CONFIG) whose message
 // starts with `context` (e.g. "pkcs11-generic config") and names the offending key.
 #pragma once
@@ -22,6 +23,21 @@ struct DeclaredPinRules {
 };
 
 [[noreturn]] void throwInvalidConfig(std::string_view context, const std::string &what);
+
+// A plugin id: 1 to 32 characters of a-z, 0-9 and '-' (the rule `cabridge plugins add`
+// applies to descriptors).
+std::string parsePluginId(const nlohmann::json &value, std::string_view context);
+
+// A non-empty string of at most `maxBytes` bytes.
+std::string parseNonEmptyString(const nlohmann::json &value, std::string_view context, const std::string &key,
+                                std::size_t maxBytes);
+
+// A dotted OID such as "1.2.156.112586.1.4".
+std::string parseDottedOid(const nlohmann::json &value, std::string_view context, const std::string &key);
+
+// describe()'s "help": {renew, unlock, lost, reinsert, contact} each {"text", "url"?, "phone"?}
+// (url http:// or https://); any other key is refused.
+nlohmann::json parseHelp(const nlohmann::json &value, std::string_view context);
 
 // An array of non-empty strings; `allowEmpty` = false refuses [].
 std::vector<std::string> parseStringList(const nlohmann::json &value, std::string_view context, const std::string &key,

@@ -1,0 +1,67 @@
+// A vendor's SKF library (GM/T 0016-2012) loaded with dlopen and bound by name, with the ULONG
+// width the descriptor gives (32 bits in the public Linux headers, 64 in some vendors'): every
+// ULONG a call reads or writes goes through that width, so a 64-bit library never writes
+// 8 bytes into a 4-byte variable. Calls return the library's SAR code as it is.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace cabridge::skf {
+
+// Big enough for DEVINFO with either ULONG width (294 bytes with 32-bit, 326 with 64-bit).
+inline constexpr std::size_t kDevInfoBufferBytes = 512;
+// ECCSIGNATUREBLOB: r[64] s[64], no ULONG in it.
+inline constexpr std::size_t kEccSignatureBlobBytes = 128;
+
+using Handle = void *;
+
+class SkfLibrary {
+public:
+    // Loads `path` and binds the calls a login needs. Throws PluginFailure(CABRIDGE_ERR_DEVICE)
+    // naming the library and the missing call when it cannot. `ulongBits` is 32 or 64.
+    static std::unique_ptr<SkfLibrary> load(const std::string &path, int ulongBits);
+
+    virtual ~SkfLibrary() = default;
+    SkfLibrary(const SkfLibrary &) = delete;
+    SkfLibrary &operator=(const SkfLibrary &) = delete;
+
+    // Name lists (multi-strings) and output buffers follow the size-query convention: a null
+    // buffer stores the size needed in *size.
+    virtual std::uint32_t enumDev(bool present, char *list, std::size_t *size) = 0;
+    virtual std::uint32_t connectDev(const char *name, Handle *device) = 0;
+    virtual std::uint32_t disconnectDev(Handle device) = 0;
+    // `info` holds kDevInfoBufferBytes.
+    virtual std::uint32_t getDevInfo(Handle device, std::uint8_t *info) = 0;
+    virtual std::uint32_t enumApplication(Handle device, char *list, std::size_t *size) = 0;
+    virtual std::uint32_t openApplication(Handle device, const char *name, Handle *application) = 0;
+    virtual std::uint32_t closeApplication(Handle application) = 0;
+    virtual std::uint32_t getPinInfo(Handle application, std::uint32_t pinType, std::uint64_t *maxRetry,
+                                     std::uint64_t *remainingRetry, bool *isDefault) = 0;
+    // `pin` is NUL-terminated.
+    virtual std::uint32_t verifyPin(Handle application, std::uint32_t pinType, const char *pin,
+                                    std::uint64_t *retry) = 0;
+    virtual std::uint32_t clearSecureState(Handle application) = 0;
+    virtual std::uint32_t enumContainer(Handle application, char *list, std::size_t *size) = 0;
+    virtual std::uint32_t openContainer(Handle application, const char *name, Handle *container) = 0;
+    virtual std::uint32_t closeContainer(Handle container) = 0;
+    virtual std::uint32_t getContainerType(Handle container, std::uint64_t *type) = 0;
+    virtual std::uint32_t exportCertificate(Handle container, bool signing, std::uint8_t *der, std::size_t *size) = 0;
+    // `blob` holds kEccSignatureBlobBytes.
+    virtual std::uint32_t eccSignData(Handle container, const std::uint8_t *digest, std::size_t digestLength,
+                                      std::uint8_t *blob) = 0;
+    virtual std::uint32_t rsaSignData(Handle container, const std::uint8_t *data, std::size_t dataLength,
+                                      std::uint8_t *signature, std::size_t *size) = 0;
+
+    const std::string &path() const noexcept { return path_; }
+
+protected:
+    explicit SkfLibrary(std::string path) : path_(std::move(path)) {}
+
+private:
+    std::string path_;
+};
+
+} // namespace cabridge::skf

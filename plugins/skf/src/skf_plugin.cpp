@@ -1,0 +1,141 @@
+#include "skf_plugin.h"
+
+#include <cabridge/common/identity.h>
+#include <cabridge/support/module_locator.h>
+
+#ifndef CABRIDGE_SKF_VERSION
+#error "CABRIDGE_SKF_VERSION must be set by the build"
+#endif
+
+namespace cabridge::skf {
+
+std::unique_ptr<SkfPlugin> SkfPlugin::create(const nlohmann::json &config) {
+    return std::unique_ptr<SkfPlugin>(new SkfPlugin(parseSkfConfig(config)));
+}
+
+SkfTokenService *SkfPlugin::tokens() {
+    if (!tokens_) {
+        if (auto path = firstExistingModule(config_.libraries)) {
+            library_ = SkfLibrary::load(*path, config_.ulongBits);
+            tokens_ = std::make_unique<SkfTokenService>(*library_, config_);
+        }
+    }
+    return tokens_.get();
+}
+
+std::string SkfPlugin::noLibraryMessage() const {
+    return config_.id + ": SKF library not installed; tried: " + joinPaths(config_.libraries);
+}
+
+SkfTokenService &SkfPlugin::requireTokens() {
+    SkfTokenService *service = tokens();
+    if (service == nullptr)
+        throw PluginFailure(CABRIDGE_ERR_NO_TOKEN, noLibraryMessage());
+    return *service;
+}
+
+void SkfPlugin::endLogin() noexcept {
+    if (session_ && tokens_)
+        tokens_->clearSecureState(session_->token);
+    session_.reset();
+}
+
+nlohmann::json SkfPlugin::describe() {
+    return {
+        {"id", config_.id},
+        {"name", config_.name},
+        {"version", CABRIDGE_SKF_VERSION},
+        {"origins", config_.origins},
+        {"legacyOrigins", config_.legacyOrigins},
+        {"pin", pinRulesToJson(config_.pin)},
+        {"help", config_.help},
+    };
+}
+
+nlohmann::json SkfPlugin::listTokens() {
+    endLogin();
+    SkfTokenService *service = tokens();
+    if (service == nullptr) {
+        // No key software means no key can be present: an empty list, not an error.
+        notice = noLibraryMessage();
+        return nlohmann::json::array();
+    }
+    std::string problems;
+    nlohmann::json tokens = service->listTokens(problems);
+    // Which middleware answered, for `cabridge plugins check`.
+    notice = config_.id + ": SKF library " + library_->path() + " (ULONG " + std::to_string(config_.ulongBits) +
+             " bits)" + (problems.empty() ? "" : "; " + problems);
+    return tokens;
+}
+
+nlohmann::json SkfPlugin::listToken(std::string_view tokenRef) {
+    endLogin();
+    SkfTokenService *service = tokens();
+    if (service == nullptr) {
+        notice = noLibraryMessage();
+        return nlohmann::json::array();
+    }
+    return service->listToken(tokenRef);
+}
+
+nlohmann::json SkfPlugin::identify(std::span<const std::uint8_t> der) {
+    return identityToJson(extractIdentity(der, config_.uniqueIdOid));
+}
+
+void SkfPlugin::login(std::string_view tokenRef, std::string_view pin) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    service.verifyUserPin(token, pin);
+    session_ = LoginSession{std::string(tokenRef), std::move(token)};
+}
+
+std::vector<std::uint8_t> SkfPlugin::sign(std::string_view tokenRef, std::string_view certRef,
+                                          std::string_view algorithm, std::span<const std::uint8_t> data) {
+    if (!session_ || session_->tokenRef != tokenRef)
+        throw PluginFailure(CABRIDGE_ERR_NOT_LOGGED_IN, "skf: sign without a login on this token");
+    SkfTokenService &service = requireTokens();
+    SigningContainer container = service.openSigningContainer(session_->token, certRef);
+    return service.sign(container, algorithm, data);
+}
+
+void SkfPlugin::logout(std::string_view /*tokenRef*/) { endLogin(); }
+
+void SkfPlugin::checkCertificate(std::string_view tokenRef, std::string_view certRef,
+                                 std::span<const std::uint8_t, 32> certSha256) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    service.openCheckedContainer(token, certRef, certSha256);
+}
+
+Authentication SkfPlugin::authenticate(std::string_view tokenRef, std::string_view certRef,
+                                           std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                           std::string_view algorithm, std::span<const std::uint8_t> data) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    // The certificate first: a key that is gone never costs a PIN try.
+    SigningContainer container = service.openCheckedContainer(token, certRef, certSha256);
+    // Logged out whatever happens after the PIN is tried.
+    class LogoutGuard {
+    public:
+        LogoutGuard(SkfTokenService &service, OpenToken &token) : service_(service), token_(token) {}
+        ~LogoutGuard() { service_.clearSecureState(token_); }
+        LogoutGuard(const LogoutGuard &) = delete;
+        LogoutGuard &operator=(const LogoutGuard &) = delete;
+
+    private:
+        SkfTokenService &service_;
+        OpenToken &token_;
+    };
+    const LogoutGuard guard(service, token);
+    service.verifyUserPin(token, pin);
+    Authentication result;
+    result.signature = service.sign(container, algorithm, data);
+    if (service.pinState(token).isDefault)
+        result.flags |= CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED;
+    return result;
+}
+
+} // namespace cabridge::skf

@@ -1,0 +1,93 @@
+// Tokens of an SKF library as the plugin ABI sees them. A token is one application on one
+// device (device -> application -> container); its certificates are the containers' signing
+// certificates (the encryption certificate of a dual-certificate container is never offered:
+// it is not for login). References stay the same while the device is inserted:
+//   token ref  "skf:" hex(serial, or "#" + device name when the serial is empty) ":" hex(app)
+//   cert ref   the container's name
+// Every call reads the devices live; nothing is cached between calls.
+#pragma once
+
+#include "skf_config.h"
+#include "skf_handles.h"
+#include "skf_library.h"
+#include "skf_parsing.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cabridge::skf {
+
+// One token opened: its device connection and its application.
+struct OpenToken {
+    DeviceHandle device;
+    ApplicationHandle application;
+    DeviceInfo info;
+    std::string deviceName;
+    std::string applicationName;
+};
+
+// The user PIN's state as SKF_GetPINInfo gives it.
+struct PinState {
+    std::uint64_t maxRetry = 0;
+    std::uint64_t remaining = 0;
+    bool isDefault = false;
+};
+
+// A container whose signing certificate was read.
+struct SigningContainer {
+    ContainerHandle handle;
+    std::uint64_t type = 0; // SKF_CONTAINER_RSA or SKF_CONTAINER_ECC
+    std::vector<std::uint8_t> certificate;
+};
+
+class SkfTokenService {
+public:
+    SkfTokenService(SkfLibrary &library, const SkfConfig &config) : library_(library), config_(config) {}
+
+    // plugin.h list_tokens entries of every present device's admitted applications. A device
+    // that fails to read is left out and named in `notice`.
+    nlohmann::json listTokens(std::string &notice);
+    // The one entry of `tokenRef`, or [] when it is not present.
+    nlohmann::json listToken(std::string_view tokenRef);
+
+    // Connects the device and opens the application of `tokenRef`; NO_TOKEN when it is not
+    // present (or not an admitted application).
+    OpenToken openToken(std::string_view tokenRef);
+    // The container `certRef` with its signing certificate; CERTIFICATE_NOT_FOUND when the
+    // container or its signing certificate is not there.
+    SigningContainer openSigningContainer(OpenToken &token, std::string_view certRef);
+    // As openSigningContainer, and the certificate's SHA-256 must be `certSha256`.
+    SigningContainer openCheckedContainer(OpenToken &token, std::string_view certRef,
+                                          std::span<const std::uint8_t, 32> certSha256);
+
+    PinState pinState(OpenToken &token);
+    // One SKF_VerifyPIN with the user PIN. PIN_INCORRECT carries the exact tries left (read
+    // again from the token); the try that leaves none, and a locked PIN, are PIN_LOCKED.
+    void verifyUserPin(OpenToken &token, std::string_view pin);
+    // Logs the application out (SKF_ClearSecureState); errors are ignored.
+    void clearSecureState(OpenToken &token) noexcept;
+
+    // Signs `data` as plugin.h's sign() says for `algorithm`: "SM2-SM3" (ECC container: e =
+    // SM3(Z || data) with the configured signer ID, SKF_ECCSignData, DER) or "RS256" (RSA
+    // container: PKCS#1 v1.5 over the SHA-256 DigestInfo). UNSUPPORTED for anything else.
+    std::vector<std::uint8_t> sign(SigningContainer &container, std::string_view algorithm,
+                                   std::span<const std::uint8_t> data);
+
+private:
+    std::vector<std::string> deviceNames();
+    std::vector<std::string> applicationNames(DeviceHandle &device);
+    std::vector<std::string> containerNames(ApplicationHandle &application);
+    bool admitsApplication(const std::string &name) const;
+    DeviceInfo deviceInfo(DeviceHandle &device);
+    nlohmann::json tokenEntry(OpenToken &token);
+
+    SkfLibrary &library_;
+    const SkfConfig &config_;
+};
+
+} // namespace cabridge::skf
