@@ -3,6 +3,7 @@
 // would exceed the browser's 1 MiB limit. The software-token plugin (soft_token_plugin.cpp)
 // stands in for a USB key, so requests reach the commands with real certificate ids.
 #include <cabridge/test_support/host_process.h>
+#include <cabridge/test_support/native_messaging.h>
 #include "test_certificates.h"
 
 #include <cabridge/common/encoding.h>

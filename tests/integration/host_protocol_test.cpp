@@ -1,11 +1,11 @@
 // The wire behaviour of the real host: framing, validation, quit, end of input.
 #include <cabridge/test_support/host_process.h>
+#include <cabridge/test_support/native_messaging.h>
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-using namespace cabridge::test;
 using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 

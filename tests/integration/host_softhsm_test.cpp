@@ -16,7 +16,6 @@
 #include <optional>
 #include <set>
 
-using namespace cabridge::test;
 using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 

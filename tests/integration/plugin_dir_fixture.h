@@ -5,6 +5,7 @@
 
 #include "test_certificates.h"
 
+#include <cabridge/test_support/host_process.h>
 #include <cabridge/test_support/temp_dir.h>
 
 #include <gtest/gtest.h>

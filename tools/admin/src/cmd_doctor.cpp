@@ -28,7 +28,7 @@ std::optional<PolicyFileReport> policy_report(const std::filesystem::path& root)
 
 // The legacy bridge settings, when the host would use the policy file.
 std::optional<LegacyBridgeReport> legacy_report(const std::filesystem::path& root) {
-  const auto file = hostPolicyFile(root);
+  const auto file = host_policy_file(root);
   if (!file) return std::nullopt;
   const auto load = loadAdminPolicy(*file);
   if (load.error) return std::nullopt;

@@ -1,6 +1,6 @@
 #include "plugins_validation.h"
 
-#include <base64.h>
+#include <cabridge/common/encoding.h>
 #include <cabridge/host/cert_info.h>
 #include <cabridge/host/plugin_probe.h>
 #include <unistd.h>

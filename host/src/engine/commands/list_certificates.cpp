@@ -120,7 +120,7 @@ nlohmann::json leftOut(const LoadedPlugin& plugin, ErrorCode code)
 
 // The vendor's help texts by kind, as its describe() gave them, for each of its CertInfo entries:
 // the extension shows renewal help for an expired certificate without asking the host again.
-nlohmann::json vendorHelp(const Plugin& plugin)
+nlohmann::json vendorHelp(const LoadedPlugin& plugin)
 {
     nlohmann::json help = nlohmann::json::object();
     for (const char* kind : {"renew", "unlock", "lost", "reinsert", "contact"}) {
