@@ -126,8 +126,8 @@ std::unique_ptr<HostProcess> SkfWorld::startHost()
 {
     const auto stderrFile = dir_ / ("host-" + std::to_string(hostsStarted_++) + ".stderr");
     const auto env = environment();
-    return std::make_unique<HostProcess>(test_support::HostLaunch {kHostExe, test_support::kTestExtensionOrigin, {},
-                                                                   {env.begin(), env.end()}, stderrFile});
+    return std::make_unique<HostProcess>(test_support::HostLaunch {
+        kHostExe, test_support::kTestExtensionOrigin, {}, {env.begin(), env.end()}, stderrFile});
 }
 
 nlohmann::json SkfWorld::request(HostProcess& host, const std::string& command, const nlohmann::json& arguments,

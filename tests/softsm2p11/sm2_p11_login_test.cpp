@@ -208,8 +208,11 @@ public:
             env["CABRIDGE_FAULT_STATE"] = (dir_ / "fault-state").string();
         }
         return std::make_unique<HostProcess>(
-            test_support::HostLaunch {CABRIDGE_SM2P11_HOST_EXE, test_support::kTestExtensionOrigin, {},
-                                      {env.begin(), env.end()}, dir_ / ("host-" + std::to_string(hosts_++) + ".stderr")});
+            test_support::HostLaunch {CABRIDGE_SM2P11_HOST_EXE,
+                                      test_support::kTestExtensionOrigin,
+                                      {},
+                                      {env.begin(), env.end()},
+                                      dir_ / ("host-" + std::to_string(hosts_++) + ".stderr")});
     }
 
     json request(HostProcess& host, const std::string& command, const json& arguments)

@@ -140,7 +140,7 @@ SignatureAlgorithm parseSignatureAlgorithm(std::string_view name) {
     if (name == "SM2-SM3")
         return SignatureAlgorithm::SM2_SM3;
     throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
-                      "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
+                        "signature algorithm not supported by this plugin: " + std::string(name.substr(0, 32)));
 }
 
 std::vector<std::uint8_t> signWithTokenKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId,

@@ -65,7 +65,7 @@ X509Ptr certificateOfKey(const Pkcs11Session &session, std::span<const std::uint
     }
     if (!object)
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "no certificate with the key's CKA_ID, whose public key SM2 needs for Z");
+                            "no certificate with the key's CKA_ID, whose public key SM2 needs for Z");
     const CK_FUNCTION_LIST &f = session.functions();
     CK_ATTRIBUTE value{CKA_VALUE, nullptr, 0};
     CK_RV rv = f.C_GetAttributeValue(session.handle(), *object, &value, 1);
@@ -113,8 +113,8 @@ std::vector<std::uint8_t> derSignature(const Sm2Mechanism &sm2, const std::vecto
     }
     if (!der)
         throw PluginFailure(CABRIDGE_ERR_PLUGIN,
-                          std::string("the token returned a malformed SM2 signature (the descriptor says ") +
-                              (sm2.encoding == Sm2Mechanism::Encoding::Der ? "DER" : "raw r || s") + ")");
+                            std::string("the token returned a malformed SM2 signature (the descriptor says ") +
+                                (sm2.encoding == Sm2Mechanism::Encoding::Der ? "DER" : "raw r || s") + ")");
     return std::move(*der);
 }
 

@@ -150,7 +150,7 @@ std::vector<std::uint8_t> Pkcs11TokenService::sign(std::string_view tokenRef, st
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty())
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "the certificate has no CKA_ID, so no private key belongs to it");
+                            "the certificate has no CKA_ID, so no private key belongs to it");
     return signWithTokenKey(session_->session, *certId, algorithm, data, sm2_);
 }
 
@@ -161,7 +161,7 @@ void Pkcs11TokenService::checkCertificate(std::string_view tokenRef, std::string
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty() || !sessionSeesCertificate(session->session, *certId, certSha256))
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "the token holds no certificate with that CKA_ID and SHA-256");
+                            "the token holds no certificate with that CKA_ID and SHA-256");
 }
 
 Pkcs11TokenService::Authentication Pkcs11TokenService::authenticate(std::string_view tokenRef, std::string_view certRef,
@@ -175,7 +175,7 @@ Pkcs11TokenService::Authentication Pkcs11TokenService::authenticate(std::string_
     const std::optional<std::vector<std::uint8_t>> certId = hexDecode(certRef);
     if (!certId || certId->empty() || !sessionSeesCertificate(session->session, *certId, certSha256))
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                          "the token holds no certificate with that CKA_ID and SHA-256");
+                            "the token holds no certificate with that CKA_ID and SHA-256");
     logIn(*session, pin);
     // Logged in from here: C_Logout whatever happens next (closing the session when this
     // returns would end the login too, but a module may keep a login of a closed session).

@@ -229,9 +229,9 @@ typedef struct cabridge_plugin_api_v1 {
      * those calls for plugins built without it.
      */
     cabridge_status (*authenticate)(cabridge_plugin *self, const char *token_ref, const char *cert_ref,
-                                    const uint8_t *cert_sha256, const char *pin, size_t pin_len,
-                                    const char *algorithm, const uint8_t *data, size_t data_len,
-                                    cabridge_sink signature_out, uint32_t *flags_out, cabridge_error *err);
+                                    const uint8_t *cert_sha256, const char *pin, size_t pin_len, const char *algorithm,
+                                    const uint8_t *data, size_t data_len, cabridge_sink signature_out,
+                                    uint32_t *flags_out, cabridge_error *err);
 } cabridge_plugin_api_v1;
 
 /*

@@ -110,8 +110,8 @@ void SkfPlugin::checkCertificate(std::string_view tokenRef, std::string_view cer
 }
 
 Authentication SkfPlugin::authenticate(std::string_view tokenRef, std::string_view certRef,
-                                           std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
-                                           std::string_view algorithm, std::span<const std::uint8_t> data) {
+                                       std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                       std::string_view algorithm, std::span<const std::uint8_t> data) {
     endLogin();
     SkfTokenService &service = requireTokens();
     OpenToken token = service.openToken(tokenRef);

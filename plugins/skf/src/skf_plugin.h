@@ -38,8 +38,8 @@ public:
     // One session: open, check the certificate, SKF_VerifyPIN, sign, SKF_ClearSecureState, close.
     // flags: CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED when SKF_GetPINInfo says the PIN is the default.
     Authentication authenticate(std::string_view tokenRef, std::string_view certRef,
-                                    std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
-                                    std::string_view algorithm, std::span<const std::uint8_t> data);
+                                std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
+                                std::string_view algorithm, std::span<const std::uint8_t> data);
 
 private:
     explicit SkfPlugin(SkfConfig config) : config_(std::move(config)) {}

@@ -39,8 +39,9 @@ std::vector<char> readSized(Call &&call, std::string_view callName, std::size_t 
         std::size_t size = 0;
         throwUnlessOk(call(nullptr, &size), callName);
         if (size > maxBytes)
-            throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: " + std::string(callName) + " wants " + std::to_string(size) +
-                                                       " bytes (more than " + std::to_string(maxBytes) + ")");
+            throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: " + std::string(callName) + " wants " +
+                                                         std::to_string(size) + " bytes (more than " +
+                                                         std::to_string(maxBytes) + ")");
         if (size == 0)
             return {};
         std::vector<char> buffer(size);
@@ -93,7 +94,7 @@ std::optional<ParsedRef> parseTokenRef(std::string_view ref) {
 
 [[noreturn]] void noCertificate(std::string_view certRef, const std::string &why) {
     throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
-                      "skf: certificate " + std::string(certRef.substr(0, 80)) + ": " + why);
+                        "skf: certificate " + std::string(certRef.substr(0, 80)) + ": " + why);
 }
 
 X509Ptr parseCertificate(const std::vector<std::uint8_t> &der) {
@@ -323,7 +324,7 @@ void SkfTokenService::verifyUserPin(OpenToken &token, std::string_view pin) {
             // SKF_VerifyPIN's own count stands.
         }
         PluginFailure error(left == 0 ? CABRIDGE_ERR_PIN_LOCKED : CABRIDGE_ERR_PIN_INCORRECT,
-                          "skf: SKF_VerifyPIN returned " + sarName(rv) + ", " + std::to_string(left) + " tries left");
+                            "skf: SKF_VerifyPIN returned " + sarName(rv) + ", " + std::to_string(left) + " tries left");
         error.setRetriesLeft(clampRetries(left));
         error.setFinalTry(left == 1);
         throw error;
@@ -368,12 +369,12 @@ std::vector<std::uint8_t> SkfTokenService::sign(SigningContainer &container, std
             "SKF_RSASignData");
         if (size == 0 || size > signature.size())
             throw PluginFailure(CABRIDGE_ERR_DEVICE,
-                              "skf: SKF_RSASignData gave a signature of " + std::to_string(size) + " bytes");
+                                "skf: SKF_RSASignData gave a signature of " + std::to_string(size) + " bytes");
         signature.resize(size);
         return signature;
     }
     throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
-                      "skf: algorithm " + std::string(algorithm.substr(0, 32)) + " (SKF keys sign SM2-SM3 or RS256)");
+                        "skf: algorithm " + std::string(algorithm.substr(0, 32)) + " (SKF keys sign SM2-SM3 or RS256)");
 }
 
 } // namespace cabridge::skf

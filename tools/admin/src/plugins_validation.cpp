@@ -107,7 +107,8 @@ CandidatePlugin check_candidate(const fs::path &file, const std::vector<fs::path
   return out;
 }
 
-std::unique_ptr<LoadedPlugin> load_installed(const fs::path &descriptor_file, const std::vector<fs::path> &plugin_dirs) {
+std::unique_ptr<LoadedPlugin> load_installed(const fs::path &descriptor_file,
+                                             const std::vector<fs::path> &plugin_dirs) {
   try {
     PluginDescriptor descriptor = parsePluginDescriptor(descriptor_file, read_descriptor_text(descriptor_file));
     descriptor.library = resolvePluginLibrary(descriptor_file, descriptor.library.string(), plugin_dirs);

@@ -39,7 +39,7 @@ CandidatePlugin check_candidate(const std::filesystem::path &file,
 // `plugin_dirs`, load). Throws AdminError for a descriptor the host would refuse;
 // a plugin that loads in the error state is returned as such.
 std::unique_ptr<LoadedPlugin> load_installed(const std::filesystem::path &descriptor_file,
-                                       const std::vector<std::filesystem::path> &plugin_dirs);
+                                             const std::vector<std::filesystem::path> &plugin_dirs);
 
 // The tokens `plugin` sees now, each certificate with its subject DN, validity
 // and SHA-256 (from the host's CertInfo code). Throws AdminError when
