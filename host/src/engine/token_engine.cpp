@@ -23,8 +23,10 @@ public:
             TokenCallMarker::markCrashes();
         }
         auto reply = setup.replyTokenNotResponding;
-        auto onTokenTimeout = [reply, marker] {
-            if (marker) {
+        // Weak: the lambda travels into every plugin call, an abandoned one included, and a
+        // strong copy there would keep the marker (and its file) alive past a normal exit.
+        auto onTokenTimeout = [reply, weakMarker = std::weak_ptr<TokenCallMarker>(marker)] {
+            if (const auto marker = weakMarker.lock()) {
                 // Remembered before the reply, so the next host already leaves the plugin out.
                 marker->deadlinePassed();
                 marker->discard();
