@@ -278,7 +278,7 @@ TEST_F(HostFlood, PipelinedRequestFloodIsAnsweredInOrderWithFlatMemory)
     long rssAtFirst = 0;
     int answered = 0;
     for (int i = 0; i < kRequests; ++i) {
-        const auto reply = host.readReply(10s);
+        const auto reply = host.readReply(std::chrono::seconds(10));
         if (!reply) {
             ADD_FAILURE() << "no reply to request " << i;
             break;

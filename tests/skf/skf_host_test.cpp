@@ -30,7 +30,7 @@ void writeBytes(const std::filesystem::path& file, const std::vector<std::uint8_
 bool opensslCliVerifies(const SkfWorld& world, const nlohmann::json& token, const std::string& digest,
                         const std::string& distid, const std::vector<std::uint8_t>& challenge)
 {
-    const auto dir = world.dir();
+    const auto& dir = world.dir();
     writeBytes(dir / "cert.der", unbase64(token.at("certificate")));
     writeBytes(dir / "sig.bin", unbase64(token.at("signature")));
     writeBytes(dir / "msg.bin",
