@@ -16,7 +16,8 @@ export const randomChallenge = () => crypto.randomBytes(32).toString('base64');
  * opts: {certs, fault?, allowOrigins?(origin) -> [..], timeouts?, selfSigned?, recordRequests?}
  * body({page, browser, setup, origin, dir, requests}). With recordRequests the real host runs
  * behind lib/recording-host.mjs and requests() gives what the extension sent so far, in order:
- * [{command, pin: 'absent'|'empty'|'given'}]; without it requests() throws.
+ * [{command, pin: 'absent'|'empty'|'given'}] (the worker's own legacy-policy left out); without it
+ * requests() throws.
  */
 export async function withRealHost(opts, body) {
   const srv = await startPageServer();
@@ -30,7 +31,10 @@ export async function withRealHost(opts, body) {
   const requests = () => {
     if (!opts.recordRequests) throw new Error('requests() needs withRealHost({recordRequests: true})');
     if (!fs.existsSync(requestLog)) return [];
-    return fs.readFileSync(requestLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    // The service worker's own `legacy-policy` (the HeBCA bridge's registration, on every
+    // worker start) is not part of a page's action: left out.
+    return fs.readFileSync(requestLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+      .filter((r) => r.command !== 'legacy-policy');
   };
   const browser = await launchBrowser({ hostPath, env: setup.env });
   try {
