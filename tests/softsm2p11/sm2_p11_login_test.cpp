@@ -41,30 +41,35 @@ struct Vendor {
 
 // Numberings from vendors' headers (CKK/CKM_VENDOR_DEFINED + 4 / + 0x8100 / + 0x8102 /
 // + 0x8200, and IBM's 0x80050002 / 0x8005000C); the module of vendor A has all three styles.
-const json kModuleA = {
-    {"keyType", "0x80000004"},
-    {"mechanisms", {{"message", "0x80008100"}, {"messageWithId", "0x80008102"}, {"digest", "0x80008200"}}},
-    {"signature", "raw"}};
-const json kModuleB = {{"keyType", "0x80050002"}, {"mechanisms", {{"digest", "0x8005000C"}}}, {"signature", "der"}};
+json moduleA()
+{
+    return {{"keyType", "0x80000004"},
+            {"mechanisms", {{"message", "0x80008100"}, {"messageWithId", "0x80008102"}, {"digest", "0x80008200"}}},
+            {"signature", "raw"}};
+}
+json moduleB()
+{
+    return {{"keyType", "0x80050002"}, {"mechanisms", {{"digest", "0x8005000C"}}}, {"signature", "der"}};
+}
 
 const std::vector<Vendor>& vendors()
 {
     static const std::vector<Vendor> all = {
         {"MessageRaw",
-         kModuleA,
+         moduleA(),
          {{"keyType", "0x80000004"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}}},
         {"MessageWithIdRaw",
-         kModuleA,
+         moduleA(),
          {{"keyType", "0x80000004"},
           {"mechanism", "0x80008102"},
           {"style", "message"},
           {"signerIdParameter", true},
           {"signature", "raw"}}},
         {"DigestRaw",
-         kModuleA,
+         moduleA(),
          {{"keyType", 2147483652UL}, {"mechanism", 2147516928UL}, {"style", "digest"}, {"signature", "raw"}}},
         {"DigestDer",
-         kModuleB,
+         moduleB(),
          {{"keyType", "0x80050002"}, {"mechanism", "0x8005000C"}, {"style", "digest"}, {"signature", "der"}}},
     };
     return all;
@@ -374,7 +379,7 @@ TEST(Sm2OverPkcs11Faults, KeyPulledBeforeSigningIsReportedAndNothingIsSigned)
 // mechanism) but the host cannot log in with it, and says so with a specific code.
 TEST(Sm2OverPkcs11Config, WithoutAnSm2MechanismTheKeyIsRefusedNotSignedWithECDSA)
 {
-    Sm2Pkcs11World world(kModuleA, nullptr, false);
+    Sm2Pkcs11World world(moduleA(), nullptr, false);
     auto host = world.startHost();
     const json sign = world.listed(*host, "sm2-sign", "login");
     ASSERT_FALSE(sign.is_null());
@@ -388,7 +393,7 @@ TEST(Sm2OverPkcs11Config, AKeyTypeOtherThanTheDescriptorsIsRefused)
 {
     const json sm2 = {
         {"keyType", "0x80000001"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
-    Sm2Pkcs11World world(kModuleA, sm2, false);
+    Sm2Pkcs11World world(moduleA(), sm2, false);
     auto host = world.startHost();
     const json sign = world.listed(*host, "sm2-sign", "login");
     ASSERT_FALSE(sign.is_null());
@@ -402,7 +407,7 @@ TEST(Sm2OverPkcs11Config, ASignatureEncodingOtherThanTheDescriptorsIsAPluginErro
 {
     const json sm2 = {
         {"keyType", "0x80000004"}, {"mechanism", "0x80008200"}, {"style", "digest"}, {"signature", "der"}};
-    Sm2Pkcs11World world(kModuleA, sm2, false);
+    Sm2Pkcs11World world(moduleA(), sm2, false);
     auto host = world.startHost();
     const json sign = world.listed(*host, "sm2-sign", "login");
     ASSERT_FALSE(sign.is_null());

@@ -25,7 +25,7 @@ struct Pkcs11TokenService::LoginSession {
 
 Pkcs11TokenService::Pkcs11TokenService(std::string modulePath, std::string retryCounterSymbol,
                                        std::optional<Sm2Mechanism> sm2)
-    : modulePath_(std::move(modulePath)), retryCounterSymbol_(std::move(retryCounterSymbol)), sm2_(std::move(sm2)) {}
+    : modulePath_(std::move(modulePath)), retryCounterSymbol_(std::move(retryCounterSymbol)), sm2_(sm2) {}
 
 Pkcs11TokenService::~Pkcs11TokenService() {
     if (session_)
