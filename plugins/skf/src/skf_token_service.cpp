@@ -23,8 +23,8 @@ namespace cabridge::skf {
 namespace {
 
 // Name lists and certificates bigger than this are a broken library, not data.
-constexpr std::size_t kMaxListBytes = 64 * 1024;
-constexpr std::size_t kMaxCertificateBytes = 64 * 1024;
+constexpr std::size_t kMaxListBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxCertificateBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxRsaSignatureBytes = 512;
 constexpr std::string_view kRefPrefix = "skf:";
 
