@@ -317,12 +317,14 @@ void SkfTokenService::verifyUserPin(OpenToken &token, std::string_view pin) {
     if (rv == SAR_OK)
         return;
     if (rv == SAR_PIN_INCORRECT) {
-        std::uint64_t left = retry;
-        try {
-            left = pinState(token).remaining; // the token's live count after this try
-        } catch (const PluginFailure &) {
-            // SKF_VerifyPIN's own count stands.
-        }
+        // The token's live count after this try; if it cannot be read, SKF_VerifyPIN's own count.
+        const std::uint64_t left = [&]() -> std::uint64_t {
+            try {
+                return pinState(token).remaining;
+            } catch (const PluginFailure &) {
+                return retry;
+            }
+        }();
         PluginFailure error(left == 0 ? CABRIDGE_ERR_PIN_LOCKED : CABRIDGE_ERR_PIN_INCORRECT,
                             "skf: SKF_VerifyPIN returned " + sarName(rv) + ", " + std::to_string(left) + " tries left");
         error.setRetriesLeft(clampRetries(left));

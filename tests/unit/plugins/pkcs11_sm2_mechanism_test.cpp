@@ -11,8 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-const json kVendorA = {
-    {"keyType", "0x80000004"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
+json vendorA() {
+    return {{"keyType", "0x80000004"}, {"mechanism", "0x80008100"}, {"style", "message"}, {"signature", "raw"}};
+}
 
 // The PluginFailure message of parsing `value`, or "" when it parses.
 std::string refusal(const json &value) {
@@ -26,7 +27,7 @@ std::string refusal(const json &value) {
 }
 
 TEST(Sm2Mechanism, HexStringsAndIntegersGiveTheVendorsNumbers) {
-    const Sm2Mechanism a = parseSm2Mechanism(kVendorA, "test config");
+    const Sm2Mechanism a = parseSm2Mechanism(vendorA(), "test config");
     EXPECT_EQ(a.keyType, CKK_VENDOR_DEFINED + 4);
     EXPECT_EQ(a.mechanism, CKM_VENDOR_DEFINED + 0x8100);
     EXPECT_EQ(a.input, Sm2Mechanism::Input::Message);
@@ -40,7 +41,7 @@ TEST(Sm2Mechanism, HexStringsAndIntegersGiveTheVendorsNumbers) {
     EXPECT_EQ(ibm.input, Sm2Mechanism::Input::Digest);
     EXPECT_EQ(ibm.encoding, Sm2Mechanism::Encoding::Der);
 
-    json ec = kVendorA;
+    json ec = vendorA();
     ec["keyType"] = "CKK_EC";
     ec["signerIdParameter"] = true;
     const Sm2Mechanism withId = parseSm2Mechanism(ec, "c");
@@ -50,33 +51,33 @@ TEST(Sm2Mechanism, HexStringsAndIntegersGiveTheVendorsNumbers) {
 
 TEST(Sm2Mechanism, MissingUnknownAndMalformedKeysAreRefusedByName) {
     for (const char *key : {"keyType", "mechanism", "style", "signature"}) {
-        json value = kVendorA;
+        json value = vendorA();
         value.erase(key);
         EXPECT_NE(refusal(value).find(std::string("sm2.") + key), std::string::npos) << key;
     }
-    json value = kVendorA;
+    json value = vendorA();
     value["mechanizm"] = 1;
     EXPECT_NE(refusal(value).find("sm2.mechanizm"), std::string::npos);
     for (const json &bad : {json("0x"), json("-1"), json("0x1g"), json(-5), json(1.5), json("0x1ffffffffffffffff"),
                             json(true), json("")}) {
-        value = kVendorA;
+        value = vendorA();
         value["mechanism"] = bad;
         EXPECT_NE(refusal(value).find("sm2.mechanism"), std::string::npos) << bad.dump();
     }
-    value = kVendorA;
+    value = vendorA();
     value["style"] = "hash";
     EXPECT_NE(refusal(value).find("sm2.style"), std::string::npos);
-    value = kVendorA;
+    value = vendorA();
     value["signature"] = "asn1";
     EXPECT_NE(refusal(value).find("sm2.signature"), std::string::npos);
-    value = kVendorA;
+    value = vendorA();
     value["signerIdParameter"] = "yes";
     EXPECT_NE(refusal(value).find("sm2.signerIdParameter"), std::string::npos);
     EXPECT_NE(refusal(json::array()).find("sm2 must be an object"), std::string::npos);
 }
 
 TEST(Sm2Mechanism, ASignerIdParameterNeedsTheMessageStyle) {
-    json value = kVendorA;
+    json value = vendorA();
     value["style"] = "digest";
     value["signerIdParameter"] = true;
     EXPECT_NE(refusal(value).find("signerIdParameter"), std::string::npos);
