@@ -64,7 +64,7 @@ TEST(WatchdogDeathTest, StuckCallRunsItsOwnActionThenExitsWithStatus3AtItsDeadli
 {
     EXPECT_EXIT(
         {
-            const auto replyFor = [](std::string what) {
+            const auto replyFor = [](const std::string& what) {
                 return [what] {
                     const std::string line = "reply:" + what;
                     (void)!::write(2, line.data(), line.size());

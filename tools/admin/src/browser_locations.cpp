@@ -113,7 +113,7 @@ bool browser_installed(const fs::path& root, Browser browser) {
 }
 
 fs::path fork_manifest_dir(const fs::path& dir) {
-  const fs::path clean = dir.lexically_normal();
+  fs::path clean = dir.lexically_normal();
   const fs::path name = clean.has_filename() ? clean.filename() : clean.parent_path().filename();
   if (name == "NativeMessagingHosts" || name == "native-messaging-hosts") return clean;
   return clean / "NativeMessagingHosts";
