@@ -578,7 +578,7 @@ CK_FUNCTION_LIST makeFunctionList()
 {
     CK_FUNCTION_LIST f {};
     f.version = {2, 40};
-#define SOFT_STUB(name) f.name = &NotSupported<decltype(f.name)>::call
+#define SOFT_STUB(name) (f.name = &NotSupported<decltype(f.name)>::call)
     SOFT_STUB(C_InitToken);
     SOFT_STUB(C_InitPIN);
     SOFT_STUB(C_SetPIN);
