@@ -110,8 +110,11 @@ EOF
     root_re=$(printf '%s' "$here" | sed 's/[][\\.^$*+?(){}|]/\\&/g')
     header_filter="^$root_re/($(IFS='|'; echo "${cabridge_source_dirs[*]}"))/"
     # -Wno-unknown-warning-option: the database may come from g++ (-Wno-error=stringop-overflow).
-    if ! run-clang-tidy -quiet -p "$db" -j "$jobs" -header-filter="$header_filter" \
-         -extra-arg=-Wno-unknown-warning-option ${CABRIDGE_TIDY_ONLY:-} 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$build/clang-tidy.log"; then
+    # Files whose preprocessed text, arguments, checks and clang-tidy version match a clean run
+    # recorded in .ci/clang-tidy-clean.txt are not checked again (scripts/clang-tidy-cached.py).
+    # shellcheck disable=SC2086  # CABRIDGE_TIDY_ONLY is a list of regexes
+    if ! python3 scripts/clang-tidy-cached.py "$db" "$here" "$header_filter" .ci/clang-tidy-clean.txt \
+         "$jobs" "$build/clang-tidy.log" ${CABRIDGE_TIDY_ONLY:-}; then
       grep -E "(warning|error): " "$build/clang-tidy.log" | sort -u | head -100
       echo "lint: clang-tidy found problems (full log: $build/clang-tidy.log)" >&2
       status=1
