@@ -84,9 +84,10 @@ def main():
     selected = [e for e in entries if not regexes or any(re.search(r, e["file"]) for r in regexes)]
     use_ledger = os.environ.get("CABRIDGE_TIDY_CACHE", "on") != "off"
 
-    config = b"".join(open(os.path.join(d, ".clang-tidy"), "rb").read()
-                      for d, _, files in os.walk(root)
-                      if ".clang-tidy" in files and not os.path.relpath(d, root).startswith("build"))
+    # The checks: every tracked .clang-tidy (not one a build or node_modules folder happens to hold).
+    tracked = subprocess.run(["git", "ls-files", "-z", "--", ".clang-tidy", "**/.clang-tidy"],
+                             cwd=root, capture_output=True, check=True).stdout.split(b"\0")
+    config = b"".join(open(os.path.join(root, p.decode()), "rb").read() for p in sorted(tracked) if p)
     common = "\0".join([clang_tidy_version(), header_filter.replace(root, "@ROOT@"),
                         " ".join(EXTRA_ARGS)]).encode() + config
 
