@@ -9,6 +9,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The fuzz_host_config target calls defaultHostConfig(); keep it away from the real environment.
 unset CABRIDGE_PLUGIN_PATH CABRIDGE_CONFIG CABRIDGE_LOG
 
+# Every fuzz target (fuzz/CMakeLists.txt builds fuzz_<name> for each): what scripts/fuzz.sh and
+# scripts/fuzz-campaign.sh run when no target is named.
+cabridge_fuzz_targets=(host_messages certificate descriptor origin_policy host_config auth_token verify_cli)
+
 # -max_len: a little over the largest real input of the kind (an AuthToken with an
 # RSA certificate is under 2 KiB; a host session of several requests under 4 KiB).
 # Larger inputs only slow every execution down: the size limits the code enforces

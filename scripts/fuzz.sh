@@ -14,9 +14,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
 shift || true
+# shellcheck source=scripts/fuzz-options.sh
+source "$root/scripts/fuzz-options.sh"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(host_messages certificate descriptor origin_policy host_config auth_token verify_cli)
+  targets=("${cabridge_fuzz_targets[@]}")
 fi
 build="$root/build-fuzz"
 out=${CABRIDGE_FUZZ_OUT:-$build/fuzz-out}
@@ -35,8 +37,6 @@ cmake -S "$root" -B "$build" \
 cmake --build "$build" -j2 --target fuzz_targets
 [ "${CABRIDGE_FUZZ_BUILD_ONLY:-}" = 1 ] && exit 0
 
-# shellcheck source=scripts/fuzz-options.sh
-source "$root/scripts/fuzz-options.sh"
 
 failed=0
 for t in "${targets[@]}"; do
