@@ -24,6 +24,8 @@ export function localDate(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+const KEY_TYPES = ['RSA', 'EC', 'SM2'];
+
 /** @param cert CertInfo from the host's listing (vendorName: the vendor's display name, protocol 3.3) */
 export function certView(cert) {
   const notBefore = Date.parse(cert.notBefore);
@@ -40,5 +42,9 @@ export function certView(cert) {
     daysLeft: cert.daysLeft,
     expired: cert.expired === true,
     notYetValid: Number.isFinite(notBefore) && notBefore > Date.now(),
+    // The key's algorithm as the host names it (docs/protocol.md section 3.3): an SM2 key is
+    // shown as such, since a person with a national-algorithm key knows it by that name.
+    keyType: KEY_TYPES.includes(cert.keyType) ? cert.keyType : null,
+    keyBits: Number.isInteger(cert.keyBits) && cert.keyBits > 0 ? cert.keyBits : null,
   };
 }

@@ -53,12 +53,22 @@ export function expiryWarning(cert) {
   return null;
 }
 
+/** "SM2 国密", "RSA 2048 位", "ECC 256 位"; empty for a key type the host did not name. */
+export function keyText(cert) {
+  if (cert.keyType === 'SM2') return t('key_sm2');
+  if (cert.keyType === 'RSA') return cert.keyBits ? t('key_rsa_bits', cert.keyBits) : 'RSA';
+  if (cert.keyType === 'EC') return cert.keyBits ? t('key_ec_bits', cert.keyBits) : 'ECC';
+  return '';
+}
+
 /** The definition list describing one certificate. */
 export function certDetails(cert) {
+  const key = keyText(cert);
   return el('dl', { className: 'cert' },
     row('label_holder', cert.holder, 'holder'),
     row('label_org', cert.organisation, 'organisation'),
     row('label_uscc', cert.creditCode, 'credit-code'),
+    key ? row('label_key', key, `key key-${cert.keyType.toLowerCase()}`) : null,
     row('label_vendor', cert.vendor, 'vendor'),
     row('label_expiry', expiryText(cert), 'expiry'));
 }
