@@ -53,12 +53,16 @@ export function expiryWarning(cert) {
   return null;
 }
 
-/** "SM2 国密", "RSA 2048 位", "ECC 256 位"; empty for a key type the host did not name. */
+/**
+ * "SM2 国密", "RSA 2048 位", "ECC 256 位", with "（加密证书）" for an encryption certificate;
+ * empty for a key type the host did not name.
+ */
 export function keyText(cert) {
-  if (cert.keyType === 'SM2') return t('key_sm2');
-  if (cert.keyType === 'RSA') return cert.keyBits ? t('key_rsa_bits', cert.keyBits) : 'RSA';
-  if (cert.keyType === 'EC') return cert.keyBits ? t('key_ec_bits', cert.keyBits) : 'ECC';
-  return '';
+  let text = '';
+  if (cert.keyType === 'SM2') text = t('key_sm2');
+  else if (cert.keyType === 'RSA') text = cert.keyBits ? t('key_rsa_bits', cert.keyBits) : 'RSA';
+  else if (cert.keyType === 'EC') text = cert.keyBits ? t('key_ec_bits', cert.keyBits) : 'ECC';
+  return text && cert.encryptionOnly ? `${text}${t('key_encryption_only')}` : text;
 }
 
 /** The definition list describing one certificate. */

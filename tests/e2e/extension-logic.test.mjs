@@ -94,6 +94,10 @@ test('certificate view: the key algorithm, SM2 shown as 国密', () => {
   assert.equal(keyText(sm2), 'SM2 国密');
   assert.equal(keyText(certView({ id: 'b', keyType: 'RSA', keyBits: 2048 })), 'RSA 2048 位');
   assert.equal(keyText(certView({ id: 'c', keyType: 'EC', keyBits: 256 })), 'ECC 256 位');
+  // The encryption half of a dual pair says so; a signing certificate with keyEncipherment too does not.
+  assert.equal(keyText(certView({ id: 'e', keyType: 'SM2', keyBits: 256, keyUsage: ['keyEncipherment', 'dataEncipherment', 'keyAgreement'] })),
+    'SM2 国密（加密证书）');
+  assert.equal(keyText(certView({ id: 'f', keyType: 'RSA', keyBits: 2048, keyUsage: ['digitalSignature', 'keyEncipherment'] })), 'RSA 2048 位');
   // Whatever else a host sends is not shown (no row), never passed through as text.
   const odd = certView({ id: 'd', keyType: '<b>DSA</b>', keyBits: -1 });
   assert.deepEqual([odd.keyType, odd.keyBits], [null, null]);
