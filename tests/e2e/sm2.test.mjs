@@ -229,7 +229,8 @@ describe('SM2 keys over SKF and PKCS#11 in Chromium', { timeout: 600_000 }, () =
       }
     }, vendor);
     await portalPage.click('#read-cert');
-    // The dual pair: the encryption half is offered for reading, marked, never for login.
+    // SKF lists signing certificates only (here also the RSA one and 李四's); the PKCS#11 token
+    // offers the dual pair's encryption half for reading too, marked, and never for login.
     if (expectChooser) await choose([SM2_ORG, 'SM2 国密'], ['加密证书', 'RSA']);
     await portalPage.locator('#cert-info').waitFor();
     assert.equal(await portalPage.textContent('#cert-uscc'), entity('sm2-sign').uscc);
