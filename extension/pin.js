@@ -1,5 +1,5 @@
-// PIN dialog: asks for the PIN, shows wrong-PIN retries, lock help and
-// expiry refusals. The PIN goes to the service worker only, and the field is
+// PIN dialog: asks for the PIN, shows wrong-PIN retries, lock help, expiry
+// refusals and, after a login, that the PIN is still the key's initial one. The PIN goes to the service worker only, and the field is
 // emptied as soon as it is sent.
 import { certDetails, connectDialog, el, expiryWarning, helpBlock, localize, t } from './lib/dialog-page.js';
 
@@ -21,11 +21,12 @@ function render(view) {
   const blocks = [];
   const warning = expiryWarning(view.cert);
   if (warning) blocks.push(warning);
-  infoOnly = ['expired', 'notYetValid', 'locked'].includes(view.state);
+  infoOnly = ['expired', 'notYetValid', 'locked', 'pinDefault'].includes(view.state);
   document.getElementById('pin-area').hidden = infoOnly;
   ok.hidden = infoOnly;
-  cancel.textContent = t(infoOnly ? 'btn_close' : 'btn_cancel');
-  heading.textContent = t(view.state === 'expired' ? 'expired_title' : view.state === 'locked' ? 'pin_locked' : 'pin_title');
+  // After a login with the initial PIN, closing the window goes on to the site.
+  cancel.textContent = t(view.state === 'pinDefault' ? 'btn_continue' : infoOnly ? 'btn_close' : 'btn_cancel');
+  heading.textContent = t({ expired: 'expired_title', locked: 'pin_locked', pinDefault: 'pin_default_title' }[view.state] ?? 'pin_title');
   const busy = view.state === 'verifying';
   pin.disabled = busy;
   ok.disabled = busy;
@@ -46,6 +47,9 @@ function render(view) {
         textContent: Number.isInteger(view.retriesLeft) ? t('pin_incorrect_left', view.retriesLeft) : t('pin_incorrect'),
       }));
       if (view.finalTry || view.retriesLeft === 1) blocks.push(el('p', { className: 'warning final-try', textContent: t('pin_final_try') }));
+      break;
+    case 'pinDefault':
+      blocks.push(el('p', { className: 'warning pin-default', textContent: t('pin_default') }));
       break;
     case 'locked':
       blocks.push(el('p', { className: 'error locked', textContent: t('pin_locked') }), helpBlock(view.help, 'pin_locked_default_help'));

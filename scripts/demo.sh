@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The cabridge demo ("the main job"): on a fresh Debian 12 machine, installs what is
 # missing, builds, and shows a CA login in Chromium (or Firefox ESR with --browser firefox)
-# against a software USB key:
-# demo portal on 127.0.0.1, "CA 绑定" then "CA 证书登录" with the PIN (123456) typed into
-# the extension's own dialog. A browser window if $DISPLAY or $WAYLAND_DISPLAY is set,
+# against a software USB key: by default an SM2 key with HeBCA-like certificates on the
+# software SKF library (what a HeBCA user holds), with --token softhsm an RSA certificate on a
+# SoftHSM2 token; demo portal on 127.0.0.1, "CA 绑定" then "CA 证书登录" with the PIN (123456)
+# typed into the extension's own dialog. A browser window if $DISPLAY or $WAYLAND_DISPLAY is set,
 # headless otherwise. Writes only under out/demo (token, database, logs, screenshots)
 # and a temporary browser profile.
 # Usage: scripts/demo.sh [--headless|--headed] [--port N] [--browser chromium|firefox]
-#        (passed to tools/demo/run-demo.mjs)
+#                       [--token skf|softhsm]   (passed to tools/demo/run-demo.mjs)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -27,15 +28,24 @@ stop_driver() {
 trap stop_driver EXIT
 trap 'stop_driver; exit 130' INT TERM HUP
 
-# Firefox ESR is installed only for a Firefox demo.
+# Firefox ESR is installed only for a Firefox demo; the key's plugin and library are built only
+# for the key the demo uses.
 deps=demo
+token=skf
 previous=""
 for arg in "$@"; do
   if [ "$arg" = "--browser=firefox" ] || { [ "$previous" = "--browser" ] && [ "$arg" = "firefox" ]; }; then
     deps=demo-firefox
   fi
+  case "$arg" in --token=*) token=${arg#--token=} ;; esac
+  [ "$previous" = "--token" ] && token=$arg
   previous=$arg
 done
+case "$token" in
+  skf) token_targets="cabridge-skf cabridge-softskf" ; token_parts="SKF plugin, software SKF library" ;;
+  softhsm) token_targets="cabridge-pkcs11" ; token_parts="PKCS#11 plugin" ;;
+  *) die "--token must be skf or softhsm, not \"$token\"" ;;
+esac
 
 t0=$(date +%s)
 say "1/4 packages (scripts/install-deps.sh $deps)"
@@ -46,16 +56,18 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 
 t1=$(date +%s)
 build=${CABRIDGE_BUILD_DIR:-build}
-say "2/4 build ($build: host, token engine, PKCS#11 plugin, verifier; no test suites)"
-# What the demo runs, and nothing else: the host and its engine module, the generic PKCS#11
-# plugin that HeBCA's hebca.json (copied at configure time) names, and the verifier the demo
-# portal calls. Not the test suites (gtest, half the build) nor the admin tool, which the demo
+say "2/4 build ($build: host, token engine, $token_parts, verifier; no test suites)"
+# What the demo runs, and nothing else: the host and its engine module, the key's plugin (SKF:
+# the SKF plugin HeBCA's SKF descriptor names and the software SKF library the key lives in;
+# SoftHSM: the generic PKCS#11 plugin that HeBCA's hebca.json, copied at configure time,
+# names), and the verifier the demo portal calls. Not the test suites (gtest, half the build) nor the admin tool, which the demo
 # does not run. Same build type and flags as scripts/test.sh, so a later test run in the same
 # directory reuses every object built here (it turns the tests back on).
 cmake -S . -B "$build" -DCABRIDGE_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null \
   || die "cmake configure failed"
-cmake --build "$build" -j"$(nproc)" --target cabridge-host cabridge-host-engine cabridge-pkcs11 cabridge-verify ||
+# shellcheck disable=SC2086  # token_targets is a list of target names
+cmake --build "$build" -j"$(nproc)" --target cabridge-host cabridge-host-engine $token_targets cabridge-verify ||
   die "build failed"
 
 t2=$(date +%s)

@@ -24,6 +24,15 @@ export function localDate(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+const KEY_TYPES = ['RSA', 'EC', 'SM2'];
+
+/** True for a key usage that allows encryption and no signature. */
+function encryptionOnly(keyUsage) {
+  if (!Array.isArray(keyUsage)) return false;
+  if (keyUsage.includes('digitalSignature') || keyUsage.includes('nonRepudiation')) return false;
+  return keyUsage.some((u) => ['keyEncipherment', 'dataEncipherment', 'keyAgreement'].includes(u));
+}
+
 /** @param cert CertInfo from the host's listing (vendorName: the vendor's display name, protocol 3.3) */
 export function certView(cert) {
   const notBefore = Date.parse(cert.notBefore);
@@ -40,5 +49,12 @@ export function certView(cert) {
     daysLeft: cert.daysLeft,
     expired: cert.expired === true,
     notYetValid: Number.isFinite(notBefore) && notBefore > Date.now(),
+    // The key's algorithm as the host names it (docs/protocol.md section 3.3): an SM2 key is
+    // shown as such, since a person with a national-algorithm key knows it by that name.
+    keyType: KEY_TYPES.includes(cert.keyType) ? cert.keyType : null,
+    keyBits: Number.isInteger(cert.keyBits) && cert.keyBits > 0 ? cert.keyBits : null,
+    // The encryption half of a dual pair ("双证书") has the same subject as its signing half;
+    // only this tells them apart in the chooser of readCertificate (login never lists it).
+    encryptionOnly: encryptionOnly(cert.keyUsage),
   };
 }

@@ -53,12 +53,26 @@ export function expiryWarning(cert) {
   return null;
 }
 
+/**
+ * "SM2 国密", "RSA 2048 位", "ECC 256 位", with "（加密证书）" for an encryption certificate;
+ * empty for a key type the host did not name.
+ */
+export function keyText(cert) {
+  let text = '';
+  if (cert.keyType === 'SM2') text = t('key_sm2');
+  else if (cert.keyType === 'RSA') text = cert.keyBits ? t('key_rsa_bits', cert.keyBits) : 'RSA';
+  else if (cert.keyType === 'EC') text = cert.keyBits ? t('key_ec_bits', cert.keyBits) : 'ECC';
+  return text && cert.encryptionOnly ? `${text}${t('key_encryption_only')}` : text;
+}
+
 /** The definition list describing one certificate. */
 export function certDetails(cert) {
+  const key = keyText(cert);
   return el('dl', { className: 'cert' },
     row('label_holder', cert.holder, 'holder'),
     row('label_org', cert.organisation, 'organisation'),
     row('label_uscc', cert.creditCode, 'credit-code'),
+    key ? row('label_key', key, `key key-${cert.keyType.toLowerCase()}`) : null,
     row('label_vendor', cert.vendor, 'vendor'),
     row('label_expiry', expiryText(cert), 'expiry'));
 }

@@ -150,7 +150,10 @@ async function login(session, flow, openDialog) {
     try {
       const request = session.request('authenticate', flow.origin, args(pin), flow.timeouts.authenticateMs, 'TOKEN_NOT_RESPONDING');
       pin = null; // JS strings cannot be wiped; drop our last reference at once
-      const { token } = await request;
+      const { token, pinToBeChanged } = await request;
+      // The key still has its initial (factory) PIN: the login worked, and the window tells the
+      // person to change the PIN before the site gets the token (when they close it or time runs out).
+      if (pinToBeChanged === true) await showUntilClosed(dialog, { origin: flow.origin, cert: view, state: 'pinDefault' }, true);
       return token;
     } catch (error) {
       if (!(error instanceof CabridgeError)) throw error;

@@ -87,7 +87,7 @@ test('wrong PIN shows retries left in the same dialog; the right PIN then gives 
     await dialog.locator('#pin').fill('000000');
     await dialog.keyboard.press('Enter');
     await dialog.locator('.pin-incorrect').waitFor({ timeout: 30_000 });
-    assert.match(await dialog.locator('.pin-incorrect').textContent(), /还可以再试 2 次/);
+    assert.match(await dialog.locator('.pin-incorrect').textContent(), /还可尝试 2 次/);
     await dialog.screenshot({ path: path.join(artifactsDir('pin'), 'pin-wrong.png') });
     await dialog.locator('#pin').fill(setup.pin);
     await pressClosing(dialog, 'Enter');
@@ -160,7 +160,7 @@ test('cancel after wrong PINs gives USER_CANCELLED with the tries made and retri
     for (const [wrongPin, left] of [['000000', 2], ['111111', 1]]) {
       await dialog.locator('#pin').fill(wrongPin);
       await dialog.keyboard.press('Enter');
-      await dialog.locator('.pin-incorrect').filter({ hasText: new RegExp(`还可以再试 ${left} 次`) }).waitFor({ timeout: 30_000 });
+      await dialog.locator('.pin-incorrect').filter({ hasText: new RegExp(`还可尝试 ${left} 次`) }).waitFor({ timeout: 30_000 });
     }
     await pressClosing(dialog, 'Escape');
     const { error } = await call;

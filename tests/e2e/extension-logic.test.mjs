@@ -15,6 +15,7 @@ globalThis.chrome = {
 const { parsePageRequest, senderOrigin } = await import('../../extension/lib/page-request.js');
 const { nativeDisconnectError, toWireError } = await import('../../extension/lib/errors.js');
 const { certView, localDate } = await import('../../extension/lib/cert-view.js');
+const { keyText } = await import('../../extension/lib/dialog-page.js');
 const { consentedCertInfo, mayRemember } = await import('../../extension/lib/consent.js');
 const { afterCancel, backoffLeft, FIRST_BACKOFF_MS, MAX_BACKOFF_MS } = await import('../../extension/lib/prompt-guard.js');
 
@@ -85,6 +86,22 @@ test('certificate view: holder, organisation, credit code, vendor name, expiry f
   assert.equal(view.creditCode, '91130100MA07RK3C2F');
   assert.equal(view.notYetValid, true);
   assert.equal(view.certificate, undefined, 'no DER in the dialog view');
+});
+
+test('certificate view: the key algorithm, SM2 shown as 国密', () => {
+  const sm2 = certView({ id: 'a', vendor: 'hebca-skf', keyType: 'SM2', keyBits: 256 });
+  assert.deepEqual([sm2.keyType, sm2.keyBits], ['SM2', 256]);
+  assert.equal(keyText(sm2), 'SM2 国密');
+  assert.equal(keyText(certView({ id: 'b', keyType: 'RSA', keyBits: 2048 })), 'RSA 2048 位');
+  assert.equal(keyText(certView({ id: 'c', keyType: 'EC', keyBits: 256 })), 'ECC 256 位');
+  // The encryption half of a dual pair says so; a signing certificate with keyEncipherment too does not.
+  assert.equal(keyText(certView({ id: 'e', keyType: 'SM2', keyBits: 256, keyUsage: ['keyEncipherment', 'dataEncipherment', 'keyAgreement'] })),
+    'SM2 国密（加密证书）');
+  assert.equal(keyText(certView({ id: 'f', keyType: 'RSA', keyBits: 2048, keyUsage: ['digitalSignature', 'keyEncipherment'] })), 'RSA 2048 位');
+  // Whatever else a host sends is not shown (no row), never passed through as text.
+  const odd = certView({ id: 'd', keyType: '<b>DSA</b>', keyBits: -1 });
+  assert.deepEqual([odd.keyType, odd.keyBits], [null, null]);
+  assert.equal(keyText(odd), '');
 });
 
 test('expiry dates are shown as YYYY-MM-DD in the person\'s time zone', () => {

@@ -53,7 +53,7 @@ test('Firefox: login with a wrong PIN, then the right one, gives a token the ver
     await dialog.type('#pin', '000000');
     await dialog.keyboard.press('Enter');
     await dialog.waitForSelector('.pin-incorrect', { timeout: 30_000 });
-    assert.match(await dialog.$eval('.pin-incorrect', (e) => e.textContent), /还可以再试 2 次|2/);
+    assert.match(await dialog.$eval('.pin-incorrect', (e) => e.textContent), /还可尝试 2 次|2/);
     await dialog.screenshot({ path: path.join(shots(), 'pin-wrong.png') });
     await dialog.$eval('#pin', (e) => { e.value = ''; });
     await dialog.type('#pin', setup.pin);

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// The cabridge demo: a HeBCA-like certificate on a SoftHSM token, the demo
-// portal on 127.0.0.1, and Chromium (or Firefox ESR) with the real extension and host doing
-// "CA 绑定" then "CA 证书登录" (PIN typed into the extension's own dialog).
+// The cabridge demo: a HeBCA-like key, the demo portal on 127.0.0.1, and Chromium (or Firefox
+// ESR) with the real extension and host doing "CA 绑定" then "CA 证书登录" (PIN typed into the
+// extension's own dialog). The key is by default what a HeBCA user holds: an SM2 key with the
+// signing and encryption certificates ("双证书") on the software SKF library (tests/softskf),
+// read through HeBCA's SKF descriptor; `--token softhsm` uses an RSA certificate on a SoftHSM
+// token through HeBCA's PKCS#11 descriptor instead.
 // Uses an already-built tree; scripts/demo.sh installs and builds first.
 //
 //   node tools/demo/run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed]
-//                                [--browser chromium|firefox]
+//                                [--browser chromium|firefox] [--token skf|softhsm]
 //
 // Exit 0 when the portal logged in as the bound certificate's organisation,
 // 1 with a message naming the failed step otherwise, 130 on Ctrl-C.
@@ -16,13 +19,16 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PIN = '123456'; // the demo token's PIN; typed into the dialog, never given to the page
-const CERT_NAME = 'org-rsa'; // HeBCA-like organisation certificate of the test PKI
-const TOKEN_LABEL = 'HEBCA-DEMO';
+const PIN = '123456'; // the demo key's PIN; typed into the dialog, never given to the page
+// The key, per --token: the test PKI's HeBCA-like organisation certificate (tools/pki/README.md).
+const TOKENS = {
+  skf: { cert: 'sm2-sign', enc: 'sm2-enc', label: 'HEBCA SM2 KEY', key: 'SM2 国密', interface: 'software SKF library' },
+  softhsm: { cert: 'org-rsa', label: 'HEBCA-DEMO', key: 'RSA 2048 位', interface: 'SoftHSM2 token' },
+};
 
 function usage(message) {
   if (message) console.error(`run-demo: ${message}`);
-  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed] [--browser chromium|firefox]');
+  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed] [--browser chromium|firefox] [--token skf|softhsm]');
   process.exit(2);
 }
 
@@ -36,6 +42,7 @@ try {
       headless: { type: 'boolean' },
       headed: { type: 'boolean' },
       browser: { type: 'string', default: 'chromium' },
+      token: { type: 'string', default: 'skf' },
       help: { type: 'boolean' },
     },
   }).values;
@@ -46,6 +53,8 @@ if (options.help) usage();
 if (options.headless && options.headed) usage('--headless and --headed exclude each other');
 if (!['chromium', 'firefox'].includes(options.browser)) usage(`--browser must be chromium or firefox, not "${options.browser}"`);
 const firefox = options.browser === 'firefox';
+if (!Object.hasOwn(TOKENS, options.token)) usage(`--token must be skf or softhsm, not "${options.token}"`);
+const token = TOKENS[options.token];
 const port = Number(options.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be 0..65535, not "${options.port}"`);
 const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
@@ -56,8 +65,8 @@ if (!headless && !hasDisplay) usage('--headed needs $DISPLAY or $WAYLAND_DISPLAY
 const build = path.resolve(options.build);
 process.env.CABRIDGE_BUILD_DIR = build;
 const { launchBrowser, pressClosing, waitForDialog } = await import('../../tests/e2e/lib/browser.mjs');
-const { REAL_HOST, VERIFY, PLUGIN_DIR, makePki, provisionToken, hebcaDescriptor, hostEnvironment } =
-  await import('../../tests/e2e/lib/real-host.mjs');
+const { REAL_HOST, VERIFY, PLUGIN_DIR, SOFTSKF, makePki, provisionToken, provisionSkf, hebcaDescriptor, hebcaSkfDescriptor,
+  hostEnvironment } = await import('../../tests/e2e/lib/real-host.mjs');
 const { startPortal } = await import('../../tests/e2e/lib/demo-portal.mjs');
 const { acceptConsent } = await import('../../tests/e2e/lib/consent.mjs');
 // Firefox: puppeteer-core over WebDriver BiDi (tests/e2e/lib/firefox.mjs), its pages behind the
@@ -152,10 +161,12 @@ function tail(file, lines = 15) {
 }
 
 async function main() {
-  console.log(`cabridge demo: build ${build}, output ${out}, ${browserName}, ${headless ? 'headless' : 'browser window'}`);
-  for (const [what, file] of [['cabridge-host', REAL_HOST], ['cabridge-verify', VERIFY],
-    ['PKCS#11 plugin', path.join(PLUGIN_DIR, 'libcabridge-pkcs11.so')],
-    ['HeBCA descriptor', path.join(PLUGIN_DIR, 'hebca.json')]]) {
+  console.log(`cabridge demo: build ${build}, output ${out}, ${browserName}, ${headless ? 'headless' : 'browser window'}, `
+    + `${token.key} key on the ${token.interface}`);
+  const parts = options.token === 'skf'
+    ? [['SKF plugin', path.join(PLUGIN_DIR, 'libcabridge-skf.so')], ['software SKF library', SOFTSKF]]
+    : [['PKCS#11 plugin', path.join(PLUGIN_DIR, 'libcabridge-pkcs11.so')], ['HeBCA descriptor', path.join(PLUGIN_DIR, 'hebca.json')]];
+  for (const [what, file] of [['cabridge-host', REAL_HOST], ['cabridge-verify', VERIFY], ...parts]) {
     if (!fs.existsSync(file)) throw new StepError(`${what} not built: ${file} is missing (run scripts/demo.sh, or cmake --build ${build})`);
   }
 
@@ -164,22 +175,48 @@ async function main() {
   fs.mkdirSync(out, { recursive: true, mode: 0o700 });
   const pkiDir = path.join(out, 'pki');
 
-  const pki = await step('test PKI (root, HEBCA Test SM CA, organisation certificates)', () => makePki(pkiDir));
-  const cert = pki.certificates.find((c) => c.name === CERT_NAME);
-  if (!cert) throw new StepError(`the test PKI has no "${CERT_NAME}" certificate`);
-  const softhsmConf = await step(`SoftHSM token "${TOKEN_LABEL}" holding ${CERT_NAME} (PIN ${PIN})`,
-    () => provisionToken(pkiDir, path.join(out, 'softhsm'), TOKEN_LABEL, [CERT_NAME], PIN));
+  const pki = await step('test PKI (RSA/EC and SM2 chains: HEBCA Test SM CA, HEBCA Test SM2 CA, organisation certificates)',
+    () => makePki(pkiDir));
+  const certificates = options.token === 'skf'
+    ? JSON.parse(fs.readFileSync(path.join(pkiDir, 'sm2.json'), 'utf8')).certificates
+    : pki.certificates;
+  const cert = certificates.find((c) => c.name === token.cert);
+  if (!cert) throw new StepError(`the test PKI has no "${token.cert}" certificate`);
+  let keyEnv;
+  if (options.token === 'skf') {
+    // One HeBCA-like SM2 key: application HEBCA, one container with the dual pair.
+    const spec = {
+      devices: [{
+        name: 'HEBCA-SKF-DEMO', label: token.label, serial: 'SKF2026DEMO01', manufacturer: 'cabridge softskf', issuer: 'HEBCA (test)',
+        applications: [{
+          name: 'HEBCA', userPin: PIN, userMaxRetry: 6, adminPin: '12345678', adminMaxRetry: 10,
+          containers: [{ name: 'sm2-org', type: 'ECC', sign: token.cert, enc: token.enc }],
+        }],
+      }],
+    };
+    const state = await step(`SM2 key "${token.label}" on the software SKF library: ${token.cert} + ${token.enc} (PIN ${PIN})`,
+      () => provisionSkf(pkiDir, path.join(out, 'skf'), spec));
+    keyEnv = { CABRIDGE_SOFTSKF_DIR: state };
+  } else {
+    const softhsmConf = await step(`SoftHSM token "${token.label}" holding ${token.cert} (PIN ${PIN})`,
+      () => provisionToken(pkiDir, path.join(out, 'softhsm'), token.label, [token.cert], PIN));
+    keyEnv = { SOFTHSM2_CONF: softhsmConf };
+  }
 
+  // The portal trusts the chain the key's certificate comes from.
+  const chain = options.token === 'skf'
+    ? { ca: path.join(pkiDir, 'sm2-root.pem'), intermediate: path.join(pkiDir, 'sm2-intermediate.pem') }
+    : {};
   const portal = await step('demo portal (tools/demo-portal/server.py)',
-    () => startPortal(out, pkiDir, { port, logFile: path.join(out, 'portal.log') }));
+    () => startPortal(out, pkiDir, { port, logFile: path.join(out, 'portal.log'), ...chain }));
   cleanups.push(async () => portal.stop());
 
-  // The host: HeBCA descriptor on SoftHSM declaring the portal's origin; empty admin policy.
-  const env = hostEnvironment(out, {
-    allowOrigins: [],
-    pluginDirs: [hebcaDescriptor(out, { origins: [portal.origin] }), PLUGIN_DIR],
-    softhsmConf,
-  });
+  // The host: HeBCA's descriptor (SKF: the shipped example, as id "hebca", on the software SKF
+  // library; SoftHSM: hebca.json on SoftHSM), declaring the portal's origin; empty admin policy.
+  const pluginDir = options.token === 'skf'
+    ? hebcaSkfDescriptor(path.join(out, 'plugins'), { id: 'hebca', origins: [portal.origin] })
+    : hebcaDescriptor(out, { origins: [portal.origin] });
+  const env = { ...hostEnvironment(out, { allowOrigins: [], pluginDirs: [pluginDir, PLUGIN_DIR] }), ...keyEnv };
   const browser = await step(`${browserName} with the cabridge extension and native host`, () => startBrowser(env));
   cleanups.push(() => browser.close());
 
@@ -202,7 +239,7 @@ async function main() {
   });
 
   const consentPng = path.join(out, 'consent-dialog.png');
-  const read = await step('CA 绑定: 河北 CA, 读取证书 (allow the portal in the consent window)', async () => {
+  const read = await step(`CA 绑定: 河北 CA, 读取证书 (allow the portal in the consent window)`, async () => {
     await page.selectOption('#bind-vendor', 'hebca');
     await page.click('#read-cert');
     // The first time this portal asks, the person sees which site wants what and allows it.
@@ -243,7 +280,7 @@ async function main() {
     const shown = await dialog.locator('body').innerText();
     const origin = await dialog.locator('#origin').textContent();
     if (origin !== portal.origin) throw new Error(`dialog shows origin ${origin}, expected ${portal.origin}`);
-    for (const expected of [cert.O, cert.uscc, '河北 CA']) {
+    for (const expected of [cert.O, cert.uscc, '河北 CA', token.key]) {
       if (!shown.includes(expected)) throw new Error(`dialog does not show "${expected}"`);
     }
     await dialog.screenshot({ path: pinDialogPng });
@@ -268,6 +305,7 @@ async function main() {
   const rel = (p) => path.relative(process.cwd(), p) || p;
   console.log(`
 cabridge demo: CA 证书登录成功 (${((Date.now() - started) / 1000).toFixed(1)} s)
+  key                    ${token.key} (${token.label}, ${token.interface})
   portal                 ${portal.origin}
   bound organisation     ${bound.org} (统一社会信用代码 ${bound.uscc})
   logged in as           ${loggedIn.org}

@@ -9,14 +9,17 @@ import { VERIFY } from './real-host.mjs';
 
 /**
  * opts: {port = 0 (a free one), logFile (portal's stderr; inherited if absent),
- * verify = VERIFY}. Resolves with {origin, stop(), child} once the portal
+ * verify = VERIFY, ca / intermediate = the PKI's RSA/EC root.pem / intermediate.pem (an SM2
+ * login needs sm2-root.pem / sm2-intermediate.pem)}. Resolves with {origin, stop(), child} once the portal
  * prints "LISTENING <origin>"; rejects if it exits first or stays silent 20 s.
  */
-export async function startPortal(dir, pkiDir, { port = 0, logFile, verify = VERIFY } = {}) {
+export async function startPortal(dir, pkiDir, {
+  port = 0, logFile, verify = VERIFY, ca = path.join(pkiDir, 'root.pem'), intermediate = path.join(pkiDir, 'intermediate.pem'),
+} = {}) {
   const stderr = logFile ? fs.openSync(logFile, 'a') : 'inherit';
   const child = spawn('python3', [path.join(REPO, 'tools/demo-portal/server.py'), '--port', String(port),
     '--db', path.join(dir, 'portal.sqlite'), '--verify', verify,
-    '--ca', path.join(pkiDir, 'root.pem'), '--intermediate', path.join(pkiDir, 'intermediate.pem')],
+    '--ca', ca, '--intermediate', intermediate],
   { stdio: ['ignore', 'pipe', stderr], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   if (typeof stderr === 'number') fs.closeSync(stderr);
   const lines = readline.createInterface({ input: child.stdout });

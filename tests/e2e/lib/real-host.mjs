@@ -115,3 +115,85 @@ export function realHostSetup(dir, { certs, pin = '739164', allowOrigins, fault 
   Object.assign(env, hostEnvironment(dir, { allowOrigins, pluginDirs: [pluginDir, PLUGIN_DIR], softhsmConf }));
   return { pki, pkiDir, env, pin };
 }
+
+// ---- SM2 keys: the software SKF library and the software SM2 PKCS#11 module ----------------
+
+export const SOFTSKF = path.join(BUILD, 'lib', 'test', 'libcabridge-softskf.so');
+export const SOFTSM2P11 = path.join(BUILD, 'lib', 'test', 'libcabridge-softsm2p11.so');
+
+/**
+ * The software SKF library's state in `stateDir` from the PKI in `pkiDir` (tools/pki/provision-skf.py;
+ * `spec`, if given, replaces the standard layout: HEBCA-SKF-1 with the SM2 dual pair and an RSA
+ * container, HEBCA-SKF-2 with 李四's SM2 key and factory-default PINs). Returns stateDir, for
+ * CABRIDGE_SOFTSKF_DIR.
+ */
+export function provisionSkf(pkiDir, stateDir, spec) {
+  const args = [path.join(REPO, 'tools/pki/provision-skf.py'), '--pki', pkiDir, '--out', stateDir];
+  if (spec) {
+    const specFile = `${stateDir}.spec.json`;
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    args.push('--spec', specFile);
+  }
+  execFileSync('python3', args, { stdio: 'pipe', timeout: 60_000 });
+  return stateDir;
+}
+
+/** The software SKF library's fault file (tests/softskf/README.md, "Faults"); {} clears every fault. */
+export function setSkfFaults(stateDir, faults) {
+  const file = path.join(stateDir, 'faults.json');
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(faults));
+  fs.renameSync(`${file}.tmp`, file); // the library re-reads it on every call: never half a file
+}
+
+/**
+ * HeBCA's SKF descriptor as shipped in plugins/skf/examples/hebca-skf.json (name, PIN rules, help
+ * texts as HeBCA's), written into the plugin directory `pluginDir` with the software SKF library
+ * in place of HeBCA's middleware. `id` replaces the example's id (the demo names it `hebca`, so it
+ * stands for HeBCA's plugin); `origins`, if given, replaces the declared portal origins.
+ */
+export function hebcaSkfDescriptor(pluginDir, { id = 'hebca-skf', origins } = {}) {
+  fs.mkdirSync(pluginDir, { recursive: true });
+  const descriptor = JSON.parse(fs.readFileSync(path.join(REPO, 'plugins/skf/examples/hebca-skf.json'), 'utf8'));
+  descriptor.id = id;
+  descriptor.config.id = id;
+  descriptor.library = path.join(PLUGIN_DIR, 'libcabridge-skf.so');
+  descriptor.config.libraries = [SOFTSKF];
+  if (origins) descriptor.config.origins = origins;
+  fs.writeFileSync(path.join(pluginDir, `${id}.json`), JSON.stringify(descriptor));
+  return pluginDir;
+}
+
+/**
+ * A vendor PKCS#11 module with SM2 keys (tests/softsm2p11, vendor numbering 0x80000004 /
+ * 0x80008100: the module computes Z and SM3 itself, raw r||s signatures) and its descriptor for
+ * the generic PKCS#11 plugin, id `id`. `tokens`: [{label, serial, pin, pinToBeChanged?, objects:
+ * [PKI entity names]}]. Returns {env, pluginDir}: env names the module's configuration
+ * (CABRIDGE_SOFTSM2P11_CONFIG).
+ */
+export function sm2Pkcs11Vendor(dir, pkiDir, pluginDir, { id = 'gm-p11', name = '国密测试 CA（PKCS#11）', tokens }) {
+  fs.mkdirSync(pluginDir, { recursive: true });
+  const moduleConfig = path.join(dir, `${id}-module.json`);
+  fs.writeFileSync(moduleConfig, JSON.stringify({
+    manufacturer: 'SM2 Vendor',
+    keyType: '0x80000004',
+    mechanisms: { message: '0x80008100' },
+    signature: 'raw',
+    tokens: tokens.map((t) => ({
+      label: t.label, serial: t.serial, pin: t.pin, pinToBeChanged: t.pinToBeChanged === true,
+      objects: t.objects.map((entity, i) => ({
+        id: String(i + 1).padStart(2, '0'), label: entity,
+        certificate: path.join(pkiDir, `${entity}.der`), key: path.join(pkiDir, `${entity}.key.pem`),
+      })),
+    })),
+  }));
+  fs.writeFileSync(path.join(pluginDir, `${id}.json`), JSON.stringify({
+    id, name, abi: 1, library: path.join(PLUGIN_DIR, 'libcabridge-pkcs11.so'),
+    config: {
+      id, name, modules: [SOFTSM2P11],
+      sm2: { keyType: '0x80000004', mechanism: '0x80008100', style: 'message', signature: 'raw' },
+      pin: { minLength: 4, maxLength: 16, charset: 'alnum' },
+      help: { unlock: { text: '证书密码已被锁定，请到证书机构办理“重置证书密码”。' } },
+    },
+  }));
+  return { env: { CABRIDGE_SOFTSM2P11_CONFIG: moduleConfig }, pluginDir };
+}
