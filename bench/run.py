@@ -52,7 +52,7 @@ def driver(build, args, env):
     out = subprocess.run([os.path.join(build, "bench", "bench-driver")] + args, env=env,
                          capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
-        raise SystemExit("bench-driver failed: " + out.stderr)
+        raise SystemExit(f"bench-driver {' '.join(args[:2])} failed (exit {out.returncode}): {out.stderr}")
     return json.loads(out.stdout)
 
 

@@ -141,7 +141,9 @@ def report(results, runs, when, load):
             f"| warm SM2 `authenticate` over {iface}, CPU per request | {w['host']['cpu_ms_per_request']:.2f} ms | "
             f"{w['raw']['cpu_ms_per_request']:.2f} ms | {w['cpu_ratio']:.2f}x | - |",
         ]
-    lines += ["", "Raw figures:", "", "```json", json.dumps(results, indent=1), "```", "<!-- sm2:end -->"]
+    lines += ["", "Where the time goes and what was changed: [performance.md](performance.md), \"SM2 over SKF and "
+              "over PKCS#11\". Reproduce: `python3 bench/run.py --build build --cases sm2`.",
+              "", "Raw figures:", "", "```json", json.dumps(results, indent=1), "```", "<!-- sm2:end -->"]
     return "\n".join(lines)
 
 
