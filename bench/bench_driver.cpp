@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <cstdint>
 #include <cstdio>
@@ -100,7 +101,9 @@ struct Sample {
 Sample run_cold(const std::vector<std::string> &cmd, const std::string &request, bool framed_reply) {
     auto t0 = Clock::now();
     Child c = spawn(cmd);
-    write_frame(c.in, request);
+    // A baseline that reads no stdin may be gone before the request is written (EPIPE): fine.
+    if (!cabridge::test_support::writeAll(c.in, cabridge::test_support::frame(request)) && framed_reply)
+        throw std::runtime_error("write");
     std::string reply = framed_reply ? read_frame(c.out) : read_to_eof(c.out);
     auto t1 = Clock::now();
     close(c.in);
@@ -196,6 +199,8 @@ int warm(int n, const std::string &request_file, const std::vector<std::string> 
 }  // namespace
 
 int main(int argc, char **argv) {
+    // Writing to a child that has exited must be an error return, not a fatal signal.
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         if (argc < 4) throw std::runtime_error("usage: see the comment at the top of bench_driver.cpp");
         std::string mode = argv[1];

@@ -9,7 +9,10 @@ same software token, so the numbers compare like with like on any machine:
   - warm authenticate:  authenticate on an open host connection  vs  raw libp11 login+sign+logout
                         (wall time, medians; and CPU time per request, means, which a busy machine
                         distorts less), the two alternating in 5 rounds
-Usage: bench/run.py [--build DIR] [--runs N] [--out docs/benchmarks.md]
+  SM2 (bench/sm2_bench.py): cold listing and warm authenticate over SKF and over PKCS#11
+                        against minimal programs calling the same software tokens directly
+Usage: bench/run.py [--build DIR] [--runs N] [--out docs/benchmarks.md] [--cases classic,sm2]
+  --cases sm2 runs (and rewrites the section of) the SM2 benchmarks only; the rest of the page stays.
 """
 import argparse
 import base64
@@ -23,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import datetime
+
+import sm2_bench
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXT_ID = "nojnbkjmnolldjcnebneodoflnialbln"
@@ -47,7 +52,7 @@ def driver(build, args, env):
     out = subprocess.run([os.path.join(build, "bench", "bench-driver")] + args, env=env,
                          capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
-        raise SystemExit("bench-driver failed: " + out.stderr)
+        raise SystemExit(f"bench-driver {' '.join(args[:2])} failed (exit {out.returncode}): {out.stderr}")
     return json.loads(out.stdout)
 
 
@@ -56,7 +61,9 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    ap.add_argument("--cases", default="classic,sm2")
     a = ap.parse_args()
+    cases = set(a.cases.split(","))
     build = os.path.abspath(a.build)
     host = os.path.join(build, "bin", "cabridge-host")
     work = tempfile.mkdtemp(prefix="cabridge-bench-")
@@ -85,6 +92,16 @@ def main():
             path = os.path.join(work, name)
             open(path, "w").write(json.dumps(obj))
             return path
+
+        if "sm2" in cases:
+            sm2 = {}
+            for key, world in (("skf", sm2_bench.skf_world), ("p11", sm2_bench.p11_world)):
+                sm2[key] = sm2_bench.run_pair(build, work, a.runs, ROUNDS, world(build, work), driver, ask, req_file, key)
+            load = os.getloadavg()[0]
+        if "classic" not in cases:
+            sm2_bench.write_section(a.out, sm2_bench.report(sm2, a.runs, utc_now(), load))
+            print(json.dumps(sm2, indent=1))
+            return 0
 
         results = {}
         env_cold = dict(env, BENCH_REQUEST=req_file("status.json", {"id": 1, "command": "status", "origin": origin, "arguments": {}}))
@@ -138,9 +155,16 @@ def main():
                                         "cpu_ratio": host_cpu / raw_cpu_ms if raw_cpu_ms else None,
                                         "cold": cold["host"]}
         write_report(a.out, a.runs, results)
+        if "sm2" in cases:
+            sm2_bench.write_section(a.out, sm2_bench.report(sm2, a.runs, utc_now(), load))
+            results["sm2"] = sm2
         print(json.dumps(results, indent=1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def utc_now():
+    return datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')
 
 
 def sha256_of(work, name):
@@ -203,7 +227,7 @@ def write_report(path, runs, r):
     kept = ""
     if os.path.exists(path):
         old = open(path).read()
-        for name in ("roundtrip", "roundtrip-firefox"):
+        for name in ("roundtrip", "roundtrip-firefox", "sm2"):
             b, e = old.find(f"<!-- {name}:begin -->"), old.find(f"<!-- {name}:end -->")
             if b != -1 and e != -1:
                 kept += ("\n" if kept else "") + old[b:e + len(f"<!-- {name}:end -->")] + "\n"

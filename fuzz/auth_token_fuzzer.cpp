@@ -1,8 +1,8 @@
 // Fuzz target: the portal-side verifier (tools/verify, cabridge_verify) on a
 // hostile AuthToken. The input is the token JSON exactly as a page would post
 // it; the portal's side is fixed: origin https://si.example.gov.cn, the 32-byte
-// challenge below, the test PKI's root as the only anchor and its intermediate,
-// and a fixed verification time inside the seed certificates' validity.
+// challenge below, the test PKI's roots (RSA/EC and SM2) as the only anchors and their
+// intermediates, and a fixed verification time inside the seed certificates' validity.
 // Checks: the verifier never throws, a refusal carries a documented code, and a
 // token is accepted only for the portal's own origin.
 #include "fuzz_target.h"
@@ -43,6 +43,8 @@ struct Trust {
     {
         anchors.add_pem(readDataFile("root.pem"));
         intermediates.add_pem(readDataFile("intermediate.pem"));
+        anchors.add_pem(readDataFile("sm2-root.pem"));
+        intermediates.add_pem(readDataFile("sm2-intermediate.pem"));
     }
 };
 

@@ -2,7 +2,8 @@
 // certificate a token hands it (host/src/engine/cert_info.cpp: CertInfo facts, id,
 // purpose, algorithm) and the identity reader
 // (common/ identity.*, shared by the plugins and the verifier: credit code,
-// ID number, HeBCA unique id).
+// ID number, HeBCA unique id), and the SM2 plugins' Z of a certificate's key
+// (common/ sm2_certificate_z.*).
 // Checks the documented promises: a hex SHA-256, a 32-hex-digit id, identity
 // values that passed their check digits when the header says they did.
 #include "fuzz_target.h"
@@ -11,7 +12,13 @@
 
 #include <cabridge/common/identity.h>
 #include <cabridge/common/identity_codes.h>
+#include <cabridge/common/openssl_ptr.h>
+#include <cabridge/common/sm2.h>
+#include <cabridge/common/sm2_certificate_z.h>
 
+#include <openssl/x509.h>
+
+#include <array>
 #include <chrono>
 #include <span>
 #include <string>
@@ -68,6 +75,25 @@ void checkIdentity(std::span<const std::uint8_t> der)
     (void)json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// What an SM2 plugin signs for this certificate: e from the remembered Z (asked twice, so the
+// second answer comes from the memo) must be what computeE gives for the parsed key, and there
+// must be one exactly when the bytes are one certificate with an SM2 key.
+void checkSm2Digest(std::span<const std::uint8_t> der)
+{
+    static constexpr std::array<std::uint8_t, 3> kMessage {'a', 'b', 'c'};
+    const auto first = cabridge::sm2::certificateE(der, kMessage);
+    const auto second = cabridge::sm2::certificateE(der, kMessage);
+    require(first == second, "certificateE changed its answer");
+    const unsigned char* cursor = der.data();
+    const cabridge::X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+    const bool sm2Certificate = certificate && cursor == der.data() + der.size() &&
+                                cabridge::sm2::isSm2Key(X509_get0_pubkey(certificate.get()));
+    require(first.has_value() == sm2Certificate, "certificateE and the parser disagree on an SM2 certificate");
+    if (first) {
+        require(*first == cabridge::sm2::computeE(certificate.get(), kMessage), "certificateE is not computeE");
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -75,6 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::span<const std::uint8_t> bytes(data, size);
     checkHostFacts(bytes);
     checkIdentity(bytes);
+    checkSm2Digest(bytes);
     // The same bytes as an extension value and as candidate identity numbers.
     require(cabridge::extensionText(bytes, 64).size() <= 64, "extensionText exceeded its cap");
     const std::string_view text(reinterpret_cast<const char*>(data), size);

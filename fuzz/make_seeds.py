@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/corpus/ (run once; the output is committed).
 
-usage: fuzz/make_seeds.py PKI_DIR
+usage: fuzz/make_seeds.py PKI_DIR [PART ...]
 PKI_DIR is the output of tools/pki/make-test-pki.sh. Only certificates and the
 tokens signed here are written to the tree, never a private key. fuzz/data/ gets
-the root and intermediate the auth_token target trusts.
+the roots and intermediates the auth_token target trusts.
+PART: classic (RSA/EC certificates and tokens, the JSON targets), sm2 (SM2 certificates
+and tokens), skf (SKF name lists, DEVINFO, signature blobs); default all. A part's seeds
+are written anew, the others' left as committed (their tokens stay signed by the PKI whose
+root is in fuzz/data).
 """
 import base64
 import hashlib
@@ -38,11 +42,20 @@ def sign(key, hash_name, message):
                           input=message, capture_output=True, check=True).stdout
 
 
+def sign_sm2(key, message):
+    """SM2 with SM3 and the signer ID Chinese CAs use (DER r, s)."""
+    return subprocess.run(["openssl", "dgst", "-sm3", "-sign", str(key), "-sigopt", "distid:1234567812345678"],
+                          input=message, capture_output=True, check=True).stdout
+
+
 def token(pki, cert, alg, origin=ORIGIN, legacy=False):
-    hash_name = {"RS256": "sha256", "ES256": "sha256", "ES384": "sha384"}[alg]
+    hash_name = {"RS256": "sha256", "ES256": "sha256", "ES384": "sha384", "SM2-SM3": "sm3"}[alg]
     h = lambda b: hashlib.new(hash_name, b).digest()
     message = CHALLENGE if legacy else b"cabridge-auth:2\0" + h(origin.encode()) + h(CHALLENGE)
-    sig = sign(pki / f"{cert}.key.pem", hash_name, message)
+    if alg == "SM2-SM3":
+        sig = sign_sm2(pki / f"{cert}.key.pem", message)
+    else:
+        sig = sign(pki / f"{cert}.key.pem", hash_name, message)
     t = {"format": "cabridge-auth:2",
          "certificate": base64.b64encode((pki / f"{cert}.der").read_bytes()).decode(),
          "algorithm": alg, "signature": base64.b64encode(sig).decode(),
@@ -52,8 +65,67 @@ def token(pki, cert, alg, origin=ORIGIN, legacy=False):
     return json.dumps(t)
 
 
+def der_integer_value(der, at):
+    """The unsigned value bytes of the DER INTEGER at `at` and the offset after it."""
+    assert der[at] == 0x02
+    length = der[at + 1]
+    value = der[at + 2:at + 2 + length].lstrip(b"\0")
+    return value, at + 2 + length
+
+
+def skf(pki):
+    """What an SKF library writes into the plugin's buffers (fuzz target skf_parsing)."""
+    # Name lists: SKF_EnumDev, SKF_EnumApplication, SKF_EnumContainer (softskf's layout).
+    write("skf_parsing", "devices", b"HEBCA-SKF-1\0HEBCA-SKF-2\0\0")
+    write("skf_parsing", "applications", b"HEBCA\0\0")
+    write("skf_parsing", "containers", b"sm2-org\0rsa-org\0empty\0\0")
+    write("skf_parsing", "empty-list", b"\0\0")
+    write("skf_parsing", "unterminated-list", b"dev0\0dev1")
+    # DEVINFO, packed: Version, Manufacturer[64], Issuer[64], Label[32], SerialNumber[32],
+    # HWVersion, FirmwareVersion, 8 ULONGs (AlgAsymCap second: SM2 0x00020100 | RSA 0x00010000),
+    # Reserved[64]; 32- and 64-bit ULONGs, NUL- and space-padded text.
+    def devinfo(ulong, pad):
+        field = lambda text, size: text.encode().ljust(size, pad)
+        return (bytes([1, 0]) + field("cabridge softskf", 64) + field("HEBCA (test)", 64) +
+                field("HEBCA SM2 KEY 1", 32) + field("SKF2026000001", 32) + bytes([1, 0, 2, 0]) +
+                struct.pack("<8" + ulong, 0x00000401, 0x00030100, 0x00000001, 0x00000401, 65536, 32768,
+                            1024, 2048) + bytes(64))
+    write("skf_parsing", "devinfo-32", devinfo("I", b"\0"))
+    write("skf_parsing", "devinfo-64", devinfo("Q", b"\0"))
+    write("skf_parsing", "devinfo-32-spaces", devinfo("I", b" "))
+    # A real SM2 signature as DER, raw r || s, and ECCSIGNATUREBLOB (64-byte fields).
+    der = sign_sm2(pki / "sm2-sign.key.pem", b"cabridge skf seed")
+    r, at = der_integer_value(der, 2)
+    s, _ = der_integer_value(der, at)
+    write("skf_parsing", "signature-der", der)
+    write("skf_parsing", "signature-raw", r.rjust(32, b"\0") + s.rjust(32, b"\0"))
+    write("skf_parsing", "eccsignatureblob", r.rjust(64, b"\0") + s.rjust(64, b"\0"))
+
+
+def sm2(pki):
+    """SM2 certificates (certificate target) and SM2-SM3 tokens (auth_token target)."""
+    shutil.copy(pki / "sm2-root.pem", HERE / "data" / "sm2-root.pem")
+    shutil.copy(pki / "sm2-intermediate.pem", HERE / "data" / "sm2-intermediate.pem")
+    for name in ["sm2-sign", "sm2-enc", "sm2-person"]:
+        write("certificate", f"{name}.der", (pki / f"{name}.der").read_bytes())
+    write("auth_token", "sm2-sm3.json", token(pki, "sm2-sign", "SM2-SM3"))
+    write("auth_token", "sm2-sm3-person.json", token(pki, "sm2-person", "SM2-SM3"))
+    write("auth_token", "sm2-alg-mismatch.json", token(pki, "sm2-sign", "SM2-SM3").replace('"SM2-SM3"', '"ES256"'))
+    write("auth_token", "sm2-other-origin.json", token(pki, "sm2-sign", "SM2-SM3", origin="https://evil.example.com"))
+
+
 def main():
     pki = pathlib.Path(sys.argv[1])
+    parts = sys.argv[2:] or ["classic", "sm2", "skf"]
+    if "sm2" in parts:
+        sm2(pki)
+    if "skf" in parts:
+        skf(pki)
+    if "classic" in parts:
+        classic(pki)
+
+
+def classic(pki):
     shutil.copy(pki / "root.pem", HERE / "data" / "root.pem")
     shutil.copy(pki / "intermediate.pem", HERE / "data" / "intermediate.pem")
 

@@ -11,7 +11,7 @@ unset CABRIDGE_PLUGIN_PATH CABRIDGE_CONFIG CABRIDGE_LOG
 
 # Every fuzz target (fuzz/CMakeLists.txt builds fuzz_<name> for each): what scripts/fuzz.sh and
 # scripts/fuzz-campaign.sh run when no target is named.
-cabridge_fuzz_targets=(host_messages certificate descriptor origin_policy host_config auth_token verify_cli)
+cabridge_fuzz_targets=(host_messages certificate descriptor origin_policy host_config auth_token verify_cli skf_parsing)
 
 # -max_len: a little over the largest real input of the kind (an AuthToken with an
 # RSA certificate is under 2 KiB; a host session of several requests under 4 KiB).

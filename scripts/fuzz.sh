@@ -6,7 +6,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS] [TARGET ...]
 #   TARGET: host_messages certificate descriptor origin_policy host_config auth_token
-#           verify_cli (default: all)
+#           verify_cli skf_parsing (default: all)
 # env:  CABRIDGE_FUZZ_JOBS=N  run N fuzzing processes per target (-fork=N; default 1)
 #       CABRIDGE_FUZZ_BUILD_ONLY=1  build the targets and stop (for scripts/fuzz-campaign.sh)
 set -euo pipefail

@@ -159,10 +159,13 @@ Digest computeZ(const X509 *certificate, std::string_view signerId) {
     return computeZ(certificateKey(certificate), signerId);
 }
 
-Digest computeE(const EVP_PKEY *key, std::span<const std::uint8_t> message, std::string_view signerId) {
-    const Digest z = computeZ(key, signerId);
+Digest computeEWithZ(const Digest &z, std::span<const std::uint8_t> message) {
     const std::array<std::span<const std::uint8_t>, 2> parts{z, message};
     return sm3(parts);
+}
+
+Digest computeE(const EVP_PKEY *key, std::span<const std::uint8_t> message, std::string_view signerId) {
+    return computeEWithZ(computeZ(key, signerId), message);
 }
 
 Digest computeE(const X509 *certificate, std::span<const std::uint8_t> message, std::string_view signerId) {

@@ -1,5 +1,6 @@
 #include <cabridge/common/openssl_ptr.h>
 #include <cabridge/common/sm2.h>
+#include <cabridge/common/sm2_certificate_z.h>
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_sm2_signer.h>
 #include <cabridge/support/plugin_failure.h>
@@ -50,8 +51,8 @@ void requireSm2Key(const Pkcs11Session &session, CK_OBJECT_HANDLE key, const Sm2
     }
 }
 
-// The certificate with CKA_ID `keyId` on the session's token, parsed.
-X509Ptr certificateOfKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId) {
+// The DER of the certificate with CKA_ID `keyId` on the session's token.
+std::vector<std::uint8_t> certificateOfKey(const Pkcs11Session &session, std::span<const std::uint8_t> keyId) {
     CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE x509 = CKC_X_509;
     std::vector<std::uint8_t> id(keyId.begin(), keyId.end()); // CK_ATTRIBUTE takes a non-const pointer
@@ -78,11 +79,8 @@ X509Ptr certificateOfKey(const Pkcs11Session &session, std::span<const std::uint
     rv = f.C_GetAttributeValue(session.handle(), *object, &value, 1);
     if (rv != CKR_OK)
         throwCkr("C_GetAttributeValue (certificate)", rv);
-    const unsigned char *p = der.data();
-    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(std::min<CK_ULONG>(value.ulValueLen, der.size()))));
-    if (!cert)
-        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the key's certificate is not DER X.509");
-    return cert;
+    der.resize(std::min<CK_ULONG>(value.ulValueLen, der.size()));
+    return der;
 }
 
 // What the mechanism is given: the message, or e = SM3(Z || M) made here.
@@ -90,8 +88,16 @@ std::vector<std::uint8_t> mechanismInput(const Pkcs11Session &session, std::span
                                          const Sm2Mechanism &sm2, std::span<const std::uint8_t> message) {
     if (sm2.input == Sm2Mechanism::Input::Message)
         return {message.begin(), message.end()};
-    const X509Ptr cert = certificateOfKey(session, keyId);
+    const std::vector<std::uint8_t> der = certificateOfKey(session, keyId);
     try {
+        // Z is remembered per certificate: the same one signs every login (docs/performance.md).
+        if (const std::optional<sm2::Digest> e = sm2::certificateE(der, message))
+            return {e->begin(), e->end()};
+        // Not one certificate with an SM2 key: say which.
+        const unsigned char *p = der.data();
+        const X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+        if (!cert)
+            throw PluginFailure(CABRIDGE_ERR_PLUGIN, "the key's certificate is not DER X.509");
         const sm2::Digest e = sm2::computeE(cert.get(), message);
         return {e.begin(), e.end()};
     } catch (const std::invalid_argument &) {

@@ -5,6 +5,7 @@
 #include <cabridge/common/encoding.h>
 #include <cabridge/common/openssl_ptr.h>
 #include <cabridge/common/sm2.h>
+#include <cabridge/common/sm2_certificate_z.h>
 #include <cabridge/skf.h>
 #include <cabridge/support/plugin_failure.h>
 
@@ -347,10 +348,15 @@ void SkfTokenService::clearSecureState(OpenToken &token) noexcept {
 std::vector<std::uint8_t> SkfTokenService::sign(SigningContainer &container, std::string_view algorithm,
                                                 std::span<const std::uint8_t> data) {
     if (algorithm == "SM2-SM3") {
-        const X509Ptr certificate = parseCertificate(container.certificate);
-        if (container.type != SKF_CONTAINER_ECC || !sm2::isSm2Key(X509_get0_pubkey(certificate.get())))
+        // Z is remembered per certificate: the same one signs every login (docs/performance.md).
+        const auto sm2Digest = container.type == SKF_CONTAINER_ECC
+                                   ? sm2::certificateE(container.certificate, data, config_.signerId)
+                                   : std::nullopt;
+        if (!sm2Digest) {
+            static_cast<void>(parseCertificate(container.certificate)); // not DER: the device's fault
             throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: SM2-SM3 needs an SM2 key");
-        const sm2::Digest e = sm2::computeE(certificate.get(), data, config_.signerId);
+        }
+        const sm2::Digest &e = *sm2Digest;
         std::array<std::uint8_t, kEccSignatureBlobBytes> blob{};
         throwUnlessOk(library_.eccSignData(container.handle.get(), e.data(), e.size(), blob.data()), "SKF_ECCSignData");
         auto der = sm2::derFromDeviceSignature(blob);

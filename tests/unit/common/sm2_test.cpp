@@ -1,6 +1,7 @@
 // The SM2 helpers against OpenSSL's own SM2 signing and verification with a signer ID
 // (EVP_PKEY_CTX_set1_id): what cabridge computes for a device must be what OpenSSL checks.
 #include <cabridge/common/sm2.h>
+#include <cabridge/common/sm2_certificate_z.h>
 
 #include <cabridge/common/openssl_ptr.h>
 
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -217,4 +219,68 @@ TEST(Sm2, DerParsingIsStrict) {
     EXPECT_FALSE(sm2::paddedFromDer(big));
     EXPECT_FALSE(sm2::rawFromDer(Bytes{}));
     EXPECT_FALSE(sm2::rawFromDer(Bytes{0x30, 0x00}));
+}
+
+namespace {
+
+// DER of a certificate holding `key`, signed by a throwaway P-256 issuer (its signature does
+// not matter to Z).
+Bytes certificateDer(EVP_PKEY *key) {
+    const X509Ptr certificate = certificateFor(key);
+    const EvpPkeyPtr issuer(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    EXPECT_TRUE(issuer);
+    EXPECT_EQ(X509_set_version(certificate.get(), X509_VERSION_3), 1);
+    EXPECT_EQ(ASN1_INTEGER_set(X509_get_serialNumber(certificate.get()), 1), 1);
+    EXPECT_TRUE(X509_gmtime_adj(X509_getm_notBefore(certificate.get()), 0));
+    EXPECT_TRUE(X509_gmtime_adj(X509_getm_notAfter(certificate.get()), 86400));
+    X509_NAME *name = X509_get_subject_name(certificate.get());
+    EXPECT_EQ(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char *>("sm2"), -1,
+                                         -1, 0),
+              1);
+    EXPECT_EQ(X509_set_issuer_name(certificate.get(), name), 1);
+    EXPECT_GT(X509_sign(certificate.get(), issuer.get(), EVP_sha256()), 0);
+    unsigned char *out = nullptr;
+    const int length = i2d_X509(certificate.get(), &out);
+    EXPECT_GT(length, 0);
+    Bytes der(out, out + std::max(length, 0));
+    OPENSSL_free(out);
+    return der;
+}
+
+} // namespace
+
+TEST(Sm2, CertificateEIsComputeEAndRemembersNothingWrong) {
+    const auto key = sm2Key();
+    const auto other = sm2Key();
+    const Bytes der = certificateDer(key.get());
+    const Bytes otherDer = certificateDer(other.get());
+    const Bytes message = bytes("cabridge-auth:2 message");
+    // Twice each (the second from the memo), interleaved with another certificate and ID.
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_EQ(sm2::certificateE(der, message), sm2::computeE(key.get(), message));
+        EXPECT_EQ(sm2::certificateE(der, message, "ALICE"), sm2::computeE(key.get(), message, "ALICE"));
+        EXPECT_EQ(sm2::certificateE(otherDer, message), sm2::computeE(other.get(), message));
+        EXPECT_EQ(sm2::certificateE(der, bytes("other")), sm2::computeE(key.get(), bytes("other")));
+    }
+    // More certificates than the memo holds, then the first again.
+    for (int i = 0; i < 10; ++i) {
+        const auto extra = sm2Key();
+        EXPECT_EQ(sm2::certificateE(certificateDer(extra.get()), message), sm2::computeE(extra.get(), message));
+    }
+    EXPECT_EQ(sm2::certificateE(der, message), sm2::computeE(key.get(), message));
+}
+
+TEST(Sm2, CertificateERefusesWhatIsNotOneSm2Certificate) {
+    const EvpPkeyPtr p256(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    ASSERT_TRUE(p256);
+    EXPECT_FALSE(sm2::certificateE(certificateDer(p256.get()), bytes("m")));
+    const auto key = sm2Key();
+    Bytes der = certificateDer(key.get());
+    ASSERT_TRUE(sm2::certificateE(der, bytes("m")));
+    Bytes trailing = der;
+    trailing.push_back(0);
+    EXPECT_FALSE(sm2::certificateE(trailing, bytes("m")));
+    EXPECT_FALSE(sm2::certificateE(Bytes(der.begin(), der.end() - 1), bytes("m")));
+    EXPECT_FALSE(sm2::certificateE(Bytes{}, bytes("m")));
+    EXPECT_THROW(sm2::certificateE(der, bytes("m"), std::string(9000, 'x')), std::invalid_argument);
 }

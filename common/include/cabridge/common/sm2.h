@@ -43,6 +43,9 @@ Digest computeZ(const EVP_PKEY *key, std::string_view signerId = kDefaultSignerI
 // The same for the public key of `certificate`.
 Digest computeZ(const X509 *certificate, std::string_view signerId = kDefaultSignerId);
 
+// e = SM3(Z || message) for a Z already computed. Throws std::runtime_error if OpenSSL fails.
+Digest computeEWithZ(const Digest &z, std::span<const std::uint8_t> message);
+
 // e = SM3(Z || message): the 32 bytes an SM2 key signs (SKF_ECCSignData's input) for
 // `message`. Same throws as computeZ.
 Digest computeE(const EVP_PKEY *key, std::span<const std::uint8_t> message,
