@@ -173,3 +173,27 @@ test('backoff after a cancel: 3 s, doubling with every cancel, at most 60 s', ()
   assert.equal(backoffLeft(afterCancel(null, 0, 500), 0), 500, 'the first pause is configurable');
   assert.equal(afterCancel(afterCancel(null, 0, 600_000), 0, 600_000).nextMs, 600_000, 'a first pause above the cap stays');
 });
+
+// Node.js 18 (Debian 12's) reads a .js file as CommonJS unless the nearest package.json says
+// "type": "module"; newer Node.js guesses from the syntax, so a folder without one passes there
+// and fails on a fresh Debian 12. Every extension folder whose scripts are ES modules needs it.
+test('every extension folder with ES module scripts declares "type": "module" for Node.js 18', () => {
+  const folders = new Set();
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== '_locales') walk(full);
+      else if (entry.name.endsWith('.js') && /^(import|export) /m.test(fs.readFileSync(full, 'utf8'))) {
+        folders.add(dir);
+      }
+    }
+  };
+  walk(EXTENSION_DIR);
+  assert.ok(folders.size >= 2, `expected the lib and legacy folders, found ${[...folders]}`);
+  for (const dir of folders) {
+    if (dir === EXTENSION_DIR) continue; // the extension's own pages: loaded by the browser only
+    const pkg = path.join(dir, 'package.json');
+    assert.ok(fs.existsSync(pkg), `${path.relative(EXTENSION_DIR, dir)} has ES modules but no package.json`);
+    assert.equal(JSON.parse(fs.readFileSync(pkg, 'utf8')).type, 'module', pkg);
+  }
+});
