@@ -53,7 +53,22 @@ def preprocess(entry, root):
     out = subprocess.run(cleaned, cwd=entry["directory"], capture_output=True)
     if out.returncode != 0:
         return None  # no key: the unit is checked (and clang-tidy reports why it does not parse)
-    return out.stdout.replace(root.encode(), b"@ROOT@")
+    return without_root(out.stdout, root.encode())
+
+
+def without_root(data, root):
+    """data with the checkout's path replaced by @ROOT@ where a path starts (after a quote,
+    whitespace, '=' or the like), never inside a longer path: with the checkout at /src/main,
+    /src/main/host/src/main.cpp must become @ROOT@/host/src/main.cpp, not @ROOT@/host@ROOT@.cpp."""
+    return re.sub(rb"(?:^|(?<=[\s\"'=<(,:]))" + re.escape(root) + rb"(?=[/\"'\s>),:]|$)", b"@ROOT@", data,
+                  flags=re.M)
+
+
+def arg_without_root(arg, root):
+    for option in ("-I", "-o", ""):  # a path glued to its option, or a path alone
+        if arg.startswith(option + root) and arg[len(option) + len(root):][:1] in ("", "/"):
+            return option + "@ROOT@" + arg[len(option) + len(root):]
+    return without_root(arg.encode(), root.encode()).decode()
 
 
 def unit_key(entry, root, common):
@@ -61,9 +76,8 @@ def unit_key(entry, root, common):
     if text is None:
         return None
     h = hashlib.sha256(common)
-    args = [a for a in entry["arguments"][1:]]
-    h.update("\0".join(args).replace(root, "@ROOT@").encode())
-    h.update(entry["directory"].replace(root, "@ROOT@").encode())
+    h.update("\0".join(arg_without_root(a, root) for a in entry["arguments"][1:]).encode())
+    h.update(arg_without_root(entry["directory"], root).encode())
     h.update(text)
     return h.hexdigest()
 
@@ -88,7 +102,7 @@ def main():
     tracked = subprocess.run(["git", "ls-files", "-z", "--", ".clang-tidy", "**/.clang-tidy"],
                              cwd=root, capture_output=True, check=True).stdout.split(b"\0")
     config = b"".join(open(os.path.join(root, p.decode()), "rb").read() for p in sorted(tracked) if p)
-    common = "\0".join([clang_tidy_version(), header_filter.replace(root, "@ROOT@"),
+    common = "\0".join([clang_tidy_version(), arg_without_root(header_filter.lstrip("^"), root),
                         " ".join(EXTRA_ARGS)]).encode() + config
 
     old = {}  # path -> set of keys
