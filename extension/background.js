@@ -9,6 +9,7 @@ import { runFlow } from './lib/flows.js';
 import { parsePageRequest, senderOrigin } from './lib/page-request.js';
 import { checkMayOpenWindow, forgetTab, noteCancelled } from './lib/prompt-guard.js';
 import { loadTimeouts } from './lib/timeouts.js';
+import { serveOptionsPort } from './pin-change/options-port.js';
 import { startLegacyRegistration } from './legacy/registration.js';
 import { serveLegacyPort } from './legacy/server.js';
 
@@ -19,6 +20,7 @@ chrome.runtime.onConnect.addListener((port) => {
   if (port.name === 'cabridge-dialog') attachDialogPort(port);
   else if (port.name === 'cabridge-page') servePagePort(port);
   else if (port.name === 'cabridge-legacy') serveLegacyPort(port); // HeBCA helper pages (legacy/)
+  else if (port.name === 'cabridge-options') serveOptionsPort(port); // the options page's PIN buttons
   else port.disconnect();
 });
 

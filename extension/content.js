@@ -5,7 +5,7 @@
 // the browser.
 (() => {
   'use strict';
-  const ACTIONS = new Set(['detect', 'readCertificate', 'login']);
+  const ACTIONS = new Set(['detect', 'readCertificate', 'login', 'changePin']);
   const pending = new Set();
 
   const post = (message) => window.postMessage({ cabridge: 'response', ...message }, location.origin);

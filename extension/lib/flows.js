@@ -5,6 +5,7 @@ import { NativeSession } from './native-session.js';
 import { DialogWindow } from './dialog-window.js';
 import { certView } from './cert-view.js';
 import { consentedCertInfo, obtainConsent } from './consent.js';
+import { runPinChange } from '../pin-change/pin-change-flow.js';
 
 const DIALOG_ERRORS_IN_PLACE = new Set(['PIN_INCORRECT', 'PIN_INVALID']);
 // Listing failures that tell whether the person has a key or certificate: a
@@ -26,6 +27,10 @@ export async function runFlow(action, flow) {
       case 'detect': return await detect(session, flow);
       case 'readCertificate': return await readCertificate(session, flow, openDialog);
       case 'login': return await login(session, flow, openDialog);
+      // A page's changePin (params.vendor), or the options page's buttons (params.certificateId).
+      case 'changePin':
+      case 'unblockPin':
+        return await runPinChange(session, flow, openDialog, { mode: action === 'unblockPin' ? 'unblock' : 'change', ...flow.params });
       default: throw extensionError('INVALID_ARGUMENT', { argument: 'action' }, 'err_INVALID_ARGUMENT', 'action');
     }
   } finally {

@@ -7,6 +7,7 @@ const ALLOWED_PARAMS = {
   detect: [],
   readCertificate: ['vendor'],
   login: ['challenge', 'vendor', 'mode'],
+  changePin: ['vendor'],
 };
 
 const VENDOR = /^[a-z0-9][a-z0-9_-]{0,63}$/;

@@ -197,3 +197,36 @@ test('every extension folder with ES module scripts declares "type": "module" fo
     assert.equal(JSON.parse(fs.readFileSync(pkg, 'utf8')).type, 'module', pkg);
   }
 });
+
+test('change-PIN form: the vendor rules, the repeated new PIN and an unchanged PIN are caught before sending', async () => {
+  const { fitsRules, normalizedRules, pinFormProblem } = await import('../../extension/pin-change/pin-rules.js');
+  const hebca = { minLength: 4, maxLength: 16, charset: 'alnum' };
+  assert.equal(fitsRules(hebca, 'Ab12'), true);
+  for (const bad of ['Ab1', 'A'.repeat(17), 'ab 12', 'ab;12', '密码1234', '１２３４', '1234\n', '']) {
+    assert.equal(fitsRules(hebca, bad), false, JSON.stringify(bad));
+  }
+  assert.equal(fitsRules({ minLength: 6, maxLength: 8, charset: 'digits' }, '123456'), true);
+  assert.equal(fitsRules({ minLength: 6, maxLength: 8, charset: 'digits' }, '12345a'), false);
+  assert.equal(fitsRules({ charset: 'printable' }, 'a;b c!'), true);
+  // Missing or malformed rules fall back to the host's defaults (1..64 printable).
+  assert.deepEqual(normalizedRules(null), { minLength: 1, maxLength: 64, charset: 'printable' });
+  assert.deepEqual(normalizedRules({ minLength: 0, maxLength: -1, charset: 'emoji' }), { minLength: 1, maxLength: 64, charset: 'printable' });
+  const form = (mode, currentPin, newPin, confirmPin = newPin) => pinFormProblem(hebca, { mode, currentPin, newPin, confirmPin });
+  assert.equal(form('change', 'Old1234', 'New1234'), null);
+  assert.equal(form('change', '', 'New1234'), 'currentEmpty');
+  assert.equal(form('change', 'Old1234', 'N1'), 'newRules');
+  assert.equal(form('change', 'Old1234', 'New1234', 'New1235'), 'mismatch');
+  assert.equal(form('change', 'Old1234', 'Old1234'), 'same');
+  // Unblocking compares nothing with the administrator PIN, and that PIN has no user-PIN rules.
+  assert.equal(form('unblock', '12345678', '12345678'), null);
+  assert.equal(form('unblock', 'so pin; with symbols', 'New1234'), null);
+  assert.equal(form('unblock', '', 'New1234'), 'currentEmpty');
+});
+
+test('page requests: changePin takes only a vendor', () => {
+  assert.deepEqual(parsePageRequest({ action: 'changePin', params: { vendor: 'hebca' } }), { action: 'changePin', params: { vendor: 'hebca' } });
+  assert.deepEqual(parsePageRequest({ action: 'changePin' }), { action: 'changePin', params: {} });
+  assert.equal(code(() => parsePageRequest({ action: 'changePin', params: { oldPin: '1234' } })), 'INVALID_ARGUMENT:oldPin');
+  assert.equal(code(() => parsePageRequest({ action: 'changePin', params: { certificateId: 'x' } })), 'INVALID_ARGUMENT:certificateId');
+  assert.equal(code(() => parsePageRequest({ action: 'unblockPin' })), 'INVALID_ARGUMENT:action');
+});

@@ -634,3 +634,29 @@ TEST_F(HostPlugins, HangingCreateOrDescribeMarksPluginErrorAndHostKeepsServing)
         EXPECT_EQ(host.waitForExit(), 0) << call;
     }
 }
+
+// A plugin built before change_pin and unblock_pin (its struct_size ends earlier): the host says
+// the vendor cannot do it, before any PIN form check, and the plugin's PIN still works.
+TEST_F(HostPlugins, PluginsWithoutPinCallsRefuseChangeAndUnblockAsUnsupported)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    HostProcess host(config_);
+    const auto cert = certificateNamed(host, "EC 测试");
+    EXPECT_EQ(cert["pinRules"]["canChange"], false) << cert.dump().substr(0, 400);
+    EXPECT_EQ(cert["pinRules"]["canUnblock"], false);
+    const auto change = host.request(
+        {{"id", ++id_},
+         {"command", "change-pin"},
+         {"origin", kPortal},
+         {"arguments", {{"certificateId", cert["id"]}, {"oldPin", "123456"}, {"newPin", "654321"}}}});
+    ASSERT_EQ(change["error"]["code"], "INVALID_ARGUMENT") << change.dump();
+    EXPECT_EQ(change["error"]["details"]["unsupported"], "change-pin");
+    const auto unblock = host.request(
+        {{"id", ++id_},
+         {"command", "unblock-pin"},
+         {"origin", kPortal},
+         {"arguments", {{"certificateId", cert["id"]}, {"soPin", "12345678"}, {"newPin", "654321"}}}});
+    ASSERT_EQ(unblock["error"]["code"], "INVALID_ARGUMENT") << unblock.dump();
+    EXPECT_EQ(unblock["error"]["details"]["unsupported"], "unblock-pin");
+    EXPECT_TRUE(authenticate(host, cert["id"], "123456").contains("result"));
+}

@@ -279,6 +279,8 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      logout,
                                      nullptr,
                                      nullptr,
+                                     nullptr,
+                                     nullptr,
                                      nullptr};
 #else
 // Written like a plugin built before check_certificate existed: the table ends at list_token.
@@ -293,6 +295,8 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      sign,
                                      logout,
                                      list_token,
+                                     nullptr,
+                                     nullptr,
                                      nullptr,
                                      nullptr};
 #endif

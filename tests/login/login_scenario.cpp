@@ -187,6 +187,7 @@ LoginScenario::LoginScenario(ScenarioOptions options)
                                           "--dir",     (dir_ / "softhsm").string(),
                                           "--label",   options_.label,
                                           "--pin",     kTokenPin,
+                                          "--so-pin",  kSoPin,
                                           "--pki",     sharedPkiDir().string()};
     provision.insert(provision.end(), options_.certs.begin(), options_.certs.end());
     const auto run = runCommand(provision, dir_);

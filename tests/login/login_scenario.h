@@ -25,6 +25,8 @@ using test_support::HostProcess;
 inline constexpr const char* kPortalOrigin = "https://si.hebei.example.gov.cn";
 // The token's user PIN: distinctive so it can be searched for in logs.
 inline constexpr const char* kTokenPin = "K7q2Wm9xP4";
+// The token's administrator (SO) PIN, as distinctive.
+inline constexpr const char* kSoPin = "S0admR8x2Qz";
 
 struct ScenarioOptions {
     std::vector<std::string> certs;  // PKI names put on the token

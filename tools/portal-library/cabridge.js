@@ -9,6 +9,7 @@
  * cabridge.detect({timeout})                 -> {extension, host, plugins}
  * cabridge.readCertificate({vendor})         -> CertInfo
  * cabridge.login({challenge, vendor, mode})  -> AuthToken (verify it on the server)
+ * cabridge.changePin({vendor})               -> {} once the person changed the key's PIN
  *
  * Failures reject with a CabridgeError: .code (docs/protocol.md section 6),
  * .message (Chinese, for the person), .details. One action at a time per page:
@@ -19,7 +20,7 @@
 
   var ACK_TIMEOUT_MS = 1000;
   // Safety nets only: the extension has its own, shorter deadlines.
-  var DEFAULT_TIMEOUT_MS = { detect: 15000, readCertificate: 300000, login: 300000 };
+  var DEFAULT_TIMEOUT_MS = { detect: 15000, readCertificate: 300000, login: 300000, changePin: 600000 };
 
   var MESSAGES = {
     EXTENSION_UNAVAILABLE: '未检测到 cabridge 证书助手浏览器扩展，请先安装并启用扩展，然后刷新页面。',
@@ -138,11 +139,26 @@
     return request('login', params, DEFAULT_TIMEOUT_MS.login);
   }
 
+  /**
+   * Lets the person change their key's PIN in the extension's own window (old PIN, new PIN
+   * twice; the vendor's PIN rules are checked there). The page never sees a PIN or which key:
+   * resolves {} once the PIN is changed, rejects USER_CANCELLED when the person closes the
+   * window, or with the last error the window showed (e.g. PIN_LOCKED).
+   */
+  function changePin(opts) {
+    var o;
+    try { o = options(opts); } catch (e) { return Promise.reject(e); }
+    var params = {};
+    if (o.vendor !== undefined) params.vendor = o.vendor;
+    return request('changePin', params, DEFAULT_TIMEOUT_MS.changePin);
+  }
+
   global.cabridge = Object.freeze({
     protocol: 1,
     detect: detect,
     readCertificate: readCertificate,
     login: login,
+    changePin: changePin,
     CabridgeError: CabridgeError,
   });
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -195,7 +195,8 @@ auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view n
     // login, sign, logout and authenticate may wait for the person (a PIN pad, a key's confirm button) and
     // only ever run for the vendor the person chose: passing their deadline is not held against
     // the build. A crash in them is.
-    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate";
+    const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate" ||
+                                  name == "change_pin" || name == "unblock_pin";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
@@ -541,6 +542,32 @@ LoadedPlugin::Authenticated LoadedPlugin::authenticate(const std::string& tokenR
                                   });
     throwIfFailed("authenticate", result);
     return {{result.out.begin(), result.out.end()}, (flags & CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED) != 0};
+}
+
+void LoadedPlugin::changePin(const std::string& tokenRef, const SecretBuffer& oldPin, const SecretBuffer& newPin)
+{
+    if (!changesPin()) {
+        throw std::logic_error(id_ + ": change_pin is not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "change_pin",
+                                  [this, &tokenRef, &oldPin, &newPin](cabridge_sink, cabridge_error* err) {
+                                      return api_->change_pin(instance_, tokenRef.c_str(), oldPin.data(), oldPin.size(),
+                                                              newPin.data(), newPin.size(), err);
+                                  });
+    throwIfFailed("change_pin", result);
+}
+
+void LoadedPlugin::unblockPin(const std::string& tokenRef, const SecretBuffer& soPin, const SecretBuffer& newPin)
+{
+    if (!unblocksPin()) {
+        throw std::logic_error(id_ + ": unblock_pin is not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "unblock_pin",
+                                  [this, &tokenRef, &soPin, &newPin](cabridge_sink, cabridge_error* err) {
+                                      return api_->unblock_pin(instance_, tokenRef.c_str(), soPin.data(), soPin.size(),
+                                                               newPin.data(), newPin.size(), err);
+                                  });
+    throwIfFailed("unblock_pin", result);
 }
 
 }  // namespace cabridge

@@ -62,6 +62,20 @@ public:
         return runAuthenticate(context, request);
     }
 
+    nlohmann::json changePin(Request& request, const TokenRequestPolicy& policy,
+                             std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        return runChangePin(context, request);
+    }
+
+    nlohmann::json unblockPin(Request& request, const TokenRequestPolicy& policy,
+                              std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        return runUnblockPin(context, request);
+    }
+
 private:
     std::optional<PluginRegistry> registry_;
     CertificateFinder certificates_;

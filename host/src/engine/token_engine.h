@@ -49,6 +49,11 @@ public:
                                             std::chrono::system_clock::time_point now) = 0;
     virtual nlohmann::json authenticate(Request& request, const TokenRequestPolicy& policy,
                                         std::chrono::system_clock::time_point now) = 0;
+    // `change-pin` and `unblock-pin`: served to the same origins as authenticate; wipe the PINs.
+    virtual nlohmann::json changePin(Request& request, const TokenRequestPolicy& policy,
+                                     std::chrono::system_clock::time_point now) = 0;
+    virtual nlohmann::json unblockPin(Request& request, const TokenRequestPolicy& policy,
+                                      std::chrono::system_clock::time_point now) = 0;
 };
 
 struct TokenEngineSetup {

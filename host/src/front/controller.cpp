@@ -24,6 +24,8 @@ const std::map<std::string, CommandHandler, std::less<>>& commandTable()
         {"status", &Controller::serveStatus},
         {"list-certificates", &Controller::serveListCertificates},
         {"authenticate", &Controller::serveAuthenticate},
+        {"change-pin", &Controller::serveChangePin},
+        {"unblock-pin", &Controller::serveUnblockPin},
         {"quit", &Controller::serveQuit},
         {"legacy-policy", &Controller::serveLegacyPolicy},
     };
@@ -238,6 +240,18 @@ nlohmann::json Controller::serveAuthenticate(Request& request)
 {
     auto& tokens = engine();
     return tokens.authenticate(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveChangePin(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.changePin(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveUnblockPin(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.unblockPin(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
 }
 
 nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)

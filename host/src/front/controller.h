@@ -53,6 +53,8 @@ public:
     nlohmann::json serveLegacyPolicy(Request& request);
     nlohmann::json serveListCertificates(Request& request);
     nlohmann::json serveAuthenticate(Request& request);
+    nlohmann::json serveChangePin(Request& request);
+    nlohmann::json serveUnblockPin(Request& request);
 
 private:
     nlohmann::json dispatch(Request& request);

@@ -97,12 +97,33 @@ HostError::HostError(ErrorCode code, const std::string& logDetail, nlohmann::jso
 {
 }
 
+namespace {
+
+// The person's text for an error that concerns the administrator (SO) PIN (details.user "so",
+// unblock-pin): the user PIN's texts would send them to the wrong PIN.
+std::string_view messageFor(ErrorCode code, const nlohmann::json& details)
+{
+    const bool soPin = details.is_object() && details.value("user", "") == "so";
+    if (soPin && code == ErrorCode::PinIncorrect) {
+        return "管理员口令（SO PIN）错误。请核对后重新输入；多次输错会锁定管理员口令。";
+    }
+    if (soPin && code == ErrorCode::PinLocked) {
+        return "管理员口令（SO PIN）已被锁定，无法在本机解锁。请联系证书服务商办理。";
+    }
+    if (soPin && code == ErrorCode::PinInvalid) {
+        return "管理员口令（SO PIN）格式不正确，USB Key 未被使用。请重新输入。";
+    }
+    return errorMessageZh(code);
+}
+
+}  // namespace
+
 nlohmann::json makeErrorReply(const nlohmann::json& id, ErrorCode code, const nlohmann::json& details)
 {
     return {{"id", id},
             {"error",
              {{"code", std::string(errorCodeName(code))},
-              {"message", std::string(errorMessageZh(code))},
+              {"message", std::string(messageFor(code, details))},
               {"details", details.is_object() ? details : nlohmann::json::object()}}}};
 }
 

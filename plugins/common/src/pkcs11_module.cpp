@@ -78,6 +78,20 @@ std::optional<PinFlags> Pkcs11Module::livePinFlags(unsigned long slotId) const {
     return flags;
 }
 
+std::optional<PinFlags> Pkcs11Module::liveSoPinFlags(unsigned long slotId) const {
+    if (functions_ == nullptr || functions_->C_GetTokenInfo == nullptr)
+        return std::nullopt;
+    CK_TOKEN_INFO info{};
+    if (functions_->C_GetTokenInfo(slotId, &info) != CKR_OK)
+        return std::nullopt;
+    PinFlags flags;
+    flags.countLow = (info.flags & CKF_SO_PIN_COUNT_LOW) != 0;
+    flags.finalTry = (info.flags & CKF_SO_PIN_FINAL_TRY) != 0;
+    flags.locked = (info.flags & CKF_SO_PIN_LOCKED) != 0;
+    flags.toBeChanged = (info.flags & CKF_SO_PIN_TO_BE_CHANGED) != 0;
+    return flags;
+}
+
 std::optional<unsigned long> Pkcs11Module::retriesLeft(const std::string &symbol, unsigned long slotId) const {
     if (handle_ == nullptr || symbol.empty())
         return std::nullopt;

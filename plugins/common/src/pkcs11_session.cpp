@@ -81,11 +81,12 @@ std::optional<CK_SLOT_ID> findTokenSlot(const Pkcs11Module &module, std::string_
     return std::nullopt;
 }
 
-Pkcs11Session::Pkcs11Session(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId)
+Pkcs11Session::Pkcs11Session(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId, bool readWrite)
     : functions_(&functions), slotId_(slotId) {
-    CK_RV rv = functions_->C_OpenSession(slotId_, CKF_SERIAL_SESSION, nullptr, nullptr, &handle_);
+    const CK_FLAGS flags = CKF_SERIAL_SESSION | (readWrite ? CKF_RW_SESSION : 0);
+    CK_RV rv = functions_->C_OpenSession(slotId_, flags, nullptr, nullptr, &handle_);
     if (rv == CKR_GENERAL_ERROR)
-        rv = functions_->C_OpenSession(slotId_, CKF_SERIAL_SESSION, nullptr, nullptr, &handle_);
+        rv = functions_->C_OpenSession(slotId_, flags, nullptr, nullptr, &handle_);
     if (rv != CKR_OK)
         throwCkr("C_OpenSession", rv);
 }

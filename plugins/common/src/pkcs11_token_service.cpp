@@ -17,8 +17,8 @@ using nlohmann::json;
 // (authenticate). Closing it (when this goes) ends the login too: it is the
 // application's only session on the token.
 struct Pkcs11TokenService::LoginSession {
-    LoginSession(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId, std::string_view ref)
-        : session(functions, slotId), tokenRef(ref) {}
+    LoginSession(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId, std::string_view ref, bool readWrite)
+        : session(functions, slotId, readWrite), tokenRef(ref) {}
     Pkcs11Session session;
     std::string tokenRef;
 };
@@ -90,12 +90,13 @@ json Pkcs11TokenService::listToken(std::string_view tokenRef) {
     return tokens;
 }
 
-std::unique_ptr<Pkcs11TokenService::LoginSession> Pkcs11TokenService::openSession(std::string_view tokenRef) {
+std::unique_ptr<Pkcs11TokenService::LoginSession> Pkcs11TokenService::openSession(std::string_view tokenRef,
+                                                                                  bool readWrite) {
     const Pkcs11Module &mod = module();
     const std::optional<CK_SLOT_ID> slot = findTokenSlot(mod, tokenRef);
     if (!slot)
         throw PluginFailure(CABRIDGE_ERR_NO_TOKEN, "no token with reference " + std::string(tokenRef.substr(0, 64)));
-    return std::make_unique<LoginSession>(functionsOf(mod), *slot, tokenRef);
+    return std::make_unique<LoginSession>(functionsOf(mod), *slot, tokenRef, readWrite);
 }
 
 void Pkcs11TokenService::logIn(const LoginSession &session, std::string_view pin) {
@@ -199,6 +200,75 @@ void Pkcs11TokenService::logout(std::string_view tokenRef) {
     const CK_RV rv = session->session.functions().C_Logout(session->session.handle());
     if (rv != CKR_OK)
         throwCkr("C_Logout", rv);
+}
+
+namespace {
+
+// The module reads a PIN where the caller holds it: no copy to wipe. PKCS#11's
+// CK_UTF8CHAR_PTR lacks const although C_Login, C_SetPIN and C_InitPIN only read it.
+CK_UTF8CHAR *pinBytesOf(std::string_view pin) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): only read by the module (above)
+    return reinterpret_cast<CK_UTF8CHAR *>(const_cast<char *>(pin.data()));
+}
+
+void refuseNul(std::string_view pin, std::string_view which) {
+    if (pin.find('\0') != std::string_view::npos)
+        throw PluginFailure(CABRIDGE_ERR_PIN_INVALID, std::string(which) + " contains a NUL character");
+}
+
+// C_Logout when it goes: the session closing would end the login too, but a module may
+// keep a login of a closed session.
+struct LogoutAtEnd {
+    explicit LogoutAtEnd(const Pkcs11Session &loggedIn) : session(loggedIn) {}
+    const Pkcs11Session &session;
+    LogoutAtEnd(const LogoutAtEnd &) = delete;
+    LogoutAtEnd &operator=(const LogoutAtEnd &) = delete;
+    ~LogoutAtEnd() { session.functions().C_Logout(session.handle()); }
+};
+
+} // namespace
+
+void Pkcs11TokenService::changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin) {
+    refuseNul(oldPin, "old PIN");
+    refuseNul(newPin, "new PIN");
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef, true);
+    logIn(*session, oldPin);
+    const LogoutAtEnd logoutAtEnd(session->session);
+    const CK_RV rv = session->session.functions().C_SetPIN(session->session.handle(), pinBytesOf(oldPin),
+                                                           static_cast<CK_ULONG>(oldPin.size()), pinBytesOf(newPin),
+                                                           static_cast<CK_ULONG>(newPin.size()));
+    if (rv != CKR_OK)
+        throwCkr("C_SetPIN", rv);
+}
+
+void Pkcs11TokenService::unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin) {
+    refuseNul(soPin, "SO PIN");
+    refuseNul(newPin, "new PIN");
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef, true);
+    const Pkcs11Session &rw = session->session;
+    const CK_RV loginRv = rw.functions().C_Login(rw.handle(), CKU_SO, pinBytesOf(soPin),
+                                                 static_cast<CK_ULONG>(soPin.size()));
+    if (loginRv != CKR_OK) {
+        try {
+            throwCkr("C_Login (SO)", loginRv);
+        } catch (PluginFailure &error) {
+            if (error.status() == CABRIDGE_ERR_PIN_INCORRECT || error.status() == CABRIDGE_ERR_PIN_LOCKED) {
+                // The administrator PIN's own flags: the user PIN's counter says nothing about it.
+                if (auto flags = module().liveSoPinFlags(rw.slotId())) {
+                    error.setFinalTry(flags->finalTry);
+                    if (flags->locked)
+                        error.setStatus(CABRIDGE_ERR_PIN_LOCKED);
+                }
+            }
+            throw;
+        }
+    }
+    const LogoutAtEnd logoutAtEnd(rw);
+    const CK_RV rv = rw.functions().C_InitPIN(rw.handle(), pinBytesOf(newPin), static_cast<CK_ULONG>(newPin.size()));
+    if (rv != CKR_OK)
+        throwCkr("C_InitPIN", rv);
 }
 
 } // namespace cabridge

@@ -24,9 +24,9 @@
  * replies to the browser and exits; after list_tokens it goes on without the
  * plugin).
  *
- * Secrets: `login` receives the PIN as a pointer and a length. The buffer is
- * owned by the host and wiped after the call; a plugin must not keep, copy into
- * long-lived memory, or log it.
+ * Secrets: `login`, `authenticate`, `change_pin` and `unblock_pin` receive PINs
+ * as a pointer and a length. The buffers are owned by the host and wiped after
+ * the call; a plugin must not keep, copy into long-lived memory, or log them.
  */
 #ifndef CABRIDGE_PLUGIN_H
 #define CABRIDGE_PLUGIN_H
@@ -232,6 +232,48 @@ typedef struct cabridge_plugin_api_v1 {
                                     const uint8_t *cert_sha256, const char *pin, size_t pin_len, const char *algorithm,
                                     const uint8_t *data, size_t data_len, cabridge_sink signature_out,
                                     uint32_t *flags_out, cabridge_error *err);
+
+    /*
+     * Changes the user PIN of the token `token_ref` from `old_pin` to `new_pin`
+     * (each a pointer and a length, not NUL-terminated for the plugin's use), in
+     * a session the plugin opens and closes within the call.
+     * The plugin promises:
+     *   - NO_TOKEN when the token is not present, before any PIN is tried;
+     *   - exactly one attempt with `old_pin` (never retried); a wrong one is
+     *     PIN_INCORRECT with err->retries_left (exact, or -1 when the token does
+     *     not say) and err->final_try from the token's live state after the
+     *     attempt, PIN_LOCKED when the token is (or became) locked;
+     *   - PIN_INVALID when the token refuses the new PIN's form (length,
+     *     characters); the old PIN then still holds;
+     *   - on CABRIDGE_OK the token accepts `new_pin` and no longer `old_pin`;
+     *   - any login it made is ended before it returns; neither PIN buffer is
+     *     kept, copied into long-lived memory or logged.
+     * The host checks both PINs against the vendor's "pin" rules first, so a
+     * PIN outside them never reaches this call. Absent (NULL or beyond
+     * struct_size): the host answers that the vendor cannot change a PIN.
+     */
+    cabridge_status (*change_pin)(cabridge_plugin *self, const char *token_ref, const char *old_pin, size_t old_pin_len,
+                                  const char *new_pin, size_t new_pin_len, cabridge_error *err);
+
+    /*
+     * Unblocks the token `token_ref`: with the administrator's (security
+     * officer's) PIN `so_pin`, sets the user PIN to `new_pin` and so ends a
+     * lock of the user PIN (PKCS#11: C_Login(CKU_SO) + C_InitPIN; SKF:
+     * SKF_UnblockPIN), in a session the plugin opens and closes within the call.
+     * The plugin promises:
+     *   - NO_TOKEN when the token is not present, before any PIN is tried;
+     *   - exactly one attempt with `so_pin`; PIN_INCORRECT / PIN_LOCKED and
+     *     err->retries_left / err->final_try then describe the administrator
+     *     PIN (its own counter), never the user PIN's;
+     *   - PIN_INVALID when the token refuses the new user PIN's form;
+     *   - on CABRIDGE_OK the user PIN is `new_pin`, unlocked, its counter full;
+     *   - the SO login is ended before it returns; neither PIN buffer is kept,
+     *     copied into long-lived memory or logged.
+     * Absent (NULL or beyond struct_size): the host answers that the vendor
+     * cannot unblock a PIN.
+     */
+    cabridge_status (*unblock_pin)(cabridge_plugin *self, const char *token_ref, const char *so_pin, size_t so_pin_len,
+                                   const char *new_pin, size_t new_pin_len, cabridge_error *err);
 } cabridge_plugin_api_v1;
 
 /*

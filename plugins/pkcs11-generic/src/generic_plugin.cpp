@@ -131,6 +131,18 @@ Authentication GenericPlugin::authenticate(std::string_view tokenRef, std::strin
     return {done.signature, done.pinToBeChanged ? CABRIDGE_AUTH_FLAG_PIN_TO_BE_CHANGED : 0u};
 }
 
+void GenericPlugin::changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    service.changePin(tokenRef, oldPin, newPin);
+}
+
+void GenericPlugin::unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    service.unblockPin(tokenRef, soPin, newPin);
+}
+
 void GenericPlugin::logout(std::string_view tokenRef) {
     if (tokens_)
         tokens_->logout(tokenRef);

@@ -42,6 +42,9 @@ public:
                                 std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
                                 std::string_view algorithm, std::span<const std::uint8_t> data);
     void logout(std::string_view tokenRef) override;
+    // change_pin / unblock_pin (plugin.h) on one of this vendor's tokens (NO_TOKEN otherwise).
+    void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
+    void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
 
 private:
     explicit GenericPlugin(GenericConfig config);

@@ -31,6 +31,8 @@ struct SkfFunctions {
     Ulong (*closeApplication)(Handle) = nullptr;
     Ulong (*getPinInfo)(Handle, Ulong, Ulong *, Ulong *, Bool *) = nullptr;
     Ulong (*verifyPin)(Handle, Ulong, char *, Ulong *) = nullptr;
+    Ulong (*changePin)(Handle, Ulong, char *, char *, Ulong *) = nullptr;
+    Ulong (*unblockPin)(Handle, char *, char *, Ulong *) = nullptr;
     Ulong (*clearSecureState)(Handle) = nullptr;
     Ulong (*enumContainer)(Handle, char *, Ulong *) = nullptr;
     Ulong (*openContainer)(Handle, char *, Handle *) = nullptr;
@@ -81,6 +83,9 @@ public:
         bind(fn_.getPinInfo, "SKF_GetPINInfo");
         bind(fn_.verifyPin, "SKF_VerifyPIN");
         bind(fn_.clearSecureState, "SKF_ClearSecureState");
+        // Not needed for a login: a library without them still lists and logs in.
+        bindOptional(fn_.changePin, "SKF_ChangePIN");
+        bindOptional(fn_.unblockPin, "SKF_UnblockPIN");
         bind(fn_.enumContainer, "SKF_EnumContainer");
         bind(fn_.openContainer, "SKF_OpenContainer");
         bind(fn_.closeContainer, "SKF_CloseContainer");
@@ -125,6 +130,27 @@ public:
         *retry = left;
         return rv;
     }
+    std::uint32_t changePin(Handle application, std::uint32_t pinType, const char *oldPin, const char *newPin,
+                            std::uint64_t *retry) override {
+        if (fn_.changePin == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        Ulong left = 0;
+        // LPSTR in the specification; the library only reads the PINs.
+        const std::uint32_t rv = sar(
+            fn_.changePin(application, pinType, const_cast<char *>(oldPin), const_cast<char *>(newPin), &left));
+        *retry = left;
+        return rv;
+    }
+    std::uint32_t unblockPin(Handle application, const char *adminPin, const char *newUserPin,
+                             std::uint64_t *retry) override {
+        if (fn_.unblockPin == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        Ulong left = 0;
+        const std::uint32_t rv = sar(
+            fn_.unblockPin(application, const_cast<char *>(adminPin), const_cast<char *>(newUserPin), &left));
+        *retry = left;
+        return rv;
+    }
     std::uint32_t clearSecureState(Handle application) override { return sar(fn_.clearSecureState(application)); }
     std::uint32_t enumContainer(Handle application, char *list, std::size_t *size) override {
         SizeArg<Ulong> n(size);
@@ -163,6 +189,11 @@ private:
         if (symbol == nullptr)
             throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: " + path() + " has no " + name + " (not an SKF library?)");
         slot = reinterpret_cast<Fn>(symbol);
+    }
+
+    template <class Fn>
+    void bindOptional(Fn &slot, const char *name) {
+        slot = reinterpret_cast<Fn>(dlsym(library_.get(), name));
     }
 
     DlHandle library_;

@@ -43,6 +43,12 @@ public:
     // `pin` is NUL-terminated.
     virtual std::uint32_t verifyPin(Handle application, std::uint32_t pinType, const char *pin,
                                     std::uint64_t *retry) = 0;
+    // SKF_ChangePIN and SKF_UnblockPIN (PINs NUL-terminated; `retry` receives the tries left of
+    // the PIN that was tried). Optional in the library: SAR_NOTSUPPORTYETERR when it lacks them.
+    virtual std::uint32_t changePin(Handle application, std::uint32_t pinType, const char *oldPin, const char *newPin,
+                                    std::uint64_t *retry) = 0;
+    virtual std::uint32_t unblockPin(Handle application, const char *adminPin, const char *newUserPin,
+                                     std::uint64_t *retry) = 0;
     virtual std::uint32_t clearSecureState(Handle application) = 0;
     virtual std::uint32_t enumContainer(Handle application, char *list, std::size_t *size) = 0;
     virtual std::uint32_t openContainer(Handle application, const char *name, Handle *container) = 0;

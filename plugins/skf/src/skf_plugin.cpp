@@ -138,4 +138,20 @@ Authentication SkfPlugin::authenticate(std::string_view tokenRef, std::string_vi
     return result;
 }
 
+void SkfPlugin::changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    service.changeUserPin(token, oldPin, newPin);
+    service.clearSecureState(token); // SKF_ChangePIN may leave the application logged in
+}
+
+void SkfPlugin::unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    service.unblockUserPin(token, soPin, newPin);
+    service.clearSecureState(token);
+}
+
 } // namespace cabridge::skf

@@ -41,6 +41,11 @@ public:
                                 std::span<const std::uint8_t, 32> certSha256, std::string_view pin,
                                 std::string_view algorithm, std::span<const std::uint8_t> data);
 
+    // change_pin / unblock_pin (plugin.h): one SKF_ChangePIN (user PIN) / SKF_UnblockPIN (with
+    // the administrator PIN) in a session of their own, logged out and closed before returning.
+    void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
+    void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
+
 private:
     explicit SkfPlugin(SkfConfig config) : config_(std::move(config)) {}
     // The token layer, or nullptr when no candidate library exists.

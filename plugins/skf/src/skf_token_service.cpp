@@ -156,10 +156,10 @@ DeviceInfo SkfTokenService::deviceInfo(DeviceHandle &device) {
     return parseDevInfo(buffer, config_.ulongBits);
 }
 
-PinState SkfTokenService::pinState(OpenToken &token) {
+PinState SkfTokenService::pinState(OpenToken &token, std::uint32_t pinType) {
     PinState state;
     throwUnlessOk(
-        library_.getPinInfo(token.application.get(), USER_TYPE, &state.maxRetry, &state.remaining, &state.isDefault),
+        library_.getPinInfo(token.application.get(), pinType, &state.maxRetry, &state.remaining, &state.isDefault),
         "SKF_GetPINInfo");
     return state;
 }
@@ -338,6 +338,61 @@ void SkfTokenService::verifyUserPin(OpenToken &token, std::string_view pin) {
         throw error;
     }
     throwUnlessOk(rv, "SKF_VerifyPIN");
+}
+
+void SkfTokenService::throwPinResult(OpenToken &token, std::uint32_t pinType, std::uint32_t rv, std::uint64_t retry,
+                                     std::string_view call) {
+    if (rv == SAR_OK)
+        return;
+    if (rv == SAR_PIN_INCORRECT) {
+        const std::uint64_t left = [&]() -> std::uint64_t {
+            try {
+                return pinState(token, pinType).remaining;
+            } catch (const PluginFailure &) {
+                return retry;
+            }
+        }();
+        PluginFailure error(
+            left == 0 ? CABRIDGE_ERR_PIN_LOCKED : CABRIDGE_ERR_PIN_INCORRECT,
+            "skf: " + std::string(call) + " returned " + sarName(rv) + ", " + std::to_string(left) + " tries left");
+        error.setRetriesLeft(clampRetries(left));
+        error.setFinalTry(left == 1);
+        throw error;
+    }
+    if (rv == SAR_PIN_LOCKED) {
+        PluginFailure error(CABRIDGE_ERR_PIN_LOCKED, "skf: " + std::string(call) + " returned " + sarName(rv));
+        error.setRetriesLeft(0);
+        throw error;
+    }
+    throwUnlessOk(rv, call);
+}
+
+void SkfTokenService::changeUserPin(OpenToken &token, std::string_view oldPin, std::string_view newPin) {
+    if (oldPin.empty() || oldPin.find('\0') != std::string_view::npos || newPin.empty() ||
+        newPin.find('\0') != std::string_view::npos)
+        throw PluginFailure(CABRIDGE_ERR_PIN_INVALID, "skf: a PIN is non-empty text without NUL bytes");
+    std::uint64_t retry = 0;
+    std::uint32_t rv = SAR_OK;
+    {
+        const PinString oldText(oldPin);
+        const PinString newText(newPin);
+        rv = library_.changePin(token.application.get(), USER_TYPE, oldText.c_str(), newText.c_str(), &retry);
+    }
+    throwPinResult(token, USER_TYPE, rv, retry, "SKF_ChangePIN");
+}
+
+void SkfTokenService::unblockUserPin(OpenToken &token, std::string_view adminPin, std::string_view newPin) {
+    if (adminPin.empty() || adminPin.find('\0') != std::string_view::npos || newPin.empty() ||
+        newPin.find('\0') != std::string_view::npos)
+        throw PluginFailure(CABRIDGE_ERR_PIN_INVALID, "skf: a PIN is non-empty text without NUL bytes");
+    std::uint64_t retry = 0;
+    std::uint32_t rv = SAR_OK;
+    {
+        const PinString adminText(adminPin);
+        const PinString newText(newPin);
+        rv = library_.unblockPin(token.application.get(), adminText.c_str(), newText.c_str(), &retry);
+    }
+    throwPinResult(token, ADMIN_TYPE, rv, retry, "SKF_UnblockPIN");
 }
 
 void SkfTokenService::clearSecureState(OpenToken &token) noexcept {

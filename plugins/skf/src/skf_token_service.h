@@ -12,6 +12,8 @@
 #include "skf_library.h"
 #include "skf_parsing.h"
 
+#include <cabridge/skf.h>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -65,10 +67,17 @@ public:
     SigningContainer openCheckedContainer(OpenToken &token, std::string_view certRef,
                                           std::span<const std::uint8_t, 32> certSha256);
 
-    PinState pinState(OpenToken &token);
+    // `pinType` USER_TYPE (the default) or ADMIN_TYPE.
+    PinState pinState(OpenToken &token, std::uint32_t pinType = USER_TYPE);
     // One SKF_VerifyPIN with the user PIN. PIN_INCORRECT carries the exact tries left (read
     // again from the token); the try that leaves none, and a locked PIN, are PIN_LOCKED.
     void verifyUserPin(OpenToken &token, std::string_view pin);
+    // One SKF_ChangePIN of the user PIN. A wrong old PIN is reported as verifyUserPin reports
+    // a wrong PIN; SAR_PIN_LEN_RANGE / SAR_PIN_INVALID for the new PIN are PIN_INVALID.
+    void changeUserPin(OpenToken &token, std::string_view oldPin, std::string_view newPin);
+    // One SKF_UnblockPIN with the administrator PIN: PIN_INCORRECT / PIN_LOCKED carry the
+    // administrator PIN's tries left (SKF_UnblockPIN's out count, read again from the token).
+    void unblockUserPin(OpenToken &token, std::string_view adminPin, std::string_view newPin);
     // Logs the application out (SKF_ClearSecureState); errors are ignored.
     void clearSecureState(OpenToken &token) noexcept;
 
@@ -85,6 +94,10 @@ private:
     bool admitsApplication(const std::string &name) const;
     DeviceInfo deviceInfo(DeviceHandle &device);
     nlohmann::json tokenEntry(OpenToken &token);
+    // Throws for `rv` of a call that tried the PIN of `pinType` (`call` names it): PIN_INCORRECT
+    // with the live tries left (or `retry`, the call's own count), PIN_LOCKED when none are left.
+    void throwPinResult(OpenToken &token, std::uint32_t pinType, std::uint32_t rv, std::uint64_t retry,
+                        std::string_view call);
 
     SkfLibrary &library_;
     const SkfConfig &config_;

@@ -184,3 +184,67 @@ TEST(SetErrorMessage, CutsAtUtf8CharacterBoundary) {
     setErrorMessage(&err, text);
     EXPECT_EQ(std::string(err.message), std::string(510, 'a'));
 }
+
+namespace {
+
+// A glued plugin with change_pin and unblock_pin: remembers the PINs it was given (so the test
+// can see they arrive whole, with their lengths) and fails like a token on a wrong one.
+class PinProbe final : public PluginInstance {
+public:
+    static std::unique_ptr<PinProbe> create(const nlohmann::json &) { return std::make_unique<PinProbe>(); }
+    nlohmann::json describe() override { return nlohmann::json::object(); }
+    nlohmann::json listTokens() override { return nlohmann::json::array(); }
+    nlohmann::json identify(std::span<const std::uint8_t>) override { return nlohmann::json::object(); }
+    void login(std::string_view, std::string_view) override {}
+    std::vector<std::uint8_t> sign(std::string_view, std::string_view, std::string_view,
+                                   std::span<const std::uint8_t>) override {
+        return {};
+    }
+    void logout(std::string_view) override {}
+    void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin) {
+        seen = std::string(tokenRef) + "|" + std::string(oldPin) + "|" + std::string(newPin);
+        if (oldPin != "1234") {
+            PluginFailure wrong(CABRIDGE_ERR_PIN_INCORRECT, "wrong old PIN");
+            wrong.setRetriesLeft(2);
+            throw wrong;
+        }
+    }
+    void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin) {
+        seen = std::string(tokenRef) + "|" + std::string(soPin) + "|" + std::string(newPin);
+        if (soPin != "admin")
+            throw PluginFailure(CABRIDGE_ERR_PIN_LOCKED, "administrator PIN locked");
+    }
+    std::string seen;
+};
+
+} // namespace
+
+TEST_F(Glued, PinCallsAreAbsentUnlessThePluginOffersThem) {
+    ASSERT_GE(api->struct_size, offsetof(cabridge_plugin_api_v1, unblock_pin) + sizeof api->unblock_pin);
+    EXPECT_EQ(api->change_pin, nullptr);
+    EXPECT_EQ(api->unblock_pin, nullptr);
+}
+
+TEST(GluedPinCalls, PassPinsWholeAndFailuresThrough) {
+    static_assert(ChangesPin<PinProbe> && UnblocksPin<PinProbe>);
+    const cabridge_plugin_api_v1 *api = pluginApiFor<PinProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
+    ASSERT_NE(api->change_pin, nullptr);
+    ASSERT_NE(api->unblock_pin, nullptr);
+    cabridge_plugin *self = nullptr;
+    cabridge_error err{};
+    ASSERT_EQ(api->create("{}", &self, &err), CABRIDGE_OK);
+    auto &probe = *static_cast<PinProbe *>(self);
+    // Lengths, not NUL terminators, bound the PINs.
+    EXPECT_EQ(api->change_pin(self, "t", "1234xx", 4, "5678yy", 4, &err), CABRIDGE_OK);
+    EXPECT_EQ(probe.seen, "t|1234|5678");
+    err = {};
+    EXPECT_EQ(api->change_pin(self, "t", "9999", 4, "5678", 4, &err), CABRIDGE_ERR_PIN_INCORRECT);
+    EXPECT_EQ(err.retries_left, 2);
+    EXPECT_STREQ(err.message, "wrong old PIN");
+    EXPECT_EQ(api->unblock_pin(self, "t", "admin", 5, "5678", 4, &err), CABRIDGE_OK);
+    EXPECT_EQ(probe.seen, "t|admin|5678");
+    EXPECT_EQ(api->unblock_pin(self, "t", "nope", 4, "5678", 4, &err), CABRIDGE_ERR_PIN_LOCKED);
+    EXPECT_EQ(api->change_pin(self, nullptr, "1234", 4, "5678", 4, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(api->unblock_pin(self, "t", nullptr, 4, "5678", 4, &err), CABRIDGE_ERR_PLUGIN);
+    api->destroy(self);
+}

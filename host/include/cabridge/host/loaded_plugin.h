@@ -143,6 +143,17 @@ public:
                                const std::shared_ptr<const SecretBuffer>& pin, const std::string& algorithm,
                                std::span<const std::uint8_t> data);
 
+    // Whether the plugin offers the optional change_pin / unblock_pin calls (plugin.h).
+    bool changesPin() const noexcept { return api_ != nullptr && api_->change_pin != nullptr; }
+    bool unblocksPin() const noexcept { return api_ != nullptr && api_->unblock_pin != nullptr; }
+    // change_pin (plugin.h): one attempt with `oldPin`, then the token's user PIN is `newPin`.
+    // Failures throw PluginCallFailure (a wrong old PIN carries the live retries). Only when
+    // changesPin().
+    void changePin(const std::string& tokenRef, const SecretBuffer& oldPin, const SecretBuffer& newPin);
+    // unblock_pin (plugin.h): one attempt with the administrator PIN `soPin`, then the user PIN
+    // is `newPin` and unlocked. PIN failures describe the SO PIN. Only when unblocksPin().
+    void unblockPin(const std::string& tokenRef, const SecretBuffer& soPin, const SecretBuffer& newPin);
+
 private:
     LoadedPlugin() = default;
 

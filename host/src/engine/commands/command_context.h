@@ -43,5 +43,8 @@ inline void requireOriginAllowedFor(const CommandContext& context, const std::st
 // authenticate can wipe the PIN inside it.
 nlohmann::json runListCertificates(CommandContext& context, Request& request);
 nlohmann::json runAuthenticate(CommandContext& context, Request& request);
+// `change-pin` and `unblock-pin` (change_pin.cpp, unblock_pin.cpp): wipe the PINs inside `request`.
+nlohmann::json runChangePin(CommandContext& context, Request& request);
+nlohmann::json runUnblockPin(CommandContext& context, Request& request);
 
 }  // namespace cabridge

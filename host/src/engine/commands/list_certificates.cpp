@@ -131,6 +131,21 @@ nlohmann::json vendorHelp(const LoadedPlugin& plugin)
     return help;
 }
 
+// The vendor's PIN rules, for each of its CertInfo entries: the extension checks a new PIN
+// against them in its change-PIN window before anything is sent (the host checks again).
+nlohmann::json vendorPinRules(const LoadedPlugin& plugin)
+{
+    const PinRules& rules = plugin.pinRules();
+    const char* charset = rules.charset == PinRules::Charset::Digits  ? "digits"
+                          : rules.charset == PinRules::Charset::Alnum ? "alnum"
+                                                                      : "printable";
+    return {{"minLength", rules.minLength},
+            {"maxLength", rules.maxLength},
+            {"charset", charset},
+            {"canChange", plugin.changesPin()},
+            {"canUnblock", plugin.unblocksPin()}};
+}
+
 ErrorCode faultCode(const TokenFault& fault)
 {
     return fault.kind == TokenFault::Kind::NotResponding ? ErrorCode::TokenNotResponding : ErrorCode::PluginError;
@@ -218,10 +233,12 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
             throw HostError(ErrorCode::NoToken, plugin->id() + " has no token", std::move(details));
         }
         const nlohmann::json help = vendorHelp(*plugin);
+        const nlohmann::json pinRules = vendorPinRules(*plugin);
         for (auto& entry : inventory.certificates) {
             if (suitsPurpose(entry.facts, purpose)) {
                 entry.certInfo["vendorName"] = plugin->name();
                 entry.certInfo["help"] = help;
+                entry.certInfo["pinRules"] = pinRules;
                 certificates.add(std::move(entry.certInfo));
             }
         }

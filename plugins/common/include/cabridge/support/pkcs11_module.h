@@ -40,6 +40,9 @@ public:
 
     // Live PIN flags of the token in `slotId`; nullopt if C_GetTokenInfo fails.
     std::optional<PinFlags> livePinFlags(unsigned long slotId) const;
+    // The administrator (SO) PIN's live flags (CKF_SO_PIN_*; toBeChanged is
+    // CKF_SO_PIN_TO_BE_CHANGED), as livePinFlags reads the user PIN's.
+    std::optional<PinFlags> liveSoPinFlags(unsigned long slotId) const;
 
     // Exact PIN tries left through a vendor function exported by the module
     // (`CK_RV fn(CK_SLOT_ID, CK_ULONG *)`, named by the plugin's config);

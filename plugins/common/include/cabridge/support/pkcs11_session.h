@@ -20,12 +20,11 @@ namespace cabridge {
 
 class Pkcs11Session {
 public:
-    // Opens a read-only serial session on `slotId` (C_Login as user and C_Sign
-    // need no more). Retries once on CKR_GENERAL_ERROR, the SoftHSM start-up race
-    // (processes starting together on one token directory fail about 2% of the
-    // time, because every login rewrites the token file). Throws PluginFailure with the module's CKR mapped to a
-    // status.
-    Pkcs11Session(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId);
+    // Opens a serial session on `slotId`: read-only (C_Login as user and C_Sign
+    // need no more) unless `readWrite` (C_SetPIN, and C_Login as SO for C_InitPIN). Retries once on CKR_GENERAL_ERROR,
+    // the SoftHSM start-up race (processes starting together on one token directory fail about 2% of the time, because
+    // every login rewrites the token file). Throws PluginFailure with the module's CKR mapped to a status.
+    Pkcs11Session(const CK_FUNCTION_LIST &functions, CK_SLOT_ID slotId, bool readWrite = false);
     // C_CloseSession. Closing an application's last session on a token also ends
     // its login there (PKCS#11), so a session dropped while logged in logs out.
     ~Pkcs11Session();

@@ -76,11 +76,25 @@ public:
     // Logs out and drops the session. Safe without a login.
     void logout(std::string_view tokenRef);
 
+    // plugin.h change_pin, in a read-write session of its own closed before it returns:
+    // NO_TOKEN when the token is absent; one C_Login as user with `oldPin` (errors as
+    // login(): PIN_INCORRECT with the live retries, PIN_LOCKED), then C_SetPIN(old, new)
+    // (CKR_PIN_LEN_RANGE / CKR_PIN_INVALID: PIN_INVALID) and C_Logout. The login first
+    // makes a wrong old PIN count on the token's user PIN counter the way a login does,
+    // and reports it the same way. Ends a login still open first.
+    void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
+
+    // plugin.h unblock_pin, in a read-write session of its own closed before it returns:
+    // NO_TOKEN when the token is absent; one C_Login as SO with `soPin` (PIN_INCORRECT /
+    // PIN_LOCKED with the SO PIN's live flags: CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED),
+    // then C_InitPIN(newPin) (PIN_INVALID for a form the token refuses) and C_Logout.
+    void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
+
 private:
     struct LoginSession;
     Pkcs11Module &module();
     // A session on the token named `tokenRef`, not logged in; NO_TOKEN when absent.
-    std::unique_ptr<LoginSession> openSession(std::string_view tokenRef);
+    std::unique_ptr<LoginSession> openSession(std::string_view tokenRef, bool readWrite = false);
     // The list_tokens entry of the initialised token in `slot`.
     nlohmann::json tokenEntry(Pkcs11Module &mod, PKCS11_SLOT &slot);
     // Ends a login first: releasing a slot list ends every session of its slots.

@@ -61,6 +61,10 @@ struct cabridge_plugin {
     //                                         std::string_view pin, std::string_view algorithm,
     //                                         std::span<const std::uint8_t> data);
     // which keeps every promise plugin.h makes for that call (Authenticates below).
+    // change_pin and unblock_pin (plugin.h) likewise, each by declaring
+    //   void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
+    //   void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
+    // (ChangesPin / UnblocksPin below); a class without them leaves those entries null.
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -148,6 +152,16 @@ template <class Plugin>
 concept Authenticates = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t, 32> sha256,
                                  std::span<const std::uint8_t> data) {
     { plugin.authenticate(text, text, sha256, text, text, data) } -> std::same_as<Authentication>;
+};
+
+// A glued plugin class that offers change_pin / unblock_pin (see cabridge_plugin above).
+template <class Plugin>
+concept ChangesPin = requires(Plugin &plugin, std::string_view text) {
+    { plugin.changePin(text, text, text) } -> std::same_as<void>;
+};
+template <class Plugin>
+concept UnblocksPin = requires(Plugin &plugin, std::string_view text) {
+    { plugin.unblockPin(text, text, text) } -> std::same_as<void>;
 };
 
 template <class Plugin>
@@ -274,6 +288,49 @@ struct PluginGlue {
             return nullptr;
     }
 
+    static cabridge_status changePin(cabridge_plugin *self, const char *tokenRef, const char *oldPin,
+                                     std::size_t oldPinLen, const char *newPin, std::size_t newPinLen,
+                                     cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || (oldPin == nullptr && oldPinLen != 0) ||
+            (newPin == nullptr && newPinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with changePin (changePinEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            static_cast<Plugin *>(self)->changePin(tokenRef,
+                                                   std::string_view(oldPin == nullptr ? "" : oldPin, oldPinLen),
+                                                   std::string_view(newPin == nullptr ? "" : newPin, newPinLen));
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::change_pin) changePinEntry() {
+        if constexpr (ChangesPin<Plugin>)
+            return &changePin;
+        else
+            return nullptr;
+    }
+
+    static cabridge_status unblockPin(cabridge_plugin *self, const char *tokenRef, const char *soPin,
+                                      std::size_t soPinLen, const char *newPin, std::size_t newPinLen,
+                                      cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || (soPin == nullptr && soPinLen != 0) ||
+            (newPin == nullptr && newPinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with unblockPin (unblockPinEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            static_cast<Plugin *>(self)->unblockPin(tokenRef, std::string_view(soPin == nullptr ? "" : soPin, soPinLen),
+                                                    std::string_view(newPin == nullptr ? "" : newPin, newPinLen));
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_pin) unblockPinEntry() {
+        if constexpr (UnblocksPin<Plugin>)
+            return &unblockPin;
+        else
+            return nullptr;
+    }
+
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr)
             return CABRIDGE_ERR_PLUGIN;
@@ -292,7 +349,9 @@ struct PluginGlue {
                                                   &logout,
                                                   &listToken,
                                                   checkCertificateEntry(),
-                                                  authenticateEntry()};
+                                                  authenticateEntry(),
+                                                  changePinEntry(),
+                                                  unblockPinEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin

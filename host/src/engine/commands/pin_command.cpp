@@ -1,0 +1,60 @@
+#include "pin_command.h"
+
+#include <openssl/crypto.h>
+
+namespace cabridge {
+
+std::unique_ptr<const SecretBuffer> takeSecretArgument(nlohmann::json& arguments, std::string_view key)
+{
+    const auto it = arguments.find(std::string(key));
+    if (it == arguments.end()) {
+        return nullptr;
+    }
+    if (!it->is_string()) {
+        arguments.erase(it);
+        throw HostError(ErrorCode::InvalidArgument, "argument \"" + std::string(key) + "\" must be a string",
+                        {{"key", key}});
+    }
+    auto& text = it->get_ref<std::string&>();
+    auto secret = std::make_unique<const SecretBuffer>(text);
+    OPENSSL_cleanse(text.data(), text.size());
+    arguments.erase(it);
+    return secret;
+}
+
+void requirePinFitsRules(const LoadedPlugin& plugin, const SecretBuffer& pin, std::string_view key)
+{
+    if (!plugin.pinRules().accepts(pin.view())) {
+        throw HostError(
+            ErrorCode::PinInvalid,
+            "argument \"" + std::string(key) + "\" refused by the vendor's PIN rules (length or characters)",
+            {{"key", key}});
+    }
+}
+
+void requireSoPinForm(const SecretBuffer& pin)
+{
+    bool printable = !pin.view().empty() && pin.size() <= kMaxSoPinLength;
+    for (const char ch : pin.view()) {
+        const auto c = static_cast<unsigned char>(ch);
+        printable = printable && c >= 0x20 && c <= 0x7E;
+    }
+    if (!printable) {
+        throw HostError(ErrorCode::PinInvalid, "argument \"soPin\" is empty, too long or not printable ASCII",
+                        {{"key", "soPin"}, {"user", "so"}});
+    }
+}
+
+CertificateEntry findCertificateForPinCommand(CommandContext& context, const std::string& certificateId,
+                                              const std::string& origin)
+{
+    auto entry = context.certificates.find(context.registry, certificateId, context.now,
+                                           CertificateFinder::Remembered::Check);
+    if (!entry) {
+        throw HostError(ErrorCode::CertificateNotFound, "no certificate with id " + certificateId);
+    }
+    requireOriginAllowedFor(context, entry->plugin->id(), origin);
+    return std::move(*entry);
+}
+
+}  // namespace cabridge

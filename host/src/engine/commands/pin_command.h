@@ -1,0 +1,34 @@
+// What `change-pin` and `unblock-pin` share (docs/protocol.md): taking a PIN out of the
+// request into a wiped buffer, the form checks made before the token is touched, and finding
+// the certificate whose token is meant.
+#pragma once
+
+#include "command_context.h"
+#include "secret_buffer.h"
+
+#include <memory>
+#include <string_view>
+
+namespace cabridge {
+
+// Moves the string argument `key` into a SecretBuffer, wipes the JSON copy and removes the key.
+// nullptr when absent; INVALID_ARGUMENT when it is not a string (after wiping what it can).
+std::unique_ptr<const SecretBuffer> takeSecretArgument(nlohmann::json& arguments, std::string_view key);
+
+// The longest administrator PIN the host passes on. The SO PIN is not held to the vendor's
+// user PIN rules (a token's administrator PIN has rules of its own, often longer), only to a
+// sane form: 1..kMaxSoPinLength bytes of printable ASCII.
+inline constexpr std::size_t kMaxSoPinLength = 64;
+
+// PIN_INVALID (details.key = `key`) unless `pin` fits the vendor's PIN rules.
+void requirePinFitsRules(const LoadedPlugin& plugin, const SecretBuffer& pin, std::string_view key);
+// PIN_INVALID (details.key "soPin") unless `pin` has the administrator PIN's form (above).
+void requireSoPinForm(const SecretBuffer& pin);
+
+// The certificate `certificateId` read live from its token (never taken from the connection's
+// memory unchecked: a PIN attempt must hit the token the person chose), after which the
+// origin must be allowed for its vendor. CERTIFICATE_NOT_FOUND / ORIGIN_NOT_ALLOWED otherwise.
+CertificateEntry findCertificateForPinCommand(CommandContext& context, const std::string& certificateId,
+                                              const std::string& origin);
+
+}  // namespace cabridge
