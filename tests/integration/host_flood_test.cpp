@@ -19,7 +19,6 @@
 #include <random>
 #include <thread>
 
-using namespace cabridge::test;
 using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 

@@ -14,7 +14,6 @@
 #include <openssl/x509.h>
 #include <sys/stat.h>
 
-using namespace cabridge::test;
 using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
