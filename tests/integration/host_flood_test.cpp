@@ -4,7 +4,7 @@
 // stands in for a USB key, so requests reach the commands with real certificate ids.
 #include <cabridge/test_support/host_process.h>
 #include <cabridge/test_support/native_messaging.h>
-#include "test_certificates.h"
+#include <cabridge/test_support/test_certificate.h>
 
 #include <cabridge/common/encoding.h>
 #include "error.h"
@@ -19,7 +19,6 @@
 #include <random>
 #include <thread>
 
-using namespace cabridge::test;
 using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 

@@ -2,7 +2,7 @@
 // listing certificates, authenticating, origin policy, and deadlines. The
 // software-token plugin (soft_token_plugin.cpp) keeps its keys in files.
 #include <cabridge/test_support/host_process.h>
-#include "test_certificates.h"
+#include <cabridge/test_support/test_certificate.h>
 
 #include <cabridge/common/encoding.h>
 
@@ -14,7 +14,6 @@
 #include <openssl/x509.h>
 #include <sys/stat.h>
 
-using namespace cabridge::test;
 using namespace cabridge::test_support;
 using namespace std::chrono_literals;
 
@@ -52,9 +51,9 @@ protected:
     }
 
     // A certificate + key on disk, as the soft plugin's config wants it.
-    nlohmann::json certificate(const std::string& name, const CertificateSpec& spec)
+    nlohmann::json certificate(const std::string& name, const CertificateSpec& spec, KeyType keyType = KeyType::Rsa2048)
     {
-        const auto made = makeCertificateAndKey(spec);
+        const auto made = makeCertificateAndKey(spec, keyType);
         const auto der = dir_.write(name + ".der", std::string(made.der.begin(), made.der.end()));
         const auto key = dir_.write(name + ".key.pem", made.keyPem);
         ders_[name] = made.der;
@@ -67,11 +66,9 @@ protected:
         rsa.subject = {{"C", "CN"}, {"ST", "河北省"}, {"O", "河北测试科技有限公司"}, {"CN", "河北测试科技有限公司"}};
         rsa.keyUsage = "digitalSignature,nonRepudiation";
         CertificateSpec ec;
-        ec.keyType = "P-256";
         ec.keyUsage = "digitalSignature";
         ec.subject = {{"CN", "EC 测试"}};
         CertificateSpec ec384;
-        ec384.keyType = "P-384";
         ec384.keyUsage = "nonRepudiation";
         ec384.subject = {{"CN", "EC384"}};
         CertificateSpec expired;
@@ -80,7 +77,6 @@ protected:
         expired.notAfter = now - 5 * kDay;
         expired.subject = {{"CN", "过期证书"}};
         CertificateSpec notYet;
-        notYet.keyType = "P-256";
         notYet.notBefore = now + 30 * kDay;
         notYet.notAfter = now + 400 * kDay;
         notYet.subject = {{"CN", "未生效"}};
@@ -99,15 +95,15 @@ protected:
                    {"retries", 6},
                    {"certificates",
                     {certificate("rsa", rsa),
-                     certificate("ec", ec),
+                     certificate("ec", ec, KeyType::P256),
                      certificate("expired", expired),
-                     certificate("notyet", notYet),
+                     certificate("notyet", notYet, KeyType::P256),
                      {{"label", "garbage"}, {"derBase64", "MIIBAAA="}}}}},
                   {{"serial", "SOFT-2"},
                    {"label", "KEY-2"},
                    {"pin", "1111"},
                    {"reportRetries", false},
-                   {"certificates", {certificate("ec384", ec384)}}}}}};
+                   {"certificates", {certificate("ec384", ec384, KeyType::P384)}}}}}};
     }
 
     nlohmann::json listCertificates(HostProcess& host, const Args& arguments = {}, const char* origin = kPortal)

@@ -3,7 +3,7 @@
 // copied in with their descriptors, and the soft plugin's token configuration.
 #pragma once
 
-#include "test_certificates.h"
+#include <cabridge/test_support/test_certificate.h>
 
 #include <cabridge/test_support/host_process.h>
 #include <cabridge/test_support/temp_dir.h>
@@ -17,6 +17,9 @@
 #include <string>
 
 namespace cabridge::test {
+
+using test_support::CertificateSpec;
+using test_support::makeCertificateAndKey;
 
 class PluginDirFixture : public ::testing::Test {
 protected:

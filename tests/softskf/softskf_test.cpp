@@ -3,6 +3,7 @@
 #include "cabridge/skf.h"
 
 #include <cabridge/test_support/temp_dir.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include <dlfcn.h>
 #include <sys/wait.h>
@@ -734,25 +735,16 @@ TEST_F(SoftSkf, RsaSignDataSignsTheGivenDigestInfoWithPkcs1)
 
 // ---- key lifecycle ---------------------------------------------------------------------------
 
-// A certificate for KEY issued by a throwaway CA (the test needs any valid certificate).
+// A certificate for KEY (a public key only) issued by a throwaway CA (the test needs any valid
+// certificate).
 Bytes certificateFor(EVP_PKEY* key)
 {
-    PkeyPtr ca(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-    X509Ptr cert(X509_new());
-    X509_set_version(cert.get(), 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>("generated"), -1, -1, 0);
-    X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
-    X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-    X509_set_pubkey(cert.get(), key);
-    EXPECT_GT(X509_sign(cert.get(), ca.get(), EVP_sha256()), 0);
-    const int len = i2d_X509(cert.get(), nullptr);
-    Bytes der(static_cast<size_t>(len));
-    unsigned char* p = der.data();
-    i2d_X509(cert.get(), &p);
-    return der;
+    namespace support = cabridge::test_support;
+    const auto caKey = support::generateKey(support::KeyType::P256);
+    const auto ca = support::makeCertificate({}, caKey.get());
+    support::CertificateSpec spec;
+    spec.subject = {{"CN", "generated"}};
+    return support::derOf(support::makeCertificate(spec, key, ca.get(), caKey.get()).get());
 }
 
 PkeyPtr sm2KeyFromBlob(const ECCPUBLICKEYBLOB& blob)

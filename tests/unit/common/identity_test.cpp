@@ -1,21 +1,22 @@
-#include "test_certificate.h"
+#include <cabridge/test_support/der_values.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include <cabridge/common/identity.h>
 
 #include <gtest/gtest.h>
 
 using namespace cabridge;
-using namespace cabridge::test;
+using namespace cabridge::test_support;
 
 namespace {
 
 class IdentityTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { key_ = generateEcKey("P-256").release(); }
+    static void SetUpTestSuite() { key_ = generateKey(KeyType::P256).release(); }
     static void TearDownTestSuite() { EVP_PKEY_free(key_); }
 
     static CertificateIdentity identityOf(const CertificateSpec &spec) {
-        return extractIdentity(makeCertificate(spec, key_), kHebcaUniqueIdOid);
+        return extractIdentity(makeCertificateDer(spec, key_), kHebcaUniqueIdOid);
     }
     static EVP_PKEY *key_; // shared by the suite: key generation dominates run time
 };
@@ -146,7 +147,7 @@ TEST_F(IdentityTest, ParsedCertificateGivesTheSameIdentityAsDer) {
     spec.subject = {{"CN", "张三"}, {"OU", "91350100M000100Y43"}};
     spec.extensions = {{"1.2.156.10260.4.1.1", derUtf8String("11010519491231002X")},
                        {kHebcaUniqueIdOid, derUtf8String("2@6021SF091110000600037341L")}};
-    const auto der = makeCertificate(spec, key_);
+    const auto der = makeCertificateDer(spec, key_);
     const auto cert = parseCertificate(der);
     ASSERT_TRUE(cert);
     const auto fromCert = identityToJson(extractIdentity(*cert, kHebcaUniqueIdOid));
@@ -161,7 +162,7 @@ TEST_F(IdentityTest, HebcaUniqueId) {
     EXPECT_EQ(id.vendorUniqueId.value_or(""), "2@6021SF091110000600037341L");
     EXPECT_EQ(identityToJson(id)["vendorUniqueId"], "2@6021SF091110000600037341L");
     // Without the vendor OID the same certificate has no vendor id.
-    EXPECT_FALSE(extractIdentity(makeCertificate(spec, key_)).vendorUniqueId);
+    EXPECT_FALSE(extractIdentity(makeCertificateDer(spec, key_)).vendorUniqueId);
 }
 
 TEST_F(IdentityTest, PlainCertificateGivesEmptyJsonObject) {
@@ -173,7 +174,7 @@ TEST_F(IdentityTest, PlainCertificateGivesEmptyJsonObject) {
 TEST_F(IdentityTest, HostileInputYieldsEmptyIdentity) {
     CertificateSpec spec;
     spec.subject = {{"OU", "91110000600037341L"}};
-    const auto der = makeCertificate(spec, key_);
+    const auto der = makeCertificateDer(spec, key_);
     for (std::size_t cut : {std::size_t{0}, std::size_t{1}, std::size_t{10}, der.size() / 2, der.size() - 1}) {
         const std::vector<std::uint8_t> truncated(der.begin(), der.begin() + static_cast<long>(cut));
         EXPECT_TRUE(identityToJson(extractIdentity(truncated, kHebcaUniqueIdOid)).empty()) << cut;

@@ -4,6 +4,7 @@
 #include <cabridge/common/sm2_certificate_z.h>
 
 #include <cabridge/common/openssl_ptr.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -21,6 +22,9 @@ using cabridge::EvpMdCtxPtr;
 using cabridge::EvpPkeyPtr;
 using cabridge::OpenSslDeleter;
 using cabridge::X509Ptr;
+// Certificates holding a key under test (self-signed, SM2 with SM3; Z depends on the key only).
+using cabridge::test_support::makeCertificate;
+using cabridge::test_support::makeCertificateDer;
 
 namespace {
 
@@ -75,12 +79,6 @@ bool verifyDigest(EVP_PKEY *key, const sm2::Digest &e, const Bytes &der) {
     const PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
     EXPECT_EQ(EVP_PKEY_verify_init(ctx.get()), 1);
     return EVP_PKEY_verify(ctx.get(), der.data(), der.size(), e.data(), e.size()) == 1;
-}
-
-X509Ptr certificateFor(EVP_PKEY *key) {
-    X509Ptr certificate(X509_new());
-    EXPECT_EQ(X509_set_pubkey(certificate.get(), key), 1);
-    return certificate;
 }
 
 } // namespace
@@ -155,7 +153,7 @@ TEST(Sm2, OtherSignerIdsAsOpensslDoes) {
 
 TEST(Sm2, CertificateGivesItsKeysValues) {
     const auto key = sm2Key();
-    const auto certificate = certificateFor(key.get());
+    const auto certificate = makeCertificate({}, key.get());
     const Bytes message = bytes("m");
     EXPECT_EQ(sm2::computeZ(certificate.get()), sm2::computeZ(key.get()));
     EXPECT_EQ(sm2::computeE(certificate.get(), message), sm2::computeE(key.get(), message));
@@ -221,39 +219,11 @@ TEST(Sm2, DerParsingIsStrict) {
     EXPECT_FALSE(sm2::rawFromDer(Bytes{0x30, 0x00}));
 }
 
-namespace {
-
-// DER of a certificate holding `key`, signed by a throwaway P-256 issuer (its signature does
-// not matter to Z).
-Bytes certificateDer(EVP_PKEY *key) {
-    const X509Ptr certificate = certificateFor(key);
-    const EvpPkeyPtr issuer(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-    EXPECT_TRUE(issuer);
-    EXPECT_EQ(X509_set_version(certificate.get(), X509_VERSION_3), 1);
-    EXPECT_EQ(ASN1_INTEGER_set(X509_get_serialNumber(certificate.get()), 1), 1);
-    EXPECT_TRUE(X509_gmtime_adj(X509_getm_notBefore(certificate.get()), 0));
-    EXPECT_TRUE(X509_gmtime_adj(X509_getm_notAfter(certificate.get()), 86400));
-    X509_NAME *name = X509_get_subject_name(certificate.get());
-    EXPECT_EQ(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char *>("sm2"), -1,
-                                         -1, 0),
-              1);
-    EXPECT_EQ(X509_set_issuer_name(certificate.get(), name), 1);
-    EXPECT_GT(X509_sign(certificate.get(), issuer.get(), EVP_sha256()), 0);
-    unsigned char *out = nullptr;
-    const int length = i2d_X509(certificate.get(), &out);
-    EXPECT_GT(length, 0);
-    Bytes der(out, out + std::max(length, 0));
-    OPENSSL_free(out);
-    return der;
-}
-
-} // namespace
-
 TEST(Sm2, CertificateEIsComputeEAndRemembersNothingWrong) {
     const auto key = sm2Key();
     const auto other = sm2Key();
-    const Bytes der = certificateDer(key.get());
-    const Bytes otherDer = certificateDer(other.get());
+    const Bytes der = makeCertificateDer({}, key.get());
+    const Bytes otherDer = makeCertificateDer({}, other.get());
     const Bytes message = bytes("cabridge-auth:2 message");
     // Twice each (the second from the memo), interleaved with another certificate and ID.
     for (int round = 0; round < 2; ++round) {
@@ -265,7 +235,7 @@ TEST(Sm2, CertificateEIsComputeEAndRemembersNothingWrong) {
     // More certificates than the memo holds, then the first again.
     for (int i = 0; i < 10; ++i) {
         const auto extra = sm2Key();
-        EXPECT_EQ(sm2::certificateE(certificateDer(extra.get()), message), sm2::computeE(extra.get(), message));
+        EXPECT_EQ(sm2::certificateE(makeCertificateDer({}, extra.get()), message), sm2::computeE(extra.get(), message));
     }
     EXPECT_EQ(sm2::certificateE(der, message), sm2::computeE(key.get(), message));
 }
@@ -273,9 +243,9 @@ TEST(Sm2, CertificateEIsComputeEAndRemembersNothingWrong) {
 TEST(Sm2, CertificateERefusesWhatIsNotOneSm2Certificate) {
     const EvpPkeyPtr p256(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
     ASSERT_TRUE(p256);
-    EXPECT_FALSE(sm2::certificateE(certificateDer(p256.get()), bytes("m")));
+    EXPECT_FALSE(sm2::certificateE(makeCertificateDer({}, p256.get()), bytes("m")));
     const auto key = sm2Key();
-    Bytes der = certificateDer(key.get());
+    Bytes der = makeCertificateDer({}, key.get());
     ASSERT_TRUE(sm2::certificateE(der, bytes("m")));
     Bytes trailing = der;
     trailing.push_back(0);

@@ -1,14 +1,15 @@
 #include "cert_info.h"
-#include "test_certificates.h"
 
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
 #include <cabridge/common/encoding.h>
+#include <cabridge/test_support/test_certificate.h>
 
 using namespace cabridge;
-using cabridge::test::CertificateSpec;
-using cabridge::test::makeCertificate;
+using cabridge::test_support::CertificateSpec;
+using cabridge::test_support::KeyType;
+using cabridge::test_support::makeCertificateAndKey;
 
 namespace {
 const auto kNow = std::chrono::system_clock::now();
@@ -26,7 +27,7 @@ TEST(CertInfo, RsaWithChineseSubjectUnescapedUtf8)
     spec.keyUsage = "digitalSignature,nonRepudiation";
     spec.extendedKeyUsage = "clientAuth,1.2.3.4";
     spec.serial = 0x0ABCDEF1;
-    const auto der = makeCertificate(spec);
+    const auto der = makeCertificateAndKey(spec).der;
     const auto facts = describeCertificate(der, kNow);
     const auto& info = facts.info;
     EXPECT_EQ(info["subject"]["dn"],
@@ -57,7 +58,7 @@ TEST(CertInfo, DatesAreIso8601Utc)
     CertificateSpec spec;
     spec.notBefore = 1704067200;  // 2024-01-01T00:00:00Z
     spec.notAfter = 1735689599;   // 2024-12-31T23:59:59Z
-    const auto facts = describeCertificate(makeCertificate(spec), kNow);
+    const auto facts = describeCertificate(makeCertificateAndKey(spec).der, kNow);
     EXPECT_EQ(facts.info["notBefore"], "2024-01-01T00:00:00Z");
     EXPECT_EQ(facts.info["notAfter"], "2024-12-31T23:59:59Z");
 }
@@ -68,7 +69,7 @@ TEST(CertInfo, ExpiredHasNegativeDaysLeft)
     const std::time_t now = std::chrono::system_clock::to_time_t(kNow);
     spec.notBefore = now - std::time_t {400} * 86400;
     spec.notAfter = now - std::time_t {10} * 86400 - 3600;  // 10 days and an hour ago -> floor gives -11
-    const auto facts = describeCertificate(makeCertificate(spec), kNow);
+    const auto facts = describeCertificate(makeCertificateAndKey(spec).der, kNow);
     EXPECT_TRUE(facts.expired);
     EXPECT_EQ(facts.info["expired"], true);
     EXPECT_EQ(facts.info["daysLeft"], -11);
@@ -80,7 +81,7 @@ TEST(CertInfo, NotYetValid)
     const std::time_t now = std::chrono::system_clock::to_time_t(kNow);
     spec.notBefore = now + std::time_t {30} * 86400;
     spec.notAfter = now + std::time_t {60} * 86400;
-    const auto facts = describeCertificate(makeCertificate(spec), kNow);
+    const auto facts = describeCertificate(makeCertificateAndKey(spec).der, kNow);
     EXPECT_TRUE(facts.notYetValid);
     EXPECT_FALSE(facts.expired);
 }
@@ -88,9 +89,8 @@ TEST(CertInfo, NotYetValid)
 TEST(CertInfo, EcP256AndP384)
 {
     CertificateSpec spec;
-    spec.keyType = "P-256";
     spec.keyUsage = "nonRepudiation";
-    auto facts = describeCertificate(makeCertificate(spec), kNow);
+    auto facts = describeCertificate(makeCertificateAndKey(spec, KeyType::P256).der, kNow);
     EXPECT_EQ(facts.info["keyType"], "EC");
     EXPECT_EQ(facts.info["keyBits"], 256);
     EXPECT_EQ(signatureAlgorithmFor(facts), "ES256");
@@ -98,9 +98,8 @@ TEST(CertInfo, EcP256AndP384)
     EXPECT_TRUE(suitsPurpose(facts, "sign"));
     EXPECT_TRUE(suitsPurpose(facts, "any"));
 
-    spec.keyType = "P-384";
     spec.keyUsage = "";
-    facts = describeCertificate(makeCertificate(spec), kNow);
+    facts = describeCertificate(makeCertificateAndKey(spec, KeyType::P384).der, kNow);
     EXPECT_EQ(facts.info["keyBits"], 384);
     EXPECT_EQ(signatureAlgorithmFor(facts), "ES384");
     EXPECT_TRUE(facts.info["keyUsage"].empty());
@@ -111,8 +110,7 @@ TEST(CertInfo, EcP256AndP384)
 TEST(CertInfo, Sm2CurveIsReportedAsSm2)
 {
     CertificateSpec spec;
-    spec.keyType = "SM2";
-    const auto facts = describeCertificate(makeCertificate(spec), kNow);
+    const auto facts = describeCertificate(makeCertificateAndKey(spec, KeyType::Sm2).der, kNow);
     EXPECT_EQ(facts.info["keyType"], "SM2");
     EXPECT_EQ(signatureAlgorithmFor(facts), "SM2-SM3");
 }
@@ -122,7 +120,7 @@ TEST(CertInfo, GarbageAndTrailingBytesAreRefused)
     const std::vector<std::uint8_t> garbage = {0x30, 0x82, 0x01, 0x00, 0x01};
     EXPECT_THROW(describeCertificate(garbage, kNow), CertificateParseError);
     EXPECT_THROW(describeCertificate(std::vector<std::uint8_t> {}, kNow), CertificateParseError);
-    auto der = makeCertificate({});
+    auto der = makeCertificateAndKey({}).der;
     der.push_back(0);
     EXPECT_THROW(describeCertificate(der, kNow), CertificateParseError);
     der.pop_back();

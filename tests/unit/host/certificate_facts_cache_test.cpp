@@ -1,13 +1,15 @@
 // CertificateFactsCache: a certificate seen again is not parsed again, but its
 // clock-dependent fields always follow the `now` of the request.
-#include "test_certificates.h"
 #include "token_inventory.h"
+
+#include <cabridge/test_support/test_certificate.h>
 
 #include <gtest/gtest.h>
 
 using namespace cabridge;
-using cabridge::test::CertificateSpec;
-using cabridge::test::makeCertificate;
+using cabridge::test_support::CertificateSpec;
+using cabridge::test_support::KeyType;
+using cabridge::test_support::makeCertificateAndKey;
 
 TEST(CertificateFactsCache, SameBytesGiveTheSameFactsWithValidityForEachNow)
 {
@@ -16,7 +18,7 @@ TEST(CertificateFactsCache, SameBytesGiveTheSameFactsWithValidityForEachNow)
     CertificateSpec spec;
     spec.notBefore = nowT - 86400;
     spec.notAfter = nowT + std::time_t {5} * 86400 + 3600;
-    const auto der = makeCertificate(spec);
+    const auto der = makeCertificateAndKey(spec).der;
     const auto sha = certificateSha256Hex(der);
 
     CertificateFactsCache cache;
@@ -52,9 +54,8 @@ TEST(CertificateFactsCache, StaysBoundedUnderManyDistinctCertificates)
     std::vector<std::uint8_t> first;
     for (long serial = 1; serial <= 300; ++serial) {
         CertificateSpec spec;
-        spec.keyType = "P-256";  // quick to generate
         spec.serial = serial;
-        const auto der = makeCertificate(spec);
+        const auto der = makeCertificateAndKey(spec, KeyType::P256).der;  // P-256: quick to generate
         if (serial == 1) {
             first = der;
         }

@@ -2,7 +2,8 @@
 // libcabridge-pkcs11.so through its C ABI, without any token.
 #include "hebca_descriptor.h"
 #include "plugin_under_test.h"
-#include "test_certificate.h"
+#include <cabridge/test_support/der_values.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include <cabridge/common/identity.h>
 
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using nlohmann::json;
 
 namespace {
@@ -115,8 +117,8 @@ TEST(HebcaDescriptor, IdentifyAppliesHebcaProfile) {
     CertificateSpec spec;
     spec.subject = {{"CN", "河北某某有限公司"}, {"OU", "91110000600037341L"}};
     spec.extensions = {{cabridge::kHebcaUniqueIdOid, derUtf8String("2@6021SF091110000600037341L")}};
-    const auto key = generateEcKey("P-256");
-    const auto r = plugin.identify(makeCertificate(spec, key.get()));
+    const auto key = generateKey(KeyType::P256);
+    const auto r = plugin.identify(makeCertificateDer(spec, key.get()));
     ASSERT_EQ(r.status, CABRIDGE_OK) << r.error.message;
     EXPECT_EQ(json::parse(r.output), (json{{"unifiedSocialCreditCode", "91110000600037341L"},
                                            {"uscValid", true},

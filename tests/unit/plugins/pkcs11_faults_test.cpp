@@ -5,7 +5,8 @@
 #include "hebca_descriptor.h"
 #include "plugin_under_test.h"
 #include "softhsm_tokens.h"
-#include "test_certificate.h"
+#include <cabridge/test_support/der_values.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,7 @@
 #include <memory>
 
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using nlohmann::json;
 
 namespace {
@@ -29,8 +31,8 @@ protected:
         tokens_ = std::make_unique<SoftHsmTokens>();
         serial_ = tokens_->initToken("fault-key", kPin);
         otherSerial_ = tokens_->initToken("other-key", kPin);
-        const auto ec = generateEcKey("P-256");
-        tokens_->importCertificateAndKey("fault-key", kPin, "0a", "ec", makeCertificate({}, ec.get()),
+        const auto ec = generateKey(KeyType::P256);
+        tokens_->importCertificateAndKey("fault-key", kPin, "0a", "ec", makeCertificateDer({}, ec.get()),
                                          pkcs8Der(ec.get()));
         control_ = tokens_->dir() + "/fault-control";
         setenv("CABRIDGE_FAULT_CONTROL", control_.c_str(), 1);

@@ -5,7 +5,8 @@
 #include "hebca_descriptor.h"
 #include "plugin_under_test.h"
 #include "softhsm_tokens.h"
-#include "test_certificate.h"
+#include <cabridge/test_support/der_values.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include <cabridge/common/encoding.h>
 
@@ -20,6 +21,7 @@
 
 using namespace cabridge;
 using namespace cabridge::test;
+using namespace cabridge::test_support;
 using nlohmann::json;
 
 namespace {
@@ -41,7 +43,7 @@ bool verifies(const std::vector<std::uint8_t> &certDer, const EVP_MD *md, const 
 std::vector<std::uint8_t> importNewCertificate(SoftHsmTokens &tokens, const std::string &tokenLabel,
                                                const std::string &idHex, const std::string &label, EVP_PKEY *key,
                                                const CertificateSpec &spec) {
-    auto der = makeCertificate(spec, key);
+    auto der = makeCertificateDer(spec, key);
     tokens.importCertificateAndKey(tokenLabel, kPin, idHex, label, der, pkcs8Der(key));
     return der;
 }
@@ -58,7 +60,7 @@ protected:
         rsaCert_ = importNewCertificate(*tokens_, "cabridge-a", "01", "rsa", generateRsaKey(2048).get(), rsaSpec);
         CertificateSpec ecSpec;
         ecSpec.subject = {{"CN", "河北测试EC"}};
-        ecCert_ = importNewCertificate(*tokens_, "cabridge-a", "02", "ec", generateEcKey("P-256").get(), ecSpec);
+        ecCert_ = importNewCertificate(*tokens_, "cabridge-a", "02", "ec", generateKey(KeyType::P256).get(), ecSpec);
 
         plugin_ = std::make_unique<PluginUnderTest>(
             CABRIDGE_PKCS11_PLUGIN_PATH,
@@ -226,7 +228,7 @@ protected:
 
         CertificateSpec p384Spec;
         p384Spec.subject = {{"CN", "河北测试P384"}};
-        p384Cert_ = importNewCertificate(*tokens_, "cabridge-sizes", "03", "p384", generateEcKey("P-384").get(),
+        p384Cert_ = importNewCertificate(*tokens_, "cabridge-sizes", "03", "p384", generateKey(KeyType::P384).get(),
                                          p384Spec);
         CertificateSpec rsaSpec;
         rsaSpec.subject = {{"CN", "河北测试RSA3072"}};

@@ -29,10 +29,10 @@ class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto& pki = TestPki::get();
-    write("root.pem", pem_of(pki.root.get()));
-    write("intermediate.pem", pem_of(pki.intermediate.get()));
-    write("other-root.pem", pem_of(pki.other_root.get()));
-    const Bytes der = der_of(pki.intermediate.get());
+    write("root.pem", pemOf(pki.root.get()));
+    write("intermediate.pem", pemOf(pki.intermediate.get()));
+    write("other-root.pem", pemOf(pki.other_root.get()));
+    const Bytes der = derOf(pki.intermediate.get());
     write("intermediate.der", std::string(der.begin(), der.end()));
     const auto now = std::time(nullptr);
     // The intermediate's CRL revokes "rsa" (serial 0x1001).

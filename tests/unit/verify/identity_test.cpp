@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_pki.h"
+#include "test_signing.h"
 
 namespace cabridge::verify::test {
 namespace {
@@ -19,11 +19,11 @@ constexpr const char* kHebeiCode = "91130100MA0CXXXX8B";
 // reports what cabridge_common finds, in its own types.
 class IdentityExtraction : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { key_ = make_ec_key("P-256").release(); }
+  static void SetUpTestSuite() { key_ = generateKey(KeyType::P256).release(); }
   static void TearDownTestSuite() { EVP_PKEY_free(key_); }
 
-  static CertificateIdentity identity_of(const CertSpec& spec) {
-    auto cert = make_certificate(spec, key_, nullptr, nullptr);
+  static CertificateIdentity identity_of(const CertificateSpec& spec) {
+    auto cert = makeCertificate(spec, key_);
     return extract_identity(cert.get());
   }
   static EVP_PKEY* key_;
@@ -31,9 +31,10 @@ class IdentityExtraction : public ::testing::Test {
 EVP_PKEY* IdentityExtraction::key_ = nullptr;
 
 TEST_F(IdentityExtraction, NewProfileExtensionWinsOverOlderExtensionAndOu) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "河北测试科技有限公司"}, {"OU", "91110000600037341L"}};
-  spec.utf8_extensions = {{"1.2.156.10260.4.1.4", "91350100M000100Y43"}, {"1.2.156.10260.4.4", kHebeiCode}};
+  spec.extensions = {{"1.2.156.10260.4.1.4", derUtf8String("91350100M000100Y43")},
+                     {"1.2.156.10260.4.4", derUtf8String(kHebeiCode)}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, kHebeiCode);
   EXPECT_EQ(identity.usc_valid, true);
@@ -41,24 +42,25 @@ TEST_F(IdentityExtraction, NewProfileExtensionWinsOverOlderExtensionAndOu) {
 
 TEST_F(IdentityExtraction, UscValidIncludesTheEmbeddedOrganisationCodeCheck) {
   // Right GB 32100 check character, wrong GB 11714 check digit (MA0CXXXX1, should be 8).
-  CertSpec spec;
-  spec.utf8_extensions = {{"1.2.156.10260.4.4", "91130100MA0CXXXX1M"}};
+  CertificateSpec spec;
+  spec.subject = {};
+  spec.extensions = {{"1.2.156.10260.4.4", derUtf8String("91130100MA0CXXXX1M")}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, "91130100MA0CXXXX1M");
   EXPECT_EQ(identity.usc_valid, false);
 }
 
 TEST_F(IdentityExtraction, OrganisationCodeInOlderExtensionFallsThroughToOu) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "某公司"}, {"OU", "统一社会信用代码:91110000600037341L"}};
-  spec.utf8_extensions = {{"1.2.156.10260.4.1.4", "60003734-1"}};
+  spec.extensions = {{"1.2.156.10260.4.1.4", derUtf8String("60003734-1")}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, "91110000600037341L");
   EXPECT_EQ(identity.usc_valid, true);
 }
 
 TEST_F(IdentityExtraction, SerialNumberIsLastResortAndBadCheckIsReported) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "某公司"}, {"OU", "财务部"}, {"serialNumber", "91110000600037341M"}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, "91110000600037341M");
@@ -66,10 +68,10 @@ TEST_F(IdentityExtraction, SerialNumberIsLastResortAndBadCheckIsReported) {
 }
 
 TEST_F(IdentityExtraction, PersonIdNumberAndHebcaUniqueId) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "张三"}};
-  spec.utf8_extensions = {{"1.2.156.10260.4.1.1", "11010519491231002X"},
-                          {cabridge::kHebcaUniqueIdOid, "2@6021SF091110000600037341L"}};
+  spec.extensions = {{"1.2.156.10260.4.1.1", derUtf8String("11010519491231002X")},
+                     {cabridge::kHebcaUniqueIdOid, derUtf8String("2@6021SF091110000600037341L")}};
   const auto identity = identity_of(spec);
   EXPECT_FALSE(identity.unified_social_credit_code.has_value());
   EXPECT_FALSE(identity.usc_valid.has_value());
@@ -78,7 +80,7 @@ TEST_F(IdentityExtraction, PersonIdNumberAndHebcaUniqueId) {
 }
 
 TEST_F(IdentityExtraction, IdNumberInSerialNumberIsNotMistakenForACreditCode) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "张三"}, {"serialNumber", "440524188001010014"}};
   const auto identity = identity_of(spec);
   EXPECT_FALSE(identity.unified_social_credit_code.has_value());
@@ -86,19 +88,19 @@ TEST_F(IdentityExtraction, IdNumberInSerialNumberIsNotMistakenForACreditCode) {
 }
 
 TEST_F(IdentityExtraction, RawBytesExtensionAndHostileValues) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "x"}, {"OU", std::string(5000, 'A')}};
   // Bare ASCII without a DER wrapper (seen in some CA profiles).
-  spec.raw_extensions = {{"1.2.156.10260.4.4", bytes_of("91110000600037341L")},
-                         // Truncated DER UTF8String: claims 100 bytes, has 3; binary, so ignored.
-                         {cabridge::kHebcaUniqueIdOid, Bytes{0x0c, 0x64, 0x01, 0x02, 0x03}}};
+  spec.extensions = {{"1.2.156.10260.4.4", bytes_of("91110000600037341L")},
+                     // Truncated DER UTF8String: claims 100 bytes, has 3; binary, so ignored.
+                     {cabridge::kHebcaUniqueIdOid, Bytes{0x0c, 0x64, 0x01, 0x02, 0x03}}};
   const auto identity = identity_of(spec);
   EXPECT_EQ(identity.unified_social_credit_code, "91110000600037341L");
   EXPECT_FALSE(identity.vendor_unique_id.has_value());
 }
 
 TEST_F(IdentityExtraction, NothingFound) {
-  CertSpec spec;
+  CertificateSpec spec;
   spec.subject = {{"CN", "plain"}, {"OU", "91110000600037341L9"}};  // 19 characters: not a code
   const auto identity = identity_of(spec);
   EXPECT_FALSE(identity.unified_social_credit_code.has_value());

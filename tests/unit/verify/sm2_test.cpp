@@ -10,24 +10,24 @@ namespace {
 class Sm2 : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_key_ = make_ec_key("SM2");
-    intermediate_key_ = make_ec_key("SM2");
-    leaf_key_ = make_ec_key("SM2");
-    CertSpec ca;
-    ca.is_ca = true;
-    ca.key_usage = "critical,keyCertSign,cRLSign";
+    root_key_ = generateKey(KeyType::Sm2);
+    intermediate_key_ = generateKey(KeyType::Sm2);
+    leaf_key_ = generateKey(KeyType::Sm2);
+    CertificateSpec ca;
+    ca.isCa = true;
+    ca.keyUsage = "critical,keyCertSign,cRLSign";
     ca.subject = {{"CN", "SM2 Test Root"}};
-    root_ = make_certificate(ca, root_key_.get(), nullptr, nullptr);
+    root_ = makeCertificate(ca, root_key_.get());
     ca.subject = {{"CN", "HEBCA Test SM2 CA"}};
-    intermediate_ = make_certificate(ca, intermediate_key_.get(), root_.get(), root_key_.get());
-    CertSpec leaf;
+    intermediate_ = makeCertificate(ca, intermediate_key_.get(), root_.get(), root_key_.get());
+    CertificateSpec leaf;
     leaf.subject = {{"C", "CN"}, {"O", "河北国密测试有限公司"}, {"CN", "河北国密测试有限公司"}};
-    leaf.key_usage = "critical,digitalSignature";
-    leaf.utf8_extensions = {{"1.2.156.10260.4.4", "91110000600037341L"}};
+    leaf.keyUsage = "critical,digitalSignature";
+    leaf.extensions = {{"1.2.156.10260.4.4", derUtf8String("91110000600037341L")}};
     leaf_.key = std::move(leaf_key_);
-    leaf_.cert = make_certificate(leaf, leaf_.key.get(), intermediate_.get(), intermediate_key_.get());
-    roots_.add_pem(pem_of(root_.get()));
-    intermediates_.add_der(der_of(intermediate_.get()));
+    leaf_.cert = makeCertificate(leaf, leaf_.key.get(), intermediate_.get(), intermediate_key_.get());
+    roots_.add_pem(pemOf(root_.get()));
+    intermediates_.add_der(derOf(intermediate_.get()));
   }
 
   VerifyResult verify(const nlohmann::json& token, const CrlSet* crls = nullptr) {

@@ -103,7 +103,7 @@ TEST_F(Verifier, TamperedOriginIsRefused) {
 
 TEST_F(Verifier, SwappedCertificateIsRefused) {
   auto token = make_token(entity("rsa"), "RS256", kOriginA, challenge_);
-  token["certificate"] = base64(der_of(entity("rsa2").cert.get()));
+  token["certificate"] = base64(derOf(entity("rsa2").cert.get()));
   EXPECT_EQ(code_of(verify(token)), "SIGNATURE_INVALID");
 }
 
@@ -330,7 +330,7 @@ TEST_F(Verifier, AlgorithmMustFitTheKey) {
   // Keys we do not verify at all: Ed25519 and P-521.
   for (const char* name : {"ed25519", "p521"}) {
     auto other = make_token(entity("ec256"), "ES256", kOriginA, challenge_);
-    other["certificate"] = base64(der_of(entity(name).cert.get()));
+    other["certificate"] = base64(derOf(entity(name).cert.get()));
     EXPECT_EQ(code_of(verify(other)), "UNSUPPORTED_ALGORITHM") << name;
   }
 }
@@ -372,10 +372,10 @@ TEST_F(Verifier, MalformedTokensAreFormatErrors) {
   cases.push_back({"certificate base64url", with("certificate", "-_-_")});
   cases.push_back({"certificate empty", with("certificate", "")});
   cases.push_back({"certificate not DER", with("certificate", base64(bytes_of("not a certificate at all")))});
-  Bytes trailing = der_of(entity("ec256").cert.get());
+  Bytes trailing = derOf(entity("ec256").cert.get());
   trailing.push_back(0);
   cases.push_back({"certificate trailing byte", with("certificate", base64(trailing))});
-  Bytes truncated = der_of(entity("ec256").cert.get());
+  Bytes truncated = derOf(entity("ec256").cert.get());
   truncated.resize(truncated.size() - 10);
   cases.push_back({"certificate truncated", with("certificate", base64(truncated))});
   cases.push_back({"signature not base64", with("signature", "abc")});
@@ -452,14 +452,14 @@ TEST(CertificateSet, RefusesTextWithoutCertificatesOrWithABrokenBlock) {
   CertificateSet set;
   EXPECT_THROW(set.add_pem(""), std::invalid_argument);
   EXPECT_THROW(set.add_pem("hello"), std::invalid_argument);
-  const std::string pem = pem_of(TestPki::get().root.get());
+  const std::string pem = pemOf(TestPki::get().root.get());
   std::string broken = pem;
   broken[broken.size() / 2] = '*';
   EXPECT_THROW(set.add_pem(broken), std::invalid_argument);
   EXPECT_THROW(set.add_pem(pem + broken), std::invalid_argument);
   EXPECT_THROW(set.add_der(bytes_of("nope")), std::invalid_argument);
   EXPECT_EQ(set.size(), 0u);
-  set.add_pem(pem + pem_of(TestPki::get().intermediate.get()));
+  set.add_pem(pem + pemOf(TestPki::get().intermediate.get()));
   EXPECT_EQ(set.size(), 2u);
 }
 

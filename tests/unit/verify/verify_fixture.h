@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cabridge/verify.h"
-#include "test_pki.h"
+#include "test_signing.h"
 
 namespace cabridge::verify::test {
 

@@ -1,13 +1,10 @@
-#include "test_pki.h"
+#include "test_signing.h"
 
 #include <stdexcept>
 #include <string_view>
 
-#include <openssl/ec.h>
-#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/x509v3.h>
 
 #include <cabridge/common/encoding.h>
 
@@ -28,111 +25,7 @@ const EVP_MD* digest_for(const char* algorithm) {
 
 bool is_sm2(EVP_PKEY* key) { return EVP_PKEY_is_a(key, "SM2"); }
 
-void add_extension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
-  std::unique_ptr<X509_EXTENSION, detail::OpenSslDeleter<X509_EXTENSION_free>> ext(
-      X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()));
-  require(ext != nullptr && X509_add_ext(cert, ext.get(), -1) == 1, "add extension");
-}
-
-void add_raw_extension(X509* cert, const std::string& oid, const Bytes& value) {
-  detail::Asn1ObjectPtr object(OBJ_txt2obj(oid.c_str(), 1));
-  detail::Asn1OctetStringPtr data(ASN1_OCTET_STRING_new());
-  require(object && data && ASN1_OCTET_STRING_set(data.get(), value.data(), static_cast<int>(value.size())) == 1,
-          "raw extension");
-  std::unique_ptr<X509_EXTENSION, detail::OpenSslDeleter<X509_EXTENSION_free>> ext(
-      X509_EXTENSION_create_by_OBJ(nullptr, object.get(), 0, data.get()));
-  require(ext && X509_add_ext(cert, ext.get(), -1) == 1, "add raw extension");
-}
-
-Bytes utf8_string_der(const std::string& text) {
-  std::unique_ptr<ASN1_UTF8STRING, detail::OpenSslDeleter<ASN1_UTF8STRING_free>> s(ASN1_UTF8STRING_new());
-  require(s && ASN1_STRING_set(s.get(), text.data(), static_cast<int>(text.size())) == 1, "utf8 string");
-  unsigned char* out = nullptr;
-  const int n = i2d_ASN1_UTF8STRING(s.get(), &out);
-  require(n > 0, "encode utf8 string");
-  detail::OpenSslBytesPtr owned(out);
-  return Bytes(out, out + n);
-}
-
 }  // namespace
-
-EvpPkeyPtr make_rsa_key(unsigned bits) {
-  EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)));
-  require(key != nullptr, "RSA keygen");
-  return key;
-}
-
-EvpPkeyPtr make_ec_key(const char* group) {
-  EvpPkeyPtr key(std::string_view(group) == "SM2" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2")
-                                                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", group));
-  require(key != nullptr, "EC keygen");
-  return key;
-}
-
-EvpPkeyPtr make_ed25519_key() {
-  EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
-  require(key != nullptr, "Ed25519 keygen");
-  return key;
-}
-
-X509Ptr make_certificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issuer, EVP_PKEY* issuer_key) {
-  X509Ptr cert(X509_new());
-  require(cert != nullptr, "X509_new");
-  X509_set_version(cert.get(), X509_VERSION_3);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), spec.serial);
-  require(X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, 0, const_cast<std::time_t*>(&spec.not_before)) &&
-              X509_time_adj_ex(X509_getm_notAfter(cert.get()), 0, 0, const_cast<std::time_t*>(&spec.not_after)),
-          "validity");
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  for (const auto& [field, value] : spec.subject)
-    // UTF8String without MBSTRING conversion: no length limits, so tests can build hostile names.
-    require(X509_NAME_add_entry_by_txt(name, field.c_str(), V_ASN1_UTF8STRING,
-                                       reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0) == 1,
-            "subject entry");
-  X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
-  require(X509_set_pubkey(cert.get(), subject_key) == 1, "set pubkey");
-
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer ? const_cast<X509*>(issuer) : cert.get(), cert.get(), nullptr, nullptr, 0);
-  add_extension(cert.get(), &ctx, NID_basic_constraints, spec.is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-  add_extension(cert.get(), &ctx, NID_subject_key_identifier, "hash");
-  if (issuer) add_extension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
-  if (spec.key_usage) add_extension(cert.get(), &ctx, NID_key_usage, *spec.key_usage);
-  for (const auto& [oid, value] : spec.utf8_extensions) add_raw_extension(cert.get(), oid, utf8_string_der(value));
-  for (const auto& [oid, value] : spec.raw_extensions) add_raw_extension(cert.get(), oid, value);
-
-  EVP_PKEY* signer = issuer_key ? issuer_key : subject_key;
-  if (is_sm2(signer)) {
-    // X509_sign cannot pass a signer id; sign through a digest context that carries it.
-    detail::EvpPkeyCtxPtr pctx(EVP_PKEY_CTX_new(signer, nullptr));
-    detail::EvpMdCtxPtr mctx(EVP_MD_CTX_new());
-    require(pctx && mctx && EVP_PKEY_CTX_set1_id(pctx.get(), "1234567812345678", 16) == 1, "SM2 ctx");
-    EVP_MD_CTX_set_pkey_ctx(mctx.get(), pctx.get());
-    require(EVP_DigestSignInit(mctx.get(), nullptr, EVP_sm3(), nullptr, signer) == 1, "SM2 sign init");
-    require(X509_sign_ctx(cert.get(), mctx.get()) > 0, "SM2 X509_sign_ctx");
-    mctx.reset();
-  } else {
-    const bool ed = EVP_PKEY_is_a(signer, "ED25519");
-    require(X509_sign(cert.get(), signer, ed ? nullptr : EVP_sha256()) > 0, "X509_sign");
-  }
-  return cert;
-}
-
-Bytes der_of(const X509* cert) {
-  unsigned char* out = nullptr;
-  const int n = i2d_X509(cert, &out);
-  require(n > 0, "i2d_X509");
-  detail::OpenSslBytesPtr owned(out);
-  return Bytes(out, out + n);
-}
-
-std::string pem_of(const X509* cert) {
-  detail::BioPtr bio(BIO_new(BIO_s_mem()));
-  require(bio && PEM_write_bio_X509(bio.get(), cert) == 1, "PEM write");
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
 
 std::string base64(const Bytes& bytes) { return cabridge::base64Encode(bytes); }
 

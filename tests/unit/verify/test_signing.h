@@ -1,12 +1,16 @@
-// Test certificates and tokens made with the OpenSSL API, for the verifier's tests.
+// What the verifier's tests sign besides certificates, with the OpenSSL API: token signatures and
+// the messages they cover, and CRLs. Certificates and keys come from tests/support
+// (cabridge/test_support/test_certificate.h), whose names this header brings into the namespace.
 #pragma once
 
 #include <cstdint>
 #include <ctime>
-#include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
+
+#include <cabridge/test_support/der_values.h>
+#include <cabridge/test_support/test_certificate.h>
 
 #include "openssl_ptr.h"
 
@@ -15,28 +19,14 @@ namespace cabridge::verify::test {
 using detail::EvpPkeyPtr;
 using detail::X509Ptr;
 using Bytes = std::vector<std::uint8_t>;
+using test_support::CertificateSpec;
+using test_support::derOf;
+using test_support::derUtf8String;
+using test_support::generateKey;
+using test_support::KeyType;
+using test_support::makeCertificate;
+using test_support::pemOf;
 
-EvpPkeyPtr make_rsa_key(unsigned bits = 2048);
-// group: "P-256", "P-384" or "SM2"
-EvpPkeyPtr make_ec_key(const char* group);
-EvpPkeyPtr make_ed25519_key();
-
-struct CertSpec {
-  std::vector<std::pair<std::string, std::string>> subject;  // short names: CN, O, OU, C, ST, L, serialNumber
-  std::time_t not_before = std::time(nullptr) - 3600;
-  std::time_t not_after = std::time(nullptr) + std::time_t{365} * 86400;
-  bool is_ca = false;
-  std::optional<std::string> key_usage;  // OpenSSL config syntax; empty = no keyUsage extension
-  std::vector<std::pair<std::string, std::string>> utf8_extensions;  // OID -> UTF8String value
-  std::vector<std::pair<std::string, Bytes>> raw_extensions;         // OID -> extension value bytes
-  long serial = 1;
-};
-
-// Self-signed when issuer is null. SM2 issuers sign with SM3 and signer id 1234567812345678.
-X509Ptr make_certificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issuer, EVP_PKEY* issuer_key);
-
-Bytes der_of(const X509* cert);
-std::string pem_of(const X509* cert);
 std::string base64(const Bytes& bytes);
 Bytes bytes_of(std::string_view text);
 
