@@ -100,6 +100,8 @@ int list(CK_FUNCTION_LIST_PTR p11) {
     return 0;
 }
 
+// pin by value on purpose: C_Login takes it as a non-const CK_UTF8CHAR_PTR.
+// cppcheck-suppress passedByValue
 int auth(CK_FUNCTION_LIST_PTR p11, const std::string &tokenLabel, std::string pin, const std::string &certLabel,
          CK_KEY_TYPE keyType, CK_MECHANISM_TYPE mechanismType, int n) {
     // The slot whose token label (blank-padded to 32 bytes) is tokenLabel.
