@@ -4,12 +4,13 @@
 # compile_commands.json and configure-time headers such as cabridge/version.h); no build needed.
 # Usage: scripts/lint.sh [BUILD_DIR]     exit 0 only when all three are clean.
 # env:   CABRIDGE_LINT="format cppcheck tidy" (default: all three) runs only the named tools.
-#        CABRIDGE_TIDY_ONLY="regex ..." has clang-tidy check only the files matching one of the regexes
-#        (e.g. the files a change touched; CI always checks everything).
-# Cost on 2 cores: clang-format seconds, cppcheck under 10 s, clang-tidy 12-40 s of CPU per translation
+#        CABRIDGE_TIDY_ONLY="regex ..." has clang-tidy check only the files matching one of the regexes.
+#        CABRIDGE_TIDY_CACHE=off checks every file, whatever the ledger says.
+# Cost on 2 cores: clang-format seconds, cppcheck under a minute, clang-tidy 12-40 s of CPU per translation
 # unit (each parses nlohmann/json, the tests GoogleTest and Boost.Process too, and clang-tidy 14 matches
-# inside those headers as well). Measured full runs of the 151 units: 2741 s with an ASan build running
-# beside it, 3179 s beside builds and test runs; expect 20-30 min on an idle 2-core machine.
+# inside those headers as well): 20-30 min for all of them on an idle machine. So clang-tidy checks only
+# the files whose exact input (preprocessed text, arguments, checks, version) is not in the ledger of clean
+# runs, .ci/clang-tidy-clean.txt (scripts/clang-tidy-cached.py; docs/ci.md); commit the ledger it rewrites.
 # clang-tidy 19 (Debian 12 has it) was measured slower on the same files, not faster: docs/ci.md.
 # scripts/test.sh runs this beside the main phase's tests, at nice 19.
 set -euo pipefail
