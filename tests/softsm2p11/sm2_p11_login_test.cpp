@@ -312,6 +312,10 @@ TEST_P(Sm2OverPkcs11, ListsTheSigningCertificateForLoginAndLogsInWithAVerifiable
         EXPECT_EQ(cert["identity"]["unifiedSocialCreditCode"], sm2Entry("sm2-sign").at("uscc")) << cert.dump();
     }
     EXPECT_EQ(enc["keyUsage"], json({"keyEncipherment", "dataEncipherment", "keyAgreement"})) << enc.dump();
+    // Named directly, the encryption certificate does not log in either (its key could sign).
+    const json encLogin = world.authenticate(*host, enc["id"], randomBytes(32), kPin);
+    EXPECT_EQ(errorCodeOf(encLogin), "INVALID_ARGUMENT") << encLogin.dump();
+    EXPECT_EQ(encLogin["error"]["details"]["purpose"], "login") << encLogin.dump();
 
     const auto challenge = randomBytes(32);
     const json reply = world.authenticate(*host, sign["id"], challenge, kPin);

@@ -120,6 +120,13 @@ PreparedLogin prepareLogin(const CommandContext& context, const CertificateEntry
     if (entry.facts.notYetValid) {
         throw HostError(ErrorCode::CertificateNotYetValid, "certificate not yet valid", helpDetails(plugin, "renew"));
     }
+    // The chooser never offers an encryption certificate (keyUsage without digitalSignature) for
+    // login; a caller naming one directly is refused too, before the token sees a PIN.
+    if (!suitsPurpose(entry.facts, "login")) {
+        throw HostError(ErrorCode::InvalidArgument,
+                        "the certificate is not for signing (keyUsage without digitalSignature)",
+                        {{"key", "certificateId"}, {"purpose", "login"}});
+    }
     const auto challenge = base64Decode(login.challengeText);
     if (login.mode == "legacy") {
         if (!challenge || !isLegacyChallengeText(*challenge)) {
