@@ -48,9 +48,15 @@ function render(view) {
       }));
       if (view.finalTry || view.retriesLeft === 1) blocks.push(el('p', { className: 'warning final-try', textContent: t('pin_final_try') }));
       break;
-    case 'pinDefault':
+    case 'pinDefault': {
       blocks.push(el('p', { className: 'warning pin-default', textContent: t('pin_default') }));
+      if (view.canChange !== false) {
+        const change = el('button', { type: 'button', id: 'change-now', className: 'primary', textContent: t('btn_change_pin_now') });
+        change.addEventListener('click', () => send({ type: 'changePin' }));
+        blocks.push(el('p', {}, change));
+      }
       break;
+    }
     case 'locked':
       blocks.push(el('p', { className: 'error locked', textContent: t('pin_locked') }), helpBlock(view.help, 'pin_locked_default_help'));
       break;

@@ -157,8 +157,9 @@ async function login(session, flow, openDialog) {
       pin = null; // JS strings cannot be wiped; drop our last reference at once
       const { token, pinToBeChanged } = await request;
       // The key still has its initial (factory) PIN: the login worked, and the window tells the
-      // person to change the PIN before the site gets the token (when they close it or time runs out).
-      if (pinToBeChanged === true) await showUntilClosed(dialog, { origin: flow.origin, cert: view, state: 'pinDefault' }, true);
+      // person to change the PIN, offering the change right here, before the site gets the token
+      // (when they close it or time runs out).
+      if (pinToBeChanged === true) await offerPinChange(session, flow, openDialog, dialog, cert, view);
       return token;
     } catch (error) {
       if (!(error instanceof CabridgeError)) throw error;
@@ -210,6 +211,29 @@ function withWrongPins(error, wrong) {
 }
 
 /** Shows an information-only state; returns when the person closes it (or time runs out). */
+/**
+ * After a login with the key's initial PIN: the window says so and offers 立即修改密码, which runs
+ * the change-PIN window for this certificate in the same window. Closing either goes on to the
+ * site; whatever the change ends in, the login itself succeeded and the site gets its token.
+ */
+async function offerPinChange(session, flow, openDialog, dialog, cert, view) {
+  dialog.update({ origin: flow.origin, cert: view, state: 'pinDefault', canChange: cert.pinRules?.canChange !== false });
+  try {
+    for (;;) {
+      const answer = await dialog.next();
+      if (answer.type === 'changePin' && cert.pinRules?.canChange !== false) break;
+    }
+  } catch (e) {
+    if (e.code === 'USER_CANCELLED' || e.code === 'USER_TIMEOUT') return;
+    throw e;
+  }
+  try {
+    await runPinChange(session, flow, openDialog, { mode: 'change', certificateId: cert.id });
+  } catch (e) {
+    if (!(e instanceof CabridgeError)) throw e;
+  }
+}
+
 async function showUntilClosed(dialog, view, inPlace = false) {
   if (inPlace) dialog.update(view);
   else await dialog.show('pin.html', view);

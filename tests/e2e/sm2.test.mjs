@@ -21,6 +21,7 @@ import {
 import { randomChallenge, startCall } from './lib/real-scenario.mjs';
 
 const SKF_PIN = '123456';     // provision-skf.py's user PIN on both devices
+const NEW_SKF_PIN = '246810'; // 李四's PIN after the in-browser change
 const P11_PIN = '246810';
 const SM2_ORG = '河北国密测试有限公司'; // sm2-sign / sm2-enc / skf-rsa subject (tools/pki/README.md)
 const PERSON = '李四';          // sm2-person, on HEBCA-SKF-2 (3 tries, factory-default PIN)
@@ -161,6 +162,42 @@ describe('SM2 keys over SKF and PKCS#11 in Chromium', { timeout: 600_000 }, () =
     const verified = verify(result, srv.origin, challenge);
     assert.equal(verified.valid, true, JSON.stringify(verified));
     assert.equal(Buffer.from(result.certificate, 'base64').equals(fs.readFileSync(path.join(pkiDir, 'sm2-person.der'))), true);
+  });
+
+  it('factory-default PIN: 立即修改密码 changes it in the same window, the token arrives, and the new PIN logs in without the warning', async () => {
+    const challenge = randomChallenge();
+    const call = skfLogin(challenge);
+    await choose([PERSON]);
+    const dialog = await pinWindow();
+    await dialog.locator('#pin').fill(SKF_PIN);
+    await dialog.keyboard.press('Enter');
+    await dialog.locator('#change-now').waitFor({ timeout: 30_000 });
+    assert.equal(await dialog.locator('#change-now').textContent(), '立即修改密码');
+    await dialog.locator('#change-now').click();
+    // The same window now holds the change-PIN form for the certificate that just logged in.
+    await dialog.locator('#current').waitFor({ timeout: 15_000 });
+    assert.match(await dialog.locator('#cert').textContent(), new RegExp(PERSON));
+    await dialog.locator('#current').fill(SKF_PIN);
+    await dialog.locator('#new').fill(NEW_SKF_PIN);
+    await dialog.locator('#confirm').fill(NEW_SKF_PIN);
+    await dialog.keyboard.press('Enter');
+    await dialog.locator('.done').waitFor({ timeout: 30_000 });
+    await dialog.screenshot({ path: path.join(artifactsDir('sm2'), 'pin-default-changed.png') });
+    await pressClosing(dialog, 'Escape');
+    const { result, error } = await call;
+    assert.equal(error, undefined, JSON.stringify(error));
+    assert.equal(verify(result, srv.origin, challenge).valid, true);
+
+    // The key took the new PIN and no longer reports its initial one: no warning this time.
+    const again = randomChallenge();
+    const second = skfLogin(again);
+    await choose([PERSON]);
+    const next = await pinWindow();
+    await next.locator('#pin').fill(NEW_SKF_PIN);
+    await pressClosing(next, 'Enter');
+    const done = await second;
+    assert.equal(done.error, undefined, JSON.stringify(done.error));
+    assert.equal(verify(done.result, srv.origin, again).valid, true);
   });
 
   it('wrong PINs over SKF: exact retries left (还可尝试 N 次), then the lock with HeBCA\'s 重置证书密码 help', async () => {
