@@ -120,11 +120,11 @@ PreparedLogin prepareLogin(const CommandContext& context, const CertificateEntry
     if (entry.facts.notYetValid) {
         throw HostError(ErrorCode::CertificateNotYetValid, "certificate not yet valid", helpDetails(plugin, "renew"));
     }
-    // The chooser never offers an encryption certificate (keyUsage without digitalSignature) for
-    // login; a caller naming one directly is refused too, before the token sees a PIN.
-    if (!suitsPurpose(entry.facts, "login")) {
-        throw HostError(ErrorCode::InvalidArgument,
-                        "the certificate is not for signing (keyUsage without digitalSignature)",
+    // An encryption certificate (a keyUsage with neither digitalSignature nor nonRepudiation, the
+    // other half of a dual pair) never logs in, even when a caller names it directly; refused
+    // before the token sees a PIN.
+    if (entry.facts.hasKeyUsage && !entry.facts.digitalSignature && !entry.facts.nonRepudiation) {
+        throw HostError(ErrorCode::InvalidArgument, "the certificate is an encryption certificate, not one that signs",
                         {{"key", "certificateId"}, {"purpose", "login"}});
     }
     const auto challenge = base64Decode(login.challengeText);
