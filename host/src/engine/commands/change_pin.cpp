@@ -16,18 +16,7 @@ namespace cabridge {
 
 nlohmann::json runChangePin(CommandContext& context, Request& request)
 {
-    auto& arguments = request.arguments;
-    // The PINs leave the JSON first, so no later failure can leave them behind.
-    auto oldPin = takeSecretArgument(arguments, "oldPin");
-    auto newPin = takeSecretArgument(arguments, "newPin");
-    requireOnlyKeys(arguments, {"certificateId"});
-    const auto certificateId = requiredStringArgument(arguments, "certificateId");
-    if (!oldPin) {
-        throw HostError(ErrorCode::InvalidArgument, "argument \"oldPin\" is missing", {{"key", "oldPin"}});
-    }
-    if (!newPin) {
-        throw HostError(ErrorCode::InvalidArgument, "argument \"newPin\" is missing", {{"key", "newPin"}});
-    }
+    auto [oldPin, newPin, certificateId] = takePinCommandArguments(request.arguments, "oldPin");
 
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificateForPinCommand(context, certificateId, request.origin);

@@ -22,6 +22,23 @@ std::unique_ptr<const SecretBuffer> takeSecretArgument(nlohmann::json& arguments
     return secret;
 }
 
+PinCommandArguments takePinCommandArguments(nlohmann::json& arguments, std::string_view currentKey)
+{
+    PinCommandArguments taken;
+    taken.currentPin = takeSecretArgument(arguments, currentKey);
+    taken.newPin = takeSecretArgument(arguments, "newPin");
+    requireOnlyKeys(arguments, {"certificateId"});
+    taken.certificateId = requiredStringArgument(arguments, "certificateId");
+    for (const auto& [pin, key] :
+         {std::pair {taken.currentPin.get(), currentKey}, std::pair {taken.newPin.get(), std::string_view("newPin")}}) {
+        if (pin == nullptr) {
+            throw HostError(ErrorCode::InvalidArgument, "argument \"" + std::string(key) + "\" is missing",
+                            {{"key", std::string(key)}});
+        }
+    }
+    return taken;
+}
+
 void requirePinFitsRules(const LoadedPlugin& plugin, const SecretBuffer& pin, std::string_view key)
 {
     if (!plugin.pinRules().accepts(pin.view())) {

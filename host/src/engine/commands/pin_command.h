@@ -7,6 +7,7 @@
 #include "secret_buffer.h"
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace cabridge {
@@ -14,6 +15,17 @@ namespace cabridge {
 // Moves the string argument `key` into a SecretBuffer, wipes the JSON copy and removes the key.
 // nullptr when absent; INVALID_ARGUMENT when it is not a string (after wiping what it can).
 std::unique_ptr<const SecretBuffer> takeSecretArgument(nlohmann::json& arguments, std::string_view key);
+
+// A PIN command's arguments: the PIN that proves the right (`currentKey`: "oldPin" or "soPin"),
+// "newPin" and "certificateId". Both PINs leave the JSON first, so no later failure can leave
+// them behind; then no other key is allowed and each of the three is required (INVALID_ARGUMENT
+// naming the first one missing).
+struct PinCommandArguments {
+    std::unique_ptr<const SecretBuffer> currentPin;
+    std::unique_ptr<const SecretBuffer> newPin;
+    std::string certificateId;
+};
+PinCommandArguments takePinCommandArguments(nlohmann::json& arguments, std::string_view currentKey);
 
 // The longest administrator PIN the host passes on. The SO PIN is not held to the vendor's
 // user PIN rules (a token's administrator PIN has rules of its own, often longer), only to a

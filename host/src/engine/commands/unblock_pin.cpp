@@ -30,18 +30,7 @@ HostError soPinError(const PluginCallFailure& failure, const LoadedPlugin& plugi
 
 nlohmann::json runUnblockPin(CommandContext& context, Request& request)
 {
-    auto& arguments = request.arguments;
-    // The PINs leave the JSON first, so no later failure can leave them behind.
-    auto soPin = takeSecretArgument(arguments, "soPin");
-    auto newPin = takeSecretArgument(arguments, "newPin");
-    requireOnlyKeys(arguments, {"certificateId"});
-    const auto certificateId = requiredStringArgument(arguments, "certificateId");
-    if (!soPin) {
-        throw HostError(ErrorCode::InvalidArgument, "argument \"soPin\" is missing", {{"key", "soPin"}});
-    }
-    if (!newPin) {
-        throw HostError(ErrorCode::InvalidArgument, "argument \"newPin\" is missing", {{"key", "newPin"}});
-    }
+    auto [soPin, newPin, certificateId] = takePinCommandArguments(request.arguments, "soPin");
 
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificateForPinCommand(context, certificateId, request.origin);
