@@ -210,7 +210,6 @@ function withWrongPins(error, wrong) {
   });
 }
 
-/** Shows an information-only state; returns when the person closes it (or time runs out). */
 /**
  * After a login with the key's initial PIN: the window says so and offers 立即修改密码, which runs
  * the change-PIN window for this certificate in the same window. Closing either goes on to the
@@ -234,6 +233,7 @@ async function offerPinChange(session, flow, openDialog, dialog, cert, view) {
   }
 }
 
+/** Shows an information-only state; returns when the person closes it (or time runs out). */
 async function showUntilClosed(dialog, view, inPlace = false) {
   if (inPlace) dialog.update(view);
   else await dialog.show('pin.html', view);

@@ -175,8 +175,10 @@ describe('SM2 keys over SKF and PKCS#11 in Chromium', { timeout: 600_000 }, () =
     assert.equal(await dialog.locator('#change-now').textContent(), '立即修改密码');
     await dialog.locator('#change-now').click();
     // The same window now holds the change-PIN form for the certificate that just logged in.
-    await dialog.locator('#current').waitFor({ timeout: 15_000 });
-    assert.match(await dialog.locator('#cert').textContent(), new RegExp(PERSON));
+    // #current is in pin-change.html itself: wait for the page and for its first view (the
+    // certificate), or the fields could be filled before the view arrives.
+    await dialog.waitForURL(/pin-change\.html/, { timeout: 15_000 });
+    await dialog.locator('#cert .holder').filter({ hasText: PERSON }).waitFor({ timeout: 15_000 });
     await dialog.locator('#current').fill(SKF_PIN);
     await dialog.locator('#new').fill(NEW_SKF_PIN);
     await dialog.locator('#confirm').fill(NEW_SKF_PIN);

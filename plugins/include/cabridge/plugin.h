@@ -24,7 +24,8 @@
  * replies to the browser and exits; after list_tokens it goes on without the
  * plugin).
  *
- * Secrets: `login`, `authenticate`, `change_pin` and `unblock_pin` receive PINs
+ * Secrets: `login`, `authenticate`, `change_pin`, `unblock_pin`, the enrolment
+ * calls and `unblock_with_response` receive PINs
  * as a pointer and a length. The buffers are owned by the host and wiped after
  * the call; a plugin must not keep, copy into long-lived memory, or log them.
  */
@@ -117,7 +118,8 @@ typedef struct cabridge_plugin_api_v1 {
      * Writes a JSON object describing the vendor:
      *   {"id": "hebca", "name": "河北 CA", "version": "1.0.0",
      *    "origins": ["http://222.222.31.183:25688", ...],   default portal origins
-     *    "legacyOrigins": [...],                           origins allowed the legacy signing mode
+     *    "legacyOrigins": [...],                           ignored: only the administrator's policy grants legacy mode
+     *    "enrollOrigins": [...],                           the CA's own sites that may renew keys (generate_key ...)
      *    "pin": {"minLength": 4, "maxLength": 16, "charset": "digits"|"alnum"|"printable"},
      *    "help": {"renew": H, "unlock": H, "lost": H, "reinsert": H, "contact": H}}
      * where H is {"text": "…", "url"?: "…", "phone"?: "…"} (Chinese text).
@@ -274,6 +276,101 @@ typedef struct cabridge_plugin_api_v1 {
      */
     cabridge_status (*unblock_pin)(cabridge_plugin *self, const char *token_ref, const char *so_pin, size_t so_pin_len,
                                    const char *new_pin, size_t new_pin_len, cabridge_error *err);
+
+    /* ---- Enrolment: a CA's renewal ("老用户延期") puts a new key and its certificate on the token. ----
+     * Key ids: `key_id` is the text the plugin wrote as "keyId" in generate_key or
+     * list_keys (PKCS#11: the hex CKA_ID; SKF: the container name). Each of these
+     * calls opens and closes its own session; a login it makes (one attempt with
+     * `pin`, never retried; PIN errors exactly as change_pin describes) is ended
+     * before it returns, and the PIN buffer is not kept, copied or logged.
+     * NO_TOKEN when the token is not present, before any PIN is tried. Absent
+     * (NULL or beyond struct_size): the host answers that the vendor cannot enrol.
+     */
+
+    /*
+     * Generates a new key pair of `key_type` ("RSA-2048", "P-256" or "SM2") on
+     * the token `token_ref`: the private key is a token object that never leaves
+     * it (sensitive, not extractable), under a key id no other key or
+     * certificate on the token has. Existing keys and certificates are not
+     * touched. Writes one JSON object:
+     *   {"keyId": "…", "keyType": "RSA-2048"|"P-256"|"SM2",
+     *    "publicKey": "<base64 DER SubjectPublicKeyInfo>"}
+     * UNSUPPORTED when the token cannot make that type. A key that never
+     * receives its certificate stays as an orphan: list_keys reports it and
+     * delete_key removes it.
+     */
+    cabridge_status (*generate_key)(cabridge_plugin *self, const char *token_ref, const char *key_type, const char *pin,
+                                    size_t pin_len, cabridge_sink out, cabridge_error *err);
+
+    /*
+     * Signs `data` with the private key `key_id` as `sign` does for a
+     * certificate's key (same `algorithm` names), logging in with `pin` within
+     * the call. The host uses it for the certification request (PKCS#10) of a
+     * key that has no certificate yet, over bytes the host built. Writes the raw
+     * signature to `signature_out`. CERTIFICATE_NOT_FOUND when no such key.
+     */
+    cabridge_status (*sign_with_key)(cabridge_plugin *self, const char *token_ref, const char *key_id, const char *pin,
+                                     size_t pin_len, const char *algorithm, const uint8_t *data, size_t data_len,
+                                     cabridge_sink signature_out, cabridge_error *err);
+
+    /*
+     * Stores the certificate `der` on the token next to the key `key_id` (the
+     * host has checked that the certificate's public key is that key's and that
+     * it chains to a CA the vendor trusts). `replace_cert_ref`: NULL keeps every
+     * other certificate; otherwise the certificate under that reference (as
+     * list_tokens wrote it) is removed once the new one is stored, never before.
+     * Writes {"ref": "<the new certificate's reference, as list_tokens will
+     * write it>"}. CERTIFICATE_NOT_FOUND when no such key.
+     */
+    cabridge_status (*install_certificate)(cabridge_plugin *self, const char *token_ref, const char *key_id,
+                                           const uint8_t *der, size_t der_len, const char *replace_cert_ref,
+                                           const char *pin, size_t pin_len, cabridge_sink out, cabridge_error *err);
+
+    /*
+     * Writes a JSON array of the signing key pairs on the token `token_ref`,
+     * read live without logging in (public objects only):
+     *   [{"keyId": "…", "keyType": "RSA-2048"|"P-256"|"SM2"|"other",
+     *     "hasCertificate": true|false}]
+     * A key with "hasCertificate": false is an orphan (e.g. a renewal that
+     * stopped after generate_key).
+     */
+    cabridge_status (*list_keys)(cabridge_plugin *self, const char *token_ref, cabridge_sink out, cabridge_error *err);
+
+    /*
+     * Removes the key pair `key_id` from the token. Refused with UNSUPPORTED,
+     * touching nothing, when a certificate on the token belongs to that key:
+     * only orphans are removed this way. CERTIFICATE_NOT_FOUND when no such key.
+     */
+    cabridge_status (*delete_key)(cabridge_plugin *self, const char *token_ref, const char *key_id, const char *pin,
+                                  size_t pin_len, cabridge_error *err);
+
+    /* ---- Online unlock: the key issues a challenge, the CA's server answers it. ----
+     * For vendors whose keys unlock without the administrator PIN on the spot:
+     * the key's challenge goes to the CA's server (through the CA's web page),
+     * which answers with a response only it can compute for that key.
+     */
+
+    /*
+     * Asks the token `token_ref` for a fresh unlock challenge and writes one
+     * JSON object: {"challenge": "<base64 bytes to send to the CA>",
+     * "serial": "<the token's serial, for the CA to find its secret>"}. The
+     * challenge is good for one unblock_with_response on that token and no
+     * other; asking again replaces it. Needs no PIN.
+     */
+    cabridge_status (*unblock_challenge)(cabridge_plugin *self, const char *token_ref, cabridge_sink out,
+                                         cabridge_error *err);
+
+    /*
+     * Answers the latest challenge with the CA's `response` and sets the user PIN
+     * to `new_pin`, ending its lock, as unblock_pin does. PIN_INCORRECT when the
+     * token refused the response (err->retries_left: the token's count of
+     * refused responses left, or -1), PIN_LOCKED when it no longer takes any,
+     * PIN_INVALID when it refuses the new PIN's form. The new PIN buffer is not
+     * kept, copied or logged.
+     */
+    cabridge_status (*unblock_with_response)(cabridge_plugin *self, const char *token_ref, const uint8_t *response,
+                                             size_t response_len, const char *new_pin, size_t new_pin_len,
+                                             cabridge_error *err);
 } cabridge_plugin_api_v1;
 
 /*
