@@ -351,7 +351,14 @@ struct PluginGlue {
                                                   checkCertificateEntry(),
                                                   authenticateEntry(),
                                                   changePinEntry(),
-                                                  unblockPinEntry()};
+                                                  unblockPinEntry(),
+                                                  nullptr, // generate_key
+                                                  nullptr, // sign_with_key
+                                                  nullptr, // install_certificate
+                                                  nullptr, // list_keys
+                                                  nullptr, // delete_key
+                                                  nullptr, // unblock_challenge
+                                                  nullptr}; // unblock_with_response
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
