@@ -174,6 +174,42 @@ TEST(SkfHost, RemovedDuringLoginIsTokenRemoved)
     }
 }
 
+// A login finds its device by the name the token was last seen under and opens the application
+// and container by name, so it needs neither SKF_EnumDev, SKF_EnumApplication nor
+// SKF_EnumContainer (each a size query and a read; on a real key, USB round trips). The name is
+// only a hint: when another key answers to it, the login finds its own key by enumeration.
+TEST(SkfHost, LoginFindsItsDeviceWithoutEnumeratingAndSurvivesARenamedDevice)
+{
+    SkfWorld world;
+    auto host = world.startHost();
+    const auto id = world.certificateId(*host, "sm2-sign");  // lists: the device names are seen
+    world.setFaults({{"failAt", nlohmann::json::array({"SKF_EnumDev", "SKF_EnumApplication", "SKF_EnumContainer"})}});
+    auto reply = world.authenticate(*host, id, randomBytes(32), kUserPin);
+    EXPECT_TRUE(reply.contains("result")) << reply.dump();
+    world.setFaults(nlohmann::json::object());
+
+    // The two keys swap names: the hint now names the other key, whose serial differs.
+    auto first = world.device(0);
+    auto second = world.device(1);
+    std::swap(first["name"], second["name"]);
+    world.setDevice(0, first);
+    world.setDevice(1, second);
+    reply = world.authenticate(*host, id, randomBytes(32), kUserPin);
+    EXPECT_TRUE(reply.contains("result")) << reply.dump();
+    // Found again under its new name: enumeration is not needed any more.
+    world.setFaults({{"failAt", "SKF_EnumDev"}});
+    reply = world.authenticate(*host, id, randomBytes(32), kUserPin);
+    EXPECT_TRUE(reply.contains("result")) << reply.dump();
+    world.setFaults(nlohmann::json::object());
+    // A container that is gone is still CERTIFICATE_NOT_FOUND, not a device error (the failed
+    // SKF_OpenContainer is told apart by the container list).
+    auto emptied = world.device(0);
+    emptied["applications"][0]["containers"].erase(0);
+    world.setDevice(0, emptied);
+    reply = world.authenticate(*host, id, randomBytes(32), kUserPin);
+    EXPECT_EQ(errorCodeOf(reply), "CERTIFICATE_NOT_FOUND") << reply.dump();
+}
+
 TEST(SkfHost, SarCodesMapToWireErrors)
 {
     struct Case {

@@ -64,32 +64,43 @@ Pkcs11Module::Pkcs11Module(std::string path) : path_(std::move(path)) {
     }
 }
 
-std::optional<PinFlags> Pkcs11Module::livePinFlags(unsigned long slotId) const {
-    if (functions_ == nullptr || functions_->C_GetTokenInfo == nullptr)
+namespace {
+
+// The CK_TOKEN_INFO bits that describe one PIN: the user's or the security officer's.
+struct PinFlagBits {
+    CK_FLAGS countLow;
+    CK_FLAGS finalTry;
+    CK_FLAGS locked;
+    CK_FLAGS toBeChanged;
+};
+
+constexpr PinFlagBits kUserPinBits{CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED,
+                                   CKF_USER_PIN_TO_BE_CHANGED};
+constexpr PinFlagBits kSoPinBits{CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED,
+                                 CKF_SO_PIN_TO_BE_CHANGED};
+
+std::optional<PinFlags> pinFlagsOf(CK_FUNCTION_LIST *functions, unsigned long slotId, const PinFlagBits &bits) {
+    if (functions == nullptr || functions->C_GetTokenInfo == nullptr)
         return std::nullopt;
     CK_TOKEN_INFO info{};
-    if (functions_->C_GetTokenInfo(slotId, &info) != CKR_OK)
+    if (functions->C_GetTokenInfo(slotId, &info) != CKR_OK)
         return std::nullopt;
     PinFlags flags;
-    flags.countLow = (info.flags & CKF_USER_PIN_COUNT_LOW) != 0;
-    flags.finalTry = (info.flags & CKF_USER_PIN_FINAL_TRY) != 0;
-    flags.locked = (info.flags & CKF_USER_PIN_LOCKED) != 0;
-    flags.toBeChanged = (info.flags & CKF_USER_PIN_TO_BE_CHANGED) != 0;
+    flags.countLow = (info.flags & bits.countLow) != 0;
+    flags.finalTry = (info.flags & bits.finalTry) != 0;
+    flags.locked = (info.flags & bits.locked) != 0;
+    flags.toBeChanged = (info.flags & bits.toBeChanged) != 0;
     return flags;
 }
 
+} // namespace
+
+std::optional<PinFlags> Pkcs11Module::livePinFlags(unsigned long slotId) const {
+    return pinFlagsOf(functions_, slotId, kUserPinBits);
+}
+
 std::optional<PinFlags> Pkcs11Module::liveSoPinFlags(unsigned long slotId) const {
-    if (functions_ == nullptr || functions_->C_GetTokenInfo == nullptr)
-        return std::nullopt;
-    CK_TOKEN_INFO info{};
-    if (functions_->C_GetTokenInfo(slotId, &info) != CKR_OK)
-        return std::nullopt;
-    PinFlags flags;
-    flags.countLow = (info.flags & CKF_SO_PIN_COUNT_LOW) != 0;
-    flags.finalTry = (info.flags & CKF_SO_PIN_FINAL_TRY) != 0;
-    flags.locked = (info.flags & CKF_SO_PIN_LOCKED) != 0;
-    flags.toBeChanged = (info.flags & CKF_SO_PIN_TO_BE_CHANGED) != 0;
-    return flags;
+    return pinFlagsOf(functions_, slotId, kSoPinBits);
 }
 
 std::optional<unsigned long> Pkcs11Module::retriesLeft(const std::string &symbol, unsigned long slotId) const {

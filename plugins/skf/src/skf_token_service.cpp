@@ -28,6 +28,8 @@ constexpr std::size_t kMaxListBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxCertificateBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxRsaSignatureBytes = 512;
 constexpr std::string_view kRefPrefix = "skf:";
+// Device-name hints kept (one per token seen); more tokens than this start the list afresh.
+constexpr std::size_t kMaxDeviceHints = 16;
 
 // DER of DigestInfo { sha256, NULL } up to the 32 digest bytes (RFC 8017 section 9.2).
 constexpr std::array<std::uint8_t, 19> kSha256DigestInfoPrefix{
@@ -212,6 +214,7 @@ nlohmann::json SkfTokenService::listTokens(std::string &notice) {
             throwUnlessOk(library_.connectDev(deviceName.c_str(), &device), "SKF_ConnectDev");
             token.device = DeviceHandle(library_, device);
             token.info = deviceInfo(token.device);
+            rememberDevice(deviceIdentity(token.info, deviceName), deviceName);
             for (const std::string &applicationName : applicationNames(token.device)) {
                 if (!admitsApplication(applicationName))
                     continue;
@@ -233,29 +236,57 @@ nlohmann::json SkfTokenService::listTokens(std::string &notice) {
     return tokens;
 }
 
+void SkfTokenService::rememberDevice(const std::string &identity, const std::string &deviceName) {
+    if (lastDeviceName_.size() >= kMaxDeviceHints && !lastDeviceName_.contains(identity))
+        lastDeviceName_.clear();
+    lastDeviceName_[identity] = deviceName;
+}
+
+std::optional<OpenToken> SkfTokenService::openOn(const std::string &deviceName, std::string_view tokenRef,
+                                                 const std::string &deviceIdentityWanted,
+                                                 const std::string &applicationName) {
+    OpenToken token;
+    token.deviceName = deviceName;
+    Handle device = nullptr;
+    if (library_.connectDev(deviceName.c_str(), &device) != SAR_OK)
+        return std::nullopt; // gone since the enumeration, or not usable: not this token
+    token.device = DeviceHandle(library_, device);
+    token.info = deviceInfo(token.device);
+    if (deviceIdentity(token.info, deviceName) != deviceIdentityWanted)
+        return std::nullopt;
+    // Opened by name; the application list is read only to tell "no such application" from a
+    // failing device, so a login does not pay for two SKF_EnumApplication calls.
+    Handle application = nullptr;
+    const std::uint32_t rv = library_.openApplication(token.device.get(), applicationName.c_str(), &application);
+    if (rv != SAR_OK) {
+        const auto applications = applicationNames(token.device);
+        if (std::find(applications.begin(), applications.end(), applicationName) == applications.end())
+            noToken(tokenRef);
+        throwUnlessOk(rv, "SKF_OpenApplication");
+    }
+    token.application = ApplicationHandle(library_, application);
+    token.applicationName = applicationName;
+    return token;
+}
+
 OpenToken SkfTokenService::openToken(std::string_view tokenRef) {
     const auto ref = parseTokenRef(tokenRef);
     if (!ref || !admitsApplication(ref->application))
         noToken(tokenRef);
+    // The device this token was last found on is tried first, so a login skips SKF_EnumDev.
+    // Only a hint: the device's identity is read live and must match, else every device is tried.
+    const auto hint = lastDeviceName_.find(ref->device);
+    if (hint != lastDeviceName_.end()) {
+        if (auto token = openOn(hint->second, tokenRef, ref->device, ref->application))
+            return std::move(*token);
+    }
     for (const std::string &deviceName : deviceNames()) {
-        OpenToken token;
-        token.deviceName = deviceName;
-        Handle device = nullptr;
-        if (library_.connectDev(deviceName.c_str(), &device) != SAR_OK)
-            continue; // gone since the enumeration, or not usable: not this token
-        token.device = DeviceHandle(library_, device);
-        token.info = deviceInfo(token.device);
-        if (deviceIdentity(token.info, deviceName) != ref->device)
+        if (hint != lastDeviceName_.end() && deviceName == hint->second)
             continue;
-        const auto applications = applicationNames(token.device);
-        if (std::find(applications.begin(), applications.end(), ref->application) == applications.end())
-            noToken(tokenRef);
-        Handle application = nullptr;
-        throwUnlessOk(library_.openApplication(token.device.get(), ref->application.c_str(), &application),
-                      "SKF_OpenApplication");
-        token.application = ApplicationHandle(library_, application);
-        token.applicationName = ref->application;
-        return token;
+        if (auto token = openOn(deviceName, tokenRef, ref->device, ref->application)) {
+            rememberDevice(ref->device, deviceName);
+            return std::move(*token);
+        }
     }
     noToken(tokenRef);
 }
@@ -274,12 +305,17 @@ nlohmann::json SkfTokenService::listToken(std::string_view tokenRef) {
 
 SigningContainer SkfTokenService::openSigningContainer(OpenToken &token, std::string_view certRef) {
     const std::string name(certRef);
-    const auto names = containerNames(token.application);
-    if (std::find(names.begin(), names.end(), name) == names.end())
-        noCertificate(certRef, "no such container");
     SigningContainer out;
     Handle container = nullptr;
-    throwUnlessOk(library_.openContainer(token.application.get(), name.c_str(), &container), "SKF_OpenContainer");
+    // Opened by name; the container list is read only to tell "no such container" from a
+    // failing device (two SKF_EnumContainer calls a login does not need).
+    const std::uint32_t rv = library_.openContainer(token.application.get(), name.c_str(), &container);
+    if (rv != SAR_OK) {
+        const auto names = containerNames(token.application);
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            noCertificate(certRef, "no such container");
+        throwUnlessOk(rv, "SKF_OpenContainer");
+    }
     out.handle = ContainerHandle(library_, container);
     throwUnlessOk(library_.getContainerType(out.handle.get(), &out.type), "SKF_GetContainerType");
     if (out.type != SKF_CONTAINER_RSA && out.type != SKF_CONTAINER_ECC)

@@ -4,7 +4,8 @@
 // it is not for login). References stay the same while the device is inserted:
 //   token ref  "skf:" hex(serial, or "#" + device name when the serial is empty) ":" hex(app)
 //   cert ref   the container's name
-// Every call reads the devices live; nothing is cached between calls.
+// Every call reads the devices live; nothing about a token is cached between calls, only the
+// device name each token was last found on, as a hint whose identity is checked again.
 #pragma once
 
 #include "skf_config.h"
@@ -17,6 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,6 +92,13 @@ public:
 
 private:
     std::vector<std::string> deviceNames();
+    // The token `tokenRef` (device identity `deviceIdentityWanted`, application
+    // `applicationName`) if the device `deviceName` is it; nullopt when that device is gone or
+    // is another one. NO_TOKEN when it is the device but lacks the application.
+    // Notes that the device with `identity` is called `deviceName` now (openToken's hint).
+    void rememberDevice(const std::string &identity, const std::string &deviceName);
+    std::optional<OpenToken> openOn(const std::string &deviceName, std::string_view tokenRef,
+                                    const std::string &deviceIdentityWanted, const std::string &applicationName);
     std::vector<std::string> applicationNames(DeviceHandle &device);
     std::vector<std::string> containerNames(ApplicationHandle &application);
     bool admitsApplication(const std::string &name) const;
@@ -101,6 +111,7 @@ private:
 
     SkfLibrary &library_;
     const SkfConfig &config_;
+    std::map<std::string, std::string> lastDeviceName_; // device identity -> SKF device name
 };
 
 } // namespace cabridge::skf

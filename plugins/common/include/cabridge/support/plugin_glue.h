@@ -352,12 +352,12 @@ struct PluginGlue {
                                                   authenticateEntry(),
                                                   changePinEntry(),
                                                   unblockPinEntry(),
-                                                  nullptr, // generate_key
-                                                  nullptr, // sign_with_key
-                                                  nullptr, // install_certificate
-                                                  nullptr, // list_keys
-                                                  nullptr, // delete_key
-                                                  nullptr, // unblock_challenge
+                                                  nullptr,  // generate_key
+                                                  nullptr,  // sign_with_key
+                                                  nullptr,  // install_certificate
+                                                  nullptr,  // list_keys
+                                                  nullptr,  // delete_key
+                                                  nullptr,  // unblock_challenge
                                                   nullptr}; // unblock_with_response
 };
 
