@@ -8,18 +8,16 @@
 // The PINs never reach a page or the host's log.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { artifactsDir, launchBrowser, openDialogs, pressClosing, tempDir, waitForDialog } from './lib/browser.mjs';
+import { REPO, artifactsDir, launchBrowser, openDialogs, pressClosing, tempDir, waitForDialog } from './lib/browser.mjs';
 import { acceptConsent } from './lib/consent.mjs';
 import { startDemoCa } from './lib/demo-ca.mjs';
 import { startPortal } from './lib/demo-portal.mjs';
 import { startPageServer } from './lib/page-server.mjs';
 import { hebcaSkfDescriptor, hostEnvironment, makePki, PLUGIN_DIR, provisionSkf, REAL_HOST } from './lib/real-host.mjs';
 import { randomChallenge, startCall } from './lib/real-scenario.mjs';
-import { REPO } from './lib/browser.mjs';
 
 const WINDOW = 'enroll/ca-window.html';
 const VENDOR = 'hebca-skf';
@@ -107,6 +105,8 @@ describe('renewal and online unlock on the CA\'s own site', { timeout: 300_000 }
     const descriptor = JSON.parse(fs.readFileSync(file, 'utf8'));
     descriptor.config.enrollOrigins = [ca.origin];
     descriptor.config.enrollCAs = [path.join(pkiDir, 'sm2-intermediate.pem'), path.join(pkiDir, 'sm2-root.pem')];
+    // The software SKF library's own online-unlock calls (its vendor extension to GM/T 0016).
+    descriptor.config.onlineUnlock = { challenge: 'SKFX_GetUnblockChallenge', response: 'SKFX_UnblockPINByResponse' };
     fs.writeFileSync(file, JSON.stringify(descriptor));
     const env = {
       ...hostEnvironment(dir, { allowOrigins: [srv.origin, portal.origin], pluginDirs: [pluginDir, PLUGIN_DIR] }),
@@ -291,7 +291,12 @@ describe('renewal and online unlock on the CA\'s own site', { timeout: 300_000 }
   });
 });
 
-/** The online-unlock responder for the software SKF library's keys (tools/, from h-online-unlock). */
+/**
+ * The CA server's online-unlock responder for the software SKF library's keys, with the secrets
+ * provision-skf.py wrote (tools/pki/unlock_responder.py), as the demo CA's --responder command.
+ */
 function unlockResponder() {
-  return null;
+  const quote = (s) => `'${s.replace(/'/g, "'\\''")}'`;
+  return ['python3', path.join(REPO, 'tools/pki/unlock_responder.py'), '--secrets', path.join(skfState, 'unlock-secrets.json')]
+    .map(quote).join(' ');
 }
