@@ -211,3 +211,23 @@ test('online unlock: the person confirms, the host gives the challenge; the new 
   const unblocks = session.sent.filter((s) => s.command === 'unblock-pin');
   assert.deepEqual(unblocks.map((s) => s.args), [{ certificateId: 'cert-1', response: 'UkVTUA==', newPin: '246813' }]);
 });
+
+test('every text the CA window and its flow use is in both locales', () => {
+  const en = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, '_locales/en/messages.json'), 'utf8'));
+  const sources = ['enroll/ca-window.js', 'enroll/ca-window.html', 'enroll/ca-flow.js']
+    .map((f) => fs.readFileSync(path.join(EXTENSION_DIR, f), 'utf8')).join('\n');
+  const used = new Set([...sources.matchAll(/(?:\bt\(|getMessage\(|data-i18n=")(?:'|")?([a-z][a-z]*_[A-Za-z_]+)/g)].map((m) => m[1]));
+  for (const key of ['ca_key_rsa', 'ca_key_p256', 'ca_key_sm2']) used.add(key); // KEY_NAMES
+  // Keys built from the mode: ca_title_<mode>, ca_btn_<mode>, ca_working_<mode>.
+  for (const mode of ['generate', 'install', 'unlockStart', 'unlock']) {
+    used.add(`ca_title_${mode}`);
+    used.add(`ca_working_${mode}`);
+    if (mode !== 'unlockStart') used.add(`ca_btn_${mode}`);
+  }
+  assert.ok(used.size > 20, [...used].join(' '));
+  for (const key of used) {
+    assert.ok(messages[key]?.message, `zh_CN lacks ${key}`);
+    assert.ok(en[key]?.message, `en lacks ${key}`);
+  }
+  for (const key of Object.keys(messages).filter((k) => k.startsWith('ca_'))) assert.ok(en[key], `en lacks ${key}`);
+});
