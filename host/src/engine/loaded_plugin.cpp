@@ -196,7 +196,8 @@ auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view n
     // only ever run for the vendor the person chose: passing their deadline is not held against
     // the build. A crash in them is.
     const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate" ||
-                                  name == "change_pin" || name == "unblock_pin";
+                                  name == "change_pin" || name == "unblock_pin" || name == "generate_key" ||
+                                  name == "sign_with_key" || name == "install_certificate" || name == "delete_key";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
@@ -359,6 +360,8 @@ void LoadedPlugin::adoptDescription(const nlohmann::json& description)
         Logger::warn("plugin " + id_ +
                      " declares legacyOrigins; ignored: only the policy file's legacyOrigins allow the legacy mode");
     }
+    enrollOrigins_ = originList(description, "enrollOrigins");
+    enrollCAs_ = originList(description, "enrollCAs");  // a list of strings, like the origins
     pinRules_ = pinRulesFrom(description);
     if (description.contains("help") && description["help"].is_object()) {
         help_ = description["help"];
@@ -568,6 +571,105 @@ void LoadedPlugin::unblockPin(const std::string& tokenRef, const SecretBuffer& s
                                                                newPin.data(), newPin.size(), err);
                                   });
     throwIfFailed("unblock_pin", result);
+}
+
+namespace {
+
+// Making a key pair can take a USB key half a minute (RSA-2048 prime search on the chip), more
+// than a login or a signature: the deadline for generate_key covers both and at least two minutes.
+std::chrono::milliseconds keyGenerationDeadline(const PluginDeadlines& deadlines)
+{
+    return std::max(deadlines.login + deadlines.sign, std::chrono::milliseconds(120000));
+}
+
+}  // namespace
+
+nlohmann::json LoadedPlugin::generateKey(const std::string& tokenRef, const std::string& keyType,
+                                         const SecretBuffer& pin)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(keyGenerationDeadline(deadlines_), "generate_key",
+                                  [this, &tokenRef, &keyType, &pin](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->generate_key(instance_, tokenRef.c_str(), keyType.c_str(),
+                                                                pin.data(), pin.size(), sink, err);
+                                  });
+    throwIfFailed("generate_key", result);
+    auto json = parsePluginJson("generate_key", result.out);
+    if (!json.is_object() || !json.contains("keyId") || !json["keyId"].is_string() || !json.contains("publicKey") ||
+        !json["publicKey"].is_string()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, "generate_key did not write {keyId, publicKey}");
+    }
+    return json;
+}
+
+std::vector<std::uint8_t> LoadedPlugin::signWithKey(const std::string& tokenRef, const std::string& keyId,
+                                                    const SecretBuffer& pin, const std::string& algorithm,
+                                                    std::span<const std::uint8_t> data)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(
+        std::min(deadlines_.login, deadlines_.sign), "sign_with_key",
+        [this, &tokenRef, &keyId, &pin, &algorithm, data](cabridge_sink sink, cabridge_error* err) {
+            return api_->sign_with_key(instance_, tokenRef.c_str(), keyId.c_str(), pin.data(), pin.size(),
+                                       algorithm.c_str(), data.data(), data.size(), sink, err);
+        });
+    throwIfFailed("sign_with_key", result);
+    return {result.out.begin(), result.out.end()};
+}
+
+std::string LoadedPlugin::installCertificate(const std::string& tokenRef, const std::string& keyId,
+                                             std::span<const std::uint8_t> der, const std::string& replaceCertRef,
+                                             const SecretBuffer& pin)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(
+        deadlines_.login, "install_certificate",
+        [this, &tokenRef, &keyId, der, &replaceCertRef, &pin](cabridge_sink sink, cabridge_error* err) {
+            return api_->install_certificate(instance_, tokenRef.c_str(), keyId.c_str(), der.data(), der.size(),
+                                             replaceCertRef.empty() ? nullptr : replaceCertRef.c_str(), pin.data(),
+                                             pin.size(), sink, err);
+        });
+    throwIfFailed("install_certificate", result);
+    const auto json = parsePluginJson("install_certificate", result.out);
+    if (!json.is_object() || !json.contains("ref") || !json["ref"].is_string()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, "install_certificate did not write {ref}");
+    }
+    return json["ref"].get<std::string>();
+}
+
+nlohmann::json LoadedPlugin::listKeys(const std::string& tokenRef)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(deadlines_.enumerate, "list_keys",
+                                  [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->list_keys(instance_, tokenRef.c_str(), sink, err);
+                                  });
+    return jsonArrayResult("list_keys", result);
+}
+
+void LoadedPlugin::deleteKey(const std::string& tokenRef, const std::string& keyId, const SecretBuffer& pin)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "delete_key",
+                                  [this, &tokenRef, &keyId, &pin](cabridge_sink, cabridge_error* err) {
+                                      return api_->delete_key(instance_, tokenRef.c_str(), keyId.c_str(), pin.data(),
+                                                              pin.size(), err);
+                                  });
+    throwIfFailed("delete_key", result);
 }
 
 }  // namespace cabridge
