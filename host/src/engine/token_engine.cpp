@@ -76,6 +76,13 @@ public:
         return runUnblockPin(context, request);
     }
 
+    nlohmann::json unblockChallenge(Request& request, const TokenRequestPolicy& policy,
+                                    std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        return runUnblockChallenge(context, request);
+    }
+
 private:
     std::optional<PluginRegistry> registry_;
     CertificateFinder certificates_;

@@ -26,6 +26,7 @@ const std::map<std::string, CommandHandler, std::less<>>& commandTable()
         {"authenticate", &Controller::serveAuthenticate},
         {"change-pin", &Controller::serveChangePin},
         {"unblock-pin", &Controller::serveUnblockPin},
+        {"unblock-challenge", &Controller::serveUnblockChallenge},
         {"quit", &Controller::serveQuit},
         {"legacy-policy", &Controller::serveLegacyPolicy},
     };
@@ -252,6 +253,12 @@ nlohmann::json Controller::serveUnblockPin(Request& request)
 {
     auto& tokens = engine();
     return tokens.unblockPin(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveUnblockChallenge(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.unblockChallenge(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
 }
 
 nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)

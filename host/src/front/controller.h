@@ -55,6 +55,7 @@ public:
     nlohmann::json serveAuthenticate(Request& request);
     nlohmann::json serveChangePin(Request& request);
     nlohmann::json serveUnblockPin(Request& request);
+    nlohmann::json serveUnblockChallenge(Request& request);
 
 private:
     nlohmann::json dispatch(Request& request);

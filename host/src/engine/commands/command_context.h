@@ -46,5 +46,7 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request);
 // `change-pin` and `unblock-pin` (change_pin.cpp, unblock_pin.cpp): wipe the PINs inside `request`.
 nlohmann::json runChangePin(CommandContext& context, Request& request);
 nlohmann::json runUnblockPin(CommandContext& context, Request& request);
+// `unblock-challenge` (unblock_challenge.cpp): the online-unlock challenge of a certificate's token.
+nlohmann::json runUnblockChallenge(CommandContext& context, Request& request);
 
 }  // namespace cabridge

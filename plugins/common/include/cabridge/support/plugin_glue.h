@@ -65,6 +65,11 @@ struct cabridge_plugin {
     //   void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
     //   void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
     // (ChangesPin / UnblocksPin below); a class without them leaves those entries null.
+    // unblock_challenge and unblock_with_response (plugin.h, online unlock) likewise, as a pair:
+    //   nlohmann::json unblockChallenge(std::string_view tokenRef);   // {"challenge", "serial"}
+    //   void unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+    //                            std::string_view newPin);
+    // (UnblocksOnline below); a class without both leaves both entries null.
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -162,6 +167,13 @@ concept ChangesPin = requires(Plugin &plugin, std::string_view text) {
 template <class Plugin>
 concept UnblocksPin = requires(Plugin &plugin, std::string_view text) {
     { plugin.unblockPin(text, text, text) } -> std::same_as<void>;
+};
+
+// A glued plugin class that offers the online-unlock pair (see cabridge_plugin above).
+template <class Plugin>
+concept UnblocksOnline = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t> bytes) {
+    { plugin.unblockChallenge(text) } -> std::same_as<nlohmann::json>;
+    { plugin.unblockWithResponse(text, bytes, text) } -> std::same_as<void>;
 };
 
 template <class Plugin>
@@ -331,6 +343,45 @@ struct PluginGlue {
             return nullptr;
     }
 
+    static cabridge_status unblockChallenge(cabridge_plugin *self, const char *tokenRef, cabridge_sink out,
+                                            cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with the pair (unblockChallengeEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err,
+                       [&] { writeJsonToSink(out, static_cast<Plugin *>(self)->unblockChallenge(tokenRef)); });
+    }
+
+    static cabridge_status unblockWithResponse(cabridge_plugin *self, const char *tokenRef,
+                                               const std::uint8_t *response, std::size_t responseLen,
+                                               const char *newPin, std::size_t newPinLen,
+                                               cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || (response == nullptr && responseLen != 0) ||
+            (newPin == nullptr && newPinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with the pair (unblockWithResponseEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            static_cast<Plugin *>(self)->unblockWithResponse(
+                tokenRef, {response, responseLen}, std::string_view(newPin == nullptr ? "" : newPin, newPinLen));
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_challenge) unblockChallengeEntry() {
+        if constexpr (UnblocksOnline<Plugin>)
+            return &unblockChallenge;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_with_response) unblockWithResponseEntry() {
+        if constexpr (UnblocksOnline<Plugin>)
+            return &unblockWithResponse;
+        else
+            return nullptr;
+    }
+
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr)
             return CABRIDGE_ERR_PLUGIN;
@@ -351,7 +402,15 @@ struct PluginGlue {
                                                   checkCertificateEntry(),
                                                   authenticateEntry(),
                                                   changePinEntry(),
-                                                  unblockPinEntry()};
+                                                  unblockPinEntry(),
+                                                  // the enrolment calls (generate_key ... delete_key): none yet
+                                                  nullptr,
+                                                  nullptr,
+                                                  nullptr,
+                                                  nullptr,
+                                                  nullptr,
+                                                  unblockChallengeEntry(),
+                                                  unblockWithResponseEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
