@@ -26,10 +26,12 @@ export async function runCaAction(action, session, flow, openDialog) {
 
 /**
  * The certificates the origin may act on: the host's listing (filtered to `certificateId` when
- * given), then `list-keys` for the first, which the host serves to enrolment origins only. Both
- * before any window: a site the host refuses hears ORIGIN_NOT_ALLOWED and the person sees nothing.
+ * given), then `list-keys` for the first, which the host serves to the vendor's enrolment origins
+ * only. Both before any window: a site the host refuses hears ORIGIN_NOT_ALLOWED and the person
+ * sees nothing. `forUnlock`: the vendor need not enrol keys itself (the host checks the origin
+ * first, then says `details.unsupported` for a vendor without the enrolment calls), only unlock.
  */
-async function enrolmentCertificates(session, { origin, params, timeouts }, certificateId) {
+async function enrolmentCertificates(session, { origin, params, timeouts }, certificateId, forUnlock = false) {
   const args = params.vendor ? { vendor: params.vendor } : {};
   const listing = await session.request('list-certificates', origin, args, timeouts.listMs, 'TOKEN_NOT_RESPONDING');
   let certificates = Array.isArray(listing.certificates) ? listing.certificates : [];
@@ -37,7 +39,13 @@ async function enrolmentCertificates(session, { origin, params, timeouts }, cert
   if (certificates.length === 0) {
     throw extensionError('CERTIFICATE_NOT_FOUND', params.vendor ? { vendor: params.vendor } : {});
   }
-  const { keys } = await session.request('list-keys', origin, { certificateId: certificates[0].id }, timeouts.listMs, 'TOKEN_NOT_RESPONDING');
+  let keys = [];
+  try {
+    ({ keys } = await session.request('list-keys', origin, { certificateId: certificates[0].id }, timeouts.listMs, 'TOKEN_NOT_RESPONDING'));
+  } catch (error) {
+    const cannotEnrol = error instanceof CabridgeError && error.code === 'INVALID_ARGUMENT' && error.details.unsupported === 'list-keys';
+    if (!(forUnlock && cannotEnrol)) throw error;
+  }
   return { certificates, keys: Array.isArray(keys) ? keys : [] };
 }
 
@@ -130,7 +138,7 @@ async function install(session, flow, openDialog) {
 }
 
 async function unlockChallenge(session, flow, openDialog) {
-  const { certificates } = await enrolmentCertificates(session, flow);
+  const { certificates } = await enrolmentCertificates(session, flow, undefined, true);
   const dialog = openDialog();
   const cert = await chosen(certificates, flow.origin, dialog);
   await dialog.show(PAGE, { mode: 'unlockStart', origin: flow.origin, cert: certView(cert), state: 'confirm' });
@@ -147,7 +155,7 @@ async function unlockChallenge(session, flow, openDialog) {
 
 async function unlockWithResponse(session, flow, openDialog) {
   const { certificateId, response } = flow.params;
-  const { certificates } = await enrolmentCertificates(session, flow, certificateId);
+  const { certificates } = await enrolmentCertificates(session, flow, certificateId, true);
   const cert = certificates[0];
   const rules = cert.pinRules ?? null;
   const dialog = openDialog();

@@ -189,6 +189,17 @@ test('installCertificate: a keyId the token does not hold is refused before any 
   assert.equal(dialog.shown[0].replace, true);
 });
 
+test('a vendor that cannot enrol: enroll refused before any window, online unlock still served to its enrolment site', async () => {
+  const cannotEnrol = () => { throw new CabridgeError('INVALID_ARGUMENT', 'cannot enrol', { unsupported: 'list-keys' }); };
+  const answers = { 'list-certificates': { certificates: [CERT] }, 'list-keys': cannotEnrol, 'unblock-challenge': { challenge: 'Q0hBTA==', serial: 'S' } };
+  let { dialog, open } = fakeDialog([]);
+  const error = await runCaAction('enroll', fakeSession(answers), flowFor({ keyType: 'SM2', subject: SUBJECT }), open).catch((e) => e);
+  assert.equal(`${error.code}:${error.details.unsupported}`, 'INVALID_ARGUMENT:list-keys');
+  assert.equal(dialog.opened, 0);
+  ({ dialog, open } = fakeDialog([{ type: 'confirm' }]));
+  assert.equal((await runCaAction('unlockChallenge', fakeSession(answers), flowFor({}), open)).challenge, 'Q0hBTA==');
+});
+
 test('online unlock: the person confirms, the host gives the challenge; the new PIN twice is checked, then unblock-pin takes the response', async () => {
   const session = fakeSession({
     'list-certificates': { certificates: [CERT] },

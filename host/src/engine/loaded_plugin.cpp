@@ -3,6 +3,8 @@
 #include "deadline.h"
 #include "logger.h"
 
+#include <cabridge/common/encoding.h>
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -197,7 +199,8 @@ auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view n
     // the build. A crash in them is.
     const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate" ||
                                   name == "change_pin" || name == "unblock_pin" || name == "generate_key" ||
-                                  name == "sign_with_key" || name == "install_certificate" || name == "delete_key";
+                                  name == "sign_with_key" || name == "install_certificate" || name == "delete_key" ||
+                                  name == "unblock_with_response";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
@@ -363,6 +366,7 @@ void LoadedPlugin::adoptDescription(const nlohmann::json& description)
     enrollOrigins_ = originList(description, "enrollOrigins");
     enrollCAs_ = originList(description, "enrollCAs");  // a list of strings, like the origins
     pinRules_ = pinRulesFrom(description);
+    onlineUnlock_ = !(description.contains("onlineUnlock") && description["onlineUnlock"] == false);
     if (description.contains("help") && description["help"].is_object()) {
         help_ = description["help"];
     }
@@ -670,6 +674,50 @@ void LoadedPlugin::deleteKey(const std::string& tokenRef, const std::string& key
                                                               pin.size(), err);
                                   });
     throwIfFailed("delete_key", result);
+}
+
+LoadedPlugin::UnblockChallenge LoadedPlugin::unblockChallenge(const std::string& tokenRef)
+{
+    if (!unblocksOnline()) {
+        throw std::logic_error(id_ + ": unblock_challenge is not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "unblock_challenge",
+                                  [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->unblock_challenge(instance_, tokenRef.c_str(), sink, err);
+                                  });
+    throwIfFailed("unblock_challenge", result);
+    const auto json = parsePluginJson("unblock_challenge", result.out);
+    const auto field = [&json](const char* key) -> const std::string* {
+        const auto it = json.is_object() ? json.find(key) : json.end();
+        return it != json.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+    };
+    const std::string* challengeText = field("challenge");
+    const std::string* serial = field("serial");
+    auto challenge = challengeText != nullptr ? base64Decode(*challengeText) : std::nullopt;
+    if (!challenge || challenge->empty() || challenge->size() > kMaxUnblockChallengeBytes || serial == nullptr ||
+        serial->size() > 256) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err,
+                                "unblock_challenge did not write {\"challenge\": base64 of 1.." +
+                                    std::to_string(kMaxUnblockChallengeBytes) + " bytes, \"serial\": text}");
+    }
+    return {std::move(*challenge), *serial};
+}
+
+void LoadedPlugin::unblockWithResponse(const std::string& tokenRef, std::span<const std::uint8_t> response,
+                                       const SecretBuffer& newPin)
+{
+    if (!unblocksOnline()) {
+        throw std::logic_error(id_ + ": unblock_with_response is not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "unblock_with_response",
+                                  [this, &tokenRef, response, &newPin](cabridge_sink, cabridge_error* err) {
+                                      return api_->unblock_with_response(instance_, tokenRef.c_str(), response.data(),
+                                                                         response.size(), newPin.data(),
+                                                                         newPin.size(), err);
+                                  });
+    throwIfFailed("unblock_with_response", result);
 }
 
 }  // namespace cabridge

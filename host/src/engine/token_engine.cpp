@@ -87,6 +87,13 @@ public:
         throw HostError(ErrorCode::UnknownCommand, "not an enrolment command: " + request.command);
     }
 
+    nlohmann::json unblockChallenge(Request& request, const TokenRequestPolicy& policy,
+                                    std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        return runUnblockChallenge(context, request);
+    }
+
 private:
     std::optional<PluginRegistry> registry_;
     CertificateFinder certificates_;

@@ -26,6 +26,7 @@ const std::map<std::string, CommandHandler, std::less<>>& commandTable()
         {"authenticate", &Controller::serveAuthenticate},
         {"change-pin", &Controller::serveChangePin},
         {"unblock-pin", &Controller::serveUnblockPin},
+        {"unblock-challenge", &Controller::serveUnblockChallenge},
         {"quit", &Controller::serveQuit},
         {"legacy-policy", &Controller::serveLegacyPolicy},
         // CA enrolment (issue #18): one engine entry for the four.
@@ -263,6 +264,12 @@ nlohmann::json Controller::serveEnrollment(Request& request)
 {
     auto& tokens = engine();
     return tokens.enroll(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveUnblockChallenge(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.unblockChallenge(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
 }
 
 nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)

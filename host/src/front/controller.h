@@ -57,6 +57,7 @@ public:
     nlohmann::json serveUnblockPin(Request& request);
     // generate-key, install-certificate, list-keys, remove-key (TokenEngine::enroll).
     nlohmann::json serveEnrollment(Request& request);
+    nlohmann::json serveUnblockChallenge(Request& request);
 
 private:
     nlohmann::json dispatch(Request& request);

@@ -33,6 +33,8 @@ struct SkfFunctions {
     Ulong (*verifyPin)(Handle, Ulong, char *, Ulong *) = nullptr;
     Ulong (*changePin)(Handle, Ulong, char *, char *, Ulong *) = nullptr;
     Ulong (*unblockPin)(Handle, char *, char *, Ulong *) = nullptr;
+    Ulong (*getUnblockChallenge)(Handle, std::uint8_t *, Ulong *) = nullptr;
+    Ulong (*unblockPinByResponse)(Handle, std::uint8_t *, Ulong, char *, Ulong *) = nullptr;
     Ulong (*clearSecureState)(Handle) = nullptr;
     Ulong (*enumContainer)(Handle, char *, Ulong *) = nullptr;
     Ulong (*openContainer)(Handle, char *, Handle *) = nullptr;
@@ -72,7 +74,9 @@ private:
 template <class Ulong>
 class BoundSkfLibrary final : public SkfLibrary {
 public:
-    BoundSkfLibrary(std::string path, DlHandle library) : SkfLibrary(std::move(path)), library_(std::move(library)) {
+    BoundSkfLibrary(std::string path, DlHandle library, const std::string &unlockChallenge,
+                    const std::string &unlockResponse)
+        : SkfLibrary(std::move(path)), library_(std::move(library)) {
         bind(fn_.enumDev, "SKF_EnumDev");
         bind(fn_.connectDev, "SKF_ConnectDev");
         bind(fn_.disconnectDev, "SKF_DisConnectDev");
@@ -86,6 +90,11 @@ public:
         // Not needed for a login: a library without them still lists and logs in.
         bindOptional(fn_.changePin, "SKF_ChangePIN");
         bindOptional(fn_.unblockPin, "SKF_UnblockPIN");
+        // The vendor's own calls, named by the descriptor: absent ones answer SAR_NOTSUPPORTYETERR.
+        if (!unlockChallenge.empty() && !unlockResponse.empty()) {
+            bindOptional(fn_.getUnblockChallenge, unlockChallenge.c_str());
+            bindOptional(fn_.unblockPinByResponse, unlockResponse.c_str());
+        }
         bind(fn_.enumContainer, "SKF_EnumContainer");
         bind(fn_.openContainer, "SKF_OpenContainer");
         bind(fn_.closeContainer, "SKF_CloseContainer");
@@ -151,6 +160,24 @@ public:
         *retry = left;
         return rv;
     }
+    std::uint32_t getUnblockChallenge(Handle application, std::uint8_t *challenge, std::size_t *size) override {
+        if (fn_.getUnblockChallenge == nullptr || fn_.unblockPinByResponse == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        SizeArg<Ulong> n(size);
+        return sar(fn_.getUnblockChallenge(application, challenge, n.get()));
+    }
+    std::uint32_t unblockPinByResponse(Handle application, const std::uint8_t *response, std::size_t responseLength,
+                                       const char *newUserPin, std::uint64_t *retry) override {
+        if (fn_.getUnblockChallenge == nullptr || fn_.unblockPinByResponse == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        Ulong left = 0;
+        // BYTE * and LPSTR in the vendor's header; the library only reads them.
+        const std::uint32_t rv =
+            sar(fn_.unblockPinByResponse(application, const_cast<std::uint8_t *>(response),
+                                         static_cast<Ulong>(responseLength), const_cast<char *>(newUserPin), &left));
+        *retry = left;
+        return rv;
+    }
     std::uint32_t clearSecureState(Handle application) override { return sar(fn_.clearSecureState(application)); }
     std::uint32_t enumContainer(Handle application, char *list, std::size_t *size) override {
         SizeArg<Ulong> n(size);
@@ -202,7 +229,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<SkfLibrary> SkfLibrary::load(const std::string &path, int ulongBits) {
+std::unique_ptr<SkfLibrary> SkfLibrary::load(const std::string &path, int ulongBits,
+                                             const std::string &unlockChallenge, const std::string &unlockResponse) {
     // RTLD_LOCAL: the vendor's symbols stay out of the host and the other plugins.
     DlHandle library(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL));
     if (!library) {
@@ -210,8 +238,10 @@ std::unique_ptr<SkfLibrary> SkfLibrary::load(const std::string &path, int ulongB
         throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: cannot load " + path + ": " + (why != nullptr ? why : "?"));
     }
     if (ulongBits == 64)
-        return std::make_unique<BoundSkfLibrary<std::uint64_t>>(path, std::move(library));
-    return std::make_unique<BoundSkfLibrary<std::uint32_t>>(path, std::move(library));
+        return std::make_unique<BoundSkfLibrary<std::uint64_t>>(path, std::move(library), unlockChallenge,
+                                                                unlockResponse);
+    return std::make_unique<BoundSkfLibrary<std::uint32_t>>(path, std::move(library), unlockChallenge,
+                                                            unlockResponse);
 }
 
 } // namespace cabridge::skf

@@ -22,7 +22,11 @@ class SkfLibrary {
 public:
     // Loads `path` and binds the calls a login needs. Throws PluginFailure(CABRIDGE_ERR_DEVICE)
     // naming the library and the missing call when it cannot. `ulongBits` is 32 or 64.
-    static std::unique_ptr<SkfLibrary> load(const std::string &path, int ulongBits);
+    // `unlockChallenge` / `unlockResponse`: the symbol names of the vendor's online-unlock calls
+    // (skf_config.h OnlineUnlockCalls), bound when present; empty: none.
+    static std::unique_ptr<SkfLibrary> load(const std::string &path, int ulongBits,
+                                            const std::string &unlockChallenge = {},
+                                            const std::string &unlockResponse = {});
 
     virtual ~SkfLibrary() = default;
     SkfLibrary(const SkfLibrary &) = delete;
@@ -49,6 +53,14 @@ public:
                                     std::uint64_t *retry) = 0;
     virtual std::uint32_t unblockPin(Handle application, const char *adminPin, const char *newUserPin,
                                      std::uint64_t *retry) = 0;
+    // The vendor's online-unlock calls (skf_config.h OnlineUnlockCalls): a challenge into
+    // `challenge` (size-query convention), and the CA's response with the new user PIN
+    // (NUL-terminated; `retry` receives the refused responses left). SAR_NOTSUPPORTYETERR when the
+    // library has no such calls.
+    virtual std::uint32_t getUnblockChallenge(Handle application, std::uint8_t *challenge, std::size_t *size) = 0;
+    virtual std::uint32_t unblockPinByResponse(Handle application, const std::uint8_t *response,
+                                               std::size_t responseLength, const char *newUserPin,
+                                               std::uint64_t *retry) = 0;
     virtual std::uint32_t clearSecureState(Handle application) = 0;
     virtual std::uint32_t enumContainer(Handle application, char *list, std::size_t *size) = 0;
     virtual std::uint32_t openContainer(Handle application, const char *name, Handle *container) = 0;

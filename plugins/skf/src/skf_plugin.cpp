@@ -1,5 +1,6 @@
 #include "skf_plugin.h"
 
+#include <cabridge/common/encoding.h>
 #include <cabridge/common/identity.h>
 #include <cabridge/support/module_locator.h>
 
@@ -16,7 +17,10 @@ std::unique_ptr<SkfPlugin> SkfPlugin::create(const nlohmann::json &config) {
 SkfTokenService *SkfPlugin::tokens() {
     if (!tokens_) {
         if (auto path = firstExistingModule(config_.libraries)) {
-            library_ = SkfLibrary::load(*path, config_.ulongBits);
+            library_ = config_.onlineUnlock ? SkfLibrary::load(*path, config_.ulongBits,
+                                                               config_.onlineUnlock->challenge,
+                                                               config_.onlineUnlock->response)
+                                            : SkfLibrary::load(*path, config_.ulongBits);
             tokens_ = std::make_unique<SkfTokenService>(*library_, config_);
         }
     }
@@ -49,6 +53,9 @@ nlohmann::json SkfPlugin::describe() {
         {"legacyOrigins", config_.legacyOrigins},
         {"pin", pinRulesToJson(config_.pin)},
         {"help", config_.help},
+        // plugin.h: this library offers the online-unlock pair for every descriptor; only one
+        // that names the vendor's calls can use it.
+        {"onlineUnlock", config_.onlineUnlock.has_value()},
     };
 }
 
@@ -151,6 +158,27 @@ void SkfPlugin::unblockPin(std::string_view tokenRef, std::string_view soPin, st
     SkfTokenService &service = requireTokens();
     OpenToken token = service.openToken(tokenRef);
     service.unblockUserPin(token, soPin, newPin);
+    service.clearSecureState(token);
+}
+
+nlohmann::json SkfPlugin::unblockChallenge(std::string_view tokenRef) {
+    endLogin();
+    if (!config_.onlineUnlock)
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, config_.id + ": no onlineUnlock calls in the descriptor");
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    const std::vector<std::uint8_t> challenge = service.unblockChallenge(token);
+    return {{"challenge", base64Encode(challenge)}, {"serial", token.info.serial}};
+}
+
+void SkfPlugin::unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+                                    std::string_view newPin) {
+    endLogin();
+    if (!config_.onlineUnlock)
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, config_.id + ": no onlineUnlock calls in the descriptor");
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    service.unblockUserPinByResponse(token, response, newPin);
     service.clearSecureState(token);
 }
 

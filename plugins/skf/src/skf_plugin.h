@@ -46,6 +46,13 @@ public:
     void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
     void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
 
+    // unblock_challenge / unblock_with_response (plugin.h): the vendor library's own calls the
+    // config's "onlineUnlock" names, each in a session of its own. UNSUPPORTED without that config
+    // or when the library lacks the calls.
+    nlohmann::json unblockChallenge(std::string_view tokenRef);
+    void unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+                             std::string_view newPin);
+
 private:
     explicit SkfPlugin(SkfConfig config) : config_(std::move(config)) {}
     // The token layer, or nullptr when no candidate library exists.

@@ -178,6 +178,27 @@ public:
     // list_keys: the JSON array it wrote.
     nlohmann::json listKeys(const std::string& tokenRef);
     void deleteKey(const std::string& tokenRef, const std::string& keyId, const SecretBuffer& pin);
+    // Whether the vendor's keys unlock online: the plugin offers both unblock_challenge and
+    // unblock_with_response (plugin.h) and its description does not say "onlineUnlock": false.
+    bool unblocksOnline() const noexcept
+    {
+        return api_ != nullptr && api_->unblock_challenge != nullptr && api_->unblock_with_response != nullptr &&
+               onlineUnlock_;
+    }
+    struct UnblockChallenge {
+        std::vector<std::uint8_t> challenge;  // 1..kMaxUnblockChallengeBytes
+        std::string serial;
+    };
+    static constexpr std::size_t kMaxUnblockChallengeBytes = 1024;
+    // unblock_challenge (plugin.h): a fresh challenge from the token for the CA's server.
+    // PLUGIN_ERROR (PluginCallFailure) when the plugin wrote anything but
+    // {"challenge": base64 of 1..kMaxUnblockChallengeBytes, "serial": text}. Only when unblocksOnline().
+    UnblockChallenge unblockChallenge(const std::string& tokenRef);
+    // unblock_with_response (plugin.h): the CA's `response` to the latest challenge; the user PIN is
+    // then `newPin` and unlocked. A refused response carries the token's count of responses left.
+    // Only when unblocksOnline().
+    void unblockWithResponse(const std::string& tokenRef, std::span<const std::uint8_t> response,
+                             const SecretBuffer& newPin);
 
 private:
     LoadedPlugin() = default;
@@ -205,6 +226,7 @@ private:
     std::vector<std::string> enrollOrigins_;
     std::vector<std::string> enrollCAs_;
     PinRules pinRules_;
+    bool onlineUnlock_ = true;  // describe's "onlineUnlock" (false: the pair is not for this vendor)
     nlohmann::json help_ = nlohmann::json::object();
     PluginDeadlines deadlines_;
     std::string listNotice_;

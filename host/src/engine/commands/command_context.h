@@ -52,5 +52,7 @@ nlohmann::json runGenerateKey(CommandContext& context, Request& request);
 nlohmann::json runInstallCertificate(CommandContext& context, Request& request);
 nlohmann::json runListKeys(CommandContext& context, Request& request);
 nlohmann::json runRemoveKey(CommandContext& context, Request& request);
+// `unblock-challenge` (unblock_challenge.cpp): the online-unlock challenge of a certificate's token.
+nlohmann::json runUnblockChallenge(CommandContext& context, Request& request);
 
 }  // namespace cabridge

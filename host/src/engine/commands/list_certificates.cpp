@@ -143,7 +143,8 @@ nlohmann::json vendorPinRules(const LoadedPlugin& plugin)
             {"maxLength", rules.maxLength},
             {"charset", charset},
             {"canChange", plugin.changesPin()},
-            {"canUnblock", plugin.unblocksPin()}};
+            {"canUnblock", plugin.unblocksPin()},
+            {"canUnblockOnline", plugin.unblocksOnline()}};
 }
 
 ErrorCode faultCode(const TokenFault& fault)

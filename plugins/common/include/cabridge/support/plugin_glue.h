@@ -77,6 +77,11 @@ struct cabridge_plugin {
     //   nlohmann::json listKeys(std::string_view tokenRef);
     //   void deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin);
     // generateKey and installCertificate return the JSON object plugin.h says the call writes.
+    // unblock_challenge and unblock_with_response (plugin.h, online unlock) likewise, as a pair:
+    //   nlohmann::json unblockChallenge(std::string_view tokenRef);   // {"challenge", "serial"}
+    //   void unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+    //                            std::string_view newPin);
+    // (UnblocksOnline below); a class without both leaves both entries null.
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -185,6 +190,13 @@ concept Enrols = requires(Plugin &plugin, std::string_view text, std::span<const
     { plugin.installCertificate(text, text, data, maybe, text) } -> std::same_as<nlohmann::json>;
     { plugin.listKeys(text) } -> std::same_as<nlohmann::json>;
     { plugin.deleteKey(text, text, text) } -> std::same_as<void>;
+};
+
+// A glued plugin class that offers the online-unlock pair (see cabridge_plugin above).
+template <class Plugin>
+concept UnblocksOnline = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t> bytes) {
+    { plugin.unblockChallenge(text) } -> std::same_as<nlohmann::json>;
+    { plugin.unblockWithResponse(text, bytes, text) } -> std::same_as<void>;
 };
 
 template <class Plugin>
@@ -423,6 +435,38 @@ struct PluginGlue {
             return nullptr;
     }
 
+    static cabridge_status unblockChallenge(cabridge_plugin *self, const char *tokenRef, cabridge_sink out,
+                                            cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with the pair (unblockChallengeEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err,
+                       [&] { writeJsonToSink(out, static_cast<Plugin *>(self)->unblockChallenge(tokenRef)); });
+    }
+
+    static cabridge_status unblockWithResponse(cabridge_plugin *self, const char *tokenRef,
+                                               const std::uint8_t *response, std::size_t responseLen,
+                                               const char *newPin, std::size_t newPinLen,
+                                               cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || (response == nullptr && responseLen != 0) ||
+            (newPin == nullptr && newPinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with the pair (unblockWithResponseEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            static_cast<Plugin *>(self)->unblockWithResponse(
+                tokenRef, {response, responseLen}, std::string_view(newPin == nullptr ? "" : newPin, newPinLen));
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_challenge) unblockChallengeEntry() {
+        if constexpr (UnblocksOnline<Plugin>)
+            return &unblockChallenge;
+        else
+            return nullptr;
+    }
+
     static constexpr decltype(cabridge_plugin_api_v1::sign_with_key) signWithKeyEntry() {
         if constexpr (Enrols<Plugin>)
             return &signWithKey;
@@ -447,6 +491,13 @@ struct PluginGlue {
     static constexpr decltype(cabridge_plugin_api_v1::delete_key) deleteKeyEntry() {
         if constexpr (Enrols<Plugin>)
             return &deleteKey;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_with_response) unblockWithResponseEntry() {
+        if constexpr (UnblocksOnline<Plugin>)
+            return &unblockWithResponse;
         else
             return nullptr;
     }
@@ -477,8 +528,8 @@ struct PluginGlue {
                                                   installCertificateEntry(),
                                                   listKeysEntry(),
                                                   deleteKeyEntry(),
-                                                  nullptr,  // unblock_challenge: not glued yet
-                                                  nullptr}; // unblock_with_response
+                                                  unblockChallengeEntry(),
+                                                  unblockWithResponseEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
