@@ -6,7 +6,7 @@ cabridge.installCertificate) and "在线解锁" (the key's unlock request throug
 cabridge.unlockChallenge, the CA's answer from the unlock responder, the new PIN set in the
 extension's window through cabridge.unlockWithResponse).
 
-  python3 server.py --port 8089 --pki PKI_DIR [--vendor hebca-skf] [--responder CMD ...]
+  python3 server.py --port 8089 --pki PKI_DIR [--vendor hebca] [--responder CMD ...]
       [--origin http://127.0.0.1:8089]
 
 PKI_DIR is tools/pki/make-test-pki.sh's output: the CA keys in PKI_DIR/ca issue the renewed
@@ -166,7 +166,7 @@ def parse_args(argv):
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8089, help="0 picks a free port")
     p.add_argument("--pki", required=True, help="tools/pki/make-test-pki.sh output (the CA keys in PKI/ca)")
-    p.add_argument("--vendor", default="hebca-skf", help="plugin id the pages ask cabridge for")
+    p.add_argument("--vendor", help="plugin id the pages ask cabridge for (default: every vendor this site enrols for)")
     p.add_argument("--responder", help="online-unlock responder command; gets --serial S --challenge B64")
     p.add_argument("--origin", help="this site's origin as browsers see it (default http://HOST:PORT)")
     p.add_argument("--verbose", action="store_true")

@@ -7,11 +7,13 @@ import readline from 'node:readline';
 import { REPO } from './browser.mjs';
 
 /**
- * opts: {vendor = 'hebca-skf', responder (command line for online unlock, or none), logFile}.
+ * opts: {vendor (the plugin id the pages name; default: every vendor the site may enrol for),
+ * responder (command line for online unlock, or none), logFile}.
  * Resolves {origin, stop(), child} once the site prints "LISTENING <origin>".
  */
-export async function startDemoCa(pkiDir, { vendor = 'hebca-skf', responder, logFile } = {}) {
-  const args = [path.join(REPO, 'tools/demo-ca/server.py'), '--port', '0', '--pki', pkiDir, '--vendor', vendor];
+export async function startDemoCa(pkiDir, { vendor, responder, logFile } = {}) {
+  const args = [path.join(REPO, 'tools/demo-ca/server.py'), '--port', '0', '--pki', pkiDir];
+  if (vendor) args.push('--vendor', vendor);
   if (responder) args.push('--responder', responder);
   const stderr = logFile ? fs.openSync(logFile, 'a') : 'inherit';
   const child = spawn('python3', args, { stdio: ['ignore', 'pipe', stderr], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });

@@ -5,8 +5,8 @@
   const $ = (id) => document.getElementById(id);
   const { api, show, fail, localDate } = window.demoCa;
   const KEY_NAMES = { SM2: 'SM2 国密', 'RSA-2048': 'RSA 2048 位', 'P-256': 'ECC P-256' };
-  let vendor = 'hebca-skf';
-  let order = null;   // {orderId, subject, keyType}
+  let vendor = null; // the site's configured vendor, or any it enrols for
+  let order = null;   // {orderId, subject, keyType, vendor}
   let issued = null;  // {certificate, keyId, certificateId}
 
   function step(name) {
@@ -18,8 +18,8 @@
 
   $('read').addEventListener('click', async () => {
     try {
-      const cert = await window.cabridge.readCertificate({ vendor });
-      order = await api('/api/renew/start', { certificate: cert.certificate });
+      const cert = await window.cabridge.readCertificate(vendor ? { vendor } : {});
+      order = { ...await api('/api/renew/start', { certificate: cert.certificate }), vendor: cert.vendor };
       $('holder').textContent = cert.subject?.CN || '';
       $('org').textContent = cert.subject?.O || '';
       $('uscc').textContent = order.creditCode || cert.identity?.unifiedSocialCreditCode || '（无）';
@@ -34,7 +34,7 @@
 
   $('confirm').addEventListener('click', async () => {
     try {
-      const { csr, keyId, certificateId } = await window.cabridge.enroll({ vendor, keyType: order.keyType, subject: order.subject });
+      const { csr, keyId, certificateId } = await window.cabridge.enroll({ vendor: order.vendor, keyType: order.keyType, subject: order.subject });
       const { certificate } = await api('/api/renew/issue', { orderId: order.orderId, csr });
       issued = { certificate, keyId, certificateId };
       $('new-validity').textContent = '两年';
