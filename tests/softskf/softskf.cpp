@@ -1238,6 +1238,70 @@ try {
     }
     if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
     return rv;
+    return rv;
+} catch (...) {
+    return exceptionCode();
+}
+
+// ---- Enrolment (#18): containers made and removed by a CA's renewal --------------------------
+
+ULONG SKF_API SKF_CreateContainer(HAPPLICATION hApplication, LPSTR szContainerName, HCONTAINER* phContainer)
+try {
+    auto c = enterApp("SKF_CreateContainer", hApplication);
+    if (c.rv != SAR_OK) return c.rv;
+    if (szContainerName == nullptr || phContainer == nullptr) return SAR_INVALIDPARAMERR;
+    const std::string name(szContainerName);
+    // GM/T 0016: a container name is at most 64 bytes.
+    if (name.empty() || name.size() > 64) return SAR_NAMELENERR;
+    if (!userLoggedIn(*c.app)) return SAR_USER_NOT_LOGGED_IN;
+    auto locked = lockDevice(*c.app->dev);
+    if (!locked) return SAR_FILEERR;
+    Json* app = findNamed(locked->dev, "applications", c.app->name);
+    if (app == nullptr) return SAR_APPLICATION_NOT_EXISTS;
+    if (findNamed(*app, "containers", name) != nullptr) return SAR_FILE_ALREADY_EXIST;
+    if (!app->contains("containers") || !(*app)["containers"].is_array()) (*app)["containers"] = Json::array();
+    (*app)["containers"].push_back({{"name", name}});
+    if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
+    auto con = std::make_shared<Container>(Container {c.app, name});
+    std::lock_guard lock(registry().m);
+    registry().containers.emplace(con.get(), con);
+    *phContainer = con.get();
+    return SAR_OK;
+} catch (...) {
+    return exceptionCode();
+}
+
+ULONG SKF_API SKF_DeleteContainer(HAPPLICATION hApplication, LPSTR szContainerName)
+try {
+    auto c = enterApp("SKF_DeleteContainer", hApplication);
+    if (c.rv != SAR_OK) return c.rv;
+    if (szContainerName == nullptr) return SAR_INVALIDPARAMERR;
+    const std::string name(szContainerName);
+    if (!userLoggedIn(*c.app)) return SAR_USER_NOT_LOGGED_IN;
+    auto locked = lockDevice(*c.app->dev);
+    if (!locked) return SAR_FILEERR;
+    Json* app = findNamed(locked->dev, "applications", c.app->name);
+    if (app == nullptr) return SAR_APPLICATION_NOT_EXISTS;
+    if (findNamed(*app, "containers", name) == nullptr) return SAR_INVALIDPARAMERR;
+    // Its key and certificate files go with it (a deleted container leaves nothing behind).
+    Json& containers = (*app)["containers"];
+    for (auto it = containers.begin(); it != containers.end(); ++it) {
+        if (it->value("name", "") != name) continue;
+        for (const char* field : {"signKey", "signCert", "encKey", "encCert"}) {
+            if (it->contains(field) && (*it)[field].is_string()) {
+                std::error_code ignored;
+                fs::remove(c.app->dev->dir / (*it)[field].get<std::string>(), ignored);
+            }
+        }
+        containers.erase(it);
+        break;
+    }
+    if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
+    // Open handles on it are stale now.
+    std::lock_guard lock(registry().m);
+    std::erase_if(registry().containers,
+                  [&](const auto& kv) { return kv.second->app == c.app && kv.second->name == name; });
+    return SAR_OK;
 } catch (...) {
     return exceptionCode();
 }

@@ -4,10 +4,9 @@
 #include <cabridge/support/pkcs11_error.h>
 #include <cabridge/support/pkcs11_key_enrollment.h>
 #include <cabridge/support/plugin_failure.h>
+#include <cabridge/support/public_key_info.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/param_build.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -16,10 +15,6 @@
 namespace cabridge {
 namespace {
 
-using OsslParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, OpenSslDeleter<&OSSL_PARAM_BLD_free>>;
-using OsslParamPtr = std::unique_ptr<OSSL_PARAM, OpenSslDeleter<&OSSL_PARAM_free>>;
-using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<&EVP_PKEY_CTX_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<&BN_free>>;
 using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, OpenSslDeleter<&ASN1_OCTET_STRING_free>>;
 
 constexpr std::size_t kKeyIdBytes = 20;
@@ -66,32 +61,8 @@ std::vector<std::uint8_t> attributeBytes(const Pkcs11Session &session, CK_OBJECT
     return value;
 }
 
-std::string spkiBase64(EVP_PKEY *key) {
-    unsigned char *der = nullptr;
-    const int length = i2d_PUBKEY(key, &der);
-    if (length <= 0 || der == nullptr) {
-        ERR_clear_error();
-        throw PluginFailure(CABRIDGE_ERR_PLUGIN, "cannot encode the public key");
-    }
-    std::string text = base64Encode({der, static_cast<std::size_t>(length)});
-    OPENSSL_free(der);
-    return text;
-}
-
-EvpPkeyPtr keyFromParams(const char *type, OSSL_PARAM_BLD *builder) {
-    OsslParamPtr params(OSSL_PARAM_BLD_to_param(builder));
-    EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-    EVP_PKEY *key = nullptr;
-    if (!params || !context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-        ERR_clear_error();
-        return nullptr;
-    }
-    return EvpPkeyPtr(key);
-}
-
 // The public key object's SubjectPublicKeyInfo as base64 DER and its type name, for the types
-// cabridge makes (RSA, EC P-256); nullopt for others.
+// cabridge makes (RSA, EC P-256); "other" without a key for the rest.
 struct PublicKeyFacts {
     std::string keyType; // "RSA-2048", "P-256" or "other"
     std::string spki;    // base64 DER; empty for "other"
@@ -100,26 +71,14 @@ struct PublicKeyFacts {
 PublicKeyFacts publicKeyFacts(const Pkcs11Session &session, CK_OBJECT_HANDLE object) {
     CK_KEY_TYPE keyType = CKK_VENDOR_DEFINED;
     CK_ATTRIBUTE typeAttr{CKA_KEY_TYPE, &keyType, sizeof keyType};
-    const CK_RV rv = session.functions().C_GetAttributeValue(session.handle(), object, &typeAttr, 1);
-    if (rv != CKR_OK)
+    if (session.functions().C_GetAttributeValue(session.handle(), object, &typeAttr, 1) != CKR_OK)
         return {"other", {}};
-    OsslParamBldPtr builder(OSSL_PARAM_BLD_new());
-    if (!builder)
-        throw std::bad_alloc();
-    EvpPkeyPtr key;
     if (keyType == CKK_RSA) {
-        const auto modulus = attributeBytes(session, object, CKA_MODULUS);
-        const auto exponent = attributeBytes(session, object, CKA_PUBLIC_EXPONENT);
-        BignumPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
-        BignumPtr e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
-        if (modulus.empty() || exponent.empty() || !n || !e ||
-            OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
-            OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
+        const auto spki =
+            rsaPublicKeyInfo(attributeBytes(session, object, CKA_MODULUS), attributeBytes(session, object, CKA_PUBLIC_EXPONENT));
+        if (!spki)
             return {"other", {}};
-        key = keyFromParams("RSA", builder.get());
-        if (!key)
-            return {"other", {}};
-        return {EVP_PKEY_get_bits(key.get()) == 2048 ? "RSA-2048" : "other", spkiBase64(key.get())};
+        return {rsaPublicKeyBits(*spki) == 2048 ? "RSA-2048" : "other", *spki};
     }
     if (keyType != CKK_EC)
         return {"other", {}};
@@ -131,18 +90,15 @@ PublicKeyFacts publicKeyFacts(const Pkcs11Session &session, CK_OBJECT_HANDLE obj
     const auto pointAttr = attributeBytes(session, object, CKA_EC_POINT);
     std::vector<std::uint8_t> point = pointAttr;
     const unsigned char *p = pointAttr.data();
-    Asn1OctetStringPtr octets(d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(pointAttr.size())));
+    const Asn1OctetStringPtr octets(d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(pointAttr.size())));
     if (octets && p == pointAttr.data() + pointAttr.size())
-        point.assign(ASN1_STRING_get0_data(octets.get()), ASN1_STRING_get0_data(octets.get()) + ASN1_STRING_length(octets.get()));
+        point.assign(ASN1_STRING_get0_data(octets.get()),
+                     ASN1_STRING_get0_data(octets.get()) + ASN1_STRING_length(octets.get()));
     ERR_clear_error();
-    if (point.empty() ||
-        OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
+    const auto spki = ecPublicKeyInfo("prime256v1", point);
+    if (!spki)
         return {"other", {}};
-    key = keyFromParams("EC", builder.get());
-    if (!key)
-        return {"other", {}};
-    return {"P-256", spkiBase64(key.get())};
+    return {"P-256", *spki};
 }
 
 // A CKA_ID no object on the token has.

@@ -37,6 +37,9 @@ struct SkfConfig {
     std::string signerId = "1234567812345678"; // SM2 signer ID (ASCII, 1..64 bytes)
     std::vector<std::string> origins;
     std::vector<std::string> legacyOrigins;
+    // CA enrolment (describe "enrollOrigins", "enrollCAs"), handed to the host as they are.
+    std::vector<std::string> enrollOrigins;
+    std::vector<std::string> enrollCAs;
     DeclaredPinRules pin;
     nlohmann::json help = nlohmann::json::object();
     std::string uniqueIdOid; // vendor unique-id extension (identity profile "cn-org"), empty: none

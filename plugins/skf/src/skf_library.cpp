@@ -43,7 +43,44 @@ struct SkfFunctions {
     Ulong (*exportCertificate)(Handle, Bool, std::uint8_t *, Ulong *) = nullptr;
     Ulong (*eccSignData)(Handle, std::uint8_t *, Ulong, void *) = nullptr;
     Ulong (*rsaSignData)(Handle, std::uint8_t *, Ulong, std::uint8_t *, Ulong *) = nullptr;
+    // Enrolment (optional).
+    Ulong (*createContainer)(Handle, char *, Handle *) = nullptr;
+    Ulong (*deleteContainer)(Handle, char *) = nullptr;
+    Ulong (*genEccKeyPair)(Handle, Ulong, void *) = nullptr;
+    Ulong (*genRsaKeyPair)(Handle, Ulong, void *) = nullptr;
+    Ulong (*importCertificate)(Handle, Bool, std::uint8_t *, Ulong) = nullptr;
+    Ulong (*exportPublicKey)(Handle, Bool, std::uint8_t *, Ulong *) = nullptr;
 };
+
+// ECCPUBLICKEYBLOB and RSAPUBLICKEYBLOB with the library's ULONG.
+#pragma pack(push, 1)
+template <class Ulong>
+struct EccBlob {
+    Ulong bitLength;
+    std::uint8_t x[64];
+    std::uint8_t y[64];
+};
+template <class Ulong>
+struct RsaBlob {
+    Ulong algId;
+    Ulong bitLength;
+    std::uint8_t modulus[256];
+    std::uint8_t exponent[4];
+};
+#pragma pack(pop)
+
+template <class Ulong>
+void copyBlob(const EccBlob<Ulong> &blob, EccPublicKey *key) {
+    key->bitLength = blob.bitLength;
+    std::copy(std::begin(blob.x), std::end(blob.x), key->x.begin());
+    std::copy(std::begin(blob.y), std::end(blob.y), key->y.begin());
+}
+template <class Ulong>
+void copyBlob(const RsaBlob<Ulong> &blob, RsaPublicKey *key) {
+    key->bitLength = blob.bitLength;
+    std::copy(std::begin(blob.modulus), std::end(blob.modulus), key->modulus.begin());
+    std::copy(std::begin(blob.exponent), std::end(blob.exponent), key->exponent.begin());
+}
 
 // A result wider than 32 bits is no SAR code the specification knows.
 template <class Ulong>
@@ -102,6 +139,12 @@ public:
         bind(fn_.exportCertificate, "SKF_ExportCertificate");
         bind(fn_.eccSignData, "SKF_ECCSignData");
         bind(fn_.rsaSignData, "SKF_RSASignData");
+        bindOptional(fn_.createContainer, "SKF_CreateContainer");
+        bindOptional(fn_.deleteContainer, "SKF_DeleteContainer");
+        bindOptional(fn_.genEccKeyPair, "SKF_GenECCKeyPair");
+        bindOptional(fn_.genRsaKeyPair, "SKF_GenRSAKeyPair");
+        bindOptional(fn_.importCertificate, "SKF_ImportCertificate");
+        bindOptional(fn_.exportPublicKey, "SKF_ExportPublicKey");
     }
 
     std::uint32_t enumDev(bool present, char *list, std::size_t *size) override {
@@ -209,7 +252,62 @@ public:
                                    signature, n.get()));
     }
 
+    std::uint32_t createContainer(Handle application, const char *name, Handle *container) override {
+        if (fn_.createContainer == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        return sar(fn_.createContainer(application, const_cast<char *>(name), container));
+    }
+    std::uint32_t deleteContainer(Handle application, const char *name) override {
+        if (fn_.deleteContainer == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        return sar(fn_.deleteContainer(application, const_cast<char *>(name)));
+    }
+    std::uint32_t genEccKeyPair(Handle container, std::uint32_t algId, EccPublicKey *key) override {
+        if (fn_.genEccKeyPair == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        EccBlob<Ulong> blob{};
+        const std::uint32_t rv = sar(fn_.genEccKeyPair(container, algId, &blob));
+        copyBlob(blob, key);
+        return rv;
+    }
+    std::uint32_t genRsaKeyPair(Handle container, std::uint32_t bits, RsaPublicKey *key) override {
+        if (fn_.genRsaKeyPair == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        RsaBlob<Ulong> blob{};
+        const std::uint32_t rv = sar(fn_.genRsaKeyPair(container, bits, &blob));
+        copyBlob(blob, key);
+        return rv;
+    }
+    std::uint32_t importCertificate(Handle container, bool signing, const std::uint8_t *der,
+                                    std::size_t length) override {
+        if (fn_.importCertificate == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        return sar(fn_.importCertificate(container, signing ? TRUE : FALSE, const_cast<std::uint8_t *>(der),
+                                         static_cast<Ulong>(length)));
+    }
+    std::uint32_t exportEccPublicKey(Handle container, bool signing, EccPublicKey *key) override {
+        EccBlob<Ulong> blob{};
+        const std::uint32_t rv = exportBlob(container, signing, &blob, sizeof blob);
+        copyBlob(blob, key);
+        return rv;
+    }
+    std::uint32_t exportRsaPublicKey(Handle container, bool signing, RsaPublicKey *key) override {
+        RsaBlob<Ulong> blob{};
+        const std::uint32_t rv = exportBlob(container, signing, &blob, sizeof blob);
+        copyBlob(blob, key);
+        return rv;
+    }
+
 private:
+    std::uint32_t exportBlob(Handle container, bool signing, void *blob, std::size_t size) {
+        if (fn_.exportPublicKey == nullptr)
+            return SAR_NOTSUPPORTYETERR;
+        auto length = static_cast<Ulong>(size);
+        const std::uint32_t rv =
+            sar(fn_.exportPublicKey(container, signing ? TRUE : FALSE, static_cast<std::uint8_t *>(blob), &length));
+        return rv == SAR_OK && length != size ? SAR_INDATALENERR : rv;
+    }
+
     template <class Fn>
     void bind(Fn &slot, const char *name) {
         void *symbol = dlsym(library_.get(), name);

@@ -4,6 +4,7 @@
 // 8 bytes into a 4-byte variable. Calls return the library's SAR code as it is.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,6 +18,18 @@ inline constexpr std::size_t kDevInfoBufferBytes = 512;
 inline constexpr std::size_t kEccSignatureBlobBytes = 128;
 
 using Handle = void *;
+
+// Public key blobs with the ULONG fields read at the library's width (skf.h).
+struct EccPublicKey {
+    std::uint64_t bitLength = 0;
+    std::array<std::uint8_t, 64> x{}; // right-aligned
+    std::array<std::uint8_t, 64> y{};
+};
+struct RsaPublicKey {
+    std::uint64_t bitLength = 0;
+    std::array<std::uint8_t, 256> modulus{}; // right-aligned
+    std::array<std::uint8_t, 4> exponent{};
+};
 
 class SkfLibrary {
 public:
@@ -72,6 +85,18 @@ public:
                                       std::uint8_t *blob) = 0;
     virtual std::uint32_t rsaSignData(Handle container, const std::uint8_t *data, std::size_t dataLength,
                                       std::uint8_t *signature, std::size_t *size) = 0;
+
+    // Enrolment (plugin.h generate_key ..): optional in the library, SAR_NOTSUPPORTYETERR when
+    // it lacks a call. Names are NUL-terminated.
+    virtual std::uint32_t createContainer(Handle application, const char *name, Handle *container) = 0;
+    virtual std::uint32_t deleteContainer(Handle application, const char *name) = 0;
+    virtual std::uint32_t genEccKeyPair(Handle container, std::uint32_t algId, EccPublicKey *key) = 0;
+    virtual std::uint32_t genRsaKeyPair(Handle container, std::uint32_t bits, RsaPublicKey *key) = 0;
+    virtual std::uint32_t importCertificate(Handle container, bool signing, const std::uint8_t *der,
+                                            std::size_t length) = 0;
+    // The container's signing public key; `type` says which blob (SKF_CONTAINER_ECC / _RSA).
+    virtual std::uint32_t exportEccPublicKey(Handle container, bool signing, EccPublicKey *key) = 0;
+    virtual std::uint32_t exportRsaPublicKey(Handle container, bool signing, RsaPublicKey *key) = 0;
 
     const std::string &path() const noexcept { return path_; }
 

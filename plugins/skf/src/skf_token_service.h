@@ -97,10 +97,12 @@ public:
     std::vector<std::uint8_t> sign(SigningContainer &container, std::string_view algorithm,
                                    std::span<const std::uint8_t> data);
 
+    // The application's container names (SKF_EnumContainer).
+    std::vector<std::string> containerNames(ApplicationHandle &application);
+
 private:
     std::vector<std::string> deviceNames();
     std::vector<std::string> applicationNames(DeviceHandle &device);
-    std::vector<std::string> containerNames(ApplicationHandle &application);
     bool admitsApplication(const std::string &name) const;
     DeviceInfo deviceInfo(DeviceHandle &device);
     nlohmann::json tokenEntry(OpenToken &token);

@@ -57,8 +57,8 @@ struct AdminPolicy {
     std::vector<std::string> trustedOrigins;
     LegacySettings legacy;  // keys legacyLoginOrigins, legacyHash, legacySm2Signature, legacyHelperVersion
     // CA enrolment sites for every vendor, and the ones removed from what plugins declare.
-    std::vector<std::string> enrollOrigins;
-    std::vector<std::string> denyEnrollOrigins;
+    std::vector<std::string> enrollOrigins {};
+    std::vector<std::string> denyEnrollOrigins {};
 };
 
 // One entry of a policy file that is not valid, and the rule it breaks (for `cabridge doctor`).
@@ -72,7 +72,7 @@ struct PolicyEntryProblem {
 struct VendorOrigins {
     std::string vendor;  // plugin id
     std::vector<std::string> origins;
-    std::vector<std::string> enrollOrigins;  // the CA's own sites (describe "enrollOrigins")
+    std::vector<std::string> enrollOrigins {};  // the CA's own sites (describe "enrollOrigins")
 };
 
 struct AdminPolicyLoad {

@@ -21,7 +21,7 @@ struct PluginSummary {
     // could never name the vendor to try it again.
     bool tokenFault = false;
     // The CA's own sites that may enrol keys on this vendor's tokens (origin_policy.h, "enrol").
-    std::vector<std::string> enrollOrigins;
+    std::vector<std::string> enrollOrigins {};
 
     bool ok() const noexcept { return !error; }
     // Whether the plugin's declared origins may be used (origin_policy.h).
