@@ -198,8 +198,7 @@ auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view n
     // only ever run for the vendor the person chose: passing their deadline is not held against
     // the build. A crash in them is.
     const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate" ||
-                                  name == "change_pin" || name == "unblock_pin" ||
-                                  name == "unblock_with_response";
+                                  name == "change_pin" || name == "unblock_pin" || name == "unblock_with_response";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
@@ -612,8 +611,8 @@ void LoadedPlugin::unblockWithResponse(const std::string& tokenRef, std::span<co
     const auto result = tokenCall(deadlines_.login, "unblock_with_response",
                                   [this, &tokenRef, response, &newPin](cabridge_sink, cabridge_error* err) {
                                       return api_->unblock_with_response(instance_, tokenRef.c_str(), response.data(),
-                                                                         response.size(), newPin.data(),
-                                                                         newPin.size(), err);
+                                                                         response.size(), newPin.data(), newPin.size(),
+                                                                         err);
                                   });
     throwIfFailed("unblock_with_response", result);
 }
