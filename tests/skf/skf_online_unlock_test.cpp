@@ -25,9 +25,10 @@ std::string errorCodeOf(const nlohmann::json& reply)
 
 nlohmann::json onlineUnlockConfig(const std::string& challengeCall = "SKFX_GetUnblockChallenge")
 {
-    return {{"onlineUnlock", {{"challenge", challengeCall}, {"response", "SKFX_UnblockPINByResponse"}}},
-            {"help",
-             {{"unlock", {{"text", "请办理“重置证书密码”。"}}}, {"contact", {{"text", kContactText}, {"phone", "400"}}}}}};
+    return {
+        {"onlineUnlock", {{"challenge", challengeCall}, {"response", "SKFX_UnblockPINByResponse"}}},
+        {"help",
+         {{"unlock", {{"text", "请办理“重置证书密码”。"}}}, {"contact", {{"text", kContactText}, {"phone", "400"}}}}}};
 }
 
 class SkfOnlineUnlock : public ::testing::Test {
@@ -45,10 +46,10 @@ protected:
     // The demo CA's answer to `challenge` for the key `serial`, from the real responder.
     std::string respond(const std::string& serial, const std::string& challenge)
     {
-        const auto run = runCommand({CABRIDGE_SKF_UNLOCK_RESPONDER, "--secrets",
-                                     (world_.stateDir() / "unlock-secrets.json").string(), "--serial", serial,
-                                     "--challenge", challenge},
-                                    world_.dir());
+        const auto run = runCommand(
+            {CABRIDGE_SKF_UNLOCK_RESPONDER, "--secrets", (world_.stateDir() / "unlock-secrets.json").string(),
+             "--serial", serial, "--challenge", challenge},
+            world_.dir());
         EXPECT_EQ(run.exitCode, 0) << run.err;
         std::string out = run.out;
         while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
@@ -164,8 +165,9 @@ TEST_F(SkfOnlineUnlock, WrongResponsesCountDownThenTheKeyLocks)
 TEST_F(SkfOnlineUnlock, ExactlyOneOfSoPinAndResponseAndMalformedOnesTouchNothing)
 {
     const std::string response = freshResponse();
-    auto reply = world_.request(*host_, "unblock-pin",
-                                {{"certificateId", id_}, {"soPin", "12345678"}, {"response", response}, {"newPin", kNewPin}});
+    auto reply = world_.request(
+        *host_, "unblock-pin",
+        {{"certificateId", id_}, {"soPin", "12345678"}, {"response", response}, {"newPin", kNewPin}});
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
     EXPECT_EQ(reply["error"]["details"]["exactlyOneOf"], nlohmann::json({"soPin", "response"}));
     reply = world_.request(*host_, "unblock-pin", {{"certificateId", id_}, {"newPin", kNewPin}});
@@ -197,7 +199,8 @@ TEST_F(SkfOnlineUnlock, OtherOriginsAreRefused)
     const std::string response = freshResponse();
     for (const auto& [command, arguments] :
          {std::pair {"unblock-challenge", nlohmann::json {{"certificateId", id_}}},
-          std::pair {"unblock-pin", nlohmann::json {{"certificateId", id_}, {"response", response}, {"newPin", kNewPin}}}}) {
+          std::pair {"unblock-pin",
+                     nlohmann::json {{"certificateId", id_}, {"response", response}, {"newPin", kNewPin}}}}) {
         const auto reply = host_->request(
             {{"id", command}, {"command", command}, {"origin", "https://evil.example.com"}, {"arguments", arguments}});
         EXPECT_EQ(errorCodeOf(reply), "ORIGIN_NOT_ALLOWED") << reply.dump();

@@ -297,8 +297,9 @@ TEST(SkfPluginAbi, BadDescriptorIsInvalidConfig)
 TEST(SkfPluginAbi, OnlineUnlockThroughThePluginTable)
 {
     SkfWorld world;
-    LoadedPlugin plugin(world, {{"onlineUnlock",
-                                 {{"challenge", "SKFX_GetUnblockChallenge"}, {"response", "SKFX_UnblockPINByResponse"}}}});
+    LoadedPlugin plugin(
+        world,
+        {{"onlineUnlock", {{"challenge", "SKFX_GetUnblockChallenge"}, {"response", "SKFX_UnblockPINByResponse"}}}});
     ASSERT_NE(plugin.api->unblock_challenge, nullptr);
     ASSERT_NE(plugin.api->unblock_with_response, nullptr);
     Output described;
@@ -322,9 +323,9 @@ TEST(SkfPluginAbi, OnlineUnlockThroughThePluginTable)
     EXPECT_EQ(err.final_try, 0);
     EXPECT_EQ(std::string(err.message).find("24680135"), std::string::npos) << "no PIN in a message";
     err = {};
-    EXPECT_EQ(plugin.api->unblock_with_response(plugin.self, tokenRef.c_str(), wrong.data(), wrong.size(), "123", 3,
-                                                &err),
-              CABRIDGE_ERR_PIN_INVALID)
+    EXPECT_EQ(
+        plugin.api->unblock_with_response(plugin.self, tokenRef.c_str(), wrong.data(), wrong.size(), "123", 3, &err),
+        CABRIDGE_ERR_PIN_INVALID)
         << "a new PIN the key refuses, before the response is tried";
     EXPECT_EQ(world.device(1)["unlock"]["remaining"], 2);
     err = {};

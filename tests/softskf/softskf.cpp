@@ -480,9 +480,9 @@ std::optional<std::vector<unsigned char>> fromHex(const std::string& hex)
         unsigned value = 0;
         for (char ch : {hex[i], hex[i + 1]}) {
             const int digit = std::isdigit(static_cast<unsigned char>(ch)) != 0 ? ch - '0'
-                              : (ch >= 'a' && ch <= 'f')                      ? ch - 'a' + 10
-                              : (ch >= 'A' && ch <= 'F')                      ? ch - 'A' + 10
-                                                                              : -1;
+                              : (ch >= 'a' && ch <= 'f')                        ? ch - 'a' + 10
+                              : (ch >= 'A' && ch <= 'F')                        ? ch - 'A' + 10
+                                                                                : -1;
             if (digit < 0) return std::nullopt;
             value = value * 16 + static_cast<unsigned>(digit);
         }

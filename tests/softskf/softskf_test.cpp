@@ -140,9 +140,10 @@ const SkfExtension& skfx()
         SkfExtension t;
         void* lib = dlopen(CABRIDGE_SOFTSKF_LIBRARY, RTLD_NOW | RTLD_LOCAL);
         if (lib == nullptr) std::abort();
-        t.GetUnblockChallenge = reinterpret_cast<decltype(t.GetUnblockChallenge)>(dlsym(lib, "SKFX_GetUnblockChallenge"));
-        t.UnblockPINByResponse =
-            reinterpret_cast<decltype(t.UnblockPINByResponse)>(dlsym(lib, "SKFX_UnblockPINByResponse"));
+        t.GetUnblockChallenge = reinterpret_cast<decltype(t.GetUnblockChallenge)>(
+            dlsym(lib, "SKFX_GetUnblockChallenge"));
+        t.UnblockPINByResponse = reinterpret_cast<decltype(t.UnblockPINByResponse)>(
+            dlsym(lib, "SKFX_UnblockPINByResponse"));
         if (t.GetUnblockChallenge == nullptr || t.UnblockPINByResponse == nullptr) std::abort();
         return t;
     }();
@@ -598,8 +599,8 @@ protected:
     {
         Bytes mac(32);
         size_t len = 0;
-        EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SM3", nullptr, secret_.data(), secret_.size(),
-                            challenge.data(), challenge.size(), mac.data(), mac.size(), &len),
+        EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SM3", nullptr, secret_.data(), secret_.size(), challenge.data(),
+                            challenge.size(), mac.data(), mac.size(), &len),
                   nullptr);
         EXPECT_EQ(len, 32U);
         return mac;

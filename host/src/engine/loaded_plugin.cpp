@@ -714,8 +714,8 @@ void LoadedPlugin::unblockWithResponse(const std::string& tokenRef, std::span<co
     const auto result = tokenCall(deadlines_.login, "unblock_with_response",
                                   [this, &tokenRef, response, &newPin](cabridge_sink, cabridge_error* err) {
                                       return api_->unblock_with_response(instance_, tokenRef.c_str(), response.data(),
-                                                                         response.size(), newPin.data(),
-                                                                         newPin.size(), err);
+                                                                         response.size(), newPin.data(), newPin.size(),
+                                                                         err);
                                   });
     throwIfFailed("unblock_with_response", result);
 }

@@ -215,9 +215,9 @@ public:
             return SAR_NOTSUPPORTYETERR;
         Ulong left = 0;
         // BYTE * and LPSTR in the vendor's header; the library only reads them.
-        const std::uint32_t rv =
-            sar(fn_.unblockPinByResponse(application, const_cast<std::uint8_t *>(response),
-                                         static_cast<Ulong>(responseLength), const_cast<char *>(newUserPin), &left));
+        const std::uint32_t rv = sar(fn_.unblockPinByResponse(application, const_cast<std::uint8_t *>(response),
+                                                              static_cast<Ulong>(responseLength),
+                                                              const_cast<char *>(newUserPin), &left));
         *retry = left;
         return rv;
     }
@@ -327,8 +327,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<SkfLibrary> SkfLibrary::load(const std::string &path, int ulongBits,
-                                             const std::string &unlockChallenge, const std::string &unlockResponse) {
+std::unique_ptr<SkfLibrary> SkfLibrary::load(const std::string &path, int ulongBits, const std::string &unlockChallenge,
+                                             const std::string &unlockResponse) {
     // RTLD_LOCAL: the vendor's symbols stay out of the host and the other plugins.
     DlHandle library(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL));
     if (!library) {
@@ -338,8 +338,7 @@ std::unique_ptr<SkfLibrary> SkfLibrary::load(const std::string &path, int ulongB
     if (ulongBits == 64)
         return std::make_unique<BoundSkfLibrary<std::uint64_t>>(path, std::move(library), unlockChallenge,
                                                                 unlockResponse);
-    return std::make_unique<BoundSkfLibrary<std::uint32_t>>(path, std::move(library), unlockChallenge,
-                                                            unlockResponse);
+    return std::make_unique<BoundSkfLibrary<std::uint32_t>>(path, std::move(library), unlockChallenge, unlockResponse);
 }
 
 } // namespace cabridge::skf

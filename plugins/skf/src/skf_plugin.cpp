@@ -19,10 +19,10 @@ std::unique_ptr<SkfPlugin> SkfPlugin::create(const nlohmann::json &config) {
 SkfTokenService *SkfPlugin::tokens() {
     if (!tokens_) {
         if (auto path = firstExistingModule(config_.libraries)) {
-            library_ = config_.onlineUnlock ? SkfLibrary::load(*path, config_.ulongBits,
-                                                               config_.onlineUnlock->challenge,
-                                                               config_.onlineUnlock->response)
-                                            : SkfLibrary::load(*path, config_.ulongBits);
+            library_ = config_.onlineUnlock
+                           ? SkfLibrary::load(*path, config_.ulongBits, config_.onlineUnlock->challenge,
+                                              config_.onlineUnlock->response)
+                           : SkfLibrary::load(*path, config_.ulongBits);
             tokens_ = std::make_unique<SkfTokenService>(*library_, config_);
         }
     }

@@ -427,9 +427,9 @@ void SkfTokenService::unblockUserPinByResponse(OpenToken &token, std::span<const
     if (rv == SAR_PIN_INCORRECT || rv == SAR_PIN_LOCKED) {
         // No SKF call reads the response counter: the call's own count is the live one.
         const std::uint64_t left = rv == SAR_PIN_LOCKED ? 0 : retry;
-        PluginFailure error(left == 0 ? CABRIDGE_ERR_PIN_LOCKED : CABRIDGE_ERR_PIN_INCORRECT,
-                            "skf: the unlock response call returned " + sarName(rv) + ", " + std::to_string(left) +
-                                " responses left");
+        PluginFailure error(
+            left == 0 ? CABRIDGE_ERR_PIN_LOCKED : CABRIDGE_ERR_PIN_INCORRECT,
+            "skf: the unlock response call returned " + sarName(rv) + ", " + std::to_string(left) + " responses left");
         error.setRetriesLeft(clampRetries(left));
         error.setFinalTry(left == 1);
         throw error;
