@@ -9,7 +9,7 @@
 # and a temporary browser profile.
 # Usage: scripts/demo.sh [--headless|--headed] [--port N] [--browser chromium|firefox]
 #                       [--token skf|softhsm] [--renew]   (passed to tools/demo/run-demo.mjs;
-#                       --renew goes on to the demo CA site for 老用户延期, Chromium and --token softhsm)
+#                       --renew goes on to the demo CA site for 老用户延期, Chromium only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"

@@ -5,7 +5,7 @@
 // signing and encryption certificates ("双证书") on the software SKF library (tests/softskf),
 // read through HeBCA's SKF descriptor; `--token softhsm` uses an RSA certificate on a SoftHSM
 // token through HeBCA's PKCS#11 descriptor instead.
-// With --renew (Chromium, --token softhsm) the demo goes on to the CA's own site (tools/demo-ca): "老用户延期"
+// With --renew (Chromium only) the demo goes on to the CA's own site (tools/demo-ca): "老用户延期"
 // puts a renewed certificate on the key (cabridge.enroll, the test CA signs, installCertificate),
 // and the portal's CA login then lands in the same account with it (bound by credit code).
 // Uses an already-built tree; scripts/demo.sh installs and builds first.
@@ -58,8 +58,6 @@ if (options.headless && options.headed) usage('--headless and --headed exclude e
 if (!['chromium', 'firefox'].includes(options.browser)) usage(`--browser must be chromium or firefox, not "${options.browser}"`);
 const firefox = options.browser === 'firefox';
 if (options.renew && firefox) usage('--renew runs in Chromium only');
-// Renewal makes a key pair on the key: the PKCS#11 plugin can (SoftHSM), the SKF plugin not yet.
-if (options.renew && options.token !== 'softhsm') usage('--renew needs --token softhsm (new key pairs on PKCS#11 keys only, so far)');
 if (!Object.hasOwn(TOKENS, options.token)) usage(`--token must be skf or softhsm, not "${options.token}"`);
 const token = TOKENS[options.token];
 const port = Number(options.port);
@@ -233,7 +231,9 @@ async function main() {
     const file = path.join(pluginDir, 'hebca.json');
     const descriptor = JSON.parse(fs.readFileSync(file, 'utf8'));
     descriptor.config.enrollOrigins = [caSite.origin];
-    descriptor.config.enrollCAs = [path.join(pkiDir, 'intermediate.pem'), path.join(pkiDir, 'root.pem')];
+    descriptor.config.enrollCAs = options.token === 'skf'
+      ? [path.join(pkiDir, 'sm2-intermediate.pem'), path.join(pkiDir, 'sm2-root.pem')]
+      : [path.join(pkiDir, 'intermediate.pem'), path.join(pkiDir, 'root.pem')];
     fs.writeFileSync(file, JSON.stringify(descriptor));
   }
   const env = { ...hostEnvironment(out, { allowOrigins: [], pluginDirs: [pluginDir, PLUGIN_DIR] }), ...keyEnv };
