@@ -281,6 +281,14 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      nullptr,
                                      nullptr,
                                      nullptr,
+                                     nullptr,
+                                     // enrolment (#18) and online unlock: not offered
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
                                      nullptr};
 #else
 // Written like a plugin built before check_certificate existed: the table ends at list_token.
