@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -44,18 +45,11 @@ X509Ptr certificateFromDer(std::span<const std::uint8_t> der)
     return certificate;
 }
 
-// The certificates of one enrollCAs entry: an absolute path of a PEM file (any number of
-// certificates) or a DER file, or base64 DER of one certificate.
-std::vector<X509Ptr> anchorsOf(const std::string& entry)
+// The certificates in one file: PEM (any number of certificates) or one DER certificate.
+std::vector<X509Ptr> certificatesInFile(const std::filesystem::path& file)
 {
     std::vector<X509Ptr> anchors;
-    if (!entry.starts_with("/")) {
-        if (const auto der = base64Decode(entry)) {
-            if (auto certificate = certificateFromDer(*der)) anchors.push_back(std::move(certificate));
-        }
-        return anchors;
-    }
-    std::ifstream in(entry, std::ios::binary);
+    std::ifstream in(file, std::ios::binary);
     std::string bytes;
     if (in) {
         bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -71,6 +65,33 @@ std::vector<X509Ptr> anchorsOf(const std::string& entry)
     if (anchors.empty()) {
         const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
         if (auto certificate = certificateFromDer({data, bytes.size()})) anchors.push_back(std::move(certificate));
+    }
+    return anchors;
+}
+
+// The certificates of one enrollCAs entry: an absolute path of a PEM or DER file, or of a
+// directory whose *.pem, *.crt, *.cer and *.der files are read (where an administrator drops
+// the CA's certificates), or base64 DER of one certificate.
+std::vector<X509Ptr> anchorsOf(const std::string& entry)
+{
+    std::vector<X509Ptr> anchors;
+    if (!entry.starts_with("/")) {
+        if (const auto der = base64Decode(entry)) {
+            if (auto certificate = certificateFromDer(*der)) anchors.push_back(std::move(certificate));
+        }
+        return anchors;
+    }
+    std::error_code error;
+    if (!std::filesystem::is_directory(entry, error)) {
+        return certificatesInFile(entry);
+    }
+    constexpr std::size_t kMaxFiles = 64;  // a CA has a handful; more is not a CA directory
+    std::size_t files = 0;
+    for (const auto& item : std::filesystem::directory_iterator(entry, error)) {
+        const auto extension = item.path().extension().string();
+        if (extension != ".pem" && extension != ".crt" && extension != ".cer" && extension != ".der") continue;
+        if (++files > kMaxFiles) break;
+        for (auto& certificate : certificatesInFile(item.path())) anchors.push_back(std::move(certificate));
     }
     return anchors;
 }
@@ -121,17 +142,17 @@ void requireCertificateForKey(X509* certificate, std::span<const std::uint8_t> k
     ERR_clear_error();
 }
 
-void requireChainsToEnrollmentCa(const LoadedPlugin& plugin, X509* certificate,
-                                 std::chrono::system_clock::time_point now)
+void requireChainsToEnrollmentCa(const std::string& vendor, const std::vector<std::string>& enrollCAs,
+                                 X509* certificate, std::chrono::system_clock::time_point now)
 {
     X509StorePtr store(X509_STORE_new());
     X509StoreCtxPtr context(X509_STORE_CTX_new());
     if (!store || !context) throw std::bad_alloc();
     std::size_t usable = 0;
-    for (const auto& entry : plugin.enrollCAs()) {
+    for (const auto& entry : enrollCAs) {
         auto anchors = anchorsOf(entry);
         if (anchors.empty()) {
-            Logger::warn(plugin.id() + ": enrollCAs entry cannot be read as a certificate, skipped: " +
+            Logger::warn(vendor + ": enrollCAs entry holds no readable certificate, skipped: " +
                          entry.substr(0, 80));
         }
         for (auto& anchor : anchors) {
@@ -140,7 +161,7 @@ void requireChainsToEnrollmentCa(const LoadedPlugin& plugin, X509* certificate,
             ERR_clear_error();  // a duplicate is harmless
         }
     }
-    if (usable == 0) refuse("chain", plugin.id() + " trusts no CA for enrolment (enrollCAs)");
+    if (usable == 0) refuse("chain", vendor + " trusts no CA for enrolment (enrollCAs)");
     setSm2SignerIdIfNeeded(certificate);
     if (X509_STORE_CTX_init(context.get(), store.get(), certificate, nullptr) != 1) throw std::bad_alloc();
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context.get());
@@ -149,7 +170,7 @@ void requireChainsToEnrollmentCa(const LoadedPlugin& plugin, X509* certificate,
     X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(now));
     if (X509_verify_cert(context.get()) != 1) {
         const int error = X509_STORE_CTX_get_error(context.get());
-        refuse("chain", std::string("the certificate does not chain to a CA ") + plugin.id() +
+        refuse("chain", std::string("the certificate does not chain to a CA ") + vendor +
                             " trusts for enrolment: " + X509_verify_cert_error_string(error));
     }
     ERR_clear_error();

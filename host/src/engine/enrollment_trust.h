@@ -3,13 +3,14 @@
 // the vendor trusts for enrolment (describe "enrollCAs", docs/plugins.md).
 #pragma once
 
-#include "loaded_plugin.h"
 
 #include <cabridge/common/openssl_ptr.h>
 
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace cabridge {
 
@@ -25,7 +26,8 @@ void requireCertificateForKey(X509* certificate, std::span<const std::uint8_t> k
 // `now`, to one of the vendor's enrolment CAs (an anchor may be an intermediate CA: the chain
 // may end at any of them). Entries of enrollCAs that cannot be read are logged and skipped; a
 // vendor without a usable one trusts nothing, so every certificate is refused.
-void requireChainsToEnrollmentCa(const LoadedPlugin& plugin, X509* certificate,
-                                 std::chrono::system_clock::time_point now);
+// `vendor` (a plugin id) names the vendor in messages; `enrollCAs` is its describe "enrollCAs".
+void requireChainsToEnrollmentCa(const std::string& vendor, const std::vector<std::string>& enrollCAs,
+                                 X509* certificate, std::chrono::system_clock::time_point now);
 
 }  // namespace cabridge

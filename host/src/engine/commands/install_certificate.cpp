@@ -137,7 +137,7 @@ nlohmann::json runInstallCertificate(CommandContext& context, Request& request)
             throw HostError(ErrorCode::PluginError, plugin.id() + ": list_keys gave no public key for " + keyId);
         }
         requireCertificateForKey(certificate.get(), *spki);
-        requireChainsToEnrollmentCa(plugin, certificate.get(), context.now);
+        requireChainsToEnrollmentCa(plugin.id(), plugin.enrollCAs(), certificate.get(), context.now);
 
         std::string ref;
         try {
