@@ -223,6 +223,16 @@ describe('renewal and online unlock on the CA\'s own site', { timeout: 300_000 }
 
     await caPage.click('#confirm');
     const dialog = await dialogFor(WINDOW, SM2_ORG);
+    // One action at a time per page, whatever the page library thinks (a second copy of it).
+    const second = await caPage.evaluate(() => new Promise((resolve) => {
+      const id = 'second-call';
+      const onMessage = (e) => {
+        if (e.data?.cabridge === 'response' && e.data.id === id) { window.removeEventListener('message', onMessage); resolve(e.data.error?.code); }
+      };
+      window.addEventListener('message', onMessage);
+      window.postMessage({ cabridge: 'request', id, action: 'unlockChallenge', params: {} }, location.origin);
+    }));
+    assert.equal(second, 'ACTION_PENDING');
     await pressAndWaitClosed(dialog, 'Escape');
     await caPage.locator('#message[data-code=USER_CANCELLED]').waitFor({ timeout: 15_000 });
     assert.doesNotMatch(hostLog(), /generate-key/, 'nothing was generated');
