@@ -138,7 +138,10 @@ async function install(session, flow, openDialog) {
 }
 
 async function unlockChallenge(session, flow, openDialog) {
-  const { certificates } = await enrolmentCertificates(session, flow, undefined, true);
+  // Only keys whose vendor unlocks online (pinRules.canUnblockOnline, docs/protocol.md) are offered.
+  const { certificates: all } = await enrolmentCertificates(session, flow, undefined, true);
+  const certificates = all.filter(unlocksOnline);
+  if (certificates.length === 0) throw cannotUnlockOnline(all[0]);
   const dialog = openDialog();
   const cert = await chosen(certificates, flow.origin, dialog);
   await dialog.show(PAGE, { mode: 'unlockStart', origin: flow.origin, cert: certView(cert), state: 'confirm' });
@@ -157,6 +160,7 @@ async function unlockWithResponse(session, flow, openDialog) {
   const { certificateId, response } = flow.params;
   const { certificates } = await enrolmentCertificates(session, flow, certificateId, true);
   const cert = certificates[0];
+  if (!unlocksOnline(cert)) throw cannotUnlockOnline(cert);
   const rules = cert.pinRules ?? null;
   const dialog = openDialog();
   const view = { mode: 'unlock', origin: flow.origin, cert: certView(cert), rules };
@@ -185,6 +189,15 @@ async function unlockWithResponse(session, flow, openDialog) {
       throw error;
     }
   }
+}
+
+/** Whether the host says the certificate's vendor unlocks online (absent: it did not say no). */
+const unlocksOnline = (cert) => cert?.pinRules?.canUnblockOnline !== false;
+
+/** INVALID_ARGUMENT as the host says it for a vendor without online unlock, with its unlock help. */
+function cannotUnlockOnline(cert) {
+  const help = cert?.help?.unlock;
+  return extensionError('INVALID_ARGUMENT', { unsupported: 'unblock-challenge', ...(help ? { help } : {}) }, 'pc_unsupported');
 }
 
 /** Returns when the person closes an information-only window (or its time runs out). */

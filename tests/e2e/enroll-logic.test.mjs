@@ -200,6 +200,23 @@ test('a vendor that cannot enrol: enroll refused before any window, online unloc
   assert.equal((await runCaAction('unlockChallenge', fakeSession(answers), flowFor({}), open)).challenge, 'Q0hBTA==');
 });
 
+test('online unlock offers only keys whose vendor unlocks online; none: INVALID_ARGUMENT before any window', async () => {
+  const noOnline = { ...CERT, id: 'p11', pinRules: { ...CERT.pinRules, canUnblockOnline: false }, help: { unlock: { text: '到网点解锁' } } };
+  const answers = (certificates) => ({ 'list-certificates': { certificates }, 'list-keys': { keys: [] }, 'unblock-challenge': (a) => ({ challenge: 'AAAA', serial: a.certificateId }) });
+  let { dialog, open } = fakeDialog([]);
+  let error = await runCaAction('unlockChallenge', fakeSession(answers([noOnline])), flowFor({}), open).catch((e) => e);
+  assert.equal(`${error.code}:${error.details.unsupported}:${error.details.help?.text}`, 'INVALID_ARGUMENT:unblock-challenge:到网点解锁');
+  assert.equal(dialog.opened, 0);
+  error = await runCaAction('unlockWithResponse', fakeSession(answers([noOnline])), flowFor({ certificateId: 'p11', response: 'AAAA' }), open).catch((e) => e);
+  assert.equal(error.code, 'INVALID_ARGUMENT');
+  assert.equal(dialog.opened, 0);
+  // With one that can among them, no chooser: that one.
+  ({ dialog, open } = fakeDialog([{ type: 'confirm' }]));
+  const result = await runCaAction('unlockChallenge', fakeSession(answers([noOnline, CERT])), flowFor({}), open);
+  assert.equal(result.certificateId, 'cert-1');
+  assert.deepEqual(dialog.shown.map((v) => v.page), ['enroll/ca-window.html']);
+});
+
 test('online unlock: the person confirms, the host gives the challenge; the new PIN twice is checked, then unblock-pin takes the response', async () => {
   const session = fakeSession({
     'list-certificates': { certificates: [CERT] },
