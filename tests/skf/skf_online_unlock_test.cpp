@@ -16,19 +16,26 @@ using logintest::runCommand;
 constexpr const char* kNewPin = "Ol7Unlock2026";
 constexpr const char* kOtherPin = "Rp3Replay2026";
 constexpr const char* kSerial = "SKF2026000002";  // HEBCA-SKF-2: sm2-person, 3 responses
-constexpr const char* kContactText = "请致电河北CA客服热线。";
 
 std::string errorCodeOf(const nlohmann::json& reply)
 {
     return reply.contains("error") ? reply["error"].value("code", "") : "";
 }
 
-nlohmann::json onlineUnlockConfig(const std::string& challengeCall = "SKFX_GetUnblockChallenge")
+// The test vendor's descriptor (tests/softskf/test-vendor-skf.json: the SKF plugin naming
+// softskf's online-unlock calls), its config's "onlineUnlock" and "help" over SkfWorld's defaults.
+nlohmann::json onlineUnlockConfig(const std::string& challengeCall = {})
 {
-    return {
-        {"onlineUnlock", {{"challenge", challengeCall}, {"response", "SKFX_UnblockPINByResponse"}}},
-        {"help",
-         {{"unlock", {{"text", "请办理“重置证书密码”。"}}}, {"contact", {{"text", kContactText}, {"phone", "400"}}}}}};
+    const auto descriptor = nlohmann::json::parse(readText(CABRIDGE_SKF_TEST_VENDOR_DESCRIPTOR));
+    nlohmann::json config = {{"onlineUnlock", descriptor.at("config").at("onlineUnlock")},
+                             {"help", descriptor.at("config").at("help")}};
+    if (!challengeCall.empty()) config["onlineUnlock"]["challenge"] = challengeCall;
+    return config;
+}
+
+std::string contactText()
+{
+    return nlohmann::json::parse(readText(CABRIDGE_SKF_TEST_VENDOR_DESCRIPTOR))["config"]["help"]["contact"]["text"];
 }
 
 class SkfOnlineUnlock : public ::testing::Test {
@@ -151,7 +158,7 @@ TEST_F(SkfOnlineUnlock, WrongResponsesCountDownThenTheKeyLocks)
     const auto locked = unblock(respond("SKF2026000001", reply["result"]["challenge"]), kNewPin);
     ASSERT_EQ(errorCodeOf(locked), "PIN_LOCKED") << locked.dump();
     EXPECT_EQ(locked["error"]["details"]["user"], "response");
-    EXPECT_EQ(locked["error"]["details"]["help"]["text"], kContactText) << "only the CA can help now";
+    EXPECT_EQ(locked["error"]["details"]["help"]["text"], contactText()) << "only the CA can help now";
     EXPECT_NE(locked["error"]["message"].get<std::string>().find("在线解锁"), std::string::npos) << locked.dump();
     // Locked: no more challenges, the user PIN untouched, the administrator PIN not involved.
     const auto refused = challenge();
