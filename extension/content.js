@@ -5,7 +5,8 @@
 // the browser.
 (() => {
   'use strict';
-  const ACTIONS = new Set(['detect', 'readCertificate', 'login', 'changePin']);
+  const ACTIONS = new Set(['detect', 'readCertificate', 'login', 'changePin',
+    'enroll', 'installCertificate', 'unlockChallenge', 'unlockWithResponse']);
   const pending = new Set();
 
   const post = (message) => window.postMessage({ cabridge: 'response', ...message }, location.origin);

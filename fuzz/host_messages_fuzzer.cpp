@@ -23,10 +23,12 @@ namespace {
 using cabridge::fuzz::require;
 
 // Origins the policy allows, so list-certificates and authenticate get past the
-// origin check and reach the (empty) plugin registry.
+// origin check and reach the (empty) plugin registry; likewise a CA enrolment origin for
+// generate-key, install-certificate, list-keys and remove-key.
 constexpr std::string_view kPolicy =
     R"({"allowOrigins":["https://si.example.gov.cn","https://*.hebei.gov.cn","http://121.28.48.13:8080"],)"
-    R"("denyOrigins":["https://bad.hebei.gov.cn"],"legacyOrigins":["http://121.28.48.13:8080"]})";
+    R"("denyOrigins":["https://bad.hebei.gov.cn"],"legacyOrigins":["http://121.28.48.13:8080"],)"
+    R"("enrollOrigins":["https://ca.example.com"]})";
 
 struct Fixture {
     cabridge::fuzz::MemoryFile input {"cabridge-fuzz-stdin"};

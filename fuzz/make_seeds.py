@@ -172,6 +172,19 @@ def classic(pki):
     write("host_messages", "too-large", struct.pack("=I", 1024 * 1024 + 1) + b"{}")
     write("host_messages", "truncated-body", struct.pack("=I", 100) + b'{"id":1}')
     write("host_messages", "id-object", frame({"id": {"x": 1}, "command": "status", "origin": ORIGIN}))
+    # CA enrolment (#18): the four commands from the harness policy's enrolment origin, and refused.
+    ca = "https://ca.example.com"
+    write("host_messages", "enroll-generate-key", req(20, "generate-key", origin=ca, certificateId=cid,
+                                                     keyType="SM2", subject="CN=张三,O=某公司\\, 分部,C=CN",
+                                                     pin="123456"))
+    write("host_messages", "enroll-generate-key-bad-subject", req(21, "generate-key", origin=ca, certificateId=cid,
+                                                                 keyType="P-256", subject="CN=a\\q+,", pin="1234"))
+    write("host_messages", "enroll-install", req(22, "install-certificate", origin=ca, keyId="0a1b2c",
+                                                certificate=base64.b64encode((pki / "org-rsa.der").read_bytes()).decode(),
+                                                certificateId=cid, replace=True, pin="123456"))
+    write("host_messages", "enroll-keys", req(23, "list-keys", origin=ca, certificateId=cid) +
+          req(24, "remove-key", origin=ca, certificateId=cid, keyId="cabridge-00", pin="123456") +
+          req(25, "generate-key", certificateId=cid, keyType="RSA-2048", subject="CN=x", pin="123456"))
 
     # descriptor: plugin descriptors (the id must be "hebca", the harness's file name).
     write("descriptor", "descriptor.json", json.dumps(

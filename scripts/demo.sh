@@ -8,7 +8,8 @@
 # headless otherwise. Writes only under out/demo (token, database, logs, screenshots)
 # and a temporary browser profile.
 # Usage: scripts/demo.sh [--headless|--headed] [--port N] [--browser chromium|firefox]
-#                       [--token skf|softhsm]   (passed to tools/demo/run-demo.mjs)
+#                       [--token skf|softhsm] [--renew]   (passed to tools/demo/run-demo.mjs;
+#                       --renew goes on to the demo CA site for 老用户延期, Chromium only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"

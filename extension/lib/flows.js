@@ -6,6 +6,7 @@ import { DialogWindow } from './dialog-window.js';
 import { certView } from './cert-view.js';
 import { consentedCertInfo, obtainConsent } from './consent.js';
 import { runPinChange } from '../pin-change/pin-change-flow.js';
+import { runCaAction } from '../enroll/ca-flow.js';
 
 const DIALOG_ERRORS_IN_PLACE = new Set(['PIN_INCORRECT', 'PIN_INVALID']);
 // Listing failures that tell whether the person has a key or certificate: a
@@ -31,6 +32,12 @@ export async function runFlow(action, flow) {
       case 'changePin':
       case 'unblockPin':
         return await runPinChange(session, flow, openDialog, { mode: action === 'unblockPin' ? 'unblock' : 'change', ...flow.params });
+      // The CA's own site: renewal and online unlock (enroll/ca-flow.js).
+      case 'enroll':
+      case 'installCertificate':
+      case 'unlockChallenge':
+      case 'unlockWithResponse':
+        return await runCaAction(action, session, flow, openDialog);
       default: throw extensionError('INVALID_ARGUMENT', { argument: 'action' }, 'err_INVALID_ARGUMENT', 'action');
     }
   } finally {

@@ -2,12 +2,14 @@
 // are refused like the host does, so a page that sends `pin` (or a typo) fails
 // loudly instead of being ignored.
 import { extensionError } from './errors.js';
+import { CA_ACTIONS, parseCaParams } from '../enroll/params.js';
 
 const ALLOWED_PARAMS = {
   detect: [],
   readCertificate: ['vendor'],
   login: ['challenge', 'vendor', 'mode'],
   changePin: ['vendor'],
+  ...CA_ACTIONS, // the CA's own site: enrolment and online unlock (enroll/params.js)
 };
 
 const VENDOR = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -29,6 +31,7 @@ export function parsePageRequest(message) {
     if (typeof raw.vendor !== 'string' || !VENDOR.test(raw.vendor)) throw invalid('vendor');
     params.vendor = raw.vendor;
   }
+  if (Object.hasOwn(CA_ACTIONS, action)) Object.assign(params, parseCaParams(action, raw));
   if (action === 'login') {
     if (raw.mode !== undefined) {
       if (raw.mode !== 'origin-bound' && raw.mode !== 'legacy') throw invalid('mode');

@@ -7,6 +7,7 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
   statusMs: 10_000,
   listMs: 15_000,
   authenticateMs: 50_000,
+  enrollMs: 130_000, // generate-key / install-certificate: an RSA-2048 key pair on a slow key takes a minute
   userMs: 120_000, // the person's time to act on one dialog step
   cancelBackoffMs: 3_000, // first pause after a cancel before the tab may open a window again (prompt-guard.js)
 });

@@ -656,3 +656,27 @@ TEST_F(HostPlugins, PluginsWithoutPinCallsRefuseChangeAndUnblockAsUnsupported)
     EXPECT_EQ(unblock["error"]["details"]["unsupported"], "unblock-pin");
     EXPECT_TRUE(authenticate(host, cert["id"], "123456").contains("result"));
 }
+
+// The same plugin has no online-unlock pair either (unblock_challenge / unblock_with_response null
+// or beyond its table): both online steps are INVALID_ARGUMENT, and the host goes on serving.
+TEST_F(HostPlugins, PluginsWithoutTheOnlineUnlockPairRefuseItAsUnsupported)
+{
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    HostProcess host(config_);
+    const auto cert = certificateNamed(host, "EC 测试");
+    EXPECT_EQ(cert["pinRules"]["canUnblockOnline"], false) << cert.dump().substr(0, 400);
+    const auto challenge = host.request({{"id", ++id_},
+                                         {"command", "unblock-challenge"},
+                                         {"origin", kPortal},
+                                         {"arguments", {{"certificateId", cert["id"]}}}});
+    ASSERT_EQ(challenge["error"]["code"], "INVALID_ARGUMENT") << challenge.dump();
+    EXPECT_EQ(challenge["error"]["details"]["unsupported"], "unblock-challenge");
+    const auto unblock = host.request(
+        {{"id", ++id_},
+         {"command", "unblock-pin"},
+         {"origin", kPortal},
+         {"arguments", {{"certificateId", cert["id"]}, {"response", "AAECAwQFBgcICQ=="}, {"newPin", "654321"}}}});
+    ASSERT_EQ(unblock["error"]["code"], "INVALID_ARGUMENT") << unblock.dump();
+    EXPECT_EQ(unblock["error"]["details"]["unsupported"], "unblock-pin-response");
+    EXPECT_TRUE(authenticate(host, cert["id"], "123456").contains("result"));
+}

@@ -282,6 +282,7 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      nullptr,
                                      nullptr,
                                      nullptr,
+                                     // enrolment (#18) and online unlock: not offered
                                      nullptr,
                                      nullptr,
                                      nullptr,

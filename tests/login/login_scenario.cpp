@@ -204,6 +204,10 @@ LoginScenario::LoginScenario(ScenarioOptions options)
     pluginConfig["modules"] = {options_.faultModule ? kFaultModule : kSoftHsmModule};
     pluginConfig["origins"] = options_.pluginOrigins;
     pluginConfig["legacyOrigins"] = options_.pluginLegacyOrigins;
+    if (!options_.enrollOrigins.empty() || !options_.enrollCAs.empty()) {
+        pluginConfig["enrollOrigins"] = options_.enrollOrigins;
+        pluginConfig["enrollCAs"] = options_.enrollCAs;
+    }
     if (options_.faultModule) {
         pluginConfig["retryCounter"] = {{"symbol", "cabridge_fault_get_pin_retries"}};
         setFaults("");
@@ -213,9 +217,12 @@ LoginScenario::LoginScenario(ScenarioOptions options)
     descriptor["deadlines"] = {
         {"enumerateMs", options_.enumerateMs}, {"loginMs", options_.loginMs}, {"signMs", options_.signMs}};
     writeFile(dir_ / "plugins" / "hebca.json", descriptor.dump());
-    writeFile(dir_ / "policy.json",
-              nlohmann::json {{"allowOrigins", options_.policyAllowOrigins}, {"legacyOrigins", options_.legacyOrigins}}
-                  .dump());
+    nlohmann::json policy = {{"allowOrigins", options_.policyAllowOrigins}, {"legacyOrigins", options_.legacyOrigins}};
+    if (!options_.policyEnrollOrigins.empty() || !options_.policyDenyEnrollOrigins.empty()) {
+        policy["enrollOrigins"] = options_.policyEnrollOrigins;
+        policy["denyEnrollOrigins"] = options_.policyDenyEnrollOrigins;
+    }
+    writeFile(dir_ / "policy.json", policy.dump());
     std::filesystem::permissions(dir_ / "policy.json", std::filesystem::perms(0644));
     writeFile(dir_ / "host.json", nlohmann::json {{"pluginDirs", {(dir_ / "plugins").string(), kBuildPluginDir}},
                                                   {"policyFile", (dir_ / "policy.json").string()},

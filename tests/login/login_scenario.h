@@ -37,6 +37,11 @@ struct ScenarioOptions {
     std::vector<std::string> legacyOrigins;        // the policy file's legacyOrigins
     std::vector<std::string> pluginLegacyOrigins;  // the plugin's (ignored by the host)
     std::vector<std::string> policyAllowOrigins;
+    // CA enrolment (#18): the plugin's enrollOrigins and enrollCAs, the policy's lists.
+    std::vector<std::string> enrollOrigins;
+    std::vector<std::string> enrollCAs;
+    std::vector<std::string> policyEnrollOrigins;
+    std::vector<std::string> policyDenyEnrollOrigins;
     int enumerateMs = 10000;
     int loginMs = 20000;
     int signMs = 20000;
@@ -72,6 +77,18 @@ struct ScenarioOptions {
     ScenarioOptions& withPolicyAllowOrigins(std::vector<std::string> origins)
     {
         policyAllowOrigins = std::move(origins);
+        return *this;
+    }
+    ScenarioOptions& withEnrollment(std::vector<std::string> origins, std::vector<std::string> cas)
+    {
+        enrollOrigins = std::move(origins);
+        enrollCAs = std::move(cas);
+        return *this;
+    }
+    ScenarioOptions& withPolicyEnrollment(std::vector<std::string> add, std::vector<std::string> deny)
+    {
+        policyEnrollOrigins = std::move(add);
+        policyDenyEnrollOrigins = std::move(deny);
         return *this;
     }
     ScenarioOptions& withDeadlines(int loginDeadlineMs, int signDeadlineMs)

@@ -177,5 +177,24 @@ TEST(UnblockPin, AWrongSoPinSpeaksOfTheAdministratorPin)
     EXPECT_TRUE(logsIn(scenario, *host, id, kTokenPin)) << "the user PIN must be unchanged";
 }
 
+// The generic PKCS#11 plugin has no online-unlock pair (PKCS#11 has no such call): both online
+// steps are INVALID_ARGUMENT naming the step, nothing reaches the token, and the key still logs in.
+TEST(UnblockPin, TheGenericPluginHasNoOnlineUnlock)
+{
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule(3));
+    auto host = scenario.startHost();
+    const auto id = scenario.certificateId(*host, "org-rsa");
+    auto reply = scenario.request(*host, "unblock-challenge", kPortalOrigin, {{"certificateId", id}});
+    ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
+    EXPECT_EQ(reply["error"]["details"]["unsupported"], "unblock-challenge");
+    reply = scenario.request(*host, "unblock-pin", kPortalOrigin,
+                             {{"certificateId", id}, {"response", "AAECAwQFBgcICQ=="}, {"newPin", kNewPin}});
+    ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
+    EXPECT_EQ(reply["error"]["details"]["unsupported"], "unblock-pin-response");
+    EXPECT_EQ(countOf(scenario.hostStderr(), "C_InitPIN"), 0u);
+    EXPECT_EQ(countOf(scenario.hostStderr(), "C_Login"), 0u);
+    EXPECT_TRUE(logsIn(scenario, *host, id, kTokenPin));
+}
+
 }  // namespace
 }  // namespace cabridge::logintest

@@ -294,5 +294,63 @@ TEST(SkfPluginAbi, BadDescriptorIsInvalidConfig)
     dlclose(library);
 }
 
+TEST(SkfPluginAbi, OnlineUnlockThroughThePluginTable)
+{
+    SkfWorld world;
+    LoadedPlugin plugin(
+        world,
+        {{"onlineUnlock", {{"challenge", "SKFX_GetUnblockChallenge"}, {"response", "SKFX_UnblockPINByResponse"}}}});
+    ASSERT_NE(plugin.api->unblock_challenge, nullptr);
+    ASSERT_NE(plugin.api->unblock_with_response, nullptr);
+    Output described;
+    cabridge_error err {};
+    ASSERT_EQ(plugin.api->describe(plugin.self, described.sink(), &err), CABRIDGE_OK);
+    EXPECT_EQ(described.json()["onlineUnlock"], true);
+    const auto [tokenRef, certRef] = refsOf(plugin.listTokens(), "sm2-person");
+
+    Output challenge;
+    ASSERT_EQ(plugin.api->unblock_challenge(plugin.self, tokenRef.c_str(), challenge.sink(), &err), CABRIDGE_OK)
+        << err.message;
+    EXPECT_EQ(challenge.json()["serial"], "SKF2026000002");
+    EXPECT_EQ(unbase64(challenge.json()["challenge"]).size(), 16U);
+    EXPECT_EQ(world.device(1)["applications"][0]["unlockChallenge"].get<std::string>().size(), 32U);
+    const std::vector<std::uint8_t> wrong(32, 0x5A);
+    err = {};
+    EXPECT_EQ(plugin.api->unblock_with_response(plugin.self, tokenRef.c_str(), wrong.data(), wrong.size(), "24680135",
+                                                8, &err),
+              CABRIDGE_ERR_PIN_INCORRECT);
+    EXPECT_EQ(err.retries_left, 2);
+    EXPECT_EQ(err.final_try, 0);
+    EXPECT_EQ(std::string(err.message).find("24680135"), std::string::npos) << "no PIN in a message";
+    err = {};
+    EXPECT_EQ(
+        plugin.api->unblock_with_response(plugin.self, tokenRef.c_str(), wrong.data(), wrong.size(), "123", 3, &err),
+        CABRIDGE_ERR_PIN_INVALID)
+        << "a new PIN the key refuses, before the response is tried";
+    EXPECT_EQ(world.device(1)["unlock"]["remaining"], 2);
+    err = {};
+    EXPECT_EQ(plugin.api->unblock_challenge(plugin.self, "skf:nosuchtoken", challenge.sink(), &err),
+              CABRIDGE_ERR_NO_TOKEN);
+}
+
+TEST(SkfPluginAbi, WithoutOnlineUnlockConfigThePairAnswersUnsupported)
+{
+    SkfWorld world;
+    LoadedPlugin plugin(world);
+    Output described;
+    cabridge_error err {};
+    ASSERT_EQ(plugin.api->describe(plugin.self, described.sink(), &err), CABRIDGE_OK);
+    EXPECT_EQ(described.json()["onlineUnlock"], false);
+    const auto [tokenRef, certRef] = refsOf(plugin.listTokens(), "sm2-person");
+    Output challenge;
+    EXPECT_EQ(plugin.api->unblock_challenge(plugin.self, tokenRef.c_str(), challenge.sink(), &err),
+              CABRIDGE_ERR_UNSUPPORTED);
+    const std::vector<std::uint8_t> response(32, 1);
+    EXPECT_EQ(plugin.api->unblock_with_response(plugin.self, tokenRef.c_str(), response.data(), response.size(),
+                                                "24680135", 8, &err),
+              CABRIDGE_ERR_UNSUPPORTED);
+    EXPECT_FALSE(world.device(1)["applications"][0].contains("unlockChallenge"));
+}
+
 }  // namespace
 }  // namespace cabridge::skftest

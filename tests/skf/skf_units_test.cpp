@@ -120,5 +120,37 @@ TEST(SkfConfig, DefaultsAndRefusals)
     }
 }
 
+TEST(SkfConfig, OnlineUnlockNamesTheVendorsTwoCalls)
+{
+    const nlohmann::json base = {{"id", "x"}, {"name", "n"}, {"libraries", {"/a.so"}}};
+    EXPECT_FALSE(parseSkfConfig(base).onlineUnlock.has_value());
+    auto config = base;
+    config["onlineUnlock"] = {{"challenge", "SKFX_GetUnblockChallenge"}, {"response", "SKFX_UnblockPINByResponse"}};
+    const auto parsed = parseSkfConfig(config);
+    ASSERT_TRUE(parsed.onlineUnlock.has_value());
+    EXPECT_EQ(parsed.onlineUnlock->challenge, "SKFX_GetUnblockChallenge");
+    EXPECT_EQ(parsed.onlineUnlock->response, "SKFX_UnblockPINByResponse");
+    for (const nlohmann::json& bad : {
+             nlohmann::json(true),
+             nlohmann::json {{"challenge", "SKFX_A"}},
+             nlohmann::json {{"response", "SKFX_B"}},
+             nlohmann::json {{"challenge", "SKFX_A"}, {"response", "SKFX_B"}, {"extra", "C"}},
+             nlohmann::json {{"challenge", "1SKFX"}, {"response", "SKFX_B"}},
+             nlohmann::json {{"challenge", "SKFX_A"}, {"response", "lib.so:SKFX_B"}},
+             nlohmann::json {{"challenge", ""}, {"response", "SKFX_B"}},
+             nlohmann::json {{"challenge", std::string(65, 'A')}, {"response", "SKFX_B"}},
+             nlohmann::json {{"challenge", 7}, {"response", "SKFX_B"}},
+         }) {
+        config["onlineUnlock"] = bad;
+        try {
+            parseSkfConfig(config);
+            ADD_FAILURE() << bad.dump();
+        } catch (const PluginFailure& e) {
+            EXPECT_EQ(e.status(), CABRIDGE_ERR_INVALID_CONFIG) << bad.dump();
+            EXPECT_NE(std::string(e.what()).find("onlineUnlock"), std::string::npos) << e.what();
+        }
+    }
+}
+
 }  // namespace
 }  // namespace cabridge::skf

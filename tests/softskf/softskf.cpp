@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -447,6 +449,60 @@ bool pinLengthOk(const Json& app, const char* pin)
 {
     const size_t len = std::strlen(pin);
     return len >= app.value("minPinLength", 6U) && len <= app.value("maxPinLength", 16U);
+}
+
+// ---- online unlock (vendor extension) ---------------------------------------------------------
+
+// The key's unlock secret is shared with the CA's server (tools/pki/provision-skf.py writes both);
+// the server answers a challenge with HMAC-SM3(secret, challenge). Test library: the secret is
+// stored in plain text in device.json, as the PINs are.
+constexpr size_t kUnlockChallengeBytes = 16;
+constexpr size_t kUnlockResponseBytes = 32;  // SM3's output
+
+std::string toHex(const unsigned char* data, size_t len)
+{
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(len * 2);
+    for (size_t i = 0; i < len; ++i) {
+        out.push_back(kDigits[data[i] >> 4]);
+        out.push_back(kDigits[data[i] & 0x0F]);
+    }
+    return out;
+}
+
+std::optional<std::vector<unsigned char>> fromHex(const std::string& hex)
+{
+    if (hex.size() % 2 != 0) return std::nullopt;
+    std::vector<unsigned char> out;
+    out.reserve(hex.size() / 2);
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        unsigned value = 0;
+        for (char ch : {hex[i], hex[i + 1]}) {
+            const int digit = std::isdigit(static_cast<unsigned char>(ch)) != 0 ? ch - '0'
+                              : (ch >= 'a' && ch <= 'f')                        ? ch - 'a' + 10
+                              : (ch >= 'A' && ch <= 'F')                        ? ch - 'A' + 10
+                                                                                : -1;
+            if (digit < 0) return std::nullopt;
+            value = value * 16 + static_cast<unsigned>(digit);
+        }
+        out.push_back(static_cast<unsigned char>(value));
+    }
+    return out;
+}
+
+// HMAC-SM3(secret, challenge): what the CA's server answers.
+std::optional<std::vector<unsigned char>> unlockResponse(const std::vector<unsigned char>& secret,
+                                                         const std::vector<unsigned char>& challenge)
+{
+    std::vector<unsigned char> mac(kUnlockResponseBytes);
+    size_t len = 0;
+    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SM3", nullptr, secret.data(), secret.size(), challenge.data(),
+                  challenge.size(), mac.data(), mac.size(), &len) == nullptr ||
+        len != kUnlockResponseBytes) {
+        return std::nullopt;
+    }
+    return mac;
 }
 
 // ---- keys ------------------------------------------------------------------------------------
@@ -1087,6 +1143,165 @@ try {
     if (!key) return SAR_GENRSAKEYERR;
     if (!rsaBlob(key.get(), pBlob)) return SAR_FAIL;
     return storeNewSigningKey(*c.con, key.get(), "RSA");
+} catch (...) {
+    return exceptionCode();
+}
+
+// ---- vendor extension: online unlock (not GM/T 0016; named as a vendor names its own calls) ----
+
+// A fresh random challenge for the application's user-PIN unlock, replacing any earlier one.
+// pbChallenge NULL: *pulLen = its size, no challenge is made. SAR_NOTSUPPORTYETERR for a device
+// provisioned without an unlock secret; SAR_PIN_LOCKED once refused responses used up the tries.
+ULONG SKF_API SKFX_GetUnblockChallenge(HAPPLICATION hApplication, BYTE* pbChallenge, ULONG* pulChallengeLen)
+try {
+    auto c = enterApp("SKFX_GetUnblockChallenge", hApplication);
+    if (c.rv != SAR_OK) return c.rv;
+    if (pulChallengeLen == nullptr) return SAR_INVALIDPARAMERR;
+    auto locked = lockDevice(*c.app->dev);
+    if (!locked) return SAR_FILEERR;
+    auto unlock = locked->dev.find("unlock");
+    if (unlock == locked->dev.end() || !unlock->is_object()) return SAR_NOTSUPPORTYETERR;
+    Json* app = findNamed(locked->dev, "applications", c.app->name);
+    if (app == nullptr) return SAR_APPLICATION_NOT_EXISTS;
+    if ((*unlock)["remaining"].get<ULONG>() == 0) return SAR_PIN_LOCKED;
+    if (pbChallenge == nullptr) {
+        *pulChallengeLen = static_cast<ULONG>(kUnlockChallengeBytes);
+        return SAR_OK;
+    }
+    if (*pulChallengeLen < kUnlockChallengeBytes) {
+        *pulChallengeLen = static_cast<ULONG>(kUnlockChallengeBytes);
+        return SAR_BUFFER_TOO_SMALL;
+    }
+    std::array<unsigned char, kUnlockChallengeBytes> challenge {};
+    if (RAND_bytes(challenge.data(), static_cast<int>(challenge.size())) != 1) return SAR_GENRANDERR;
+    (*app)["unlockChallenge"] = toHex(challenge.data(), challenge.size());
+    if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
+    std::memcpy(pbChallenge, challenge.data(), challenge.size());
+    *pulChallengeLen = static_cast<ULONG>(challenge.size());
+    return SAR_OK;
+} catch (...) {
+    return exceptionCode();
+}
+
+// Answers the application's latest challenge: a right response (HMAC-SM3 of the challenge under
+// the device's unlock secret) sets the user PIN to szNewUserPIN, its counter to the maximum, and
+// refills the response counter. The challenge is spent by any answer that is tried, right or
+// wrong; a response with no challenge outstanding (a replay) is wrong. A wrong one counts down the
+// response counter (*pulRetryCount = tries left, SAR_PIN_INCORRECT); at 0 SAR_PIN_LOCKED, nothing
+// counted. A new PIN outside the application's length range: SAR_PIN_LEN_RANGE before anything.
+ULONG SKF_API SKFX_UnblockPINByResponse(HAPPLICATION hApplication, BYTE* pbResponse, ULONG ulResponseLen,
+                                        LPSTR szNewUserPIN, ULONG* pulRetryCount)
+try {
+    auto c = enterApp("SKFX_UnblockPINByResponse", hApplication);
+    if (c.rv != SAR_OK) return c.rv;
+    if (pbResponse == nullptr || ulResponseLen == 0 || szNewUserPIN == nullptr || pulRetryCount == nullptr) {
+        return SAR_INVALIDPARAMERR;
+    }
+    auto locked = lockDevice(*c.app->dev);
+    if (!locked) return SAR_FILEERR;
+    auto unlockIt = locked->dev.find("unlock");
+    if (unlockIt == locked->dev.end() || !unlockIt->is_object()) return SAR_NOTSUPPORTYETERR;
+    Json& unlock = *unlockIt;
+    Json* app = findNamed(locked->dev, "applications", c.app->name);
+    if (app == nullptr) return SAR_APPLICATION_NOT_EXISTS;
+    if (!pinLengthOk(*app, szNewUserPIN)) return SAR_PIN_LEN_RANGE;
+    auto remaining = unlock["remaining"].get<ULONG>();
+    if (remaining == 0) {
+        *pulRetryCount = 0;
+        return SAR_PIN_LOCKED;
+    }
+    std::optional<std::vector<unsigned char>> expected;
+    if (auto challenge = app->find("unlockChallenge"); challenge != app->end() && challenge->is_string()) {
+        const auto secret = fromHex(unlock["secret"].get<std::string>());
+        const auto bytes = fromHex(challenge->get<std::string>());
+        if (!secret || !bytes) return SAR_FILEERR;
+        expected = unlockResponse(*secret, *bytes);
+        if (!expected) return SAR_FAIL;
+        app->erase("unlockChallenge");  // good once, whatever the answer
+    }
+    const bool right = expected && ulResponseLen == expected->size() &&
+                       CRYPTO_memcmp(expected->data(), pbResponse, expected->size()) == 0;
+    ULONG rv = SAR_OK;
+    if (right) {
+        const auto max = unlock["maxRetry"].get<ULONG>();
+        unlock["remaining"] = max;
+        *pulRetryCount = max;
+        Json& user = (*app)["user"];
+        user["pin"] = std::string(szNewUserPIN);
+        user["remaining"] = user["maxRetry"];
+        user["default"] = false;
+    } else {
+        remaining -= 1;
+        unlock["remaining"] = remaining;
+        *pulRetryCount = remaining;
+        rv = SAR_PIN_INCORRECT;
+    }
+    if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
+    return rv;
+    return rv;
+} catch (...) {
+    return exceptionCode();
+}
+
+// ---- Enrolment (#18): containers made and removed by a CA's renewal --------------------------
+
+ULONG SKF_API SKF_CreateContainer(HAPPLICATION hApplication, LPSTR szContainerName, HCONTAINER* phContainer)
+try {
+    auto c = enterApp("SKF_CreateContainer", hApplication);
+    if (c.rv != SAR_OK) return c.rv;
+    if (szContainerName == nullptr || phContainer == nullptr) return SAR_INVALIDPARAMERR;
+    const std::string name(szContainerName);
+    // GM/T 0016: a container name is at most 64 bytes.
+    if (name.empty() || name.size() > 64) return SAR_NAMELENERR;
+    if (!userLoggedIn(*c.app)) return SAR_USER_NOT_LOGGED_IN;
+    auto locked = lockDevice(*c.app->dev);
+    if (!locked) return SAR_FILEERR;
+    Json* app = findNamed(locked->dev, "applications", c.app->name);
+    if (app == nullptr) return SAR_APPLICATION_NOT_EXISTS;
+    if (findNamed(*app, "containers", name) != nullptr) return SAR_FILE_ALREADY_EXIST;
+    if (!app->contains("containers") || !(*app)["containers"].is_array()) (*app)["containers"] = Json::array();
+    (*app)["containers"].push_back({{"name", name}});
+    if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
+    auto con = std::make_shared<Container>(Container {c.app, name});
+    std::lock_guard lock(registry().m);
+    registry().containers.emplace(con.get(), con);
+    *phContainer = con.get();
+    return SAR_OK;
+} catch (...) {
+    return exceptionCode();
+}
+
+ULONG SKF_API SKF_DeleteContainer(HAPPLICATION hApplication, LPSTR szContainerName)
+try {
+    auto c = enterApp("SKF_DeleteContainer", hApplication);
+    if (c.rv != SAR_OK) return c.rv;
+    if (szContainerName == nullptr) return SAR_INVALIDPARAMERR;
+    const std::string name(szContainerName);
+    if (!userLoggedIn(*c.app)) return SAR_USER_NOT_LOGGED_IN;
+    auto locked = lockDevice(*c.app->dev);
+    if (!locked) return SAR_FILEERR;
+    Json* app = findNamed(locked->dev, "applications", c.app->name);
+    if (app == nullptr) return SAR_APPLICATION_NOT_EXISTS;
+    if (findNamed(*app, "containers", name) == nullptr) return SAR_INVALIDPARAMERR;
+    // Its key and certificate files go with it (a deleted container leaves nothing behind).
+    Json& containers = (*app)["containers"];
+    for (auto it = containers.begin(); it != containers.end(); ++it) {
+        if (it->value("name", "") != name) continue;
+        for (const char* field : {"signKey", "signCert", "encKey", "encCert"}) {
+            if (it->contains(field) && (*it)[field].is_string()) {
+                std::error_code ignored;
+                fs::remove(c.app->dev->dir / (*it)[field].get<std::string>(), ignored);
+            }
+        }
+        containers.erase(it);
+        break;
+    }
+    if (!writeJson(c.app->dev->dir / "device.json", locked->dev)) return SAR_WRITEFILEERR;
+    // Open handles on it are stale now.
+    std::lock_guard lock(registry().m);
+    std::erase_if(registry().containers,
+                  [&](const auto& kv) { return kv.second->app == c.app && kv.second->name == name; });
+    return SAR_OK;
 } catch (...) {
     return exceptionCode();
 }

@@ -128,6 +128,28 @@ const Skf& skf()
     return table;
 }
 
+// The vendor extension for online unlock (softskf's own calls, not GM/T 0016).
+struct SkfExtension {
+    ULONG(SKF_API* GetUnblockChallenge)(HAPPLICATION, BYTE*, ULONG*) = nullptr;
+    ULONG(SKF_API* UnblockPINByResponse)(HAPPLICATION, BYTE*, ULONG, LPSTR, ULONG*) = nullptr;
+};
+
+const SkfExtension& skfx()
+{
+    static const SkfExtension table = [] {
+        SkfExtension t;
+        void* lib = dlopen(CABRIDGE_SOFTSKF_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+        if (lib == nullptr) std::abort();
+        t.GetUnblockChallenge = reinterpret_cast<decltype(t.GetUnblockChallenge)>(
+            dlsym(lib, "SKFX_GetUnblockChallenge"));
+        t.UnblockPINByResponse = reinterpret_cast<decltype(t.UnblockPINByResponse)>(
+            dlsym(lib, "SKFX_UnblockPINByResponse"));
+        if (t.GetUnblockChallenge == nullptr || t.UnblockPINByResponse == nullptr) std::abort();
+        return t;
+    }();
+    return table;
+}
+
 // ---- helpers ---------------------------------------------------------------------------------
 
 std::vector<std::string> splitMultiString(const std::vector<char>& buf)
@@ -542,6 +564,183 @@ TEST_F(SoftSkf, AdminPinLocksToo)
     EXPECT_EQ(skf().SKF_UnblockPIN(app, kAdminPin, newPin, &retry), SAR_PIN_LOCKED);
     EXPECT_EQ(skf().SKF_VerifyPIN(app, ADMIN_TYPE, kAdminPin, &retry), SAR_PIN_LOCKED);
     EXPECT_EQ(skf().SKF_VerifyPIN(app, USER_TYPE, kUserPin, &retry), SAR_OK) << "the user PIN is unaffected";
+}
+
+// ---- online unlock (vendor extension) -------------------------------------------------------
+
+class SoftSkfOnlineUnlock : public SoftSkf {
+protected:
+    void SetUp() override
+    {
+        SoftSkf::SetUp();
+        const Json secrets = Json::parse(readText(state_ / "unlock-secrets.json"));
+        secret_ = hexBytes(secrets.at(deviceState(1).at("serial").get<std::string>()).get<std::string>());
+        ASSERT_EQ(secret_.size(), 32U);
+        app_ = openApp(kDev2);  // response counter: 3
+    }
+    static Bytes hexBytes(const std::string& hex)
+    {
+        Bytes out;
+        for (size_t i = 0; i + 1 < hex.size(); i += 2)
+            out.push_back(static_cast<unsigned char>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+        return out;
+    }
+    Bytes challenge()
+    {
+        ULONG len = 0;
+        EXPECT_EQ(skfx().GetUnblockChallenge(app_, nullptr, &len), SAR_OK);
+        Bytes out(len);
+        EXPECT_EQ(skfx().GetUnblockChallenge(app_, out.data(), &len), SAR_OK);
+        out.resize(len);
+        return out;
+    }
+    // What the CA's server computes: HMAC-SM3(secret, challenge), here through EVP_MAC.
+    Bytes respond(const Bytes& challenge) const
+    {
+        Bytes mac(32);
+        size_t len = 0;
+        EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SM3", nullptr, secret_.data(), secret_.size(), challenge.data(),
+                            challenge.size(), mac.data(), mac.size(), &len),
+                  nullptr);
+        EXPECT_EQ(len, 32U);
+        return mac;
+    }
+    ULONG answer(Bytes response, char* newPin, ULONG* retry)
+    {
+        return skfx().UnblockPINByResponse(app_, response.data(), static_cast<ULONG>(response.size()), newPin, retry);
+    }
+    Json unlockState() { return deviceState(1).at("unlock"); }
+
+    Bytes secret_;
+    HAPPLICATION app_ = nullptr;
+};
+
+TEST_F(SoftSkfOnlineUnlock, EachChallengeIsFreshAndReplacesTheLast)
+{
+    ULONG len = 0;
+    ASSERT_EQ(skfx().GetUnblockChallenge(app_, nullptr, &len), SAR_OK);
+    EXPECT_EQ(len, 16U);
+    ULONG small = 8;
+    Bytes buf(8);
+    EXPECT_EQ(skfx().GetUnblockChallenge(app_, buf.data(), &small), SAR_BUFFER_TOO_SMALL);
+    EXPECT_EQ(small, 16U);
+    EXPECT_FALSE(deviceState(1)["applications"][0].contains("unlockChallenge")) << "a size query makes none";
+    const Bytes first = challenge();
+    const Bytes second = challenge();
+    EXPECT_EQ(first.size(), 16U);
+    EXPECT_NE(first, second);
+    // The earlier challenge's response no longer unlocks: it was replaced.
+    char newPin[] = "24680135";
+    ULONG retry = 99;
+    EXPECT_EQ(answer(respond(first), newPin, &retry), SAR_PIN_INCORRECT);
+    EXPECT_EQ(retry, 2U);
+}
+
+TEST_F(SoftSkfOnlineUnlock, RightResponseSetsTheNewPinOfALockedKey)
+{
+    ULONG retry = 0;
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(skf().SKF_VerifyPIN(app_, USER_TYPE, kWrongPin, &retry), SAR_PIN_INCORRECT);
+    ASSERT_EQ(skf().SKF_VerifyPIN(app_, USER_TYPE, kUserPin, &retry), SAR_PIN_LOCKED);
+    char newPin[] = "24680135";
+    char shortPin[] = "123";
+    const Bytes c = challenge();
+    EXPECT_EQ(answer(respond(c), shortPin, &retry), SAR_PIN_LEN_RANGE);
+    EXPECT_EQ(unlockState()["remaining"], 3) << "refused before the response was tried";
+    ASSERT_EQ(answer(respond(c), newPin, &retry), SAR_OK) << "the challenge survives a refused new PIN";
+    EXPECT_EQ(retry, 3U);
+    EXPECT_EQ(remaining(app_, USER_TYPE), 3U);
+    ULONG max = 0, left = 0;
+    BOOL def = TRUE;
+    ASSERT_EQ(skf().SKF_GetPINInfo(app_, USER_TYPE, &max, &left, &def), SAR_OK);
+    EXPECT_EQ(def, FALSE);
+    EXPECT_EQ(skf().SKF_VerifyPIN(app_, USER_TYPE, kUserPin, &retry), SAR_PIN_INCORRECT);
+    EXPECT_EQ(skf().SKF_VerifyPIN(app_, USER_TYPE, newPin, &retry), SAR_OK);
+    EXPECT_EQ(remaining(app_, ADMIN_TYPE), 5U) << "the administrator PIN is not involved";
+}
+
+TEST_F(SoftSkfOnlineUnlock, AChallengeIsGoodForOneAnswer)
+{
+    char newPin[] = "24680135";
+    char otherPin[] = "13572468";
+    ULONG retry = 0;
+    const Bytes response = respond(challenge());
+    ASSERT_EQ(answer(response, newPin, &retry), SAR_OK);
+    EXPECT_FALSE(deviceState(1)["applications"][0].contains("unlockChallenge"));
+    EXPECT_EQ(answer(response, otherPin, &retry), SAR_PIN_INCORRECT) << "a replayed response";
+    EXPECT_EQ(retry, 2U);
+    EXPECT_EQ(deviceState(1)["applications"][0]["user"]["pin"], newPin);
+    // A wrong answer spends the challenge too: the right one afterwards needs a new challenge.
+    const Bytes c = challenge();
+    Bytes wrong = respond(c);
+    wrong[0] ^= 0x01;
+    EXPECT_EQ(answer(wrong, otherPin, &retry), SAR_PIN_INCORRECT);
+    EXPECT_EQ(retry, 1U);
+    EXPECT_EQ(answer(respond(c), otherPin, &retry), SAR_PIN_INCORRECT);
+    EXPECT_EQ(retry, 0U);
+    EXPECT_EQ(deviceState(1)["applications"][0]["user"]["pin"], newPin);
+}
+
+TEST_F(SoftSkfOnlineUnlock, WrongResponsesCountDownToALock)
+{
+    char newPin[] = "24680135";
+    ULONG retry = 99;
+    for (ULONG expected : {2U, 1U, 0U}) {
+        const Bytes c = challenge();
+        Bytes wrong = respond(c);
+        wrong.pop_back();  // a response of the wrong length is a wrong response
+        ASSERT_EQ(answer(wrong, newPin, &retry), SAR_PIN_INCORRECT);
+        EXPECT_EQ(retry, expected);
+        EXPECT_EQ(unlockState()["remaining"], expected) << "persisted in the state file";
+    }
+    ULONG len = 16;
+    Bytes buf(16);
+    EXPECT_EQ(skfx().GetUnblockChallenge(app_, buf.data(), &len), SAR_PIN_LOCKED) << "no challenge once locked";
+    // Even a right answer to a challenge made before the lock is refused now, nothing counted.
+    Json dev = deviceState(1);
+    dev["applications"][0]["unlockChallenge"] = "00112233445566778899aabbccddeeff";
+    writeText(state_ / "dev1" / "device.json", dev.dump());
+    EXPECT_EQ(answer(respond(hexBytes("00112233445566778899aabbccddeeff")), newPin, &retry), SAR_PIN_LOCKED);
+    EXPECT_EQ(retry, 0U);
+    EXPECT_EQ(deviceState(1)["applications"][0]["user"]["pin"], kUserPin);
+    EXPECT_EQ(remaining(app_, USER_TYPE), 3U) << "the user PIN's counter is its own";
+}
+
+TEST_F(SoftSkfOnlineUnlock, RightResponseRefillsTheResponseCounter)
+{
+    char newPin[] = "24680135";
+    ULONG retry = 0;
+    ASSERT_EQ(answer(Bytes(32, 0), newPin, &retry), SAR_PIN_INCORRECT);  // no challenge outstanding
+    ASSERT_EQ(unlockState()["remaining"], 2);
+    ASSERT_EQ(answer(respond(challenge()), newPin, &retry), SAR_OK);
+    EXPECT_EQ(unlockState()["remaining"], 3);
+}
+
+TEST_F(SoftSkfOnlineUnlock, ADeviceWithoutASecretDoesNotSupportIt)
+{
+    Json dev = deviceState(1);
+    dev.erase("unlock");
+    writeText(state_ / "dev1" / "device.json", dev.dump());
+    ULONG len = 0, retry = 0;
+    EXPECT_EQ(skfx().GetUnblockChallenge(app_, nullptr, &len), SAR_NOTSUPPORTYETERR);
+    char newPin[] = "24680135";
+    EXPECT_EQ(answer(Bytes(32, 1), newPin, &retry), SAR_NOTSUPPORTYETERR);
+}
+
+TEST_F(SoftSkfOnlineUnlock, BadArgumentsAndHandlesAreRefusedWithoutCounting)
+{
+    char newPin[] = "24680135";
+    ULONG retry = 0, len = 0;
+    Bytes response(32, 1);
+    EXPECT_EQ(skfx().GetUnblockChallenge(app_, nullptr, nullptr), SAR_INVALIDPARAMERR);
+    EXPECT_EQ(skfx().UnblockPINByResponse(app_, nullptr, 32, newPin, &retry), SAR_INVALIDPARAMERR);
+    EXPECT_EQ(skfx().UnblockPINByResponse(app_, response.data(), 0, newPin, &retry), SAR_INVALIDPARAMERR);
+    EXPECT_EQ(skfx().UnblockPINByResponse(app_, response.data(), 32, nullptr, &retry), SAR_INVALIDPARAMERR);
+    int bogus = 0;
+    EXPECT_EQ(skfx().GetUnblockChallenge(&bogus, nullptr, &len), SAR_INVALIDHANDLEERR);
+    EXPECT_EQ(skfx().UnblockPINByResponse(&bogus, response.data(), 32, newPin, &retry), SAR_INVALIDHANDLEERR);
+    EXPECT_EQ(unlockState()["remaining"], 3);
+    setFaults({{"removeAt", "SKFX_GetUnblockChallenge"}});
+    EXPECT_EQ(skfx().GetUnblockChallenge(app_, nullptr, &len), SAR_DEVICE_REMOVED);
 }
 
 TEST_F(SoftSkf, ChangePinNeedsTheOldPinAndClearsTheDefaultFlag)

@@ -2,13 +2,19 @@
 bindings, challenges and sessions. All rules a real portal must get right live
 here (and are unit-tested): a challenge is random, short-lived, usable once and
 only for what it was issued for (CA login, or binding by one account); one
-certificate binds one account and one account one certificate."""
+organisation binds one account and one account one organisation.
+
+A binding is by the organisation's 统一社会信用代码 (unified social credit code) as the verified
+certificate states it, not by the certificate's fingerprint: a renewed certificate (new key, new
+serial, same organisation; "老用户延期") logs in to the same account without binding again. The
+fingerprint and expiry of the certificate last used are kept only to show them."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import sqlite3
 import threading
@@ -30,10 +36,10 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 CREATE TABLE IF NOT EXISTS bindings (
   account_id INTEGER NOT NULL UNIQUE REFERENCES accounts(id),
-  cert_sha256 TEXT NOT NULL UNIQUE,
+  credit_code TEXT NOT NULL UNIQUE,
+  cert_sha256 TEXT NOT NULL,
   holder TEXT NOT NULL,
   organisation TEXT NOT NULL,
-  credit_code TEXT NOT NULL,
   not_after TEXT NOT NULL,
   bound_at REAL NOT NULL
 );
@@ -51,6 +57,11 @@ CREATE TABLE IF NOT EXISTS sessions (
   method TEXT NOT NULL
 );
 """
+
+
+# GB 32100: 18 characters of digits and capital letters without I, O, S, V, Z.
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+BINDING_COLUMNS = "account_id, cert_sha256, holder, organisation, credit_code, not_after"
 
 
 class PortalError(Exception):
@@ -89,10 +100,26 @@ class PortalStore:
         self._lock = threading.Lock()  # one writer at a time; the server is threaded
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
+        self._migrate_fingerprint_bindings()
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(challenges)")}
         if "purpose" not in columns:  # a database made before challenges had a purpose
             self._db.execute("ALTER TABLE challenges ADD COLUMN purpose TEXT NOT NULL DEFAULT 'login'")
+
+    def _migrate_fingerprint_bindings(self) -> None:
+        """A database made when bindings were by fingerprint: its bindings move to the credit code
+        (one per code; bindings without a code cannot log in any more and are dropped)."""
+        row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bindings'").fetchone()
+        if not row or "cert_sha256 TEXT NOT NULL UNIQUE" not in row[0]:
+            return
+        with self._lock:
+            self._db.execute("ALTER TABLE bindings RENAME TO bindings_by_fingerprint")
+            self._db.executescript(SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO bindings(account_id, credit_code, cert_sha256, holder, organisation, not_after, bound_at)"
+                " SELECT account_id, credit_code, cert_sha256, holder, organisation, not_after, bound_at"
+                " FROM bindings_by_fingerprint WHERE credit_code != '' ORDER BY bound_at")
+            self._db.execute("DROP TABLE bindings_by_fingerprint")
 
     def close(self) -> None:
         self._db.close()
@@ -129,33 +156,50 @@ class PortalStore:
 
     # --- certificate bindings ---------------------------------------------
     def binding_for_account(self, account_id: int) -> Binding | None:
-        row = self._db.execute(
-            "SELECT account_id, cert_sha256, holder, organisation, credit_code, not_after FROM bindings WHERE account_id = ?",
-            (account_id,)).fetchone()
+        row = self._db.execute(f"SELECT {BINDING_COLUMNS} FROM bindings WHERE account_id = ?", (account_id,)).fetchone()
         return Binding(*row) if row else None
 
-    def binding_for_certificate(self, cert_sha256: str) -> Binding | None:
-        row = self._db.execute(
-            "SELECT account_id, cert_sha256, holder, organisation, credit_code, not_after FROM bindings WHERE cert_sha256 = ?",
-            (cert_sha256.lower(),)).fetchone()
+    def binding_for_credit_code(self, credit_code: str) -> Binding | None:
+        row = self._db.execute(f"SELECT {BINDING_COLUMNS} FROM bindings WHERE credit_code = ?",
+                               (credit_code.upper(),)).fetchone()
         return Binding(*row) if row else None
 
-    def bind(self, account_id: int, cert_sha256: str, holder: str, organisation: str,
-             credit_code: str, not_after: str) -> Binding:
+    @staticmethod
+    def _checked(cert_sha256: str, credit_code: str) -> tuple[str, str]:
         sha = cert_sha256.lower()
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise PortalError("BAD_CERTIFICATE", "证书指纹格式不正确。")
+        code = (credit_code or "").upper()
+        if not code:
+            raise PortalError("NO_CREDIT_CODE", "该证书不含统一社会信用代码，不能绑定单位账号。请使用本单位的单位证书。")
+        if not CREDIT_CODE.match(code):
+            raise PortalError("BAD_CREDIT_CODE", "证书中的统一社会信用代码格式不正确，不能绑定。")
+        return sha, code
+
+    def bind(self, account_id: int, cert_sha256: str, holder: str, organisation: str,
+             credit_code: str, not_after: str) -> Binding:
+        sha, code = self._checked(cert_sha256, credit_code)
         with self._lock:
             if self.binding_for_account(account_id):
                 raise PortalError("ACCOUNT_ALREADY_BOUND", "该账号已绑定 CA 证书，如需更换请先解除绑定。")
-            other = self.binding_for_certificate(sha)
-            if other:
-                raise PortalError("CERTIFICATE_BOUND_ELSEWHERE", "该证书已绑定到其他账号，一张证书只能绑定一个账号。")
+            if self.binding_for_credit_code(code):
+                raise PortalError("CERTIFICATE_BOUND_ELSEWHERE",
+                                  "该单位（统一社会信用代码相同）的证书已绑定到其他账号，一个单位只能绑定一个账号。")
             self._db.execute(
-                "INSERT INTO bindings(account_id, cert_sha256, holder, organisation, credit_code, not_after, bound_at)"
+                "INSERT INTO bindings(account_id, credit_code, cert_sha256, holder, organisation, not_after, bound_at)"
                 " VALUES (?,?,?,?,?,?,?)",
-                (account_id, sha, holder, organisation, credit_code, not_after, self._clock()))
-        return Binding(account_id, sha, holder, organisation, credit_code, not_after)
+                (account_id, code, sha, holder, organisation, not_after, self._clock()))
+        return Binding(account_id, sha, holder, organisation, code, not_after)
+
+    def note_certificate(self, credit_code: str, cert_sha256: str, holder: str, organisation: str,
+                         not_after: str) -> Binding | None:
+        """After a CA login: the binding of `credit_code` now shows the certificate that logged in
+        (a renewed one has a new fingerprint and expiry). None when the code is not bound."""
+        sha, code = self._checked(cert_sha256, credit_code)
+        with self._lock:
+            self._db.execute("UPDATE bindings SET cert_sha256 = ?, holder = ?, organisation = ?, not_after = ?"
+                             " WHERE credit_code = ?", (sha, holder, organisation, not_after, code))
+        return self.binding_for_credit_code(code)
 
     def unbind(self, account_id: int) -> None:
         with self._lock:

@@ -203,12 +203,17 @@ class PortalHandler(BaseHTTPRequestHandler):
         challenge = self.config.store.consume_challenge(challenge_id)
         identity = certificates.verify_token(self.config.verify, body.get("token"), self.config.origin, challenge,
                                              self.config.ca, self.config.intermediate)
-        binding = self.config.store.binding_for_certificate(identity.get("sha256", ""))
+        # By credit code, not fingerprint: a renewed certificate of the same organisation logs in
+        # to the account its old one was bound to.
+        subject = identity.get("subject", {})
+        credit_code = identity.get("identity", {}).get("unifiedSocialCreditCode") or ""
+        binding = self.config.store.binding_for_credit_code(credit_code) if credit_code else None
         if not binding:
             raise PortalError("CERTIFICATE_NOT_BOUND",
                               "该证书尚未绑定任何账号，请先用账号密码登录，在“CA 绑定”中绑定证书。")
+        binding = self.config.store.note_certificate(credit_code, identity.get("sha256", ""), subject.get("CN", ""),
+                                                     subject.get("O", ""), identity.get("notAfter", ""))
         account = self.config.store.account(binding.account_id)
-        subject = identity.get("subject", {})
         self._login_response(account, "ca", {
             "organisation": subject.get("O", binding.organisation),
             "creditCode": identity.get("identity", {}).get("unifiedSocialCreditCode") or binding.credit_code,

@@ -10,6 +10,8 @@ from portal_store import CHALLENGE_LIFETIME_S, PortalError, PortalStore
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
+CODE_A = "91130100MA0F3T5X8U"
+CODE_B = "91130100MA07RK3C2F"
 
 
 class Clock:
@@ -105,36 +107,74 @@ class StoreTest(unittest.TestCase):
         self.store = PortalStore(self.path, clock=self.clock)
         self.assertEqual(self.store.consume_challenge(cid), base64.b64decode(b64))
 
-    # bindings
-    def test_bind_and_find_by_certificate(self):
-        self.store.bind(self.alice.id, SHA_A.upper(), "甲公司", "甲公司", "91130100MA0CXXXX1X", "2027-01-01")
-        found = self.store.binding_for_certificate(SHA_A)
+    # bindings: by credit code, so a renewed certificate (new fingerprint) finds its account
+    def test_bind_and_find_by_credit_code(self):
+        self.store.bind(self.alice.id, SHA_A.upper(), "甲公司", "甲公司", CODE_A.lower(), "2027-01-01")
+        found = self.store.binding_for_credit_code(CODE_A)
         self.assertEqual(found.account_id, self.alice.id)
-        self.assertEqual(self.store.binding_for_account(self.alice.id).cert_sha256, SHA_A)
+        self.assertEqual((found.cert_sha256, found.credit_code), (SHA_A, CODE_A))
+        self.assertEqual(self.store.binding_for_account(self.alice.id).credit_code, CODE_A)
+        self.assertIsNone(self.store.binding_for_credit_code(CODE_B))
 
-    def test_certificate_bound_to_another_account_refused(self):
-        self.store.bind(self.alice.id, SHA_A, "h", "o", "", "2027")
-        self.assertRefused("CERTIFICATE_BOUND_ELSEWHERE", self.store.bind, self.bob.id, SHA_A, "h", "o", "", "2027")
+    def test_renewed_certificate_keeps_the_binding_and_is_noted(self):
+        self.store.bind(self.alice.id, SHA_A, "甲公司", "甲公司", CODE_A, "2027-01-01")
+        noted = self.store.note_certificate(CODE_A, SHA_B, "甲公司", "甲公司", "2029-01-01")
+        self.assertEqual((noted.account_id, noted.cert_sha256, noted.not_after), (self.alice.id, SHA_B, "2029-01-01"))
+        self.assertIsNone(self.store.note_certificate(CODE_B, SHA_B, "乙", "乙", "2029"))
+
+    def test_organisation_bound_to_another_account_refused(self):
+        self.store.bind(self.alice.id, SHA_A, "h", "o", CODE_A, "2027")
+        # Another certificate of the same organisation (same code) is the same binding.
+        self.assertRefused("CERTIFICATE_BOUND_ELSEWHERE", self.store.bind, self.bob.id, SHA_B, "h", "o", CODE_A, "2027")
         self.assertIsNone(self.store.binding_for_account(self.bob.id))
 
     def test_account_already_bound_must_unbind_first(self):
-        self.store.bind(self.alice.id, SHA_A, "h", "o", "", "2027")
-        self.assertRefused("ACCOUNT_ALREADY_BOUND", self.store.bind, self.alice.id, SHA_B, "h", "o", "", "2027")
+        self.store.bind(self.alice.id, SHA_A, "h", "o", CODE_A, "2027")
+        self.assertRefused("ACCOUNT_ALREADY_BOUND", self.store.bind, self.alice.id, SHA_B, "h", "o", CODE_B, "2027")
         self.store.unbind(self.alice.id)
-        self.store.bind(self.alice.id, SHA_B, "h", "o", "", "2027")
-        self.assertIsNone(self.store.binding_for_certificate(SHA_A))
+        self.store.bind(self.alice.id, SHA_B, "h", "o", CODE_B, "2027")
+        self.assertIsNone(self.store.binding_for_credit_code(CODE_A))
 
-    def test_unbind_frees_the_certificate_for_another_account(self):
-        self.store.bind(self.alice.id, SHA_A, "h", "o", "", "2027")
+    def test_unbind_frees_the_organisation_for_another_account(self):
+        self.store.bind(self.alice.id, SHA_A, "h", "o", CODE_A, "2027")
         self.store.unbind(self.alice.id)
-        self.store.bind(self.bob.id, SHA_A, "h", "o", "", "2027")
-        self.assertEqual(self.store.binding_for_certificate(SHA_A).account_id, self.bob.id)
+        self.store.bind(self.bob.id, SHA_A, "h", "o", CODE_A, "2027")
+        self.assertEqual(self.store.binding_for_credit_code(CODE_A).account_id, self.bob.id)
 
     def test_unbind_without_binding_refused(self):
         self.assertRefused("NOT_BOUND", self.store.unbind, self.alice.id)
 
-    def test_malformed_fingerprint_refused(self):
-        self.assertRefused("BAD_CERTIFICATE", self.store.bind, self.alice.id, "xyz", "h", "o", "", "2027")
+    def test_malformed_fingerprint_or_credit_code_refused(self):
+        self.assertRefused("BAD_CERTIFICATE", self.store.bind, self.alice.id, "xyz", "h", "o", CODE_A, "2027")
+        self.assertRefused("NO_CREDIT_CODE", self.store.bind, self.alice.id, SHA_A, "张三", "", "", "2027")
+        for bad in ("91130100MA0F3T5X8", "91130100MA0F3T5X8UU", "91130100MA0F3T5XIU", "9113010 MA0F3T5X8U"):
+            self.assertRefused("BAD_CREDIT_CODE", self.store.bind, self.alice.id, SHA_A, "h", "o", bad, "2027")
+        self.assertIsNone(self.store.binding_for_account(self.alice.id))
+
+    def test_fingerprint_bindings_of_an_older_database_move_to_the_credit_code(self):
+        self.store.close()
+        os.remove(self.path)
+        db = sqlite3.connect(self.path)
+        db.executescript("""
+            CREATE TABLE accounts (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,
+              password_salt BLOB NOT NULL, password_hash BLOB NOT NULL);
+            CREATE TABLE bindings (account_id INTEGER NOT NULL UNIQUE REFERENCES accounts(id),
+              cert_sha256 TEXT NOT NULL UNIQUE, holder TEXT NOT NULL, organisation TEXT NOT NULL,
+              credit_code TEXT NOT NULL, not_after TEXT NOT NULL, bound_at REAL NOT NULL);
+            INSERT INTO accounts VALUES (1, 'a', 'A', x'00', x'00'), (2, 'b', 'B', x'00', x'00'), (3, 'c', 'C', x'00', x'00');
+        """)
+        db.execute("INSERT INTO bindings VALUES (1, ?, 'h', 'o', ?, '2027', 1)", (SHA_A, CODE_A))
+        db.execute("INSERT INTO bindings VALUES (2, ?, 'h', 'o', ?, '2027', 2)", (SHA_B, CODE_A))  # same code: dropped
+        db.execute("INSERT INTO bindings VALUES (3, ?, '张三', '', '', '2027', 3)", ("c" * 64,))      # no code: dropped
+        db.commit()
+        db.close()
+        self.store = PortalStore(self.path, clock=self.clock)
+        self.assertEqual(self.store.binding_for_credit_code(CODE_A).account_id, 1)
+        self.assertIsNone(self.store.binding_for_account(2))
+        self.assertIsNone(self.store.binding_for_account(3))
+        self.store.close()
+        self.store = PortalStore(self.path, clock=self.clock)  # a second open leaves it alone
+        self.assertEqual(self.store.binding_for_credit_code(CODE_A).cert_sha256, SHA_A)
 
     # accounts and sessions
     def test_password_check(self):

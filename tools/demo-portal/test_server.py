@@ -40,8 +40,18 @@ def make_pki(d):
             "-out", "leaf.pem", "-days", "10", "-outform", "DER", cwd=d)
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "s.key",
             "-out", "stranger.der", "-outform", "DER", "-days", "10", "-subj", "/CN=Stranger", cwd=d)
+    # The same organisation's renewed certificate: a new key, the same subject (credit code in OU).
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "renewed.key",
+            "-out", "renewed.csr", "-utf8", "-subj", "/C=CN/O=河北测试科技有限公司/OU=91130100MA0D1Y2X3E/CN=河北测试科技有限公司", cwd=d)
+    openssl("x509", "-req", "-in", "renewed.csr", "-CA", "intermediate.pem", "-CAkey", "int.key", "-CAcreateserial",
+            "-out", "renewed.der", "-days", "20", "-outform", "DER", cwd=d)
+    # A personal certificate: no credit code, nothing to bind a unit account to.
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "person.key",
+            "-out", "person.csr", "-utf8", "-subj", "/C=CN/CN=张三", cwd=d)
+    openssl("x509", "-req", "-in", "person.csr", "-CA", "intermediate.pem", "-CAkey", "int.key", "-CAcreateserial",
+            "-out", "person.der", "-days", "20", "-outform", "DER", cwd=d)
     read = lambda name: base64.b64encode(open(os.path.join(d, name), "rb").read()).decode()
-    return read("leaf.pem"), read("stranger.der")
+    return read("leaf.pem"), read("stranger.der"), read("renewed.der"), read("person.der")
 
 
 class DateTest(unittest.TestCase):
@@ -69,7 +79,7 @@ class ServerTest(unittest.TestCase):
         if not os.access(VERIFY, os.X_OK):
             raise RuntimeError(f"set CABRIDGE_VERIFY to the built cabridge-verify (got {VERIFY!r})")
         cls.dir = tempfile.TemporaryDirectory()
-        cls.leaf, cls.stranger = make_pki(cls.dir.name)
+        cls.leaf, cls.stranger, cls.renewed, cls.person = make_pki(cls.dir.name)
         args = server.parse_args(["--port", "0", "--db", os.path.join(cls.dir.name, "p.sqlite"),
                                   "--verify", VERIFY,
                                   "--ca", os.path.join(cls.dir.name, "root.pem"),
@@ -144,6 +154,33 @@ class ServerTest(unittest.TestCase):
         status, body, _ = self.call("/api/ca-login", {"challengeId": issued["challengeId"], "token": token})
         self.assertEqual((status, body["account"]["username"]), (200, "test02"), body)
         self.call("/api/unbind", {}, b)
+
+    def ca_login(self, certificate, key):
+        _, issued, _ = self.call("/api/challenge", {})
+        token = make_token(self.dir.name, self.base, issued["challenge"], certificate, key)
+        return self.call("/api/ca-login", {"challengeId": issued["challengeId"], "token": token})
+
+    def test_renewed_certificate_logs_in_to_the_account_bound_by_credit_code(self):
+        a = self.login("test01")
+        status, body, _ = self.bind(a)
+        self.assertEqual(status, 200, body)
+        status, body, _ = self.ca_login(self.renewed, "renewed.key")
+        self.assertEqual((status, body["account"]["username"]), (200, "test01"), body)
+        # The binding now shows the certificate that logged in.
+        self.assertEqual(body["binding"]["sha256"], hashlib.sha256(base64.b64decode(self.renewed)).hexdigest())
+        self.assertEqual(body["binding"]["creditCode"], "91130100MA0D1Y2X3E")
+        # Another account cannot bind the renewed certificate: same organisation.
+        status, body, _ = self.bind(self.login("test02"), certificate=self.renewed, key="renewed.key")
+        self.assertEqual((status, body["code"]), (400, "CERTIFICATE_BOUND_ELSEWHERE"), body)
+        self.call("/api/unbind", {}, a)
+        status, body, _ = self.ca_login(self.renewed, "renewed.key")
+        self.assertEqual((status, body["code"]), (400, "CERTIFICATE_NOT_BOUND"), body)
+
+    def test_certificate_without_credit_code_not_bound(self):
+        status, body, _ = self.bind(self.login("test01"), certificate=self.person, key="person.key")
+        self.assertEqual((status, body["code"]), (400, "NO_CREDIT_CODE"), body)
+        status, body, _ = self.ca_login(self.person, "person.key")
+        self.assertEqual((status, body["code"]), (400, "CERTIFICATE_NOT_BOUND"), body)
 
     def test_copy_of_a_certificate_cannot_be_bound(self):
         # Issue #13: a squatter holding only a copy of someone's (public) certificate.

@@ -5,10 +5,13 @@
 // signing and encryption certificates ("双证书") on the software SKF library (tests/softskf),
 // read through HeBCA's SKF descriptor; `--token softhsm` uses an RSA certificate on a SoftHSM
 // token through HeBCA's PKCS#11 descriptor instead.
+// With --renew (Chromium only) the demo goes on to the CA's own site (tools/demo-ca): "老用户延期"
+// puts a renewed certificate on the key (cabridge.enroll, the test CA signs, installCertificate),
+// and the portal's CA login then lands in the same account with it (bound by credit code).
 // Uses an already-built tree; scripts/demo.sh installs and builds first.
 //
 //   node tools/demo/run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed]
-//                                [--browser chromium|firefox] [--token skf|softhsm]
+//                                [--browser chromium|firefox] [--token skf|softhsm] [--renew]
 //
 // Exit 0 when the portal logged in as the bound certificate's organisation,
 // 1 with a message naming the failed step otherwise, 130 on Ctrl-C.
@@ -28,7 +31,7 @@ const TOKENS = {
 
 function usage(message) {
   if (message) console.error(`run-demo: ${message}`);
-  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed] [--browser chromium|firefox] [--token skf|softhsm]');
+  console.error('usage: run-demo.mjs [--build DIR] [--out DIR] [--port N] [--headless|--headed] [--browser chromium|firefox] [--token skf|softhsm] [--renew]');
   process.exit(2);
 }
 
@@ -43,6 +46,7 @@ try {
       headed: { type: 'boolean' },
       browser: { type: 'string', default: 'chromium' },
       token: { type: 'string', default: 'skf' },
+      renew: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   }).values;
@@ -53,6 +57,7 @@ if (options.help) usage();
 if (options.headless && options.headed) usage('--headless and --headed exclude each other');
 if (!['chromium', 'firefox'].includes(options.browser)) usage(`--browser must be chromium or firefox, not "${options.browser}"`);
 const firefox = options.browser === 'firefox';
+if (options.renew && firefox) usage('--renew runs in Chromium only');
 if (!Object.hasOwn(TOKENS, options.token)) usage(`--token must be skf or softhsm, not "${options.token}"`);
 const token = TOKENS[options.token];
 const port = Number(options.port);
@@ -68,6 +73,7 @@ const { launchBrowser, pressClosing, waitForDialog } = await import('../../tests
 const { REAL_HOST, VERIFY, PLUGIN_DIR, SOFTSKF, makePki, provisionToken, provisionSkf, hebcaDescriptor, hebcaSkfDescriptor,
   hostEnvironment } = await import('../../tests/e2e/lib/real-host.mjs');
 const { startPortal } = await import('../../tests/e2e/lib/demo-portal.mjs');
+const { startDemoCa } = await import('../../tests/e2e/lib/demo-ca.mjs');
 const { acceptConsent } = await import('../../tests/e2e/lib/consent.mjs');
 // Firefox: puppeteer-core over WebDriver BiDi (tests/e2e/lib/firefox.mjs), its pages behind the
 // part of Playwright's API this script uses. Imported only for Firefox: it reads the build's
@@ -216,6 +222,20 @@ async function main() {
   const pluginDir = options.token === 'skf'
     ? hebcaSkfDescriptor(path.join(out, 'plugins'), { id: 'hebca', origins: [portal.origin] })
     : hebcaDescriptor(out, { origins: [portal.origin] });
+  let caSite = null;
+  if (options.renew) {
+    caSite = await step('demo CA site (tools/demo-ca/server.py: 老用户延期, issuing from the test CA)',
+      () => startDemoCa(pkiDir, { vendor: 'hebca', logFile: path.join(out, 'ca.log') }));
+    cleanups.push(async () => caSite.stop());
+    // The CA site is HeBCA's enrolment origin; the key takes certificates from the test CAs.
+    const file = path.join(pluginDir, 'hebca.json');
+    const descriptor = JSON.parse(fs.readFileSync(file, 'utf8'));
+    descriptor.config.enrollOrigins = [caSite.origin];
+    descriptor.config.enrollCAs = options.token === 'skf'
+      ? [path.join(pkiDir, 'sm2-intermediate.pem'), path.join(pkiDir, 'sm2-root.pem')]
+      : [path.join(pkiDir, 'intermediate.pem'), path.join(pkiDir, 'root.pem')];
+    fs.writeFileSync(file, JSON.stringify(descriptor));
+  }
   const env = { ...hostEnvironment(out, { allowOrigins: [], pluginDirs: [pluginDir, PLUGIN_DIR] }), ...keyEnv };
   const browser = await step(`${browserName} with the cabridge extension and native host`, () => startBrowser(env));
   cleanups.push(() => browser.close());
@@ -302,6 +322,8 @@ async function main() {
     throw new StepError(`logged in as ${loggedIn.org} / ${loggedIn.uscc}, but bound ${bound.org} / ${bound.uscc}`);
   }
 
+  const renewed = caSite ? await renewOnCaSite(browser, caSite, page, cert) : null;
+
   const rel = (p) => path.relative(process.cwd(), p) || p;
   console.log(`
 cabridge demo: CA 证书登录成功 (${((Date.now() - started) / 1000).toFixed(1)} s)
@@ -312,8 +334,65 @@ cabridge demo: CA 证书登录成功 (${((Date.now() - started) / 1000).toFixed(
   统一社会信用代码        ${loggedIn.uscc}
   consent screenshot     ${rel(consentPng)}
   PIN dialog screenshot  ${rel(pinDialogPng)}
-  portal screenshot      ${rel(loggedInPng)}
+  portal screenshot      ${rel(loggedInPng)}${renewed ? `
+  renewed on             ${caSite.origin} (老用户延期), then logged in to ${renewed.account} again
+  renewal screenshot     ${rel(renewed.png)}` : ''}
   host log               ${rel(path.join(out, 'host.log'))}`);
+}
+
+/**
+ * --renew: 老用户延期 on the demo CA site (read the key, confirm, a new key pair and the PIN in the
+ * extension's window, the test CA signs, 安装证书), then the portal's CA login with the renewed
+ * certificate. Resolves {account, png}.
+ */
+async function renewOnCaSite(browser, caSite, portalPage, cert) {
+  const caPage = await browser.newPage();
+  currentPage = caPage;
+  await step(`老用户延期 on ${caSite.origin}: 读取证书 (allow the CA site in the consent window)`, async () => {
+    await caPage.goto(`${caSite.origin}/`);
+    await caPage.click('#read');
+    await browser.acceptConsent(caSite.origin);
+    await waitOnPortal(caPage, '#confirm-area');
+    const org = await caPage.textContent('#org');
+    if (org !== cert.O) throw new Error(`the CA site read ${org}, the key holds ${cert.O}`);
+  });
+  const typePin = async () => {
+    const d = await browser.dialog('enroll/ca-window.html');
+    await d.locator('#cert .holder').waitFor({ timeout: 15_000 });
+    const origin = await d.locator('#origin').textContent();
+    if (origin !== caSite.origin) throw new Error(`the window names ${origin}, expected ${caSite.origin}`);
+    await d.locator('#pin').fill(PIN);
+    await pressDialogKey(d, 'Enter');
+  };
+  await step('确认延期: a new key pair on the key (PIN in the extension\'s window), the test CA signs the request', async () => {
+    await caPage.click('#confirm');
+    await typePin();
+    await waitOnPortal(caPage, '#message[data-code=ISSUED]', 90_000);
+  });
+  await step('安装证书: the renewed certificate onto the key, replacing the old one', async () => {
+    await caPage.click('#install');
+    await typePin();
+    await waitOnPortal(caPage, '#message[data-code=INSTALL_OK]');
+  });
+  const png = path.join(out, 'renewed.png');
+  await caPage.screenshot({ path: png, fullPage: true });
+  currentPage = portalPage;
+  const account = await step('CA 证书登录 with the renewed certificate: the same account (bound by credit code)', async () => {
+    await portalPage.bringToFront();
+    await portalPage.click('#logout');
+    await waitOnPortal(portalPage, '#message[data-code=LOGOUT_OK]');
+    await portalPage.click('#ca-login');
+    const d = await browser.dialog('pin.html');
+    await d.locator('#cert .holder').waitFor({ timeout: 15_000 });
+    await d.locator('#pin').fill(PIN);
+    await pressDialogKey(d, 'Enter');
+    await waitOnPortal(portalPage, '#message[data-code=CA_LOGIN_OK]');
+    const me = await portalPage.evaluate(async () => (await fetch('/api/me')).json());
+    if (me.account?.username !== 'test01') throw new Error(`logged in as ${me.account?.username}`);
+    if (me.binding?.sha256 === cert.sha256) throw new Error('the old certificate logged in, not the renewed one');
+    return me.account.username;
+  });
+  return { account, png };
 }
 
 try {

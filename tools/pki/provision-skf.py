@@ -5,10 +5,17 @@ Writes a state directory for the software SKF library (tests/softskf, libcabridg
 point CABRIDGE_SOFTSKF_DIR at it) holding devices, applications, containers, PINs and the keys
 and certificates of the test PKI that make-test-pki.sh wrote in PKIDIR. STATEDIR is recreated.
 Without --spec the standard layout below is written; a spec has the same shape.
+Each device also gets an unlock secret for online unlock (softskf's SKFX_GetUnblockChallenge /
+SKFX_UnblockPINByResponse: the CA's server answers a challenge with HMAC-SM3(secret, challenge)),
+random unless the spec gives "unlockSecret" (hex), with "unlockMaxRetry" refused responses
+(default 5); "onlineUnlock": false leaves a device without. The secrets are written to
+STATEDIR/unlock-secrets.json as {serial: hex secret}, the file the demo CA's unlock responder
+(tools/pki/unlock_responder.py) reads.
 Prints STATEDIR. Standard library only."""
 import argparse
 import json
 import os
+import secrets
 import shutil
 import sys
 
@@ -17,7 +24,7 @@ STANDARD = {
     "devices": [
         {
             "name": "HEBCA-SKF-1", "label": "HEBCA SM2 KEY 1", "serial": "SKF2026000001",
-            "manufacturer": "cabridge softskf", "issuer": "HEBCA (test)",
+            "manufacturer": "cabridge softskf", "issuer": "HEBCA (test)", "unlockMaxRetry": 5,
             "applications": [{
                 "name": "HEBCA",
                 "userPin": "123456", "userMaxRetry": 6, "userDefault": False,
@@ -31,7 +38,7 @@ STANDARD = {
         },
         {
             "name": "HEBCA-SKF-2", "label": "HEBCA SM2 KEY 2", "serial": "SKF2026000002",
-            "manufacturer": "cabridge softskf", "issuer": "HEBCA (test)",
+            "manufacturer": "cabridge softskf", "issuer": "HEBCA (test)", "unlockMaxRetry": 3,
             "applications": [{
                 "name": "HEBCA",
                 "userPin": "123456", "userMaxRetry": 3, "userDefault": True,
@@ -61,6 +68,23 @@ def pin_state(app, who):
             "remaining": app[who + "MaxRetry"], "default": bool(app.get(who + "Default", False))}
 
 
+def unlock_state(dev):
+    """The device's online-unlock state, or None when it has none."""
+    if dev.get("onlineUnlock", True) is False:
+        return None
+    secret = dev.get("unlockSecret") or secrets.token_hex(32)
+    bytes.fromhex(secret)  # a spec's secret must be hex
+    tries = int(dev.get("unlockMaxRetry", 5))
+    return {"secret": secret.lower(), "maxRetry": tries, "remaining": tries}
+
+
+def write_private(path, data):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pki", required=True)
@@ -75,6 +99,7 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     dirs = []
+    unlock_secrets = {}
     for i, dev in enumerate(spec["devices"]):
         dirname = f"dev{i}"
         devdir = os.path.join(out, dirname)
@@ -96,10 +121,15 @@ def main():
                          "containers": containers})
         device = {k: dev[k] for k in ("name", "label", "serial", "manufacturer", "issuer")}
         device["applications"] = apps
+        unlock = unlock_state(dev)
+        if unlock is not None:
+            device["unlock"] = unlock
+            unlock_secrets[dev["serial"]] = unlock["secret"]
         with open(os.path.join(devdir, "device.json"), "w", encoding="utf-8") as f:
             json.dump(device, f, ensure_ascii=False, indent=2)
             f.write("\n")
         dirs.append(dirname)
+    write_private(os.path.join(out, "unlock-secrets.json"), unlock_secrets)
     with open(os.path.join(out, "softskf.json"), "w", encoding="utf-8") as f:
         json.dump({"devices": dirs}, f, indent=2)
         f.write("\n")

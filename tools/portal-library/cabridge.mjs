@@ -15,6 +15,12 @@ const scope = {};
  * cabridge.login({challenge, vendor, mode})  -> AuthToken (verify it on the server)
  * cabridge.changePin({vendor})               -> {} once the person changed the key's PIN
  *
+ * For the CA's own site only (its enrolment origins; every other origin gets ORIGIN_NOT_ALLOWED):
+ * cabridge.enroll({vendor, keyType, subject})  -> {csr, keyId, certificateId}
+ * cabridge.installCertificate({certificate, keyId, certificateId, replace}) -> {certificateId}
+ * cabridge.unlockChallenge({vendor})         -> {challenge, serial, certificateId}
+ * cabridge.unlockWithResponse({certificateId, response}) -> {} once the person set a new PIN
+ *
  * Failures reject with a CabridgeError: .code (docs/protocol.md section 6),
  * .message (Chinese, for the person), .details. One action at a time per page:
  * a second call while one is pending rejects with ACTION_PENDING.
@@ -24,7 +30,10 @@ const scope = {};
 
   var ACK_TIMEOUT_MS = 1000;
   // Safety nets only: the extension has its own, shorter deadlines.
-  var DEFAULT_TIMEOUT_MS = { detect: 15000, readCertificate: 300000, login: 300000, changePin: 600000 };
+  var DEFAULT_TIMEOUT_MS = {
+    detect: 15000, readCertificate: 300000, login: 300000, changePin: 600000,
+    enroll: 600000, installCertificate: 600000, unlockChallenge: 300000, unlockWithResponse: 600000,
+  };
 
   var MESSAGES = {
     EXTENSION_UNAVAILABLE: '未检测到 cabridge 证书助手浏览器扩展，请先安装并启用扩展，然后刷新页面。',
@@ -157,16 +166,59 @@ const scope = {};
     return request('changePin', params, DEFAULT_TIMEOUT_MS.changePin);
   }
 
+  /** Copies the named keys the caller gave (undefined ones left out) for the extension to check. */
+  function pick(o, names) {
+    var params = {};
+    for (var i = 0; i < names.length; i += 1) {
+      if (o[names[i]] !== undefined) params[names[i]] = o[names[i]];
+    }
+    return params;
+  }
+
+  function caCall(action, names) {
+    return function (opts) {
+      var o;
+      try { o = options(opts); } catch (e) { return Promise.reject(e); }
+      return request(action, pick(o, names), DEFAULT_TIMEOUT_MS[action]);
+    };
+  }
+
+  /*
+   * The CA's renewal ("老用户延期") and online unlock, for the CA's enrolment origins only
+   * (docs/portal-integration.md, "CA sites"). Each opens the extension's own window, where the
+   * person sees the site, the key and what will happen and types the PIN; the page never sees one.
+   *
+   * enroll: a new key pair of keyType ("RSA-2048", "P-256", "SM2") on the key holding the
+   * certificate the person picks; resolves {csr (base64 DER PKCS#10 with `subject`, an RFC 2253
+   * name), keyId, certificateId}.
+   * installCertificate: the certificate the CA issued for that csr (base64 DER) onto the key
+   * holding keyId, next to certificateId's certificate, which it replaces when replace is true;
+   * resolves {certificateId} of the new one.
+   * unlockChallenge: the locked key's unlock request for the CA's server: {challenge, serial,
+   * certificateId}. unlockWithResponse: the server's answer; the person sets the new PIN in the
+   * extension's window; resolves {}.
+   */
+  var enroll = caCall('enroll', ['vendor', 'keyType', 'subject']);
+  var installCertificate = caCall('installCertificate', ['certificate', 'keyId', 'certificateId', 'replace']);
+  var unlockChallenge = caCall('unlockChallenge', ['vendor']);
+  var unlockWithResponse = caCall('unlockWithResponse', ['certificateId', 'response']);
+
   global.cabridge = Object.freeze({
     protocol: 1,
     detect: detect,
     readCertificate: readCertificate,
     login: login,
     changePin: changePin,
+    enroll: enroll,
+    installCertificate: installCertificate,
+    unlockChallenge: unlockChallenge,
+    unlockWithResponse: unlockWithResponse,
     CabridgeError: CabridgeError,
   });
 })(scope);
 
 const cabridge = scope.cabridge;
-export const { detect, readCertificate, login, CabridgeError } = cabridge;
+export const {
+  detect, readCertificate, login, changePin, enroll, installCertificate, unlockChallenge, unlockWithResponse, CabridgeError,
+} = cabridge;
 export default cabridge;

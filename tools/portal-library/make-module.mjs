@@ -21,7 +21,9 @@ export function moduleText(scriptText) {
     scriptText.slice(0, end) + '})(scope);',
     '',
     'const cabridge = scope.cabridge;',
-    'export const { detect, readCertificate, login, CabridgeError } = cabridge;',
+    'export const {',
+    '  detect, readCertificate, login, changePin, enroll, installCertificate, unlockChallenge, unlockWithResponse, CabridgeError,',
+    '} = cabridge;',
     'export default cabridge;',
     '',
   ].join('\n');

@@ -30,7 +30,7 @@ test('cabridge.mjs imported alone offers the whole API and answers a page with n
     const mod = await import(pathToFileURL(path.join(dir, 'cabridge.mjs')).href);
     const cabridge = mod.default;
     assert.equal(cabridge.protocol, 1);
-    for (const name of ['detect', 'readCertificate', 'login']) {
+    for (const name of ['detect', 'readCertificate', 'login', 'changePin', 'enroll', 'installCertificate', 'unlockChallenge', 'unlockWithResponse']) {
       assert.equal(typeof mod[name], 'function', name);
       assert.equal(mod[name], cabridge[name]);
     }

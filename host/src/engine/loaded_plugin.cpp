@@ -3,6 +3,8 @@
 #include "deadline.h"
 #include "logger.h"
 
+#include <cabridge/common/encoding.h>
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -196,7 +198,9 @@ auto LoadedPlugin::tokenCall(std::chrono::milliseconds limit, std::string_view n
     // only ever run for the vendor the person chose: passing their deadline is not held against
     // the build. A crash in them is.
     const bool mayWaitForPerson = name == "login" || name == "sign" || name == "logout" || name == "authenticate" ||
-                                  name == "change_pin" || name == "unblock_pin";
+                                  name == "change_pin" || name == "unblock_pin" || name == "generate_key" ||
+                                  name == "sign_with_key" || name == "install_certificate" || name == "delete_key" ||
+                                  name == "unblock_with_response";
     marker_->enter(identity_, id_, name, limit, !mayWaitForPerson);
     struct Leave {
         TokenCallMarker& marker;
@@ -359,7 +363,10 @@ void LoadedPlugin::adoptDescription(const nlohmann::json& description)
         Logger::warn("plugin " + id_ +
                      " declares legacyOrigins; ignored: only the policy file's legacyOrigins allow the legacy mode");
     }
+    enrollOrigins_ = originList(description, "enrollOrigins");
+    enrollCAs_ = originList(description, "enrollCAs");  // a list of strings, like the origins
     pinRules_ = pinRulesFrom(description);
+    onlineUnlock_ = !(description.contains("onlineUnlock") && description["onlineUnlock"] == false);
     if (description.contains("help") && description["help"].is_object()) {
         help_ = description["help"];
     }
@@ -568,6 +575,149 @@ void LoadedPlugin::unblockPin(const std::string& tokenRef, const SecretBuffer& s
                                                                newPin.data(), newPin.size(), err);
                                   });
     throwIfFailed("unblock_pin", result);
+}
+
+namespace {
+
+// Making a key pair can take a USB key half a minute (RSA-2048 prime search on the chip), more
+// than a login or a signature: the deadline for generate_key covers both and at least two minutes.
+std::chrono::milliseconds keyGenerationDeadline(const PluginDeadlines& deadlines)
+{
+    return std::max(deadlines.login + deadlines.sign, std::chrono::milliseconds(120000));
+}
+
+}  // namespace
+
+nlohmann::json LoadedPlugin::generateKey(const std::string& tokenRef, const std::string& keyType,
+                                         const SecretBuffer& pin)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(keyGenerationDeadline(deadlines_), "generate_key",
+                                  [this, &tokenRef, &keyType, &pin](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->generate_key(instance_, tokenRef.c_str(), keyType.c_str(),
+                                                                pin.data(), pin.size(), sink, err);
+                                  });
+    throwIfFailed("generate_key", result);
+    auto json = parsePluginJson("generate_key", result.out);
+    if (!json.is_object() || !json.contains("keyId") || !json["keyId"].is_string() || !json.contains("publicKey") ||
+        !json["publicKey"].is_string()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, "generate_key did not write {keyId, publicKey}");
+    }
+    return json;
+}
+
+std::vector<std::uint8_t> LoadedPlugin::signWithKey(const std::string& tokenRef, const std::string& keyId,
+                                                    const SecretBuffer& pin, const std::string& algorithm,
+                                                    std::span<const std::uint8_t> data)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(
+        std::min(deadlines_.login, deadlines_.sign), "sign_with_key",
+        [this, &tokenRef, &keyId, &pin, &algorithm, data](cabridge_sink sink, cabridge_error* err) {
+            return api_->sign_with_key(instance_, tokenRef.c_str(), keyId.c_str(), pin.data(), pin.size(),
+                                       algorithm.c_str(), data.data(), data.size(), sink, err);
+        });
+    throwIfFailed("sign_with_key", result);
+    return {result.out.begin(), result.out.end()};
+}
+
+std::string LoadedPlugin::installCertificate(const std::string& tokenRef, const std::string& keyId,
+                                             std::span<const std::uint8_t> der, const std::string& replaceCertRef,
+                                             const SecretBuffer& pin)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(
+        deadlines_.login, "install_certificate",
+        [this, &tokenRef, &keyId, der, &replaceCertRef, &pin](cabridge_sink sink, cabridge_error* err) {
+            return api_->install_certificate(instance_, tokenRef.c_str(), keyId.c_str(), der.data(), der.size(),
+                                             replaceCertRef.empty() ? nullptr : replaceCertRef.c_str(), pin.data(),
+                                             pin.size(), sink, err);
+        });
+    throwIfFailed("install_certificate", result);
+    const auto json = parsePluginJson("install_certificate", result.out);
+    if (!json.is_object() || !json.contains("ref") || !json["ref"].is_string()) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err, "install_certificate did not write {ref}");
+    }
+    return json["ref"].get<std::string>();
+}
+
+nlohmann::json LoadedPlugin::listKeys(const std::string& tokenRef)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(deadlines_.enumerate, "list_keys",
+                                  [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->list_keys(instance_, tokenRef.c_str(), sink, err);
+                                  });
+    return jsonArrayResult("list_keys", result);
+}
+
+void LoadedPlugin::deleteKey(const std::string& tokenRef, const std::string& keyId, const SecretBuffer& pin)
+{
+    if (!enrols()) {
+        throw std::logic_error(id_ + ": enrolment calls are not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "delete_key",
+                                  [this, &tokenRef, &keyId, &pin](cabridge_sink, cabridge_error* err) {
+                                      return api_->delete_key(instance_, tokenRef.c_str(), keyId.c_str(), pin.data(),
+                                                              pin.size(), err);
+                                  });
+    throwIfFailed("delete_key", result);
+}
+
+LoadedPlugin::UnblockChallenge LoadedPlugin::unblockChallenge(const std::string& tokenRef)
+{
+    if (!unblocksOnline()) {
+        throw std::logic_error(id_ + ": unblock_challenge is not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "unblock_challenge",
+                                  [this, &tokenRef](cabridge_sink sink, cabridge_error* err) {
+                                      return api_->unblock_challenge(instance_, tokenRef.c_str(), sink, err);
+                                  });
+    throwIfFailed("unblock_challenge", result);
+    const auto json = parsePluginJson("unblock_challenge", result.out);
+    const auto field = [&json](const char* key) -> const std::string* {
+        const auto it = json.is_object() ? json.find(key) : json.end();
+        return it != json.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+    };
+    const std::string* challengeText = field("challenge");
+    const std::string* serial = field("serial");
+    auto challenge = challengeText != nullptr ? base64Decode(*challengeText) : std::nullopt;
+    if (!challenge || challenge->empty() || challenge->size() > kMaxUnblockChallengeBytes || serial == nullptr ||
+        serial->size() > 256) {
+        cabridge_error err {};
+        err.retries_left = -1;
+        throw PluginCallFailure(CABRIDGE_ERR_PLUGIN, err,
+                                "unblock_challenge did not write {\"challenge\": base64 of 1.." +
+                                    std::to_string(kMaxUnblockChallengeBytes) + " bytes, \"serial\": text}");
+    }
+    return {std::move(*challenge), *serial};
+}
+
+void LoadedPlugin::unblockWithResponse(const std::string& tokenRef, std::span<const std::uint8_t> response,
+                                       const SecretBuffer& newPin)
+{
+    if (!unblocksOnline()) {
+        throw std::logic_error(id_ + ": unblock_with_response is not offered");
+    }
+    const auto result = tokenCall(deadlines_.login, "unblock_with_response",
+                                  [this, &tokenRef, response, &newPin](cabridge_sink, cabridge_error* err) {
+                                      return api_->unblock_with_response(instance_, tokenRef.c_str(), response.data(),
+                                                                         response.size(), newPin.data(), newPin.size(),
+                                                                         err);
+                                  });
+    throwIfFailed("unblock_with_response", result);
 }
 
 }  // namespace cabridge

@@ -64,6 +64,10 @@ std::optional<PluginSummary> startedFromJson(const nlohmann::json& record)
     summary.version = record["version"].get<std::string>();
     summary.origins = record["origins"].get<std::vector<std::string>>();
     summary.legacyOrigins = record["legacyOrigins"].get<std::vector<std::string>>();
+    // Optional: records of hosts from before enrolment have none.
+    if (record.contains("enrollOrigins") && isStringArray(record["enrollOrigins"])) {
+        summary.enrollOrigins = record["enrollOrigins"].get<std::vector<std::string>>();
+    }
     return summary;
 }
 
@@ -177,7 +181,8 @@ void ProbeCache::rememberStarted(const std::string& identity, const PluginSummar
     entry["started"] = {{"name", described.name},
                         {"version", described.version},
                         {"origins", described.origins},
-                        {"legacyOrigins", described.legacyOrigins}};
+                        {"legacyOrigins", described.legacyOrigins},
+                        {"enrollOrigins", described.enrollOrigins}};
 }
 
 void ProbeCache::save() const

@@ -76,6 +76,24 @@ public:
         return runUnblockPin(context, request);
     }
 
+    nlohmann::json enroll(Request& request, const TokenRequestPolicy& policy,
+                          std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        if (request.command == "generate-key") return runGenerateKey(context, request);
+        if (request.command == "install-certificate") return runInstallCertificate(context, request);
+        if (request.command == "list-keys") return runListKeys(context, request);
+        if (request.command == "remove-key") return runRemoveKey(context, request);
+        throw HostError(ErrorCode::UnknownCommand, "not an enrolment command: " + request.command);
+    }
+
+    nlohmann::json unblockChallenge(Request& request, const TokenRequestPolicy& policy,
+                                    std::chrono::system_clock::time_point now) override
+    {
+        CommandContext context {*registry_, policy.policy, policy.adminPolicy, now, certificates_};
+        return runUnblockChallenge(context, request);
+    }
+
 private:
     std::optional<PluginRegistry> registry_;
     CertificateFinder certificates_;

@@ -54,6 +54,15 @@ public:
                                      std::chrono::system_clock::time_point now) = 0;
     virtual nlohmann::json unblockPin(Request& request, const TokenRequestPolicy& policy,
                                       std::chrono::system_clock::time_point now) = 0;
+    // The CA enrolment commands (`generate-key`, `install-certificate`, `list-keys`,
+    // `remove-key`, named by request.command): only for CA enrolment origins; wipe the PIN.
+    virtual nlohmann::json enroll(Request& request, const TokenRequestPolicy& policy,
+                                  std::chrono::system_clock::time_point now) = 0;
+
+    // `unblock-challenge`: the token's online-unlock challenge for the CA's server (unblock-pin
+    // with `response` answers it); served to the origins unblock-pin is.
+    virtual nlohmann::json unblockChallenge(Request& request, const TokenRequestPolicy& policy,
+                                            std::chrono::system_clock::time_point now) = 0;
 };
 
 struct TokenEngineSetup {

@@ -26,8 +26,14 @@ const std::map<std::string, CommandHandler, std::less<>>& commandTable()
         {"authenticate", &Controller::serveAuthenticate},
         {"change-pin", &Controller::serveChangePin},
         {"unblock-pin", &Controller::serveUnblockPin},
+        {"unblock-challenge", &Controller::serveUnblockChallenge},
         {"quit", &Controller::serveQuit},
         {"legacy-policy", &Controller::serveLegacyPolicy},
+        // CA enrolment (issue #18): one engine entry for the four.
+        {"generate-key", &Controller::serveEnrollment},
+        {"install-certificate", &Controller::serveEnrollment},
+        {"list-keys", &Controller::serveEnrollment},
+        {"remove-key", &Controller::serveEnrollment},
     };
     return table;
 }
@@ -57,7 +63,7 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
     std::vector<PluginSummary> plugins;
     for (const auto& found : descriptors) {
         if (!found.usable) {
-            plugins.push_back({found.fileId, found.fileId, {}, found.error, {}, {}, false});
+            plugins.push_back({found.fileId, found.fileId, {}, found.error, {}, {}, false, {}});
             continue;
         }
         const auto identity = pluginIdentity(*found.usable);
@@ -66,7 +72,7 @@ std::optional<std::vector<PluginSummary>> recordedPlugins(const std::vector<Disc
             return std::nullopt;
         }
         if (verdict->crashed) {
-            plugins.push_back({found.usable->id, found.usable->name, {}, verdict->reason, {}, {}, false});
+            plugins.push_back({found.usable->id, found.usable->name, {}, verdict->reason, {}, {}, false, {}});
         } else if (verdict->started) {
             auto summary = *verdict->started;
             summary.id = found.usable->id;
@@ -151,7 +157,7 @@ void Controller::usePlugins(std::vector<PluginSummary> plugins)
     std::vector<VendorOrigins> vendors;
     for (const auto& plugin : plugins_) {
         if (plugin.servesOrigins()) {
-            vendors.push_back({plugin.id, plugin.origins});
+            vendors.push_back({plugin.id, plugin.origins, plugin.enrollOrigins});
         }
     }
     policy_.emplace(std::move(vendors), adminPolicy_->policy);
@@ -252,6 +258,18 @@ nlohmann::json Controller::serveUnblockPin(Request& request)
 {
     auto& tokens = engine();
     return tokens.unblockPin(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveEnrollment(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.enroll(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
+}
+
+nlohmann::json Controller::serveUnblockChallenge(Request& request)
+{
+    auto& tokens = engine();
+    return tokens.unblockChallenge(request, {*policy_, *adminPolicy_}, std::chrono::system_clock::now());
 }
 
 nlohmann::json Controller::handleMessage(std::vector<std::uint8_t>& body)

@@ -55,6 +55,9 @@ public:
     nlohmann::json serveAuthenticate(Request& request);
     nlohmann::json serveChangePin(Request& request);
     nlohmann::json serveUnblockPin(Request& request);
+    // generate-key, install-certificate, list-keys, remove-key (TokenEngine::enroll).
+    nlohmann::json serveEnrollment(Request& request);
+    nlohmann::json serveUnblockChallenge(Request& request);
 
 private:
     nlohmann::json dispatch(Request& request);

@@ -100,9 +100,17 @@ HostError::HostError(ErrorCode code, const std::string& logDetail, nlohmann::jso
 namespace {
 
 // The person's text for an error that concerns the administrator (SO) PIN (details.user "so",
-// unblock-pin): the user PIN's texts would send them to the wrong PIN.
+// unblock-pin) or the CA's online-unlock response (details.user "response"): the user PIN's
+// texts would send them to the wrong PIN.
 std::string_view messageFor(ErrorCode code, const nlohmann::json& details)
 {
+    const bool response = details.is_object() && details.value("user", "") == "response";
+    if (response && code == ErrorCode::PinIncorrect) {
+        return "证书服务商的解锁应答不正确或已使用过，USB Key 未解锁。请在证书服务商网站重新申请解锁。";
+    }
+    if (response && code == ErrorCode::PinLocked) {
+        return "USB Key 的在线解锁已被锁定（解锁应答错误次数过多），无法在本机解锁。请联系证书服务商办理。";
+    }
     const bool soPin = details.is_object() && details.value("user", "") == "so";
     if (soPin && code == ErrorCode::PinIncorrect) {
         return "管理员口令（SO PIN）错误。请核对后重新输入；多次输错会锁定管理员口令。";

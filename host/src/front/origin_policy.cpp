@@ -1,5 +1,7 @@
 #include "origin_policy.h"
 
+#include <algorithm>
+
 #include "file_text.h"
 #include "origin.h"
 #include "public_suffix.h"
@@ -228,6 +230,8 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& tr
         else if (key == "legacyOrigins") target = &policy.legacyOrigins;
         else if (key == "trustedOrigins") target = &policy.trustedOrigins;
         else if (key == "legacyLoginOrigins") target = &policy.legacy.loginOrigins;
+        else if (key == "enrollOrigins") target = &policy.enrollOrigins;
+        else if (key == "denyEnrollOrigins") target = &policy.denyEnrollOrigins;
         else {
             result.error = "policy file has unknown key \"" + key + "\"";
             return result;
@@ -265,10 +269,12 @@ AdminPolicyLoad loadAdminPolicy(const std::filesystem::path& file, FileTrust& tr
 OriginPolicy::OriginPolicy(std::vector<VendorOrigins> vendors, const AdminPolicy& admin)
     : vendors_(std::move(vendors)), allow_(wellFormedOnly(admin.allowOrigins)),
       deny_(wellFormedOnly(admin.denyOrigins)), legacy_(wellFormedOnly(admin.legacyOrigins)),
-      legacyLogin_(wellFormedOnly(admin.legacy.loginOrigins)), trusted_(wellFormedOnly(admin.trustedOrigins))
+      legacyLogin_(wellFormedOnly(admin.legacy.loginOrigins)), trusted_(wellFormedOnly(admin.trustedOrigins)),
+      enroll_(wellFormedOnly(admin.enrollOrigins)), enrollDeny_(wellFormedOnly(admin.denyEnrollOrigins))
 {
     for (auto& vendor : vendors_) {
         vendor.origins = wellFormedOnly(vendor.origins);
+        vendor.enrollOrigins = wellFormedOnly(vendor.enrollOrigins);
     }
 }
 
@@ -357,6 +363,38 @@ bool OriginPolicy::trusted(std::string_view origin) const
         return containsExactly(trusted_, origin);
     }
     return matchesAny(trusted_, origin, *parsed);
+}
+
+bool OriginPolicy::enrollAllowedFor(std::string_view vendor, std::string_view origin) const
+{
+    const auto parsed = parseOrigin(origin);
+    if (!parsed) {
+        return false;
+    }
+    const std::vector<std::string>* declared = nullptr;
+    for (const auto& entry : vendors_) {
+        if (entry.vendor == vendor) {
+            declared = &entry.enrollOrigins;
+        }
+    }
+    // Plain http elsewhere: only an exact entry, as for the portal origins.
+    const bool exactOnly = parsed->scheme == "http" && !isLoopbackHost(*parsed);
+    const auto listed = [&](const std::vector<std::string>& list) {
+        return exactOnly ? containsExactly(list, origin) : matchesAny(list, origin, *parsed);
+    };
+    if (matchesAny(deny_, origin, *parsed) || matchesAny(enrollDeny_, origin, *parsed)) {
+        return false;
+    }
+    return listed(enroll_) || (declared != nullptr && listed(*declared));
+}
+
+bool OriginPolicy::enrollAllowedForAny(std::string_view origin) const
+{
+    if (enrollAllowedFor("", origin)) {
+        return true;  // by the policy's own enrollOrigins
+    }
+    return std::any_of(vendors_.begin(), vendors_.end(),
+                       [&](const VendorOrigins& vendor) { return enrollAllowedFor(vendor.vendor, origin); });
 }
 
 }  // namespace cabridge

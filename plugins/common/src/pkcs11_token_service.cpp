@@ -1,6 +1,7 @@
 #include <cabridge/common/encoding.h>
 #include <cabridge/support/pkcs11_certificate_reader.h>
 #include <cabridge/support/pkcs11_error.h>
+#include <cabridge/support/pkcs11_key_enrollment.h>
 #include <cabridge/support/pkcs11_session.h>
 #include <cabridge/support/pkcs11_token_service.h>
 #include <cabridge/support/plugin_failure.h>
@@ -269,6 +270,60 @@ void Pkcs11TokenService::unblockPin(std::string_view tokenRef, std::string_view 
     const CK_RV rv = rw.functions().C_InitPIN(rw.handle(), pinBytesOf(newPin), static_cast<CK_ULONG>(newPin.size()));
     if (rv != CKR_OK)
         throwCkr("C_InitPIN", rv);
+}
+
+nlohmann::json Pkcs11TokenService::generateKey(std::string_view tokenRef, std::string_view keyType,
+                                               std::string_view pin) {
+    if (keyType != "RSA-2048" && keyType != "P-256") // before the PIN is tried (pkcs11_key_enrollment.h)
+        return generateTokenKeyPair(openSession(tokenRef)->session, keyType); // UNSUPPORTED, touching nothing
+    refuseNul(pin, "PIN");
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef, true);
+    logIn(*session, pin);
+    const LogoutAtEnd logoutAtEnd(session->session);
+    return generateTokenKeyPair(session->session, keyType);
+}
+
+std::vector<std::uint8_t> Pkcs11TokenService::signWithKey(std::string_view tokenRef, std::string_view keyId,
+                                                          std::string_view pin, std::string_view algorithmName,
+                                                          std::span<const std::uint8_t> data) {
+    const SignatureAlgorithm algorithm = parseSignatureAlgorithm(algorithmName);
+    const std::optional<std::vector<std::uint8_t>> id = hexDecode(keyId);
+    if (!id || id->empty())
+        throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "a PKCS#11 key id is the hex CKA_ID");
+    refuseNul(pin, "PIN");
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef);
+    logIn(*session, pin);
+    const LogoutAtEnd logoutAtEnd(session->session);
+    return signWithTokenKey(session->session, *id, algorithm, data, sm2_);
+}
+
+nlohmann::json Pkcs11TokenService::installCertificate(std::string_view tokenRef, std::string_view keyId,
+                                                      std::span<const std::uint8_t> der,
+                                                      std::optional<std::string_view> replaceRef,
+                                                      std::string_view pin) {
+    refuseNul(pin, "PIN");
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef, true);
+    logIn(*session, pin);
+    const LogoutAtEnd logoutAtEnd(session->session);
+    const std::string replace(replaceRef.value_or(""));
+    return {{"ref", storeCertificateForKey(session->session, keyId, der, replaceRef ? replace.c_str() : nullptr)}};
+}
+
+nlohmann::json Pkcs11TokenService::listKeys(std::string_view tokenRef) {
+    endLoginBeforeListing();
+    return listTokenKeyPairs(openSession(tokenRef)->session);
+}
+
+void Pkcs11TokenService::deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin) {
+    refuseNul(pin, "PIN");
+    endLoginBeforeListing();
+    const std::unique_ptr<LoginSession> session = openSession(tokenRef, true);
+    logIn(*session, pin);
+    const LogoutAtEnd logoutAtEnd(session->session);
+    destroyOrphanKeyPair(session->session, keyId);
 }
 
 } // namespace cabridge

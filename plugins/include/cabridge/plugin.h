@@ -120,6 +120,11 @@ typedef struct cabridge_plugin_api_v1 {
      *    "origins": ["http://222.222.31.183:25688", ...],   default portal origins
      *    "legacyOrigins": [...],                           ignored: only the administrator's policy grants legacy mode
      *    "enrollOrigins": [...],                           the CA's own sites that may renew keys (generate_key ...)
+     *    "onlineUnlock": false,                            optional: this vendor's keys do not unlock online
+     *                                                      although the library offers unblock_challenge /
+     *                                                      unblock_with_response (a generic plugin whose
+     *                                                      descriptor names no such calls); absent or true:
+     *                                                      they do whenever the pair is offered
      *    "pin": {"minLength": 4, "maxLength": 16, "charset": "digits"|"alnum"|"printable"},
      *    "help": {"renew": H, "unlock": H, "lost": H, "reinsert": H, "contact": H}}
      * where H is {"text": "…", "url"?: "…", "phone"?: "…"} (Chinese text).
@@ -355,7 +360,8 @@ typedef struct cabridge_plugin_api_v1 {
      * JSON object: {"challenge": "<base64 bytes to send to the CA>",
      * "serial": "<the token's serial, for the CA to find its secret>"}. The
      * challenge is good for one unblock_with_response on that token and no
-     * other; asking again replaces it. Needs no PIN.
+     * other; asking again replaces it. Needs no PIN. PIN_LOCKED when the token
+     * takes no more responses; NO_TOKEN when it is not present.
      */
     cabridge_status (*unblock_challenge)(cabridge_plugin *self, const char *token_ref, cabridge_sink out,
                                          cabridge_error *err);

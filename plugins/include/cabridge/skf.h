@@ -208,6 +208,10 @@ ULONG SKF_API SKF_UnblockPIN(HAPPLICATION hApplication, LPSTR szAdminPIN, LPSTR 
 ULONG SKF_API SKF_ClearSecureState(HAPPLICATION hApplication);
 
 ULONG SKF_API SKF_EnumContainer(HAPPLICATION hApplication, LPSTR szContainerName, ULONG *pulSize);
+/* Enrolment: a new, empty container (needs the user PIN), and the removal of one with its keys
+ * and certificates. */
+ULONG SKF_API SKF_CreateContainer(HAPPLICATION hApplication, LPSTR szContainerName, HCONTAINER *phContainer);
+ULONG SKF_API SKF_DeleteContainer(HAPPLICATION hApplication, LPSTR szContainerName);
 ULONG SKF_API SKF_OpenContainer(HAPPLICATION hApplication, LPSTR szContainerName, HCONTAINER *phContainer);
 ULONG SKF_API SKF_CloseContainer(HCONTAINER hContainer);
 ULONG SKF_API SKF_GetContainerType(HCONTAINER hContainer, ULONG *pulContainerType);

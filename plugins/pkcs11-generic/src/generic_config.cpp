@@ -31,6 +31,10 @@ GenericConfig parseGenericConfig(const nlohmann::json &config) {
             out.origins = parseStringList(value, kContext, "origins", true);
         } else if (key == "legacyOrigins") {
             out.legacyOrigins = parseStringList(value, kContext, "legacyOrigins", true);
+        } else if (key == "enrollOrigins") {
+            out.enrollOrigins = parseStringList(value, kContext, "enrollOrigins", true);
+        } else if (key == "enrollCAs") {
+            out.enrollCAs = parseStringList(value, kContext, "enrollCAs", true);
         } else if (key == "pin") {
             out.pin = parsePinRules(value, kContext, DeclaredPinRules{});
         } else if (key == "help") {

@@ -27,6 +27,11 @@ struct GenericConfig {
     std::vector<std::string> modules; // candidate PKCS#11 modules, first existing wins
     std::vector<std::string> origins; // default portal origins (may be empty)
     std::vector<std::string> legacyOrigins;
+    // The CA's own sites that may enrol keys (describe "enrollOrigins") and the CA
+    // certificates an enrolled certificate must chain to ("enrollCAs": absolute paths of PEM or
+    // DER files, or base64 DER), both handed to the host as they are.
+    std::vector<std::string> enrollOrigins;
+    std::vector<std::string> enrollCAs;
     DeclaredPinRules pin;
     nlohmann::json help = nlohmann::json::object(); // {renew, unlock, lost, reinsert, contact}: H
     IdentityProfile identity = IdentityProfile::ChineseOrganisation;

@@ -45,6 +45,8 @@ nlohmann::json GenericPlugin::describe() {
         {"legacyOrigins", config_.legacyOrigins},
         {"pin", pinRulesToJson(config_.pin)},
         {"help", config_.help},
+        {"enrollOrigins", config_.enrollOrigins},
+        {"enrollCAs", config_.enrollCAs},
     };
 }
 
@@ -141,6 +143,40 @@ void GenericPlugin::unblockPin(std::string_view tokenRef, std::string_view soPin
     Pkcs11TokenService &service = requireTokens();
     requireOwnToken(tokenRef, true);
     service.unblockPin(tokenRef, soPin, newPin);
+}
+
+nlohmann::json GenericPlugin::generateKey(std::string_view tokenRef, std::string_view keyType, std::string_view pin) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    return service.generateKey(tokenRef, keyType, pin);
+}
+
+std::vector<std::uint8_t> GenericPlugin::signWithKey(std::string_view tokenRef, std::string_view keyId,
+                                                     std::string_view pin, std::string_view algorithm,
+                                                     std::span<const std::uint8_t> data) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    return service.signWithKey(tokenRef, keyId, pin, algorithm, data);
+}
+
+nlohmann::json GenericPlugin::installCertificate(std::string_view tokenRef, std::string_view keyId,
+                                                 std::span<const std::uint8_t> der,
+                                                 std::optional<std::string_view> replaceRef, std::string_view pin) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    return service.installCertificate(tokenRef, keyId, der, replaceRef, pin);
+}
+
+nlohmann::json GenericPlugin::listKeys(std::string_view tokenRef) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    return service.listKeys(tokenRef);
+}
+
+void GenericPlugin::deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin) {
+    Pkcs11TokenService &service = requireTokens();
+    requireOwnToken(tokenRef, true);
+    service.deleteKey(tokenRef, keyId, pin);
 }
 
 void GenericPlugin::logout(std::string_view tokenRef) {

@@ -45,6 +45,15 @@ public:
     // change_pin / unblock_pin (plugin.h) on one of this vendor's tokens (NO_TOKEN otherwise).
     void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
     void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
+    // The enrolment calls (plugin.h) on one of this vendor's tokens (NO_TOKEN otherwise).
+    nlohmann::json generateKey(std::string_view tokenRef, std::string_view keyType, std::string_view pin);
+    std::vector<std::uint8_t> signWithKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin,
+                                          std::string_view algorithm, std::span<const std::uint8_t> data);
+    nlohmann::json installCertificate(std::string_view tokenRef, std::string_view keyId,
+                                      std::span<const std::uint8_t> der, std::optional<std::string_view> replaceRef,
+                                      std::string_view pin);
+    nlohmann::json listKeys(std::string_view tokenRef);
+    void deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin);
 
 private:
     explicit GenericPlugin(GenericConfig config);

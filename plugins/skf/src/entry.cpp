@@ -7,6 +7,7 @@ static_assert(cabridge::ChecksCertificates<cabridge::skf::SkfPlugin>);
 static_assert(cabridge::Authenticates<cabridge::skf::SkfPlugin>);
 static_assert(cabridge::ChangesPin<cabridge::skf::SkfPlugin>);
 static_assert(cabridge::UnblocksPin<cabridge::skf::SkfPlugin>);
+static_assert(cabridge::UnblocksOnline<cabridge::skf::SkfPlugin>);
 
 extern "C" CABRIDGE_PLUGIN_EXPORT const cabridge_plugin_api_v1 *cabridge_plugin_v1(uint32_t host_abi_version) {
     return cabridge::pluginApiFor<cabridge::skf::SkfPlugin>(host_abi_version);

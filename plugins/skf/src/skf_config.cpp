@@ -18,6 +18,36 @@ std::string printableAscii(const nlohmann::json &value, const std::string &key, 
     return text;
 }
 
+// A C identifier: what dlsym can find and nothing a path or shell could read otherwise.
+std::string symbolName(const nlohmann::json &value, const std::string &key) {
+    std::string name = parseNonEmptyString(value, kContext, key, 64);
+    const auto word = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+    for (char c : name)
+        if (!word(c) && (c < '0' || c > '9'))
+            invalid(key + " must be a C symbol name");
+    if (!word(name.front()))
+        invalid(key + " must be a C symbol name");
+    return name;
+}
+
+OnlineUnlockCalls parseOnlineUnlock(const nlohmann::json &value) {
+    if (!value.is_object())
+        invalid("onlineUnlock must be an object {\"challenge\": symbol, \"response\": symbol}");
+    for (const char *required : {"challenge", "response"})
+        if (!value.contains(required))
+            invalid(std::string("onlineUnlock is missing ") + required);
+    OnlineUnlockCalls calls;
+    for (const auto &[key, symbol] : value.items()) {
+        if (key == "challenge")
+            calls.challenge = symbolName(symbol, "onlineUnlock.challenge");
+        else if (key == "response")
+            calls.response = symbolName(symbol, "onlineUnlock.response");
+        else
+            invalid("unknown key onlineUnlock." + key);
+    }
+    return calls;
+}
+
 } // namespace
 
 SkfConfig parseSkfConfig(const nlohmann::json &config) {
@@ -57,12 +87,18 @@ SkfConfig parseSkfConfig(const nlohmann::json &config) {
             out.origins = parseStringList(value, kContext, "origins", true);
         } else if (key == "legacyOrigins") {
             out.legacyOrigins = parseStringList(value, kContext, "legacyOrigins", true);
+        } else if (key == "enrollOrigins") {
+            out.enrollOrigins = parseStringList(value, kContext, "enrollOrigins", true);
+        } else if (key == "enrollCAs") {
+            out.enrollCAs = parseStringList(value, kContext, "enrollCAs", true);
         } else if (key == "pin") {
             out.pin = parsePinRules(value, kContext, DeclaredPinRules{});
         } else if (key == "help") {
             out.help = parseHelp(value, kContext);
         } else if (key == "uniqueIdOid") {
             out.uniqueIdOid = parseDottedOid(value, kContext, "uniqueIdOid");
+        } else if (key == "onlineUnlock") {
+            out.onlineUnlock = parseOnlineUnlock(value);
         } else {
             invalid("unknown key " + key);
         }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ namespace cabridge::skf {
 // Which numbering of the SM2 algorithm identifiers the vendor's headers use (plugins/include/
 // cabridge/skf.h): "A" SGD_SM2_1 (SM2 signature) = 0x00020200, "B" SGD_SM2_1 = 0x00020100.
 enum class AlgorithmIdFamily { A, B };
+
+// The vendor library's own online-unlock calls (not in GM/T 0016), by symbol name:
+//   ULONG challenge(HAPPLICATION, BYTE *challenge, ULONG *len)       size-query convention
+//   ULONG response(HAPPLICATION, BYTE *response, ULONG len, LPSTR newUserPin, ULONG *retry)
+// `retry` receives the tries of refused responses left (docs/plugins.md "Online unlock").
+struct OnlineUnlockCalls {
+    std::string challenge;
+    std::string response;
+};
 
 struct SkfConfig {
     std::string id;                     // must equal the descriptor's id
@@ -27,9 +37,13 @@ struct SkfConfig {
     std::string signerId = "1234567812345678"; // SM2 signer ID (ASCII, 1..64 bytes)
     std::vector<std::string> origins;
     std::vector<std::string> legacyOrigins;
+    // CA enrolment (describe "enrollOrigins", "enrollCAs"), handed to the host as they are.
+    std::vector<std::string> enrollOrigins;
+    std::vector<std::string> enrollCAs;
     DeclaredPinRules pin;
     nlohmann::json help = nlohmann::json::object();
     std::string uniqueIdOid; // vendor unique-id extension (identity profile "cn-org"), empty: none
+    std::optional<OnlineUnlockCalls> onlineUnlock; // absent: the vendor's keys do not unlock online
 };
 
 // Parses the config; throws PluginFailure(CABRIDGE_ERR_INVALID_CONFIG) naming the offending key.

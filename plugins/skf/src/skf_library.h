@@ -4,6 +4,7 @@
 // 8 bytes into a 4-byte variable. Calls return the library's SAR code as it is.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,11 +19,27 @@ inline constexpr std::size_t kEccSignatureBlobBytes = 128;
 
 using Handle = void *;
 
+// Public key blobs with the ULONG fields read at the library's width (skf.h).
+struct EccPublicKey {
+    std::uint64_t bitLength = 0;
+    std::array<std::uint8_t, 64> x{}; // right-aligned
+    std::array<std::uint8_t, 64> y{};
+};
+struct RsaPublicKey {
+    std::uint64_t bitLength = 0;
+    std::array<std::uint8_t, 256> modulus{}; // right-aligned
+    std::array<std::uint8_t, 4> exponent{};
+};
+
 class SkfLibrary {
 public:
     // Loads `path` and binds the calls a login needs. Throws PluginFailure(CABRIDGE_ERR_DEVICE)
     // naming the library and the missing call when it cannot. `ulongBits` is 32 or 64.
-    static std::unique_ptr<SkfLibrary> load(const std::string &path, int ulongBits);
+    // `unlockChallenge` / `unlockResponse`: the symbol names of the vendor's online-unlock calls
+    // (skf_config.h OnlineUnlockCalls), bound when present; empty: none.
+    static std::unique_ptr<SkfLibrary> load(const std::string &path, int ulongBits,
+                                            const std::string &unlockChallenge = {},
+                                            const std::string &unlockResponse = {});
 
     virtual ~SkfLibrary() = default;
     SkfLibrary(const SkfLibrary &) = delete;
@@ -49,6 +66,14 @@ public:
                                     std::uint64_t *retry) = 0;
     virtual std::uint32_t unblockPin(Handle application, const char *adminPin, const char *newUserPin,
                                      std::uint64_t *retry) = 0;
+    // The vendor's online-unlock calls (skf_config.h OnlineUnlockCalls): a challenge into
+    // `challenge` (size-query convention), and the CA's response with the new user PIN
+    // (NUL-terminated; `retry` receives the refused responses left). SAR_NOTSUPPORTYETERR when the
+    // library has no such calls.
+    virtual std::uint32_t getUnblockChallenge(Handle application, std::uint8_t *challenge, std::size_t *size) = 0;
+    virtual std::uint32_t unblockPinByResponse(Handle application, const std::uint8_t *response,
+                                               std::size_t responseLength, const char *newUserPin,
+                                               std::uint64_t *retry) = 0;
     virtual std::uint32_t clearSecureState(Handle application) = 0;
     virtual std::uint32_t enumContainer(Handle application, char *list, std::size_t *size) = 0;
     virtual std::uint32_t openContainer(Handle application, const char *name, Handle *container) = 0;
@@ -60,6 +85,18 @@ public:
                                       std::uint8_t *blob) = 0;
     virtual std::uint32_t rsaSignData(Handle container, const std::uint8_t *data, std::size_t dataLength,
                                       std::uint8_t *signature, std::size_t *size) = 0;
+
+    // Enrolment (plugin.h generate_key ..): optional in the library, SAR_NOTSUPPORTYETERR when
+    // it lacks a call. Names are NUL-terminated.
+    virtual std::uint32_t createContainer(Handle application, const char *name, Handle *container) = 0;
+    virtual std::uint32_t deleteContainer(Handle application, const char *name) = 0;
+    virtual std::uint32_t genEccKeyPair(Handle container, std::uint32_t algId, EccPublicKey *key) = 0;
+    virtual std::uint32_t genRsaKeyPair(Handle container, std::uint32_t bits, RsaPublicKey *key) = 0;
+    virtual std::uint32_t importCertificate(Handle container, bool signing, const std::uint8_t *der,
+                                            std::size_t length) = 0;
+    // The container's signing public key; `type` says which blob (SKF_CONTAINER_ECC / _RSA).
+    virtual std::uint32_t exportEccPublicKey(Handle container, bool signing, EccPublicKey *key) = 0;
+    virtual std::uint32_t exportRsaPublicKey(Handle container, bool signing, RsaPublicKey *key) = 0;
 
     const std::string &path() const noexcept { return path_; }
 

@@ -1,5 +1,8 @@
 #include "skf_plugin.h"
 
+#include <cabridge/common/encoding.h>
+#include "skf_key_enrollment.h"
+
 #include <cabridge/common/identity.h>
 #include <cabridge/support/module_locator.h>
 
@@ -16,7 +19,10 @@ std::unique_ptr<SkfPlugin> SkfPlugin::create(const nlohmann::json &config) {
 SkfTokenService *SkfPlugin::tokens() {
     if (!tokens_) {
         if (auto path = firstExistingModule(config_.libraries)) {
-            library_ = SkfLibrary::load(*path, config_.ulongBits);
+            library_ = config_.onlineUnlock
+                           ? SkfLibrary::load(*path, config_.ulongBits, config_.onlineUnlock->challenge,
+                                              config_.onlineUnlock->response)
+                           : SkfLibrary::load(*path, config_.ulongBits);
             tokens_ = std::make_unique<SkfTokenService>(*library_, config_);
         }
     }
@@ -49,6 +55,11 @@ nlohmann::json SkfPlugin::describe() {
         {"legacyOrigins", config_.legacyOrigins},
         {"pin", pinRulesToJson(config_.pin)},
         {"help", config_.help},
+        // plugin.h: this library offers the online-unlock pair for every descriptor; only one
+        // that names the vendor's calls can use it.
+        {"onlineUnlock", config_.onlineUnlock.has_value()},
+        {"enrollOrigins", config_.enrollOrigins},
+        {"enrollCAs", config_.enrollCAs},
     };
 }
 
@@ -152,6 +163,87 @@ void SkfPlugin::unblockPin(std::string_view tokenRef, std::string_view soPin, st
     OpenToken token = service.openToken(tokenRef);
     service.unblockUserPin(token, soPin, newPin);
     service.clearSecureState(token);
+}
+
+nlohmann::json SkfPlugin::unblockChallenge(std::string_view tokenRef) {
+    endLogin();
+    if (!config_.onlineUnlock)
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, config_.id + ": no onlineUnlock calls in the descriptor");
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    const std::vector<std::uint8_t> challenge = service.unblockChallenge(token);
+    return {{"challenge", base64Encode(challenge)}, {"serial", token.info.serial}};
+}
+
+void SkfPlugin::unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+                                    std::string_view newPin) {
+    endLogin();
+    if (!config_.onlineUnlock)
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, config_.id + ": no onlineUnlock calls in the descriptor");
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    service.unblockUserPinByResponse(token, response, newPin);
+    service.clearSecureState(token);
+}
+
+template <class Body>
+auto SkfPlugin::withLogin(std::string_view tokenRef, std::string_view pin, Body body) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    class LogoutGuard {
+    public:
+        LogoutGuard(SkfTokenService &service, OpenToken &token) : service_(service), token_(token) {}
+        ~LogoutGuard() { service_.clearSecureState(token_); }
+        LogoutGuard(const LogoutGuard &) = delete;
+        LogoutGuard &operator=(const LogoutGuard &) = delete;
+
+    private:
+        SkfTokenService &service_;
+        OpenToken &token_;
+    };
+    const LogoutGuard guard(service, token);
+    service.verifyUserPin(token, pin);
+    SkfKeyEnrollment enrollment(*library_, service, config_);
+    return body(enrollment, token);
+}
+
+nlohmann::json SkfPlugin::generateKey(std::string_view tokenRef, std::string_view keyType, std::string_view pin) {
+    if (keyType != "SM2" && keyType != "RSA-2048") // before the PIN is tried
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
+                            "skf: SKF keys are SM2 or RSA-2048, not " + std::string(keyType.substr(0, 16)));
+    return withLogin(tokenRef, pin, [&](SkfKeyEnrollment &enrollment, OpenToken &token) {
+        return enrollment.generateKey(token, keyType);
+    });
+}
+
+std::vector<std::uint8_t> SkfPlugin::signWithKey(std::string_view tokenRef, std::string_view keyId,
+                                                 std::string_view pin, std::string_view algorithm,
+                                                 std::span<const std::uint8_t> data) {
+    return withLogin(tokenRef, pin, [&](SkfKeyEnrollment &enrollment, OpenToken &token) {
+        return enrollment.signWithKey(token, keyId, algorithm, data);
+    });
+}
+
+nlohmann::json SkfPlugin::installCertificate(std::string_view tokenRef, std::string_view keyId,
+                                             std::span<const std::uint8_t> der,
+                                             std::optional<std::string_view> replaceRef, std::string_view pin) {
+    return withLogin(tokenRef, pin, [&](SkfKeyEnrollment &enrollment, OpenToken &token) {
+        return enrollment.installCertificate(token, keyId, der, replaceRef);
+    });
+}
+
+nlohmann::json SkfPlugin::listKeys(std::string_view tokenRef) {
+    endLogin();
+    SkfTokenService &service = requireTokens();
+    OpenToken token = service.openToken(tokenRef);
+    SkfKeyEnrollment enrollment(*library_, service, config_);
+    return enrollment.listKeys(token);
+}
+
+void SkfPlugin::deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin) {
+    withLogin(tokenRef, pin,
+              [&](SkfKeyEnrollment &enrollment, OpenToken &token) { enrollment.deleteKey(token, keyId); });
 }
 
 } // namespace cabridge::skf

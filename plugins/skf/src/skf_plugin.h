@@ -46,7 +46,28 @@ public:
     void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
     void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
 
+    // unblock_challenge / unblock_with_response (plugin.h): the vendor library's own calls the
+    // config's "onlineUnlock" names, each in a session of its own. UNSUPPORTED without that config
+    // or when the library lacks the calls.
+    nlohmann::json unblockChallenge(std::string_view tokenRef);
+    void unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+                             std::string_view newPin);
+    // The enrolment calls (plugin.h; skf_key_enrollment.h), each in a session of its own,
+    // logged in with `pin` where it needs it and logged out before it returns.
+    nlohmann::json generateKey(std::string_view tokenRef, std::string_view keyType, std::string_view pin);
+    std::vector<std::uint8_t> signWithKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin,
+                                          std::string_view algorithm, std::span<const std::uint8_t> data);
+    nlohmann::json installCertificate(std::string_view tokenRef, std::string_view keyId,
+                                      std::span<const std::uint8_t> der, std::optional<std::string_view> replaceRef,
+                                      std::string_view pin);
+    nlohmann::json listKeys(std::string_view tokenRef);
+    void deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin);
+
 private:
+    // Opens `tokenRef`, verifies the user PIN and runs `body` with the token, logging out
+    // whatever happens.
+    template <class Body>
+    auto withLogin(std::string_view tokenRef, std::string_view pin, Body body);
     explicit SkfPlugin(SkfConfig config) : config_(std::move(config)) {}
     // The token layer, or nullptr when no candidate library exists.
     SkfTokenService *tokens();

@@ -431,6 +431,48 @@ void SkfTokenService::unblockUserPin(OpenToken &token, std::string_view adminPin
     throwPinResult(token, ADMIN_TYPE, rv, retry, "SKF_UnblockPIN");
 }
 
+std::vector<std::uint8_t> SkfTokenService::unblockChallenge(OpenToken &token) {
+    std::size_t size = 0;
+    throwUnlessOk(library_.getUnblockChallenge(token.application.get(), nullptr, &size), "the unlock challenge call");
+    if (size == 0 || size > kMaxUnlockChallengeBytes)
+        throw PluginFailure(CABRIDGE_ERR_DEVICE,
+                            "skf: the unlock challenge call announced " + std::to_string(size) + " bytes");
+    std::vector<std::uint8_t> challenge(size);
+    throwUnlessOk(library_.getUnblockChallenge(token.application.get(), challenge.data(), &size),
+                  "the unlock challenge call");
+    if (size == 0 || size > challenge.size())
+        throw PluginFailure(CABRIDGE_ERR_DEVICE,
+                            "skf: the unlock challenge call wrote " + std::to_string(size) + " bytes");
+    challenge.resize(size);
+    return challenge;
+}
+
+void SkfTokenService::unblockUserPinByResponse(OpenToken &token, std::span<const std::uint8_t> response,
+                                               std::string_view newPin) {
+    if (newPin.empty() || newPin.find('\0') != std::string_view::npos)
+        throw PluginFailure(CABRIDGE_ERR_PIN_INVALID, "skf: a PIN is non-empty text without NUL bytes");
+    if (response.empty())
+        throw PluginFailure(CABRIDGE_ERR_PIN_INCORRECT, "skf: an empty unlock response");
+    std::uint64_t retry = 0;
+    std::uint32_t rv = SAR_OK;
+    {
+        const PinString newText(newPin);
+        rv = library_.unblockPinByResponse(token.application.get(), response.data(), response.size(), newText.c_str(),
+                                           &retry);
+    }
+    if (rv == SAR_PIN_INCORRECT || rv == SAR_PIN_LOCKED) {
+        // No SKF call reads the response counter: the call's own count is the live one.
+        const std::uint64_t left = rv == SAR_PIN_LOCKED ? 0 : retry;
+        PluginFailure error(
+            left == 0 ? CABRIDGE_ERR_PIN_LOCKED : CABRIDGE_ERR_PIN_INCORRECT,
+            "skf: the unlock response call returned " + sarName(rv) + ", " + std::to_string(left) + " responses left");
+        error.setRetriesLeft(clampRetries(left));
+        error.setFinalTry(left == 1);
+        throw error;
+    }
+    throwUnlessOk(rv, "the unlock response call");
+}
+
 void SkfTokenService::clearSecureState(OpenToken &token) noexcept {
     if (token.application)
         static_cast<void>(library_.clearSecureState(token.application.get()));

@@ -50,6 +50,9 @@ struct SigningContainer {
     std::vector<std::uint8_t> certificate;
 };
 
+// Bound on an online-unlock challenge a library hands out: vendors use 8..32 bytes.
+inline constexpr std::size_t kMaxUnlockChallengeBytes = 1024;
+
 class SkfTokenService {
 public:
     SkfTokenService(SkfLibrary &library, const SkfConfig &config) : library_(library), config_(config) {}
@@ -81,6 +84,13 @@ public:
     // One SKF_UnblockPIN with the administrator PIN: PIN_INCORRECT / PIN_LOCKED carry the
     // administrator PIN's tries left (SKF_UnblockPIN's out count, read again from the token).
     void unblockUserPin(OpenToken &token, std::string_view adminPin, std::string_view newPin);
+    // A fresh online-unlock challenge from the vendor's call (1..kMaxUnlockChallengeBytes bytes).
+    // UNSUPPORTED when the library lacks the calls; PIN_LOCKED when the key takes no more responses.
+    std::vector<std::uint8_t> unblockChallenge(OpenToken &token);
+    // The CA's response to the latest challenge, setting the user PIN to `newPin`. A refused
+    // response is PIN_INCORRECT with the call's count of responses left (PIN_LOCKED at 0);
+    // SAR_PIN_LEN_RANGE / SAR_PIN_INVALID for the new PIN are PIN_INVALID.
+    void unblockUserPinByResponse(OpenToken &token, std::span<const std::uint8_t> response, std::string_view newPin);
     // Logs the application out (SKF_ClearSecureState); errors are ignored.
     void clearSecureState(OpenToken &token) noexcept;
 
@@ -89,6 +99,9 @@ public:
     // container: PKCS#1 v1.5 over the SHA-256 DigestInfo). UNSUPPORTED for anything else.
     std::vector<std::uint8_t> sign(SigningContainer &container, std::string_view algorithm,
                                    std::span<const std::uint8_t> data);
+
+    // The application's container names (SKF_EnumContainer).
+    std::vector<std::string> containerNames(ApplicationHandle &application);
 
 private:
     std::vector<std::string> deviceNames();
@@ -100,7 +113,6 @@ private:
     std::optional<OpenToken> openOn(const std::string &deviceName, std::string_view tokenRef,
                                     const std::string &deviceIdentityWanted, const std::string &applicationName);
     std::vector<std::string> applicationNames(DeviceHandle &device);
-    std::vector<std::string> containerNames(ApplicationHandle &application);
     bool admitsApplication(const std::string &name) const;
     DeviceInfo deviceInfo(DeviceHandle &device);
     nlohmann::json tokenEntry(OpenToken &token);

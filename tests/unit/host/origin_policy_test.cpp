@@ -340,3 +340,46 @@ TEST(OriginPolicy, LegacyListedNeedsLegacyOriginsAndForAPinAlsoLegacyLoginOrigin
     EXPECT_FALSE(policy.legacyListed("https://other.example.cn", true));  // a PIN origin must be legacy too
     EXPECT_FALSE(policy.legacyListed("not an origin", false));
 }
+
+// CA enrolment sites (#18): a vendor's own for its tokens only, the policy's for all, minus
+// denyEnrollOrigins and denyOrigins; independent of the portal lists.
+TEST(OriginPolicy, EnrolmentSitesAreTheirOwnList)
+{
+    AdminPolicy admin;
+    admin.allowOrigins = {"https://portal.gov.cn"};
+    admin.enrollOrigins = {"http://127.0.0.1:8443", "http://10.1.1.1:80"};
+    admin.denyEnrollOrigins = {"https://old.hebca.com"};
+    admin.denyOrigins = {"https://bad.hebca.com"};
+    const OriginPolicy policy(
+        {{"hebca", {"https://si.gov.cn"}, {"https://www.hebca.com", "https://old.hebca.com", "https://bad.hebca.com"}},
+         {"other", {"https://other.gov.cn"}, {"https://*.otherca.cn"}}},
+        admin);
+    EXPECT_TRUE(policy.enrollAllowedFor("hebca", "https://www.hebca.com"));
+    EXPECT_FALSE(policy.enrollAllowedFor("other", "https://www.hebca.com")) << "for its own vendor only";
+    EXPECT_TRUE(policy.enrollAllowedFor("other", "https://ra.otherca.cn"));
+    EXPECT_FALSE(policy.enrollAllowedFor("hebca", "https://old.hebca.com")) << "denyEnrollOrigins";
+    EXPECT_FALSE(policy.enrollAllowedFor("hebca", "https://bad.hebca.com")) << "denyOrigins";
+    EXPECT_TRUE(policy.enrollAllowedFor("hebca", "http://127.0.0.1:8443")) << "the policy's, for every vendor";
+    EXPECT_TRUE(policy.enrollAllowedFor("other", "http://10.1.1.1:80"));
+    EXPECT_FALSE(policy.enrollAllowedFor("hebca", "https://si.gov.cn")) << "a portal is no enrolment site";
+    EXPECT_FALSE(policy.enrollAllowedFor("hebca", "https://portal.gov.cn"));
+    EXPECT_FALSE(policy.enrollAllowedFor("hebca", "http://www.hebca.com")) << "the scheme is part of the origin";
+    EXPECT_FALSE(policy.enrollAllowedFor("hebca", "not an origin"));
+    EXPECT_TRUE(policy.enrollAllowedForAny("https://ra.otherca.cn"));
+    EXPECT_TRUE(policy.enrollAllowedForAny("http://10.1.1.1:80"));
+    EXPECT_FALSE(policy.enrollAllowedForAny("https://si.gov.cn"));
+    // An enrolment site is not a portal: it may not log in.
+    EXPECT_EQ(policy.checkFor("hebca", "https://www.hebca.com"), Verdict::NotAllowed);
+}
+
+TEST(AdminPolicyFile, ReadsTheEnrolmentLists)
+{
+    TempDir dir;
+    const auto load = loadAdminPolicy(dir.write(
+        "policy.json", R"({"enrollOrigins":["https://ra.example.cn"],"denyEnrollOrigins":["https://*.hebca.com"]})"));
+    ASSERT_FALSE(load.error) << *load.error;
+    EXPECT_EQ(load.policy.enrollOrigins, std::vector<std::string> {"https://ra.example.cn"});
+    EXPECT_EQ(load.policy.denyEnrollOrigins, std::vector<std::string> {"https://*.hebca.com"});
+    const auto bad = loadAdminPolicy(dir.write("bad.json", R"({"enrollOrigins":["https://*.com.cn"]})"));
+    EXPECT_TRUE(bad.error);
+}

@@ -248,3 +248,79 @@ TEST(GluedPinCalls, PassPinsWholeAndFailuresThrough) {
     EXPECT_EQ(api->unblock_pin(self, "t", nullptr, 4, "5678", 4, &err), CABRIDGE_ERR_PLUGIN);
     api->destroy(self);
 }
+
+namespace {
+
+// A glued plugin with the online-unlock pair: a challenge "abc" for token "t"; the response
+// {1, 2, 3} unlocks, anything else is refused with 4 responses left.
+class OnlineUnlockProbe final : public PluginInstance {
+public:
+    static std::unique_ptr<OnlineUnlockProbe> create(const nlohmann::json &) {
+        return std::make_unique<OnlineUnlockProbe>();
+    }
+    nlohmann::json describe() override { return nlohmann::json::object(); }
+    nlohmann::json listTokens() override { return nlohmann::json::array(); }
+    nlohmann::json identify(std::span<const std::uint8_t>) override { return nlohmann::json::object(); }
+    void login(std::string_view, std::string_view) override {}
+    std::vector<std::uint8_t> sign(std::string_view, std::string_view, std::string_view,
+                                   std::span<const std::uint8_t>) override {
+        return {};
+    }
+    void logout(std::string_view) override {}
+    nlohmann::json unblockChallenge(std::string_view tokenRef) {
+        if (tokenRef != "t")
+            throw PluginFailure(CABRIDGE_ERR_NO_TOKEN, "no such token");
+        return {{"challenge", "YWJj"}, {"serial", "S1"}};
+    }
+    void unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+                             std::string_view newPin) {
+        seen = std::string(tokenRef) + "|" + std::to_string(response.size()) + "|" + std::string(newPin);
+        if (response.size() != 3 || response[0] != 1 || response[1] != 2 || response[2] != 3) {
+            PluginFailure wrong(CABRIDGE_ERR_PIN_INCORRECT, "response refused");
+            wrong.setRetriesLeft(4);
+            throw wrong;
+        }
+    }
+    std::string seen;
+};
+
+} // namespace
+
+TEST_F(Glued, OnlineUnlockCallsAreAbsentUnlessThePluginOffersThem) {
+    static_assert(!UnblocksOnline<PinProbe>);
+    ASSERT_GE(api->struct_size,
+              offsetof(cabridge_plugin_api_v1, unblock_with_response) + sizeof api->unblock_with_response);
+    EXPECT_EQ(api->unblock_challenge, nullptr);
+    EXPECT_EQ(api->unblock_with_response, nullptr);
+    EXPECT_EQ(pluginApiFor<PinProbe>(CABRIDGE_PLUGIN_ABI_VERSION)->unblock_challenge, nullptr);
+}
+
+TEST(GluedOnlineUnlock, ChallengeAndResponsePassThrough) {
+    static_assert(UnblocksOnline<OnlineUnlockProbe>);
+    const cabridge_plugin_api_v1 *api = pluginApiFor<OnlineUnlockProbe>(CABRIDGE_PLUGIN_ABI_VERSION);
+    ASSERT_NE(api->unblock_challenge, nullptr);
+    ASSERT_NE(api->unblock_with_response, nullptr);
+    EXPECT_EQ(api->change_pin, nullptr) << "the pair does not bring the other PIN calls";
+    cabridge_plugin *self = nullptr;
+    cabridge_error err{};
+    ASSERT_EQ(api->create("{}", &self, &err), CABRIDGE_OK);
+    auto &probe = *static_cast<OnlineUnlockProbe *>(self);
+    std::string out;
+    const cabridge_sink sink{&out, [](void *ctx, const std::uint8_t *data, std::size_t len) {
+                                 static_cast<std::string *>(ctx)->append(reinterpret_cast<const char *>(data), len);
+                             }};
+    ASSERT_EQ(api->unblock_challenge(self, "t", sink, &err), CABRIDGE_OK);
+    EXPECT_EQ(nlohmann::json::parse(out), (nlohmann::json{{"challenge", "YWJj"}, {"serial", "S1"}}));
+    EXPECT_EQ(api->unblock_challenge(self, "gone", sink, &err), CABRIDGE_ERR_NO_TOKEN);
+    const std::uint8_t right[] = {1, 2, 3, 9};
+    // Lengths, not terminators, bound the response and the PIN.
+    EXPECT_EQ(api->unblock_with_response(self, "t", right, 3, "5678yy", 4, &err), CABRIDGE_OK);
+    EXPECT_EQ(probe.seen, "t|3|5678");
+    err = {};
+    EXPECT_EQ(api->unblock_with_response(self, "t", right, 4, "5678", 4, &err), CABRIDGE_ERR_PIN_INCORRECT);
+    EXPECT_EQ(err.retries_left, 4);
+    EXPECT_STREQ(err.message, "response refused");
+    EXPECT_EQ(api->unblock_with_response(self, "t", nullptr, 3, "5678", 4, &err), CABRIDGE_ERR_PLUGIN);
+    EXPECT_EQ(api->unblock_challenge(self, nullptr, sink, &err), CABRIDGE_ERR_PLUGIN);
+    api->destroy(self);
+}

@@ -75,6 +75,13 @@ int run_plugins_check(const PluginsOptions &options) {
                   << (cert["expired"].get<bool>() ? " (expired)" : "") << "\n";
       }
     }
+    for (const auto &key : token.value("orphanKeys", nlohmann::json::array())) {
+      std::cout << "  orphan key " << key["keyId"].get<std::string>() << " (" << key["keyType"].get<std::string>()
+                << "): no certificate; a CA renewal stopped after making it (the CA's site can remove it)\n";
+    }
+    if (token.contains("orphanKeysError")) {
+      std::cout << "  keys not readable: " << token["orphanKeysError"].get<std::string>() << "\n";
+    }
   }
   return 0;
 }

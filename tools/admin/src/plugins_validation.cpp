@@ -155,6 +155,21 @@ nlohmann::json inspect_tokens(LoadedPlugin &plugin) {
       }
       entry["certificates"].push_back(std::move(c));
     }
+    // Key pairs without a certificate: a CA renewal that stopped after generate-key. The CA's
+    // site removes them (remove-key); listing them needs no PIN.
+    if (plugin.enrols() && token.contains("ref") && token["ref"].is_string()) {
+      entry["orphanKeys"] = nlohmann::json::array();
+      try {
+        for (const auto &key : plugin.listKeys(token["ref"].get<std::string>())) {
+          if (key.is_object() && key.value("hasCertificate", true) == false) {
+            entry["orphanKeys"].push_back({{"keyId", key.value("keyId", "")}, {"keyType", key.value("keyType", "")}});
+          }
+        }
+      } catch (const PluginCallFailure &e) {
+        entry.erase("orphanKeys");
+        entry["orphanKeysError"] = e.what();
+      }
+    }
     out.push_back(std::move(entry));
   }
   return out;

@@ -74,6 +74,11 @@ public:
     // What `describe` said; grants nothing (origin_policy.h: only the policy file allows legacy).
     const std::vector<std::string>& legacyOrigins() const noexcept { return legacyOrigins_; }
     const PinRules& pinRules() const noexcept { return pinRules_; }
+    // describe's "enrollOrigins": the CA's own sites that may enrol keys on this vendor's tokens.
+    const std::vector<std::string>& enrollOrigins() const noexcept { return enrollOrigins_; }
+    // describe's "enrollCAs": the CA certificates (absolute paths of PEM/DER files, or base64
+    // DER) an enrolled certificate must chain to (enrollment_trust.h reads them).
+    const std::vector<std::string>& enrollCAs() const noexcept { return enrollCAs_; }
     // The vendor's help object for `kind` ("renew", "unlock", "lost", "reinsert",
     // "contact"), or null when it gave none.
     nlohmann::json help(std::string_view kind) const;
@@ -154,6 +159,47 @@ public:
     // is `newPin` and unlocked. PIN failures describe the SO PIN. Only when unblocksPin().
     void unblockPin(const std::string& tokenRef, const SecretBuffer& soPin, const SecretBuffer& newPin);
 
+    // ---- Enrolment (plugin.h generate_key .. delete_key); failures throw PluginCallFailure. ----
+    // Whether the plugin offers all five enrolment calls (a plugin with some only cannot enrol).
+    bool enrols() const noexcept
+    {
+        return api_ != nullptr && api_->generate_key != nullptr && api_->sign_with_key != nullptr &&
+               api_->install_certificate != nullptr && api_->list_keys != nullptr && api_->delete_key != nullptr;
+    }
+    // generate_key: the JSON object {keyId, keyType, publicKey} it wrote.
+    nlohmann::json generateKey(const std::string& tokenRef, const std::string& keyType, const SecretBuffer& pin);
+    std::vector<std::uint8_t> signWithKey(const std::string& tokenRef, const std::string& keyId,
+                                          const SecretBuffer& pin, const std::string& algorithm,
+                                          std::span<const std::uint8_t> data);
+    // install_certificate: the new certificate's reference. `replaceCertRef` empty: keep the others.
+    std::string installCertificate(const std::string& tokenRef, const std::string& keyId,
+                                   std::span<const std::uint8_t> der, const std::string& replaceCertRef,
+                                   const SecretBuffer& pin);
+    // list_keys: the JSON array it wrote.
+    nlohmann::json listKeys(const std::string& tokenRef);
+    void deleteKey(const std::string& tokenRef, const std::string& keyId, const SecretBuffer& pin);
+    // Whether the vendor's keys unlock online: the plugin offers both unblock_challenge and
+    // unblock_with_response (plugin.h) and its description does not say "onlineUnlock": false.
+    bool unblocksOnline() const noexcept
+    {
+        return api_ != nullptr && api_->unblock_challenge != nullptr && api_->unblock_with_response != nullptr &&
+               onlineUnlock_;
+    }
+    struct UnblockChallenge {
+        std::vector<std::uint8_t> challenge;  // 1..kMaxUnblockChallengeBytes
+        std::string serial;
+    };
+    static constexpr std::size_t kMaxUnblockChallengeBytes = 1024;
+    // unblock_challenge (plugin.h): a fresh challenge from the token for the CA's server.
+    // PLUGIN_ERROR (PluginCallFailure) when the plugin wrote anything but
+    // {"challenge": base64 of 1..kMaxUnblockChallengeBytes, "serial": text}. Only when unblocksOnline().
+    UnblockChallenge unblockChallenge(const std::string& tokenRef);
+    // unblock_with_response (plugin.h): the CA's `response` to the latest challenge; the user PIN is
+    // then `newPin` and unlocked. A refused response carries the token's count of responses left.
+    // Only when unblocksOnline().
+    void unblockWithResponse(const std::string& tokenRef, std::span<const std::uint8_t> response,
+                             const SecretBuffer& newPin);
+
 private:
     LoadedPlugin() = default;
 
@@ -177,7 +223,10 @@ private:
     std::optional<std::string> error_;
     std::vector<std::string> origins_;
     std::vector<std::string> legacyOrigins_;
+    std::vector<std::string> enrollOrigins_;
+    std::vector<std::string> enrollCAs_;
     PinRules pinRules_;
+    bool onlineUnlock_ = true;  // describe's "onlineUnlock" (false: the pair is not for this vendor)
     nlohmann::json help_ = nlohmann::json::object();
     PluginDeadlines deadlines_;
     std::string listNotice_;

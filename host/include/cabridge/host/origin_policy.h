@@ -7,6 +7,11 @@
 //                        have the unbound signature.
 // trusted              = policy "trustedOrigins", and only if allowed (the extension then skips
 //                        its per-visit consent question for a plain-http origin).
+// enrol for vendor V   = (enrollOrigins V's plugin declares) + policy "enrollOrigins"
+//                        - policy "denyEnrollOrigins" - policy "denyOrigins": the CA sites that
+//                        may put a new key and certificate on V's tokens (generate-key,
+//                        install-certificate, list-keys, remove-key) and list V's certificates.
+//                        Independent of "allowed": a portal never enrols, a CA site need not log in.
 //
 // A vendor's declared origins unlock that vendor's certificates only: a portal of one CA must
 // not read or use the certificates of another CA on the same computer.
@@ -51,6 +56,9 @@ struct AdminPolicy {
     // http (the extension asks a plain-http site every time otherwise).
     std::vector<std::string> trustedOrigins;
     LegacySettings legacy;  // keys legacyLoginOrigins, legacyHash, legacySm2Signature, legacyHelperVersion
+    // CA enrolment sites for every vendor, and the ones removed from what plugins declare.
+    std::vector<std::string> enrollOrigins {};
+    std::vector<std::string> denyEnrollOrigins {};
 };
 
 // One entry of a policy file that is not valid, and the rule it breaks (for `cabridge doctor`).
@@ -64,6 +72,7 @@ struct PolicyEntryProblem {
 struct VendorOrigins {
     std::string vendor;  // plugin id
     std::vector<std::string> origins;
+    std::vector<std::string> enrollOrigins {};  // the CA's own sites (describe "enrollOrigins")
 };
 
 struct AdminPolicyLoad {
@@ -126,6 +135,12 @@ public:
     // list the origin, whatever the vendors: what the extension's legacy bridge may serve.
     bool legacyListed(std::string_view origin, bool pinFromPage) const;
 
+    // Whether `origin` is a CA enrolment site for `vendor`'s tokens (file comment, "enrol").
+    // Plain http other than loopback only by an exact entry, as for `verdict`.
+    bool enrollAllowedFor(std::string_view vendor, std::string_view origin) const;
+    // Whether `origin` is an enrolment site for at least one vendor (or by the policy alone).
+    bool enrollAllowedForAny(std::string_view origin) const;
+
 private:
     Verdict verdict(const std::vector<std::string>* vendorOrigins, std::string_view origin) const;
 
@@ -135,6 +150,8 @@ private:
     std::vector<std::string> legacy_;
     std::vector<std::string> legacyLogin_;
     std::vector<std::string> trusted_;
+    std::vector<std::string> enroll_;
+    std::vector<std::string> enrollDeny_;
 };
 
 }  // namespace cabridge

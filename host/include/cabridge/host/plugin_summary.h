@@ -20,6 +20,8 @@ struct PluginSummary {
     // plugin is loaded and answers requests that name it, so its origins still count, or a page
     // could never name the vendor to try it again.
     bool tokenFault = false;
+    // The CA's own sites that may enrol keys on this vendor's tokens (origin_policy.h, "enrol").
+    std::vector<std::string> enrollOrigins {};
 
     bool ok() const noexcept { return !error; }
     // Whether the plugin's declared origins may be used (origin_policy.h).

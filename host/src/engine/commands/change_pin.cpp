@@ -16,7 +16,8 @@ namespace cabridge {
 
 nlohmann::json runChangePin(CommandContext& context, Request& request)
 {
-    auto [oldPin, newPin, certificateId] = takePinCommandArguments(request.arguments, "oldPin");
+    auto [oldPin, newPin, certificateId, alternative] = takePinCommandArguments(request.arguments, "oldPin");
+    static_cast<void>(alternative);  // change-pin has no alternative proof
 
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificateForPinCommand(context, certificateId, request.origin);

@@ -46,5 +46,13 @@ nlohmann::json runAuthenticate(CommandContext& context, Request& request);
 // `change-pin` and `unblock-pin` (change_pin.cpp, unblock_pin.cpp): wipe the PINs inside `request`.
 nlohmann::json runChangePin(CommandContext& context, Request& request);
 nlohmann::json runUnblockPin(CommandContext& context, Request& request);
+// The CA enrolment commands (generate_key.cpp, install_certificate.cpp, list_keys.cpp,
+// remove_key.cpp; enrollment_command.h): only for CA enrolment origins; wipe the PIN.
+nlohmann::json runGenerateKey(CommandContext& context, Request& request);
+nlohmann::json runInstallCertificate(CommandContext& context, Request& request);
+nlohmann::json runListKeys(CommandContext& context, Request& request);
+nlohmann::json runRemoveKey(CommandContext& context, Request& request);
+// `unblock-challenge` (unblock_challenge.cpp): the online-unlock challenge of a certificate's token.
+nlohmann::json runUnblockChallenge(CommandContext& context, Request& request);
 
 }  // namespace cabridge

@@ -143,7 +143,8 @@ nlohmann::json vendorPinRules(const LoadedPlugin& plugin)
             {"maxLength", rules.maxLength},
             {"charset", charset},
             {"canChange", plugin.changesPin()},
-            {"canUnblock", plugin.unblocksPin()}};
+            {"canUnblock", plugin.unblocksPin()},
+            {"canUnblockOnline", plugin.unblocksOnline()}};
 }
 
 ErrorCode faultCode(const TokenFault& fault)
@@ -168,7 +169,11 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
             throw HostError(ErrorCode::InvalidArgument, "unknown vendor \"" + *vendor + "\"", {{"key", "vendor"}});
         }
     }
-    requireAllowedOrigin(context, request.origin);
+    // A CA enrolment site may list its own vendor's certificates (to pick the key to renew).
+    const bool enrollmentSite = !context.adminPolicy.error && context.policy.enrollAllowedForAny(request.origin);
+    if (!enrollmentSite) {
+        requireAllowedOrigin(context, request.origin);
+    }
 
     // Lets the extension remember a plain-http site's consent without asking `status` again.
     const bool originTrusted = context.policy.trusted(request.origin);
@@ -179,7 +184,8 @@ nlohmann::json runListCertificates(CommandContext& context, Request& request)
             continue;
         }
         // Another vendor's portal origin does not unlock this vendor's tokens: not read at all.
-        if (context.policy.checkFor(plugin->id(), request.origin) != OriginPolicy::Verdict::Allowed) {
+        if (context.policy.checkFor(plugin->id(), request.origin) != OriginPolicy::Verdict::Allowed &&
+            !context.policy.enrollAllowedFor(plugin->id(), request.origin)) {
             if (only != nullptr) {
                 requireOriginAllowedFor(context, plugin->id(), request.origin);
             }

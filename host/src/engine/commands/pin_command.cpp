@@ -22,13 +22,30 @@ std::unique_ptr<const SecretBuffer> takeSecretArgument(nlohmann::json& arguments
     return secret;
 }
 
-PinCommandArguments takePinCommandArguments(nlohmann::json& arguments, std::string_view currentKey)
+PinCommandArguments takePinCommandArguments(nlohmann::json& arguments, std::string_view currentKey,
+                                            std::string_view alternativeKey)
 {
     PinCommandArguments taken;
     taken.currentPin = takeSecretArgument(arguments, currentKey);
+    auto alternative = alternativeKey.empty() ? nullptr : takeSecretArgument(arguments, alternativeKey);
     taken.newPin = takeSecretArgument(arguments, "newPin");
     requireOnlyKeys(arguments, {"certificateId"});
     taken.certificateId = requiredStringArgument(arguments, "certificateId");
+    if (taken.currentPin != nullptr && alternative != nullptr) {
+        throw HostError(ErrorCode::InvalidArgument,
+                        "arguments \"" + std::string(currentKey) + "\" and \"" + std::string(alternativeKey) +
+                            "\" exclude each other",
+                        {{"key", alternativeKey}, {"exactlyOneOf", {currentKey, alternativeKey}}});
+    }
+    if (alternative != nullptr) {
+        taken.currentPin = std::move(alternative);
+        taken.alternative = true;
+    } else if (!alternativeKey.empty() && taken.currentPin == nullptr) {
+        throw HostError(ErrorCode::InvalidArgument,
+                        "one of the arguments \"" + std::string(currentKey) + "\" and \"" +
+                            std::string(alternativeKey) + "\" is required",
+                        {{"key", currentKey}, {"exactlyOneOf", {currentKey, alternativeKey}}});
+    }
     for (const auto& [pin, key] :
          {std::pair {taken.currentPin.get(), currentKey}, std::pair {taken.newPin.get(), std::string_view("newPin")}}) {
         if (pin == nullptr) {

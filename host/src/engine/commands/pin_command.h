@@ -16,16 +16,20 @@ namespace cabridge {
 // nullptr when absent; INVALID_ARGUMENT when it is not a string (after wiping what it can).
 std::unique_ptr<const SecretBuffer> takeSecretArgument(nlohmann::json& arguments, std::string_view key);
 
-// A PIN command's arguments: the PIN that proves the right (`currentKey`: "oldPin" or "soPin"),
-// "newPin" and "certificateId". Both PINs leave the JSON first, so no later failure can leave
-// them behind; then no other key is allowed and each of the three is required (INVALID_ARGUMENT
-// naming the first one missing).
+// A PIN command's arguments: the secret that proves the right (`currentKey`: "oldPin" or "soPin",
+// or, where the command offers one, `alternativeKey`: unblock-pin's "response"), "newPin" and
+// "certificateId". The secrets leave the JSON first, so no later failure can leave them behind;
+// then no other key is allowed and each is required (INVALID_ARGUMENT naming the first one
+// missing). With an `alternativeKey`, exactly one of the two proofs is given (both or neither:
+// INVALID_ARGUMENT, details.exactlyOneOf).
 struct PinCommandArguments {
-    std::unique_ptr<const SecretBuffer> currentPin;
+    std::unique_ptr<const SecretBuffer> currentPin;  // the proof, under whichever key it came
     std::unique_ptr<const SecretBuffer> newPin;
     std::string certificateId;
+    bool alternative = false;  // the proof came under `alternativeKey`
 };
-PinCommandArguments takePinCommandArguments(nlohmann::json& arguments, std::string_view currentKey);
+PinCommandArguments takePinCommandArguments(nlohmann::json& arguments, std::string_view currentKey,
+                                            std::string_view alternativeKey = {});
 
 // The longest administrator PIN the host passes on. The SO PIN is not held to the vendor's
 // user PIN rules (a token's administrator PIN has rules of its own, often longer), only to a

@@ -1,5 +1,7 @@
 // `unblock-pin`: with the administrator (SO) PIN, set a new user PIN on the token that holds a
-// certificate, ending a lock of the user PIN (docs/protocol.md).
+// certificate, ending a lock of the user PIN (docs/protocol.md). With `response` instead of
+// `soPin` (exactly one of the two), the CA's answer to `unblock-challenge` does it: online
+// unlock (online_unlock.cpp).
 //
 // Order of checks as for change-pin (change_pin.cpp): both PINs leave the JSON -> arguments ->
 // origin allowed -> certificate found live -> origin allowed for its vendor -> the plugin can
@@ -7,6 +9,7 @@
 // the SO PIN). PIN_INCORRECT and PIN_LOCKED then speak of the SO PIN: details.user "so", and a
 // locked SO PIN points at the vendor's contact (only the CA can help then), not at unlocking.
 #include "command_context.h"
+#include "online_unlock.h"
 #include "pin_command.h"
 
 #include "logger.h"
@@ -30,7 +33,10 @@ HostError soPinError(const PluginCallFailure& failure, const LoadedPlugin& plugi
 
 nlohmann::json runUnblockPin(CommandContext& context, Request& request)
 {
-    auto [soPin, newPin, certificateId] = takePinCommandArguments(request.arguments, "soPin");
+    auto [soPin, newPin, certificateId, online] = takePinCommandArguments(request.arguments, "soPin", "response");
+    if (online) {
+        return unblockPinWithResponse(context, request.origin, certificateId, *soPin, *newPin);
+    }
 
     requireAllowedOrigin(context, request.origin);
     const CertificateEntry entry = findCertificateForPinCommand(context, certificateId, request.origin);

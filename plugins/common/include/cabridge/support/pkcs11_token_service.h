@@ -90,6 +90,23 @@ public:
     // then C_InitPIN(newPin) (PIN_INVALID for a form the token refuses) and C_Logout.
     void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
 
+    // ---- Enrolment (plugin.h generate_key .. delete_key; pkcs11_key_enrollment.h). Each
+    // opens its own session (read-write where it changes the token), logs in with `pin` where
+    // it needs to (one C_Login, errors as login()) and always logs out before it returns.
+    // NO_TOKEN when the token is absent, before the PIN is tried. Ends a login still open first.
+    // generate_key: UNSUPPORTED for a type the plugin cannot make, before the PIN is tried.
+    nlohmann::json generateKey(std::string_view tokenRef, std::string_view keyType, std::string_view pin);
+    // sign_with_key: the key `keyId` (hex CKA_ID) signs as sign() does.
+    std::vector<std::uint8_t> signWithKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin,
+                                          std::string_view algorithm, std::span<const std::uint8_t> data);
+    // install_certificate: {"ref": ...}.
+    nlohmann::json installCertificate(std::string_view tokenRef, std::string_view keyId,
+                                      std::span<const std::uint8_t> der, std::optional<std::string_view> replaceRef,
+                                      std::string_view pin);
+    // list_keys, without a login.
+    nlohmann::json listKeys(std::string_view tokenRef);
+    void deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin);
+
 private:
     struct LoginSession;
     Pkcs11Module &module();

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +66,22 @@ struct cabridge_plugin {
     //   void changePin(std::string_view tokenRef, std::string_view oldPin, std::string_view newPin);
     //   void unblockPin(std::string_view tokenRef, std::string_view soPin, std::string_view newPin);
     // (ChangesPin / UnblocksPin below); a class without them leaves those entries null.
+    // The enrolment calls (plugin.h generate_key .. delete_key) all together (Enrols below):
+    //   nlohmann::json generateKey(std::string_view tokenRef, std::string_view keyType, std::string_view pin);
+    //   std::vector<std::uint8_t> signWithKey(std::string_view tokenRef, std::string_view keyId,
+    //                                         std::string_view pin, std::string_view algorithm,
+    //                                         std::span<const std::uint8_t> data);
+    //   nlohmann::json installCertificate(std::string_view tokenRef, std::string_view keyId,
+    //                                     std::span<const std::uint8_t> der,
+    //                                     std::optional<std::string_view> replaceRef, std::string_view pin);
+    //   nlohmann::json listKeys(std::string_view tokenRef);
+    //   void deleteKey(std::string_view tokenRef, std::string_view keyId, std::string_view pin);
+    // generateKey and installCertificate return the JSON object plugin.h says the call writes.
+    // unblock_challenge and unblock_with_response (plugin.h, online unlock) likewise, as a pair:
+    //   nlohmann::json unblockChallenge(std::string_view tokenRef);   // {"challenge", "serial"}
+    //   void unblockWithResponse(std::string_view tokenRef, std::span<const std::uint8_t> response,
+    //                            std::string_view newPin);
+    // (UnblocksOnline below); a class without both leaves both entries null.
     // A note for the administrator's log attached to a successful call
     // (e.g. which module paths were tried); empty for none. Cleared after use.
     std::string notice;
@@ -162,6 +179,24 @@ concept ChangesPin = requires(Plugin &plugin, std::string_view text) {
 template <class Plugin>
 concept UnblocksPin = requires(Plugin &plugin, std::string_view text) {
     { plugin.unblockPin(text, text, text) } -> std::same_as<void>;
+};
+
+// A glued plugin class that offers the five enrolment calls (see cabridge_plugin above).
+template <class Plugin>
+concept Enrols = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t> data,
+                          std::optional<std::string_view> maybe) {
+    { plugin.generateKey(text, text, text) } -> std::same_as<nlohmann::json>;
+    { plugin.signWithKey(text, text, text, text, data) } -> std::same_as<std::vector<std::uint8_t>>;
+    { plugin.installCertificate(text, text, data, maybe, text) } -> std::same_as<nlohmann::json>;
+    { plugin.listKeys(text) } -> std::same_as<nlohmann::json>;
+    { plugin.deleteKey(text, text, text) } -> std::same_as<void>;
+};
+
+// A glued plugin class that offers the online-unlock pair (see cabridge_plugin above).
+template <class Plugin>
+concept UnblocksOnline = requires(Plugin &plugin, std::string_view text, std::span<const std::uint8_t> bytes) {
+    { plugin.unblockChallenge(text) } -> std::same_as<nlohmann::json>;
+    { plugin.unblockWithResponse(text, bytes, text) } -> std::same_as<void>;
 };
 
 template <class Plugin>
@@ -331,12 +366,148 @@ struct PluginGlue {
             return nullptr;
     }
 
+    // ---- Enrolment: only instantiated for a Plugin that Enrols (the *Entry functions below). ----
+    static std::string_view pinView(const char *pin, std::size_t pinLen) noexcept {
+        return {pin == nullptr ? "" : pin, pinLen};
+    }
+
+    static cabridge_status generateKey(cabridge_plugin *self, const char *tokenRef, const char *keyType,
+                                       const char *pin, std::size_t pinLen, cabridge_sink out,
+                                       cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || keyType == nullptr || (pin == nullptr && pinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            writeJsonToSink(out, static_cast<Plugin *>(self)->generateKey(tokenRef, keyType, pinView(pin, pinLen)));
+        });
+    }
+
+    static cabridge_status signWithKey(cabridge_plugin *self, const char *tokenRef, const char *keyId,
+                                       const char *pin, std::size_t pinLen, const char *algorithm,
+                                       const std::uint8_t *data, std::size_t dataLen, cabridge_sink out,
+                                       cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || keyId == nullptr || algorithm == nullptr ||
+            (pin == nullptr && pinLen != 0) || (data == nullptr && dataLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            writeToSink(out, static_cast<Plugin *>(self)->signWithKey(tokenRef, keyId, pinView(pin, pinLen),
+                                                                      algorithm, {data, dataLen}));
+        });
+    }
+
+    static cabridge_status installCertificate(cabridge_plugin *self, const char *tokenRef, const char *keyId,
+                                              const std::uint8_t *der, std::size_t derLen, const char *replaceRef,
+                                              const char *pin, std::size_t pinLen, cabridge_sink out,
+                                              cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || keyId == nullptr || der == nullptr || derLen == 0 ||
+            (pin == nullptr && pinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        const std::optional<std::string_view> replace =
+            replaceRef == nullptr ? std::nullopt : std::optional<std::string_view>(replaceRef);
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            writeJsonToSink(out, static_cast<Plugin *>(self)->installCertificate(tokenRef, keyId, {der, derLen},
+                                                                                 replace, pinView(pin, pinLen)));
+        });
+    }
+
+    static cabridge_status listKeys(cabridge_plugin *self, const char *tokenRef, cabridge_sink out,
+                                    cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] { writeJsonToSink(out, static_cast<Plugin *>(self)->listKeys(tokenRef)); });
+    }
+
+    static cabridge_status deleteKey(cabridge_plugin *self, const char *tokenRef, const char *keyId, const char *pin,
+                                     std::size_t pinLen, cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || keyId == nullptr || (pin == nullptr && pinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] { static_cast<Plugin *>(self)->deleteKey(tokenRef, keyId, pinView(pin, pinLen)); });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::generate_key) generateKeyEntry() {
+        if constexpr (Enrols<Plugin>)
+            return &generateKey;
+        else
+            return nullptr;
+    }
+
+    static cabridge_status unblockChallenge(cabridge_plugin *self, const char *tokenRef, cabridge_sink out,
+                                            cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr)
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with the pair (unblockChallengeEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] { writeJsonToSink(out, static_cast<Plugin *>(self)->unblockChallenge(tokenRef)); });
+    }
+
+    static cabridge_status unblockWithResponse(cabridge_plugin *self, const char *tokenRef,
+                                               const std::uint8_t *response, std::size_t responseLen,
+                                               const char *newPin, std::size_t newPinLen,
+                                               cabridge_error *err) noexcept {
+        if (self == nullptr || tokenRef == nullptr || (response == nullptr && responseLen != 0) ||
+            (newPin == nullptr && newPinLen != 0))
+            return CABRIDGE_ERR_PLUGIN;
+        // Only instantiated for a Plugin with the pair (unblockWithResponseEntry).
+        // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
+        return guarded(err, [&] {
+            static_cast<Plugin *>(self)->unblockWithResponse(
+                tokenRef, {response, responseLen}, std::string_view(newPin == nullptr ? "" : newPin, newPinLen));
+        });
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_challenge) unblockChallengeEntry() {
+        if constexpr (UnblocksOnline<Plugin>)
+            return &unblockChallenge;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::sign_with_key) signWithKeyEntry() {
+        if constexpr (Enrols<Plugin>)
+            return &signWithKey;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::install_certificate) installCertificateEntry() {
+        if constexpr (Enrols<Plugin>)
+            return &installCertificate;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::list_keys) listKeysEntry() {
+        if constexpr (Enrols<Plugin>)
+            return &listKeys;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::delete_key) deleteKeyEntry() {
+        if constexpr (Enrols<Plugin>)
+            return &deleteKey;
+        else
+            return nullptr;
+    }
+
+    static constexpr decltype(cabridge_plugin_api_v1::unblock_with_response) unblockWithResponseEntry() {
+        if constexpr (UnblocksOnline<Plugin>)
+            return &unblockWithResponse;
+        else
+            return nullptr;
+    }
+
     static cabridge_status logout(cabridge_plugin *self, const char *tokenRef, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr)
             return CABRIDGE_ERR_PLUGIN;
         return guarded(err, [&] { self->logout(tokenRef); });
     }
 
+    // The enrolment calls (generate_key ... delete_key) are not glued yet: null.
     static constexpr cabridge_plugin_api_v1 table{CABRIDGE_PLUGIN_ABI_VERSION,
                                                   sizeof(cabridge_plugin_api_v1),
                                                   &create,
@@ -352,13 +523,13 @@ struct PluginGlue {
                                                   authenticateEntry(),
                                                   changePinEntry(),
                                                   unblockPinEntry(),
-                                                  nullptr,  // generate_key
-                                                  nullptr,  // sign_with_key
-                                                  nullptr,  // install_certificate
-                                                  nullptr,  // list_keys
-                                                  nullptr,  // delete_key
-                                                  nullptr,  // unblock_challenge
-                                                  nullptr}; // unblock_with_response
+                                                  generateKeyEntry(),
+                                                  signWithKeyEntry(),
+                                                  installCertificateEntry(),
+                                                  listKeysEntry(),
+                                                  deleteKeyEntry(),
+                                                  unblockChallengeEntry(),
+                                                  unblockWithResponseEntry()};
 };
 
 // The table for a host speaking `hostAbiVersion`, or nullptr if the plugin
