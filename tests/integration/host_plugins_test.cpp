@@ -661,7 +661,10 @@ TEST_F(HostPlugins, PluginsWithoutPinCallsRefuseChangeAndUnblockAsUnsupported)
 // or beyond its table): both online steps are INVALID_ARGUMENT, and the host goes on serving.
 TEST_F(HostPlugins, PluginsWithoutTheOnlineUnlockPairRefuseItAsUnsupported)
 {
-    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, softConfig());
+    // The portal is the vendor's enrolment origin too, so the steps reach the vendor check.
+    auto config = softConfig();
+    config["enrollOrigins"] = {kPortal};
+    addPlugin("soft", CABRIDGE_TEST_SOFT_PLUGIN, config);
     HostProcess host(config_);
     const auto cert = certificateNamed(host, "EC 测试");
     EXPECT_EQ(cert["pinRules"]["canUnblockOnline"], false) << cert.dump().substr(0, 400);

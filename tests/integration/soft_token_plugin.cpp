@@ -134,7 +134,7 @@ cabridge_status describe(cabridge_plugin* self, cabridge_sink out, cabridge_erro
 {
     hangIf(self, "describe");
     nlohmann::json d = {{"id", "soft"}, {"name", "软件测试证书"}, {"version", "9.9.9"}};
-    for (const char* key : {"origins", "legacyOrigins", "pin", "help"}) {
+    for (const char* key : {"origins", "legacyOrigins", "enrollOrigins", "pin", "help"}) {
         if (self->config.contains(key)) d[key] = self->config[key];
     }
     writeJson(out, d);

@@ -181,7 +181,8 @@ TEST(UnblockPin, AWrongSoPinSpeaksOfTheAdministratorPin)
 // steps are INVALID_ARGUMENT naming the step, nothing reaches the token, and the key still logs in.
 TEST(UnblockPin, TheGenericPluginHasNoOnlineUnlock)
 {
-    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule(3));
+    // The portal is an enrolment origin here, so the steps reach the vendor check.
+    LoginScenario scenario(ScenarioOptions::token({"org-rsa"}).withFaultModule(3).withEnrollment({kPortalOrigin}, {}));
     auto host = scenario.startHost();
     const auto id = scenario.certificateId(*host, "org-rsa");
     auto reply = scenario.request(*host, "unblock-challenge", kPortalOrigin, {{"certificateId", id}});

@@ -16,6 +16,8 @@ using logintest::runCommand;
 constexpr const char* kNewPin = "Ol7Unlock2026";
 constexpr const char* kOtherPin = "Rp3Replay2026";
 constexpr const char* kSerial = "SKF2026000002";  // HEBCA-SKF-2: sm2-person, 3 responses
+// The CA's site, an enrolment origin of the test vendor: online unlock is served to it only.
+constexpr const char* kCaOrigin = "https://ca.hebei.example.cn";
 
 std::string errorCodeOf(const nlohmann::json& reply)
 {
@@ -28,7 +30,8 @@ nlohmann::json onlineUnlockConfig(const std::string& challengeCall = {})
 {
     const auto descriptor = nlohmann::json::parse(readText(CABRIDGE_SKF_TEST_VENDOR_DESCRIPTOR));
     nlohmann::json config = {{"onlineUnlock", descriptor.at("config").at("onlineUnlock")},
-                             {"help", descriptor.at("config").at("help")}};
+                             {"help", descriptor.at("config").at("help")},
+                             {"enrollOrigins", {kCaOrigin}}};
     if (!challengeCall.empty()) config["onlineUnlock"]["challenge"] = challengeCall;
     return config;
 }
@@ -48,7 +51,14 @@ protected:
         id_ = world_.certificateId(*host_, "sm2-person");
     }
 
-    nlohmann::json challenge() { return world_.request(*host_, "unblock-challenge", {{"certificateId", id_}}); }
+    // One request from the CA's site.
+    nlohmann::json caRequest(const std::string& command, const nlohmann::json& arguments)
+    {
+        return host_->request(
+            {{"id", nextId_++}, {"command", command}, {"origin", kCaOrigin}, {"arguments", arguments}});
+    }
+
+    nlohmann::json challenge() { return caRequest("unblock-challenge", {{"certificateId", id_}}); }
 
     // The demo CA's answer to `challenge` for the key `serial`, from the real responder.
     std::string respond(const std::string& serial, const std::string& challenge)
@@ -75,8 +85,7 @@ protected:
 
     nlohmann::json unblock(const std::string& response, const std::string& newPin)
     {
-        return world_.request(*host_, "unblock-pin",
-                              {{"certificateId", id_}, {"response", response}, {"newPin", newPin}});
+        return caRequest("unblock-pin", {{"certificateId", id_}, {"response", response}, {"newPin", newPin}});
     }
 
     nlohmann::json application() { return world_.device(1)["applications"][0]; }
@@ -91,6 +100,7 @@ protected:
     SkfWorld world_;
     std::unique_ptr<HostProcess> host_;
     std::string id_;
+    int nextId_ = 1000;
 };
 
 TEST_F(SkfOnlineUnlock, TheCasResponseUnlocksTheKeyWithANewPin)
@@ -172,27 +182,26 @@ TEST_F(SkfOnlineUnlock, WrongResponsesCountDownThenTheKeyLocks)
 TEST_F(SkfOnlineUnlock, ExactlyOneOfSoPinAndResponseAndMalformedOnesTouchNothing)
 {
     const std::string response = freshResponse();
-    auto reply = world_.request(
-        *host_, "unblock-pin",
+    auto reply = caRequest("unblock-pin",
         {{"certificateId", id_}, {"soPin", "12345678"}, {"response", response}, {"newPin", kNewPin}});
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
     EXPECT_EQ(reply["error"]["details"]["exactlyOneOf"], nlohmann::json({"soPin", "response"}));
-    reply = world_.request(*host_, "unblock-pin", {{"certificateId", id_}, {"newPin", kNewPin}});
+    reply = caRequest("unblock-pin", {{"certificateId", id_}, {"newPin", kNewPin}});
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
     EXPECT_EQ(reply["error"]["details"]["exactlyOneOf"], nlohmann::json({"soPin", "response"}));
     for (const nlohmann::json& bad : {nlohmann::json("not base64!"), nlohmann::json(""), nlohmann::json(42),
                                       nlohmann::json(base64(std::vector<std::uint8_t>(1025, 7)))}) {
-        reply = world_.request(*host_, "unblock-pin", {{"certificateId", id_}, {"response", bad}, {"newPin", kNewPin}});
+        reply = caRequest("unblock-pin", {{"certificateId", id_}, {"response", bad}, {"newPin", kNewPin}});
         ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
         EXPECT_EQ(reply["error"]["details"]["key"], "response") << reply.dump();
     }
     reply = unblock(response, "12345");  // under the descriptor's minimum of 6
     ASSERT_EQ(errorCodeOf(reply), "PIN_INVALID") << reply.dump();
-    reply = world_.request(*host_, "unblock-challenge", {{"certificateId", id_}, {"extra", 1}});
+    reply = caRequest("unblock-challenge", {{"certificateId", id_}, {"extra", 1}});
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
-    reply = world_.request(*host_, "unblock-challenge", nlohmann::json::object());
+    reply = caRequest("unblock-challenge", nlohmann::json::object());
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
-    reply = world_.request(*host_, "unblock-challenge", {{"certificateId", "no-such-certificate"}});
+    reply = caRequest("unblock-challenge", {{"certificateId", "no-such-certificate"}});
     ASSERT_EQ(errorCodeOf(reply), "CERTIFICATE_NOT_FOUND") << reply.dump();
     // Nothing was counted, and the outstanding challenge still unlocks.
     EXPECT_EQ(world_.device(1)["unlock"]["remaining"], 3);
@@ -208,9 +217,12 @@ TEST_F(SkfOnlineUnlock, OtherOriginsAreRefused)
          {std::pair {"unblock-challenge", nlohmann::json {{"certificateId", id_}}},
           std::pair {"unblock-pin",
                      nlohmann::json {{"certificateId", id_}, {"response", response}, {"newPin", kNewPin}}}}) {
-        const auto reply = host_->request(
-            {{"id", command}, {"command", command}, {"origin", "https://evil.example.com"}, {"arguments", arguments}});
-        EXPECT_EQ(errorCodeOf(reply), "ORIGIN_NOT_ALLOWED") << reply.dump();
+        // Another site, and the portal that may log people in with the key: neither is the CA's.
+        for (const char* origin : {"https://evil.example.com", kPortalOrigin}) {
+            const auto reply = host_->request(
+                {{"id", command}, {"command", command}, {"origin", origin}, {"arguments", arguments}});
+            EXPECT_EQ(errorCodeOf(reply), "ORIGIN_NOT_ALLOWED") << origin << ": " << reply.dump();
+        }
     }
     EXPECT_EQ(application()["user"]["pin"], kUserPin);
     EXPECT_TRUE(unblock(response, kNewPin).contains("result")) << "the refused requests did not spend the challenge";

@@ -1,5 +1,6 @@
 #include "online_unlock.h"
 
+#include "enrollment_command.h"
 #include "pin_command.h"
 
 #include "logger.h"
@@ -33,12 +34,18 @@ private:
 CertificateEntry findCertificateForOnlineUnlock(CommandContext& context, const std::string& certificateId,
                                                 const std::string& origin)
 {
-    // Online unlock is driven by the CA's own web site. Its gate here is unblock-pin's (the
-    // origins allowed to use the vendor's certificates) until the enrolment gate (a plugin's
-    // "enrollOrigins" and the policy's `enrollOrigins`, as generate-key and install-certificate
-    // use) is in this tree; this function is the one place to switch.
-    requireAllowedOrigin(context, origin);
-    return findCertificateForPinCommand(context, certificateId, origin);
+    // Online unlock is driven by the CA's own web site (its server answers the key's challenge),
+    // so it has the enrolment gate: a plugin's "enrollOrigins" and the policy's `enrollOrigins`,
+    // for that vendor's keys only. Refused origins learn nothing about the certificate.
+    requireEnrollmentOrigin(context, origin);
+    auto entry = context.certificates.find(context.registry, certificateId, context.now,
+                                           CertificateFinder::Remembered::Check);
+    if (!entry) {
+        throw HostError(ErrorCode::CertificateNotFound, "no certificate with id " + certificateId,
+                        {{"key", "certificateId"}});
+    }
+    requireEnrollmentOriginFor(context, entry->plugin->id(), origin);
+    return std::move(*entry);
 }
 
 void requireOnlineUnlock(const LoadedPlugin& plugin, std::string_view command)

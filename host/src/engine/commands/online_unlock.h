@@ -13,7 +13,9 @@
 namespace cabridge {
 
 // The certificate `certificateId` read live from its token, for an online-unlock step from
-// `origin`; CERTIFICATE_NOT_FOUND / ORIGIN_NOT_ALLOWED / INSECURE_ORIGIN otherwise.
+// `origin`, which must be a CA enrolment origin of the certificate's vendor;
+// ORIGIN_NOT_ALLOWED (before any token is read when it is no enrolment site at all) or
+// CERTIFICATE_NOT_FOUND otherwise.
 CertificateEntry findCertificateForOnlineUnlock(CommandContext& context, const std::string& certificateId,
                                                 const std::string& origin);
 
