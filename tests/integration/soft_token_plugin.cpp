@@ -306,6 +306,14 @@ const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
                                      nullptr,
                                      nullptr,
                                      nullptr,
+                                     nullptr,
+                                     // enrolment (#18) and online unlock: beyond struct_size
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
                                      nullptr};
 #endif
 
