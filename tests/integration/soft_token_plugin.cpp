@@ -267,53 +267,18 @@ cabridge_status logout(cabridge_plugin* self, const char*, cabridge_error*)
 #ifndef TEST_WITH_LIST_TOKEN
 // Written like a plugin built before list_token existed: the table ends at logout and
 // says so, so the host must find certificates through list_tokens alone.
-const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
-                                     CABRIDGE_PLUGIN_API_V1_BASE_SIZE,
-                                     create,
-                                     destroy,
-                                     describe,
-                                     list_tokens,
-                                     identify,
-                                     login,
-                                     sign,
-                                     logout,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
+const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION, CABRIDGE_PLUGIN_API_V1_BASE_SIZE, create, destroy, describe,
+                                     list_tokens, identify, login, sign, logout, nullptr, nullptr, nullptr, nullptr,
                                      nullptr,
                                      // enrolment (#18) and online unlock: not offered
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr};
+                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 #else
 // Written like a plugin built before check_certificate existed: the table ends at list_token.
-const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION,
-                                     offsetof(cabridge_plugin_api_v1, check_certificate),
-                                     create,
-                                     destroy,
-                                     describe,
-                                     list_tokens,
-                                     identify,
-                                     login,
-                                     sign,
-                                     logout,
-                                     list_token,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr,
-                                     nullptr};
+const cabridge_plugin_api_v1 kApi = {TEST_ABI_VERSION, offsetof(cabridge_plugin_api_v1, check_certificate), create,
+                                     destroy, describe, list_tokens, identify, login, sign, logout, list_token, nullptr,
+                                     nullptr, nullptr, nullptr,
+                                     // enrolment (#18) and online unlock: beyond struct_size
+                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 #endif
 
 }  // namespace

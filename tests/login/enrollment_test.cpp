@@ -99,8 +99,7 @@ protected:
                             const std::string& origin = kEnrollOrigin)
     {
         return request("generate-key",
-                       {{"certificateId", oldId_}, {"keyType", keyType}, {"subject", kSubject}, {"pin", pin}},
-                       origin);
+                       {{"certificateId", oldId_}, {"keyType", keyType}, {"subject", kSubject}, {"pin", pin}}, origin);
     }
 
     nlohmann::json install(const std::string& keyId, const std::vector<std::uint8_t>& der, bool replace = false,
@@ -309,15 +308,15 @@ TEST_F(Enrollment, OtherOriginsAreRefusedForEveryCommandAndNothingChanges)
     const auto listedBefore = listedSha256();
     // The portal itself (allowed to log in, not to enrol), another site, and a look-alike.
     for (const std::string& origin : {std::string(kPortalOrigin), std::string("https://evil.example.com"),
-                                     std::string("https://enroll.hebca.example.com.evil.example")}) {
+                                      std::string("https://enroll.hebca.example.com.evil.example")}) {
         SCOPED_TRACE(origin);
         EXPECT_EQ(errorCodeOf(generate("P-256", kTokenPin, origin)), "ORIGIN_NOT_ALLOWED");
         EXPECT_EQ(errorCodeOf(install(generated.keyId, der, true, true, origin)), "ORIGIN_NOT_ALLOWED");
         EXPECT_EQ(errorCodeOf(request("list-keys", {{"certificateId", oldId_}}, origin)), "ORIGIN_NOT_ALLOWED");
-        EXPECT_EQ(errorCodeOf(request("remove-key",
-                                      {{"certificateId", oldId_}, {"keyId", generated.keyId}, {"pin", kTokenPin}},
-                                      origin)),
-                  "ORIGIN_NOT_ALLOWED");
+        EXPECT_EQ(
+            errorCodeOf(request("remove-key",
+                                {{"certificateId", oldId_}, {"keyId", generated.keyId}, {"pin", kTokenPin}}, origin)),
+            "ORIGIN_NOT_ALLOWED");
     }
     EXPECT_EQ(keys(), keysBefore);
     EXPECT_EQ(listedSha256(), listedBefore);
@@ -331,18 +330,20 @@ TEST_F(Enrollment, OtherOriginsAreRefusedForEveryCommandAndNothingChanges)
 
 TEST_F(Enrollment, RefusesBadArgumentsBeforeTheToken)
 {
-    auto reply = request("generate-key", {{"certificateId", oldId_}, {"keyType", "P-256"},
-                                          {"subject", "CN=张三,,O=x"}, {"pin", kTokenPin}});
+    auto reply = request(
+        "generate-key",
+        {{"certificateId", oldId_}, {"keyType", "P-256"}, {"subject", "CN=张三,,O=x"}, {"pin", kTokenPin}});
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
     EXPECT_EQ(reply["error"]["details"]["key"], "subject");
     reply = request("generate-key",
                     {{"certificateId", oldId_}, {"keyType", "RSA-1024"}, {"subject", kSubject}, {"pin", kTokenPin}});
     EXPECT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
-    reply = request("generate-key", {{"certificateId", oldId_}, {"keyType", "P-256"}, {"subject", kSubject},
-                                     {"pin", kTokenPin}, {"extra", 1}});
+    reply = request(
+        "generate-key",
+        {{"certificateId", oldId_}, {"keyType", "P-256"}, {"subject", kSubject}, {"pin", kTokenPin}, {"extra", 1}});
     EXPECT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
-    reply = request("generate-key", {{"certificateId", oldId_}, {"keyType", "P-256"}, {"subject", kSubject},
-                                     {"pin", "x"}});
+    reply = request("generate-key",
+                    {{"certificateId", oldId_}, {"keyType", "P-256"}, {"subject", kSubject}, {"pin", "x"}});
     EXPECT_EQ(errorCodeOf(reply), "PIN_INVALID") << reply.dump();
     // SoftHSM (like every PKCS#11 module without a vendor mechanism) cannot make SM2 keys.
     reply = generate("SM2");

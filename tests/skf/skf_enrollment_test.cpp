@@ -79,9 +79,9 @@ protected:
     nlohmann::json generate(const std::string& certificateId, const std::string& keyType,
                             const std::string& origin = kEnrollOrigin)
     {
-        return request("generate-key",
-                       {{"certificateId", certificateId}, {"keyType", keyType}, {"subject", kSubject}, {"pin", kUserPin}},
-                       origin);
+        return request(
+            "generate-key",
+            {{"certificateId", certificateId}, {"keyType", keyType}, {"subject", kSubject}, {"pin", kUserPin}}, origin);
     }
 
     nlohmann::json keys(const std::string& certificateId)
@@ -142,11 +142,11 @@ protected:
     bool verifierAccepts(const nlohmann::json& token, const std::vector<std::uint8_t>& challenge, bool sm2)
     {
         writeText(world_.dir() / "token.json", token.dump());
-        const auto run = runCommand({kVerifyExe, "--token", (world_.dir() / "token.json").string(), "--origin",
-                                     kPortalOrigin, "--challenge", base64(challenge), "--ca",
-                                     (pkiDir() / (sm2 ? "sm2-root.pem" : "root.pem")).string(), "--intermediate",
-                                     (pkiDir() / (sm2 ? "sm2-intermediate.pem" : "intermediate.pem")).string()},
-                                    world_.dir(), {}, std::chrono::seconds(60));
+        const auto run = runCommand(
+            {kVerifyExe, "--token", (world_.dir() / "token.json").string(), "--origin", kPortalOrigin, "--challenge",
+             base64(challenge), "--ca", (pkiDir() / (sm2 ? "sm2-root.pem" : "root.pem")).string(), "--intermediate",
+             (pkiDir() / (sm2 ? "sm2-intermediate.pem" : "intermediate.pem")).string()},
+            world_.dir(), {}, std::chrono::seconds(60));
         EXPECT_EQ(run.exitCode, 0) << run.out << run.err;
         return run.exitCode == 0;
     }
@@ -180,10 +180,9 @@ TEST_F(SkfEnrollment, RenewsWithSm2AndRsaKeys)
         EXPECT_TRUE(listedAsOrphan);
 
         const auto der = issue(generated.publicKey.get(), sm2, serial++);
-        const auto installed = request("install-certificate", {{"keyId", generated.keyId},
-                                                               {"certificate", base64(der)},
-                                                               {"certificateId", oldId},
-                                                               {"pin", kUserPin}});
+        const auto installed = request(
+            "install-certificate",
+            {{"keyId", generated.keyId}, {"certificate", base64(der)}, {"certificateId", oldId}, {"pin", kUserPin}});
         ASSERT_TRUE(installed.contains("result")) << installed.dump();
         const std::string newId = installed["result"]["certificateId"];
         bool listed = false;
@@ -209,11 +208,12 @@ TEST_F(SkfEnrollment, ReplaceDeletesTheOldContainer)
     const auto oldId = world_.certificateId(*host_, "sm2-person");
     auto generated = generateChecked(oldId, "SM2");
     ASSERT_FALSE(generated.keyId.empty());
-    const auto installed = request("install-certificate", {{"keyId", generated.keyId},
-                                                           {"certificate", base64(issue(generated.publicKey.get(), true, 0x5f10))},
-                                                           {"certificateId", oldId},
-                                                           {"replace", true},
-                                                           {"pin", kUserPin}});
+    const auto installed = request("install-certificate",
+                                   {{"keyId", generated.keyId},
+                                    {"certificate", base64(issue(generated.publicKey.get(), true, 0x5f10))},
+                                    {"certificateId", oldId},
+                                    {"replace", true},
+                                    {"pin", kUserPin}});
     ASSERT_TRUE(installed.contains("result")) << installed.dump();
     EXPECT_EQ(containers(1), std::vector<std::string> {generated.keyId}) << "sm2-person's container is gone";
     for (const auto& cert : world_.certificates(*host_)) EXPECT_NE(cert["id"], oldId);
@@ -227,14 +227,14 @@ TEST_F(SkfEnrollment, OrphanIsRemovedAndOtherOriginsAreRefused)
     for (const std::string& origin : {std::string(kPortalOrigin), std::string("https://evil.example.com")}) {
         EXPECT_EQ(errorCodeOf(generate(oldId, "SM2", origin)), "ORIGIN_NOT_ALLOWED");
         EXPECT_EQ(errorCodeOf(request("list-keys", {{"certificateId", oldId}}, origin)), "ORIGIN_NOT_ALLOWED");
-        EXPECT_EQ(errorCodeOf(request("remove-key", {{"certificateId", oldId}, {"keyId", "sm2-person"}, {"pin", kUserPin}},
-                                      origin)),
+        EXPECT_EQ(errorCodeOf(request("remove-key",
+                                      {{"certificateId", oldId}, {"keyId", "sm2-person"}, {"pin", kUserPin}}, origin)),
                   "ORIGIN_NOT_ALLOWED");
-        EXPECT_EQ(errorCodeOf(request("install-certificate",
-                                      {{"keyId", "sm2-person"}, {"certificate", base64(pkiDer("sm2-person"))},
-                                       {"pin", kUserPin}},
-                                      origin)),
-                  "ORIGIN_NOT_ALLOWED");
+        EXPECT_EQ(
+            errorCodeOf(request(
+                "install-certificate",
+                {{"keyId", "sm2-person"}, {"certificate", base64(pkiDer("sm2-person"))}, {"pin", kUserPin}}, origin)),
+            "ORIGIN_NOT_ALLOWED");
     }
     EXPECT_EQ(containers(1), before);
     // SKF ECC keys are SM2.

@@ -212,18 +212,21 @@ TEST_F(PluginsAdmin, CheckReportsOrphanKeys)
 {
     inst.provisionToken(cabridge::vendor2::kDemoLabel, {"org-ec"});
     const fs::path descriptor = inst.writeDescriptor("demo.json", Installation::demoDescriptor());
-    auto report = parseOut(inst.cabridge({"plugins", "check", descriptor.string(), "--root", inst.root().string(), "--json"}));
+    auto report = parseOut(
+        inst.cabridge({"plugins", "check", descriptor.string(), "--root", inst.root().string(), "--json"}));
     ASSERT_EQ(report["tokens"].size(), 1u) << report.dump(2);
     const auto before = report["tokens"][0]["orphanKeys"];
     ASSERT_TRUE(before.is_array()) << report.dump(2);
     // A key pair without a certificate, as a renewal that stopped after generate-key leaves it.
-    const auto made = cabridge::vendor2::runProgram("/usr/bin/pkcs11-tool",
-                                 {"--module", "/usr/lib/softhsm/libsofthsm2.so", "--token-label",
-                                  cabridge::vendor2::kDemoLabel, "--login", "--pin", cabridge::vendor2::kPin,
-                                  "--keypairgen", "--key-type", "EC:prime256v1", "--id", "c0ffee", "--label", "orphan"},
-                                 inst.environment());
+    const auto made = cabridge::vendor2::runProgram(
+        "/usr/bin/pkcs11-tool",
+        {"--module", "/usr/lib/softhsm/libsofthsm2.so", "--token-label", cabridge::vendor2::kDemoLabel, "--login",
+         "--pin", cabridge::vendor2::kPin, "--keypairgen", "--key-type", "EC:prime256v1", "--id", "c0ffee", "--label",
+         "orphan"},
+        inst.environment());
     ASSERT_EQ(made.exitCode, 0) << made.err;
-    report = parseOut(inst.cabridge({"plugins", "check", descriptor.string(), "--root", inst.root().string(), "--json"}));
+    report = parseOut(
+        inst.cabridge({"plugins", "check", descriptor.string(), "--root", inst.root().string(), "--json"}));
     const auto after = report["tokens"][0]["orphanKeys"];
     ASSERT_EQ(after.size(), before.size() + 1) << report.dump(2);
     bool found = false;

@@ -96,8 +96,8 @@ CertificationRequestDraft::CertificationRequestDraft(const X509_NAME& subject,
                                           : NID_SM2_with_SM3;
     X509AlgorPtr algorithm(X509_ALGOR_new());
     if (!algorithm ||
-        X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(nid), nid == NID_sha256WithRSAEncryption ? V_ASN1_NULL : V_ASN1_UNDEF,
-                        nullptr) != 1 ||
+        X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(nid),
+                        nid == NID_sha256WithRSAEncryption ? V_ASN1_NULL : V_ASN1_UNDEF, nullptr) != 1 ||
         X509_REQ_set1_signature_algo(req_.get(), algorithm.get()) != 1) {
         throw std::bad_alloc();
     }

@@ -117,7 +117,8 @@ private:
         while (at_ < text_.size()) {
             const char c = text_[at_];
             if (c == ',' || c == '+' || c == ';') break;
-            if (c == '"' || c == '<' || c == '>' || c == '=') refuse(withCharacter("unescaped character in a value:", c));
+            if (c == '"' || c == '<' || c == '>' || c == '=')
+                refuse(withCharacter("unescaped character in a value:", c));
             if (c == '\\') {
                 value += readEscape();
                 trailingSpaces = 0;

@@ -152,8 +152,7 @@ void requireChainsToEnrollmentCa(const std::string& vendor, const std::vector<st
     for (const auto& entry : enrollCAs) {
         auto anchors = anchorsOf(entry);
         if (anchors.empty()) {
-            Logger::warn(vendor + ": enrollCAs entry holds no readable certificate, skipped: " +
-                         entry.substr(0, 80));
+            Logger::warn(vendor + ": enrollCAs entry holds no readable certificate, skipped: " + entry.substr(0, 80));
         }
         for (auto& anchor : anchors) {
             setSm2SignerIdIfNeeded(anchor.get());

@@ -3,7 +3,6 @@
 // the vendor trusts for enrolment (describe "enrollCAs", docs/plugins.md).
 #pragma once
 
-
 #include <cabridge/common/openssl_ptr.h>
 
 #include <chrono>

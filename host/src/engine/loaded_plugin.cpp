@@ -668,11 +668,10 @@ void LoadedPlugin::deleteKey(const std::string& tokenRef, const std::string& key
     if (!enrols()) {
         throw std::logic_error(id_ + ": enrolment calls are not offered");
     }
-    const auto result = tokenCall(deadlines_.login, "delete_key",
-                                  [this, &tokenRef, &keyId, &pin](cabridge_sink, cabridge_error* err) {
-                                      return api_->delete_key(instance_, tokenRef.c_str(), keyId.c_str(), pin.data(),
-                                                              pin.size(), err);
-                                  });
+    const auto result = tokenCall(
+        deadlines_.login, "delete_key", [this, &tokenRef, &keyId, &pin](cabridge_sink, cabridge_error* err) {
+            return api_->delete_key(instance_, tokenRef.c_str(), keyId.c_str(), pin.data(), pin.size(), err);
+        });
     throwIfFailed("delete_key", result);
 }
 

@@ -33,8 +33,9 @@ std::optional<std::string> probeRefusal(const PluginDescriptor& descriptor, cons
 // What a loaded plugin says of itself, for the start record.
 PluginSummary describedBy(const LoadedPlugin& plugin)
 {
-    return {plugin.id(),           plugin.name(), plugin.version(),       std::nullopt,
-            plugin.origins(),      plugin.legacyOrigins(), false, plugin.enrollOrigins()};
+    return {plugin.id(),  plugin.name(),         plugin.version(),
+            std::nullopt, plugin.origins(),      plugin.legacyOrigins(),
+            false,        plugin.enrollOrigins()};
 }
 
 std::unique_ptr<LoadedPlugin> loadDescriptor(const DiscoveredDescriptor& found, const PluginProbing& probing,

@@ -33,8 +33,8 @@ std::vector<std::uint8_t> keyIdBytes(std::string_view keyId) {
 std::vector<CK_OBJECT_HANDLE> objectsWithId(const Pkcs11Session &session, CK_OBJECT_CLASS objectClass,
                                             std::span<const std::uint8_t> id, std::string_view what) {
     std::vector<std::uint8_t> copy(id.begin(), id.end()); // CK_ATTRIBUTE takes a non-const pointer
-    std::array<CK_ATTRIBUTE, 2> templ{{{CKA_CLASS, &objectClass, sizeof objectClass},
-                                       {CKA_ID, copy.data(), static_cast<CK_ULONG>(copy.size())}}};
+    std::array<CK_ATTRIBUTE, 2> templ{
+        {{CKA_CLASS, &objectClass, sizeof objectClass}, {CKA_ID, copy.data(), static_cast<CK_ULONG>(copy.size())}}};
     ObjectSearch search(session, templ.data(), templ.size(), what);
     return search.all();
 }
@@ -74,8 +74,8 @@ PublicKeyFacts publicKeyFacts(const Pkcs11Session &session, CK_OBJECT_HANDLE obj
     if (session.functions().C_GetAttributeValue(session.handle(), object, &typeAttr, 1) != CKR_OK)
         return {"other", {}};
     if (keyType == CKK_RSA) {
-        const auto spki =
-            rsaPublicKeyInfo(attributeBytes(session, object, CKA_MODULUS), attributeBytes(session, object, CKA_PUBLIC_EXPONENT));
+        const auto spki = rsaPublicKeyInfo(attributeBytes(session, object, CKA_MODULUS),
+                                           attributeBytes(session, object, CKA_PUBLIC_EXPONENT));
         if (!spki)
             return {"other", {}};
         return {rsaPublicKeyBits(*spki) == 2048 ? "RSA-2048" : "other", *spki};
@@ -125,7 +125,8 @@ X509Ptr parseCertificate(std::span<const std::uint8_t> der) {
     return certificate;
 }
 
-template <class T, class Encode> std::vector<std::uint8_t> derOf(T *value, Encode encode) {
+template <class T, class Encode>
+std::vector<std::uint8_t> derOf(T *value, Encode encode) {
     unsigned char *der = nullptr;
     const int length = encode(value, &der);
     if (length <= 0 || der == nullptr)
@@ -140,10 +141,9 @@ template <class T, class Encode> std::vector<std::uint8_t> derOf(T *value, Encod
 nlohmann::json generateTokenKeyPair(const Pkcs11Session &session, std::string_view keyType) {
     const bool rsa = keyType == "RSA-2048";
     if (!rsa && keyType != "P-256")
-        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
-                            "this PKCS#11 plugin makes RSA-2048 and P-256 keys only, not " +
-                                std::string(keyType.substr(0, 16)) +
-                                " (no standard PKCS#11 mechanism makes SM2 key pairs)");
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "this PKCS#11 plugin makes RSA-2048 and P-256 keys only, not " +
+                                                          std::string(keyType.substr(0, 16)) +
+                                                          " (no standard PKCS#11 mechanism makes SM2 key pairs)");
     std::vector<std::uint8_t> id = freshKeyId(session);
     std::string label = "cabridge " + hexEncode(id).substr(0, 8);
     CK_BBOOL yes = CK_TRUE;
@@ -154,9 +154,8 @@ nlohmann::json generateTokenKeyPair(const Pkcs11Session &session, std::string_vi
     const auto idLength = static_cast<CK_ULONG>(id.size());
     const auto labelLength = static_cast<CK_ULONG>(label.size());
     std::vector<CK_ATTRIBUTE> publicTemplate{
-        {CKA_TOKEN, &yes, sizeof yes},   {CKA_PRIVATE, &no, sizeof no},
-        {CKA_VERIFY, &yes, sizeof yes},  {CKA_ID, id.data(), idLength},
-        {CKA_LABEL, label.data(), labelLength},
+        {CKA_TOKEN, &yes, sizeof yes}, {CKA_PRIVATE, &no, sizeof no},          {CKA_VERIFY, &yes, sizeof yes},
+        {CKA_ID, id.data(), idLength}, {CKA_LABEL, label.data(), labelLength},
     };
     if (rsa) {
         publicTemplate.push_back({CKA_MODULUS_BITS, &bits, sizeof bits});
@@ -236,8 +235,8 @@ std::string storeCertificateForKey(const Pkcs11Session &session, std::string_vie
         if (old.starts_with(kLabelRefPrefix)) {
             CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
             std::string oldLabel(old.substr(kLabelRefPrefix.size()));
-            std::array<CK_ATTRIBUTE, 2> byLabel{{{CKA_CLASS, &cls, sizeof cls},
-                                                 {CKA_LABEL, oldLabel.data(), static_cast<CK_ULONG>(oldLabel.size())}}};
+            std::array<CK_ATTRIBUTE, 2> byLabel{
+                {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, oldLabel.data(), static_cast<CK_ULONG>(oldLabel.size())}}};
             ObjectSearch search(session, byLabel.data(), byLabel.size(), "certificates to replace");
             doomed = search.all();
         } else if (const auto oldId = hexDecode(old)) {
@@ -266,9 +265,10 @@ nlohmann::json listTokenKeyPairs(const Pkcs11Session &session) {
         if (id.empty())
             continue; // no id: no certificate or private key can be tied to it
         const PublicKeyFacts facts = publicKeyFacts(session, object);
-        nlohmann::json entry = {{"keyId", hexEncode(id)},
-                                {"keyType", facts.keyType},
-                                {"hasCertificate", !objectsWithId(session, CKO_CERTIFICATE, id, "certificates").empty()}};
+        nlohmann::json entry = {
+            {"keyId", hexEncode(id)},
+            {"keyType", facts.keyType},
+            {"hasCertificate", !objectsWithId(session, CKO_CERTIFICATE, id, "certificates").empty()}};
         if (!facts.spki.empty())
             entry["publicKey"] = facts.spki;
         keys.push_back(std::move(entry));

@@ -27,7 +27,8 @@ constexpr std::array<std::uint8_t, 19> kSha256DigestInfoPrefix{
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 [[noreturn]] void noKey(std::string_view keyId, const std::string &why) {
-    throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "skf: key " + std::string(keyId.substr(0, 64)) + ": " + why);
+    throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
+                        "skf: key " + std::string(keyId.substr(0, 64)) + ": " + why);
 }
 
 std::string eccSpki(const EccPublicKey &key) {
@@ -109,8 +110,8 @@ bool SkfKeyEnrollment::hasSigningCertificate(SigningContainer &container) {
 nlohmann::json SkfKeyEnrollment::generateKey(OpenToken &token, std::string_view keyType) {
     const bool sm2Key = keyType == "SM2";
     if (!sm2Key && keyType != "RSA-2048")
-        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: SKF keys are SM2 or RSA-2048, not " +
-                                                          std::string(keyType.substr(0, 16)));
+        throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
+                            "skf: SKF keys are SM2 or RSA-2048, not " + std::string(keyType.substr(0, 16)));
     const std::string name = freshContainerName();
     Handle raw = nullptr;
     throwUnlessOk(library_.createContainer(token.application.get(), name.c_str(), &raw), "SKF_CreateContainer");

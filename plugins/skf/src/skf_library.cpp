@@ -303,8 +303,8 @@ private:
         if (fn_.exportPublicKey == nullptr)
             return SAR_NOTSUPPORTYETERR;
         auto length = static_cast<Ulong>(size);
-        const std::uint32_t rv =
-            sar(fn_.exportPublicKey(container, signing ? TRUE : FALSE, static_cast<std::uint8_t *>(blob), &length));
+        const std::uint32_t rv = sar(
+            fn_.exportPublicKey(container, signing ? TRUE : FALSE, static_cast<std::uint8_t *>(blob), &length));
         return rv == SAR_OK && length != size ? SAR_INDATALENERR : rv;
     }
 

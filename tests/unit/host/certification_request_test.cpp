@@ -52,9 +52,9 @@ std::vector<std::uint8_t> signLikeAToken(EVP_PKEY* key, const std::string& algor
         EVP_MD_CTX_set_pkey_ctx(context.get(), owned.release());  // the context owns it from here
         pkeyContext = EVP_MD_CTX_get_pkey_ctx(context.get());
     }
-    EXPECT_EQ(EVP_DigestSignInit(context.get(), sm2 ? &pkeyContext : nullptr, sm2 ? EVP_sm3() : EVP_sha256(), nullptr,
-                                 key),
-              1);
+    EXPECT_EQ(
+        EVP_DigestSignInit(context.get(), sm2 ? &pkeyContext : nullptr, sm2 ? EVP_sm3() : EVP_sha256(), nullptr, key),
+        1);
     std::size_t length = 0;
     EXPECT_EQ(EVP_DigestSign(context.get(), nullptr, &length, data.data(), data.size()), 1);
     std::vector<std::uint8_t> signature(length);
@@ -164,9 +164,8 @@ TEST(DistinguishedName, MalformedSubjectsAreInvalidArgument)
     for (const std::string& text :
          {std::string(), std::string("CN"), std::string("CN="), std::string("=x"), std::string("CN=a,,O=b"),
           std::string("CN=a,"), std::string("nosuchattribute=x"), std::string("CN=a\\"), std::string("CN=a\\q"),
-          std::string("CN=\"unterminated"), std::string("CN=#0403616263"), std::string("C=CHN"),
-          std::string("CN=a=b"), std::string("CN=\xff\xfe"), std::string("CN=\\FF"), std::string("C N=x"),
-          std::string(5000, 'a')}) {
+          std::string("CN=\"unterminated"), std::string("CN=#0403616263"), std::string("C=CHN"), std::string("CN=a=b"),
+          std::string("CN=\xff\xfe"), std::string("CN=\\FF"), std::string("C N=x"), std::string(5000, 'a')}) {
         try {
             parseDistinguishedName(text);
             ADD_FAILURE() << "accepted: " << text;

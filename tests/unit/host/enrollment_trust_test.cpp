@@ -78,7 +78,9 @@ TEST(EnrollmentTrust, PublicKeyMustBeTheKeys)
     requireCertificateForKey(pki.leaf.get(), spkiOf(pki.leafKey.get()));
     const auto other = test_support::generateKey(KeyType::Rsa2048);
     EXPECT_EQ(checkRefused([&] { requireCertificateForKey(pki.leaf.get(), spkiOf(other.get())); }), "publicKey");
-    EXPECT_EQ(checkRefused([&] { requireCertificateForKey(pki.leaf.get(), std::vector<std::uint8_t> {1, 2}); }),
+    EXPECT_EQ(checkRefused([&] {
+                  requireCertificateForKey(pki.leaf.get(), std::vector<std::uint8_t> {1, 2});
+              }),
               "publicKey");
 }
 

@@ -382,17 +382,16 @@ struct PluginGlue {
         });
     }
 
-    static cabridge_status signWithKey(cabridge_plugin *self, const char *tokenRef, const char *keyId,
-                                       const char *pin, std::size_t pinLen, const char *algorithm,
-                                       const std::uint8_t *data, std::size_t dataLen, cabridge_sink out,
-                                       cabridge_error *err) noexcept {
+    static cabridge_status signWithKey(cabridge_plugin *self, const char *tokenRef, const char *keyId, const char *pin,
+                                       std::size_t pinLen, const char *algorithm, const std::uint8_t *data,
+                                       std::size_t dataLen, cabridge_sink out, cabridge_error *err) noexcept {
         if (self == nullptr || tokenRef == nullptr || keyId == nullptr || algorithm == nullptr ||
             (pin == nullptr && pinLen != 0) || (data == nullptr && dataLen != 0))
             return CABRIDGE_ERR_PLUGIN;
         // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
         return guarded(err, [&] {
-            writeToSink(out, static_cast<Plugin *>(self)->signWithKey(tokenRef, keyId, pinView(pin, pinLen),
-                                                                      algorithm, {data, dataLen}));
+            writeToSink(out, static_cast<Plugin *>(self)->signWithKey(tokenRef, keyId, pinView(pin, pinLen), algorithm,
+                                                                      {data, dataLen}));
         });
     }
 
@@ -403,8 +402,9 @@ struct PluginGlue {
         if (self == nullptr || tokenRef == nullptr || keyId == nullptr || der == nullptr || derLen == 0 ||
             (pin == nullptr && pinLen != 0))
             return CABRIDGE_ERR_PLUGIN;
-        const std::optional<std::string_view> replace =
-            replaceRef == nullptr ? std::nullopt : std::optional<std::string_view>(replaceRef);
+        const std::optional<std::string_view> replace = replaceRef == nullptr
+                                                            ? std::nullopt
+                                                            : std::optional<std::string_view>(replaceRef);
         // cppcheck-suppress throwInNoexceptFunction ; the plugin's throw is in the lambda, which guarded() runs inside catch (...)
         return guarded(err, [&] {
             writeJsonToSink(out, static_cast<Plugin *>(self)->installCertificate(tokenRef, keyId, {der, derLen},
