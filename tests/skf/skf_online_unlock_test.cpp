@@ -230,7 +230,8 @@ TEST_F(SkfOnlineUnlock, OtherOriginsAreRefused)
 
 class SkfWithoutOnlineUnlock : public SkfOnlineUnlock {
 protected:
-    SkfWithoutOnlineUnlock() : SkfOnlineUnlock(nlohmann::json::object()) {}
+    // The CA's site may enrol, but the descriptor names no online-unlock calls.
+    SkfWithoutOnlineUnlock() : SkfOnlineUnlock({{"enrollOrigins", {kCaOrigin}}}) {}
 };
 
 TEST_F(SkfWithoutOnlineUnlock, AVendorWithoutTheCallsSaysItCannot)
