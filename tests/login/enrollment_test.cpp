@@ -89,7 +89,7 @@ protected:
         oldId_ = scenario_.certificateId(*host_, "org-rsa");
     }
 
-    nlohmann::json request(const std::string& command, nlohmann::json arguments,
+    nlohmann::json request(const std::string& command, const nlohmann::json& arguments,
                            const std::string& origin = kEnrollOrigin)
     {
         return scenario_.request(*host_, command, origin, arguments);
