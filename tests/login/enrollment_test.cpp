@@ -89,7 +89,7 @@ protected:
         oldId_ = scenario_.certificateId(*host_, "org-rsa");
     }
 
-    nlohmann::json request(const std::string& command, nlohmann::json arguments,
+    nlohmann::json request(const std::string& command, const nlohmann::json& arguments,
                            const std::string& origin = kEnrollOrigin)
     {
         return scenario_.request(*host_, command, origin, arguments);
@@ -320,6 +320,16 @@ TEST_F(Enrollment, OtherOriginsAreRefusedForEveryCommandAndNothingChanges)
     }
     EXPECT_EQ(keys(), keysBefore);
     EXPECT_EQ(listedSha256(), listedBefore);
+    // status tells the CA's site that it may enrol, and a portal nothing of the kind.
+    const auto status = request("status", nlohmann::json::object());
+    ASSERT_TRUE(status.contains("result")) << status.dump();
+    EXPECT_EQ(status["result"]["enrollAllowed"], true) << status.dump();
+    EXPECT_EQ(status["result"]["originAllowed"], false) << status.dump();
+    EXPECT_FALSE(status["result"].contains("plugins")) << status.dump();
+    const auto portalStatus = request("status", nlohmann::json::object(), kPortalOrigin);
+    EXPECT_FALSE(portalStatus["result"].contains("enrollAllowed")) << portalStatus.dump();
+    EXPECT_FALSE(
+        request("status", nlohmann::json::object(), "https://evil.example.com")["result"].contains("enrollAllowed"));
     // The enrolment site may list HeBCA's certificates (to pick the key), not log in with them.
     const auto listed = request("list-certificates", {{"vendor", "hebca"}});
     ASSERT_TRUE(listed.contains("result")) << listed.dump();

@@ -216,7 +216,13 @@ nlohmann::json Controller::serveStatus(Request& request)
 {
     runStatusArgumentCheck(request);
     if (!mayRevealPlugins(request.origin)) {
-        return runStatusWithoutPlugins();
+        auto reply = runStatusWithoutPlugins();
+        // A CA's enrolment site learns that it is one (docs/protocol.md section 3.8), nothing more.
+        // The policy is built whenever the administrator's lists did not deny the origin outright.
+        if (policy_ && !adminPolicy_->error && policy_->enrollAllowedForAny(request.origin)) {
+            reply["enrollAllowed"] = true;
+        }
+        return reply;
     }
     ensurePlugins();
     // A running engine's plugins may have changed state since it started (a token fault).

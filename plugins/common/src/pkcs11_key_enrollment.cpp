@@ -194,7 +194,7 @@ std::string storeCertificateForKey(const Pkcs11Session &session, std::string_vie
     std::vector<std::uint8_t> id = keyIdBytes(keyId);
     if (objectsWithId(session, CKO_PRIVATE_KEY, id, "private keys").empty())
         throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND, "no private key with that key id");
-    const std::string ref = hexEncode(id);
+    std::string ref = hexEncode(id);
     for (const CK_OBJECT_HANDLE existing : objectsWithId(session, CKO_CERTIFICATE, id, "certificates")) {
         const auto value = attributeBytes(session, existing, CKA_VALUE);
         if (std::equal(value.begin(), value.end(), der.begin(), der.end()))

@@ -335,9 +335,12 @@ typedef struct cabridge_plugin_api_v1 {
      * Writes a JSON array of the signing key pairs on the token `token_ref`,
      * read live without logging in (public objects only):
      *   [{"keyId": "…", "keyType": "RSA-2048"|"P-256"|"SM2"|"other",
-     *     "hasCertificate": true|false}]
+     *     "hasCertificate": true|false,
+     *     "publicKey": "<base64 DER SubjectPublicKeyInfo>"}]
      * A key with "hasCertificate": false is an orphan (e.g. a renewal that
-     * stopped after generate_key).
+     * stopped after generate_key). The host compares a certificate to be
+     * installed with "publicKey", so a key listed without it cannot receive
+     * one (install-certificate answers PLUGIN_ERROR).
      */
     cabridge_status (*list_keys)(cabridge_plugin *self, const char *token_ref, cabridge_sink out, cabridge_error *err);
 

@@ -47,6 +47,9 @@ nlohmann::json runStatus(const std::vector<PluginSummary>& plugins, const Origin
         // Lets the extension remember a plain-http site's consent (docs/protocol.md section 7).
         reply["originTrusted"] = policy.trusted(request.origin);
     }
+    if (!adminPolicy.error && policy.enrollAllowedForAny(request.origin)) {
+        reply["enrollAllowed"] = true;  // a CA enrolment site (docs/protocol.md section 3.8)
+    }
     return reply;
 }
 
