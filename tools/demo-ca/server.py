@@ -16,16 +16,18 @@ certificates. The origin must be one of the plugin's (or the policy's) enrolment
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shlex
 import subprocess
 import sys
 import base64
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from ca_issuer import CaError, DemoCa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo-portal"))
+from json_handler import JsonHandler  # noqa: E402  (the HTTP plumbing the demo portal uses too)
 
 HERE = Path(__file__).resolve().parent
 LIBRARY = HERE.parent / "portal-library" / "cabridge.js"
@@ -35,7 +37,8 @@ STATIC = {
     "/renew.js": (HERE / "static" / "renew.js", "text/javascript; charset=utf-8"),
     "/unlock.js": (HERE / "static" / "unlock.js", "text/javascript; charset=utf-8"),
     "/common.js": (HERE / "static" / "common.js", "text/javascript; charset=utf-8"),
-    "/style.css": (HERE / "static" / "style.css", "text/css; charset=utf-8"),
+    "/style.css": (HERE.parent / "demo-portal" / "static" / "style.css", "text/css; charset=utf-8"),
+    "/ca.css": (HERE / "static" / "ca.css", "text/css; charset=utf-8"),
     "/cabridge.js": (LIBRARY, "text/javascript; charset=utf-8"),
 }
 MAX_BODY = 64 * 1024
@@ -72,51 +75,17 @@ def unlock_response(responder: list[str] | None, serial: object, challenge: obje
     return answer
 
 
-class CaHandler(BaseHTTPRequestHandler):
+class CaHandler(JsonHandler):
     server_version = "cabridge-demo-ca"
     config: CaConfig  # set on the class by make_server
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:  # type: ignore[attr-defined]
-            super().log_message(fmt, *args)
-
-    def _send(self, status: int, body: bytes, content_type: str):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _json(self, status: int, payload: dict):
-        self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
-
-    def _read_json(self) -> dict:
-        if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
-            raise CaError("BAD_REQUEST", "请求格式不正确。")
-        if self.headers.get("Origin") not in (None, self.config.origin):
-            raise CaError("BAD_ORIGIN", "请求来源不正确。")
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            raise CaError("BAD_REQUEST", "请求过大或格式不正确。")
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise CaError("BAD_REQUEST", "请求格式不正确。") from None
-        if not isinstance(body, dict):
-            raise CaError("BAD_REQUEST", "请求格式不正确。")
-        return body
+    error_type = CaError
+    max_body = MAX_BODY
 
     def do_GET(self):
         path = self.path.split("?")[0]
-        if path in STATIC:
-            file, content_type = STATIC[path]
-            self._send(200, file.read_bytes(), content_type)
-        elif path == "/api/config":
+        if self._static(path, STATIC):
+            return
+        if path == "/api/config":
             self._json(200, {"ok": True, "vendor": self.config.vendor, "unlock": bool(self.config.responder)})
         else:
             self._json(404, {"ok": False, "code": "NOT_FOUND", "message": "页面不存在。"})

@@ -160,7 +160,7 @@ class ServerTest(unittest.TestCase):
             return json.loads(e.read())
 
     def test_pages_and_config(self):
-        for path in ("/", "/unlock", "/cabridge.js", "/renew.js", "/unlock.js", "/common.js", "/style.css"):
+        for path in ("/", "/unlock", "/cabridge.js", "/renew.js", "/unlock.js", "/common.js", "/style.css", "/ca.css"):
             with urllib.request.urlopen(self.origin + path, timeout=10) as r:
                 self.assertEqual(r.status, 200, path)
         with urllib.request.urlopen(self.origin + "/api/config", timeout=10) as r:

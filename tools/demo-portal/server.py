@@ -15,10 +15,11 @@ import json
 import sys
 from http import HTTPStatus
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import certificates
+from json_handler import JsonHandler
 from portal_store import PortalError, PortalStore
 
 HERE = Path(__file__).resolve().parent
@@ -46,30 +47,13 @@ def binding_json(binding):
             "notAfter": certificates.iso_time(binding.not_after), "sha256": binding.cert_sha256}
 
 
-class PortalHandler(BaseHTTPRequestHandler):
+class PortalHandler(JsonHandler):
     server_version = "cabridge-demo-portal"
     config: PortalConfig  # set on the class by make_server
-
-    def log_message(self, fmt, *args):  # quiet by default; the tests read stdout
-        if self.server.verbose:  # type: ignore[attr-defined]
-            super().log_message(fmt, *args)
+    error_type = PortalError
+    max_body = MAX_BODY
 
     # --- plumbing -----------------------------------------------------------
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _json(self, status: int, payload: dict, headers: dict | None = None):
-        self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                   "application/json; charset=utf-8", headers)
-
     def _error(self, status: int, code: str, message: str):
         self._json(status, {"ok": False, "code": code, "message": message})
 
@@ -81,33 +65,12 @@ class PortalHandler(BaseHTTPRequestHandler):
         token = self._session_token()
         return self.config.store.session(token) if token else None
 
-    def _read_json(self) -> dict:
-        if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
-            raise PortalError("BAD_REQUEST", "请求格式不正确。")
-        # Refuse cross-site posts: a browser always sends Origin on POST.
-        if self.headers.get("Origin") not in (None, self.config.origin):
-            raise PortalError("BAD_ORIGIN", "请求来源不正确。")
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            raise PortalError("BAD_REQUEST", "请求过大或格式不正确。")
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise PortalError("BAD_REQUEST", "请求格式不正确。") from None
-        if not isinstance(body, dict):
-            raise PortalError("BAD_REQUEST", "请求格式不正确。")
-        return body
-
     # --- routes -----------------------------------------------------------------
     def do_GET(self):
         path = self.path.split("?")[0]
-        if path in STATIC:
-            file, content_type = STATIC[path]
-            self._send(200, file.read_bytes(), content_type)
-        elif path == "/api/me":
+        if self._static(path, STATIC):
+            return
+        if path == "/api/me":
             current = self._current()
             if not current:
                 self._json(200, {"ok": True, "account": None})
