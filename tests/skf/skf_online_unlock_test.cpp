@@ -182,8 +182,8 @@ TEST_F(SkfOnlineUnlock, WrongResponsesCountDownThenTheKeyLocks)
 TEST_F(SkfOnlineUnlock, ExactlyOneOfSoPinAndResponseAndMalformedOnesTouchNothing)
 {
     const std::string response = freshResponse();
-    auto reply = caRequest("unblock-pin",
-        {{"certificateId", id_}, {"soPin", "12345678"}, {"response", response}, {"newPin", kNewPin}});
+    auto reply = caRequest(
+        "unblock-pin", {{"certificateId", id_}, {"soPin", "12345678"}, {"response", response}, {"newPin", kNewPin}});
     ASSERT_EQ(errorCodeOf(reply), "INVALID_ARGUMENT") << reply.dump();
     EXPECT_EQ(reply["error"]["details"]["exactlyOneOf"], nlohmann::json({"soPin", "response"}));
     reply = caRequest("unblock-pin", {{"certificateId", id_}, {"newPin", kNewPin}});

@@ -1,8 +1,8 @@
 #include "skf_plugin.h"
 
-#include <cabridge/common/encoding.h>
 #include "skf_key_enrollment.h"
 
+#include <cabridge/common/encoding.h>
 #include <cabridge/common/identity.h>
 #include <cabridge/support/module_locator.h>
 
@@ -11,6 +11,24 @@
 #endif
 
 namespace cabridge::skf {
+
+namespace {
+
+// Logs the application out (SKF_ClearSecureState) when it goes, whatever happened after the PIN
+// was tried: a login never outlives the call that made it.
+class SecureStateGuard {
+public:
+    SecureStateGuard(SkfTokenService &service, OpenToken &token) : service_(service), token_(token) {}
+    ~SecureStateGuard() { service_.clearSecureState(token_); }
+    SecureStateGuard(const SecureStateGuard &) = delete;
+    SecureStateGuard &operator=(const SecureStateGuard &) = delete;
+
+private:
+    SkfTokenService &service_;
+    OpenToken &token_;
+};
+
+} // namespace
 
 std::unique_ptr<SkfPlugin> SkfPlugin::create(const nlohmann::json &config) {
     return std::unique_ptr<SkfPlugin>(new SkfPlugin(parseSkfConfig(config)));
@@ -129,18 +147,7 @@ Authentication SkfPlugin::authenticate(std::string_view tokenRef, std::string_vi
     // The certificate first: a key that is gone never costs a PIN try.
     SigningContainer container = service.openCheckedContainer(token, certRef, certSha256);
     // Logged out whatever happens after the PIN is tried.
-    class LogoutGuard {
-    public:
-        LogoutGuard(SkfTokenService &service, OpenToken &token) : service_(service), token_(token) {}
-        ~LogoutGuard() { service_.clearSecureState(token_); }
-        LogoutGuard(const LogoutGuard &) = delete;
-        LogoutGuard &operator=(const LogoutGuard &) = delete;
-
-    private:
-        SkfTokenService &service_;
-        OpenToken &token_;
-    };
-    const LogoutGuard guard(service, token);
+    const SecureStateGuard guard(service, token);
     service.verifyUserPin(token, pin);
     Authentication result;
     result.signature = service.sign(container, algorithm, data);
@@ -191,18 +198,7 @@ auto SkfPlugin::withLogin(std::string_view tokenRef, std::string_view pin, Body 
     endLogin();
     SkfTokenService &service = requireTokens();
     OpenToken token = service.openToken(tokenRef);
-    class LogoutGuard {
-    public:
-        LogoutGuard(SkfTokenService &service, OpenToken &token) : service_(service), token_(token) {}
-        ~LogoutGuard() { service_.clearSecureState(token_); }
-        LogoutGuard(const LogoutGuard &) = delete;
-        LogoutGuard &operator=(const LogoutGuard &) = delete;
-
-    private:
-        SkfTokenService &service_;
-        OpenToken &token_;
-    };
-    const LogoutGuard guard(service, token);
+    const SecureStateGuard guard(service, token);
     service.verifyUserPin(token, pin);
     SkfKeyEnrollment enrollment(*library_, service, config_);
     return body(enrollment, token);
