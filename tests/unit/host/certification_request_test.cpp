@@ -43,14 +43,17 @@ std::vector<std::uint8_t> spkiOf(EVP_PKEY* key)
 std::vector<std::uint8_t> signLikeAToken(EVP_PKEY* key, const std::string& algorithm,
                                          const std::vector<std::uint8_t>& data)
 {
+    // Declared before the digest context so it outlives it: EVP_MD_CTX_set_pkey_ctx does not take
+    // ownership (the ASan run's leak check found two lost contexts when this was released to it).
+    PkeyCtxPtr owned;
     EvpMdCtxPtr context(EVP_MD_CTX_new());
     EVP_PKEY_CTX* pkeyContext = nullptr;
     const bool sm2 = algorithm == "SM2-SM3";
     if (sm2) {
-        PkeyCtxPtr owned(EVP_PKEY_CTX_new(key, nullptr));
+        owned.reset(EVP_PKEY_CTX_new(key, nullptr));
         EXPECT_EQ(EVP_PKEY_CTX_set1_id(owned.get(), sm2::kDefaultSignerId.data(), sm2::kDefaultSignerId.size()), 1);
-        EVP_MD_CTX_set_pkey_ctx(context.get(), owned.release());  // the context owns it from here
-        pkeyContext = EVP_MD_CTX_get_pkey_ctx(context.get());
+        EVP_MD_CTX_set_pkey_ctx(context.get(), owned.get());
+        pkeyContext = owned.get();
     }
     EXPECT_EQ(
         EVP_DigestSignInit(context.get(), sm2 ? &pkeyContext : nullptr, sm2 ? EVP_sm3() : EVP_sha256(), nullptr, key),
