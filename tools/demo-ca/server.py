@@ -27,7 +27,7 @@ from pathlib import Path
 from ca_issuer import CaError, DemoCa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo-portal"))
-from json_handler import JsonHandler  # noqa: E402  (the HTTP plumbing the demo portal uses too)
+from json_handler import JsonHandler, serve_until_interrupted  # noqa: E402  (the HTTP plumbing the demo portal uses too)
 
 HERE = Path(__file__).resolve().parent
 LIBRARY = HERE.parent / "portal-library" / "cabridge.js"
@@ -144,14 +144,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    server = make_server(args)
-    print(f"LISTENING {CaHandler.config.origin}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(make_server(args), CaHandler.config.origin)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,17 @@ import json
 from http.server import BaseHTTPRequestHandler
 
 
+def serve_until_interrupted(server, origin: str) -> None:
+    """Announces `LISTENING <origin>` (what tests and the demo wait for) and serves until Ctrl-C."""
+    print(f"LISTENING {origin}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 class JsonHandler(BaseHTTPRequestHandler):
     """Subclasses set `config` (with `origin`), `error_type` (an exception taking code and message)
     and `max_body` (the largest JSON body read, in bytes)."""

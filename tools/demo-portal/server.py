@@ -19,7 +19,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import certificates
-from json_handler import JsonHandler
+from json_handler import JsonHandler, serve_until_interrupted
 from portal_store import PortalError, PortalStore
 
 HERE = Path(__file__).resolve().parent
@@ -213,14 +213,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    server = make_server(args)
-    print(f"LISTENING {PortalHandler.config.origin}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(make_server(args), PortalHandler.config.origin)
 
 
 if __name__ == "__main__":
