@@ -11,7 +11,6 @@
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -20,11 +19,7 @@ namespace cabridge::skf {
 namespace {
 
 constexpr std::string_view kContainerPrefix = "cabridge-";
-constexpr std::size_t kMaxRsaSignatureBytes = 512;
 constexpr std::size_t kMaxCertificateBytes = std::size_t{64} * 1024;
-// DER of DigestInfo { sha256, NULL } up to the 32 digest bytes (RFC 8017 section 9.2).
-constexpr std::array<std::uint8_t, 19> kSha256DigestInfoPrefix{
-    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 [[noreturn]] void noKey(std::string_view keyId, const std::string &why) {
     throw PluginFailure(CABRIDGE_ERR_CERTIFICATE_NOT_FOUND,
@@ -145,30 +140,13 @@ std::vector<std::uint8_t> SkfKeyEnrollment::signWithKey(OpenToken &token, std::s
         if (container.type != SKF_CONTAINER_ECC)
             throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: SM2-SM3 needs an SM2 key");
         const EvpPkeyPtr key = publicKeyFromSpki(publicKeyOf(container).first);
-        const sm2::Digest e = sm2::computeE(key.get(), data, config_.signerId);
-        std::array<std::uint8_t, kEccSignatureBlobBytes> blob{};
-        throwUnlessOk(library_.eccSignData(container.handle.get(), e.data(), e.size(), blob.data()), "SKF_ECCSignData");
-        auto der = sm2::derFromDeviceSignature(blob);
-        if (!der)
-            throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: SKF_ECCSignData gave a malformed ECCSIGNATUREBLOB");
-        return std::move(*der);
+        return tokens_.signSm2Digest(container.handle, sm2::computeE(key.get(), data, config_.signerId));
     }
     if (algorithm != "RS256")
         throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: a new key signs SM2-SM3 or RS256");
     if (container.type != SKF_CONTAINER_RSA)
         throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: RS256 needs an RSA key");
-    std::vector<std::uint8_t> digestInfo(kSha256DigestInfoPrefix.begin(), kSha256DigestInfoPrefix.end());
-    digestInfo.resize(digestInfo.size() + SHA256_DIGEST_LENGTH);
-    SHA256(data.data(), data.size(), digestInfo.data() + kSha256DigestInfoPrefix.size());
-    std::vector<std::uint8_t> signature(kMaxRsaSignatureBytes);
-    std::size_t size = signature.size();
-    throwUnlessOk(
-        library_.rsaSignData(container.handle.get(), digestInfo.data(), digestInfo.size(), signature.data(), &size),
-        "SKF_RSASignData");
-    if (size == 0 || size > signature.size())
-        throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: SKF_RSASignData gave a signature of impossible length");
-    signature.resize(size);
-    return signature;
+    return tokens_.signRs256(container.handle, data);
 }
 
 nlohmann::json SkfKeyEnrollment::installCertificate(OpenToken &token, std::string_view keyId,

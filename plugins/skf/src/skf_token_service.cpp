@@ -478,6 +478,30 @@ void SkfTokenService::clearSecureState(OpenToken &token) noexcept {
         static_cast<void>(library_.clearSecureState(token.application.get()));
 }
 
+std::vector<std::uint8_t> SkfTokenService::signSm2Digest(ContainerHandle &container, const sm2::Digest &e) {
+    std::array<std::uint8_t, kEccSignatureBlobBytes> blob{};
+    throwUnlessOk(library_.eccSignData(container.get(), e.data(), e.size(), blob.data()), "SKF_ECCSignData");
+    auto der = sm2::derFromDeviceSignature(blob);
+    if (!der)
+        throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: SKF_ECCSignData gave a malformed ECCSIGNATUREBLOB");
+    return std::move(*der);
+}
+
+std::vector<std::uint8_t> SkfTokenService::signRs256(ContainerHandle &container, std::span<const std::uint8_t> data) {
+    std::vector<std::uint8_t> digestInfo(kSha256DigestInfoPrefix.begin(), kSha256DigestInfoPrefix.end());
+    digestInfo.resize(digestInfo.size() + SHA256_DIGEST_LENGTH);
+    SHA256(data.data(), data.size(), digestInfo.data() + kSha256DigestInfoPrefix.size());
+    std::vector<std::uint8_t> signature(kMaxRsaSignatureBytes);
+    std::size_t size = signature.size();
+    throwUnlessOk(library_.rsaSignData(container.get(), digestInfo.data(), digestInfo.size(), signature.data(), &size),
+                  "SKF_RSASignData");
+    if (size == 0 || size > signature.size())
+        throw PluginFailure(CABRIDGE_ERR_DEVICE,
+                            "skf: SKF_RSASignData gave a signature of " + std::to_string(size) + " bytes");
+    signature.resize(size);
+    return signature;
+}
+
 std::vector<std::uint8_t> SkfTokenService::sign(SigningContainer &container, std::string_view algorithm,
                                                 std::span<const std::uint8_t> data) {
     if (algorithm == "SM2-SM3") {
@@ -489,30 +513,12 @@ std::vector<std::uint8_t> SkfTokenService::sign(SigningContainer &container, std
             static_cast<void>(parseCertificate(container.certificate)); // not DER: the device's fault
             throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: SM2-SM3 needs an SM2 key");
         }
-        const sm2::Digest &e = *sm2Digest;
-        std::array<std::uint8_t, kEccSignatureBlobBytes> blob{};
-        throwUnlessOk(library_.eccSignData(container.handle.get(), e.data(), e.size(), blob.data()), "SKF_ECCSignData");
-        auto der = sm2::derFromDeviceSignature(blob);
-        if (!der)
-            throw PluginFailure(CABRIDGE_ERR_DEVICE, "skf: SKF_ECCSignData gave a malformed ECCSIGNATUREBLOB");
-        return std::move(*der);
+        return signSm2Digest(container.handle, *sm2Digest);
     }
     if (algorithm == "RS256") {
         if (container.type != SKF_CONTAINER_RSA)
             throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED, "skf: RS256 needs an RSA key");
-        std::vector<std::uint8_t> digestInfo(kSha256DigestInfoPrefix.begin(), kSha256DigestInfoPrefix.end());
-        digestInfo.resize(digestInfo.size() + SHA256_DIGEST_LENGTH);
-        SHA256(data.data(), data.size(), digestInfo.data() + kSha256DigestInfoPrefix.size());
-        std::vector<std::uint8_t> signature(kMaxRsaSignatureBytes);
-        std::size_t size = signature.size();
-        throwUnlessOk(
-            library_.rsaSignData(container.handle.get(), digestInfo.data(), digestInfo.size(), signature.data(), &size),
-            "SKF_RSASignData");
-        if (size == 0 || size > signature.size())
-            throw PluginFailure(CABRIDGE_ERR_DEVICE,
-                                "skf: SKF_RSASignData gave a signature of " + std::to_string(size) + " bytes");
-        signature.resize(size);
-        return signature;
+        return signRs256(container.handle, data);
     }
     throw PluginFailure(CABRIDGE_ERR_UNSUPPORTED,
                         "skf: algorithm " + std::string(algorithm.substr(0, 32)) + " (SKF keys sign SM2-SM3 or RS256)");

@@ -13,6 +13,7 @@
 #include "skf_library.h"
 #include "skf_parsing.h"
 
+#include <cabridge/common/sm2.h>
 #include <cabridge/skf.h>
 
 #include <nlohmann/json.hpp>
@@ -102,6 +103,11 @@ public:
 
     // The application's container names (SKF_EnumContainer).
     std::vector<std::string> containerNames(ApplicationHandle &application);
+
+    // SKF_ECCSignData over the SM2 digest `e` (an ECC container's key); the signature as DER.
+    std::vector<std::uint8_t> signSm2Digest(ContainerHandle &container, const sm2::Digest &e);
+    // SKF_RSASignData over the SHA-256 DigestInfo of `data` (an RSA container's key): RS256.
+    std::vector<std::uint8_t> signRs256(ContainerHandle &container, std::span<const std::uint8_t> data);
 
 private:
     std::vector<std::string> deviceNames();
